@@ -1,0 +1,75 @@
+"""Every exception quizgen raises on purpose.
+
+The CLI turns any :class:`QuizgenError` into one paragraph on stderr and exit
+code 2; anything else is a bug.
+"""
+from __future__ import annotations
+
+
+class QuizgenError(Exception):
+    """Base class. ``str(err)`` is the whole user-facing paragraph."""
+
+    def __init__(self, message: str, *, path: str | None = None,
+                 line: int | None = None, field: str | None = None,
+                 hint: str | None = None):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        self.hint = hint
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = []
+        if self.path:
+            where.append(str(self.path) + (f", line {self.line}" if self.line else ""))
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        if self.hint:
+            text += " " + self.hint
+        return text
+
+
+class BankError(QuizgenError):
+    """Raised when a question-bank YAML file is unreadable or invalid."""
+
+
+class TemplateError(QuizgenError):
+    """Raised when a template cannot be sampled, solved or rendered."""
+
+
+class ExamError(QuizgenError):
+    """Raised when an exam file is unreadable or names something unknown."""
+
+
+class RosterError(QuizgenError):
+    """Raised when a roster CSV is unreadable, lacks student_id or repeats an id."""
+
+
+class SecretError(QuizgenError):
+    """Raised when the exam secret cannot be found, read or created."""
+
+
+class OutputError(QuizgenError):
+    """Raised when an output folder cannot be written or would overwrite another exam."""
+
+
+class ShapeError(QuizgenError):
+    """Raised when a layer stack cannot be applied to an input shape."""
+
+
+class KeyFormatError(QuizgenError):
+    """Raised when a key.json is not a quizgen key or has an unknown format version."""
+
+
+class SubmissionError(QuizgenError):
+    """Raised when a submission CSV cannot be read at all."""
+
+
+class RenderError(QuizgenError):
+    """Raised when a paper cannot be rendered (bad user template, missing font, Typst error)."""
+
+
+class ExportError(QuizgenError):
+    """Raised when an LMS export cannot be written."""
