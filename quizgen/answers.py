@@ -1,0 +1,484 @@
+"""Answer types: read a student's text, compare it with the key, show a value.
+
+Types: ``integer``, ``real``, ``shape``, ``vector``, ``matrix``, ``choice``, ``choices``
+(see :data:`quizgen.model.ANSWER_TYPES`). Values are the plain JSON of key.json: int,
+float, list of ints, list of floats, list of rows, a 0-based index, a sorted index list.
+
+:func:`parse` never raises on student text: it returns ``Parsed(ok=False, reason=...)``.
+It sits on the grading hot path, so the common spellings take one precompiled regex.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from quizgen.model import Tolerance
+
+MAX_LEN = 4000  # longer student text is refused outright (and int() stays safe)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Outcome of reading one answer. ``code``/``arg`` let feedback re-word ``reason``."""
+
+    ok: bool
+    value: Any
+    reason: str
+    code: str = ""
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    """Credit for one answer: ``fraction`` in [0, 1] and the parts behind it."""
+
+    fraction: float
+    parts_correct: int
+    parts_total: int
+
+
+# Reason templates, one per failure code; ``{arg}`` is the offending text.
+REASONS = {
+    "blank": {"en": "blank", "ko": "답이 비어 있습니다"},
+    "number": {"en": "could not read '{arg}' as a number",
+               "ko": "'{arg}'을(를) 숫자로 읽을 수 없습니다"},
+    "ambiguous": {"en": "'{arg}' is ambiguous: is the comma a decimal point or a thousands "
+                         "separator? Write it without the comma or with a decimal point",
+                  "ko": "'{arg}'의 쉼표가 소수점인지 천 단위 구분 기호인지 알 수 없습니다. "
+                         "쉼표 없이 쓰거나 소수점(.)을 사용하세요"},
+    "finite": {"en": "'{arg}' is not a finite number", "ko": "'{arg}'은(는) 유한한 수가 아닙니다"},
+    "zero_div": {"en": "'{arg}' divides by zero", "ko": "'{arg}'은(는) 0으로 나눕니다"},
+    "whole": {"en": "'{arg}' is not a whole number", "ko": "'{arg}'은(는) 정수가 아닙니다"},
+    "positive": {"en": "shape sizes must be positive whole numbers, not '{arg}'",
+                 "ko": "텐서 크기는 양의 정수여야 합니다('{arg}'은(는) 해당하지 않습니다)"},
+    "empty_part": {"en": "an entry is missing in '{arg}'", "ko": "'{arg}'에 빠진 항목이 있습니다"},
+    "ragged": {"en": "the rows of '{arg}' have different lengths",
+               "ko": "'{arg}'의 행 길이가 서로 다릅니다"},
+    "brackets": {"en": "could not read '{arg}' as a matrix", "ko": "'{arg}'을(를) 행렬로 읽을 수 없습니다"},
+    "option": {"en": "'{arg}' is not an option letter or number",
+               "ko": "'{arg}'은(는) 보기 기호나 번호가 아닙니다"},
+    "no_option": {"en": "there is no option '{arg}'", "ko": "보기 '{arg}'은(는) 없습니다"},
+    "one_option": {"en": "give one option, not '{arg}'", "ko": "보기를 하나만 고르세요('{arg}')"},
+    "too_long": {"en": "the answer is too long", "ko": "답이 너무 깁니다"},
+}
+
+BLANK = Parsed(False, None, "blank", "blank")
+
+
+class _Bad(Exception):
+    """Internal: why a piece of text could not be read (never leaves this module)."""
+
+    def __init__(self, code: str, arg: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.arg = arg if len(arg) <= 40 else arg[:37] + "..."
+
+
+def _fail(bad: _Bad) -> Parsed:
+    return Parsed(False, None, REASONS[bad.code]["en"].format(arg=bad.arg), bad.code, bad.arg)
+
+
+def explain(parsed: Parsed, lang: str = "en") -> str:
+    """The reason of a failed parse in ``lang`` (English when there is no translation)."""
+    entry = REASONS.get(parsed.code)
+    if entry is None:
+        return parsed.reason
+    return entry.get(lang, entry["en"]).format(arg=parsed.arg)
+
+
+def letters(i: int) -> str:
+    """Option label of 0-based index ``i``: 0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    i += 1
+    while i > 0:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+# ---------------------------------------------------------------- normalising text
+
+_TRANSLATE = str.maketrans({
+    "\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u00d7": "x", "\u2a2f": "x", "\u2715": "x", "\u00b7": "*", "\u22c5": "*",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u3000": " ",
+    "\uff0c": ",", "\uff1b": ";", "\u2018": "'", "\u2019": "'", "\u2044": "/",
+})
+
+
+def _clean(text: Any) -> str:
+    """Strip, and map unicode minus, times, odd spaces and full-width forms to ASCII."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
+    return text.strip()
+
+
+# ---------------------------------------------------------------- numbers
+
+_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN = re.compile(_NUM)
+_PLAIN_INT = re.compile(r"[+-]?\d+")
+_FRACTION = re.compile(rf"({_NUM})\s*/\s*({_NUM})")
+_POW10 = re.compile(rf"({_NUM})\s*[*x]\s*10\s*(?:\^|\*\*)\s*\(?\s*([+-]?\d+)\s*\)?")
+_SPACE_GROUPS = re.compile(r"([+-]?\d{1,3}(?:[ ']\d{3})+)((?:[.,]\d+)?(?:[eE][+-]?\d+)?)")
+_COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+_DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
+_DEC_COMMA = re.compile(r"([+-]?\d*),(\d+(?:[eE][+-]?\d+)?)")
+
+
+def _canonical(s: str, whole: bool) -> str | None:
+    """Rewrite a number with separators into Python float syntax, or None."""
+    m = _SPACE_GROUPS.fullmatch(s)
+    if m:
+        return m.group(1).replace(" ", "").replace("'", "") + m.group(2).replace(",", ".")
+    if _COMMA_GROUPS.fullmatch(s):
+        if s.count(",") > 1 or "." in s:
+            return s.replace(",", "")  # 1,000,000 or 1,250.5
+        if s.partition(",")[0].lstrip("+-").strip("0") == "":
+            return s.replace(",", ".")  # 0,250 is a decimal comma
+        return s.replace(",", "") if whole else None  # 1,250 is ambiguous for reals
+    if _DOT_GROUPS.fullmatch(s):
+        return s.replace(".", "").replace(",", ".")
+    m = _DEC_COMMA.fullmatch(s)
+    if m:
+        return f"{m.group(1)}.{m.group(2)}"
+    return None
+
+
+def _number(s: str, whole: bool) -> int | float:
+    """Read one cleaned token as a number (int when ``whole``)."""
+    if _PLAIN.fullmatch(s):
+        canon = s
+    else:
+        m = _FRACTION.fullmatch(s)
+        if m:
+            den = float(m.group(2))
+            if den == 0:
+                raise _Bad("zero_div", s)
+            return _finish(float(m.group(1)) / den, s, whole)
+        m = _POW10.fullmatch(s)
+        if m:
+            exp = int(m.group(2))
+            if abs(exp) > 400:
+                raise _Bad("finite", s)
+            return _finish(float(m.group(1)) * 10.0 ** exp, s, whole)
+        canon = _canonical(s, whole)
+        if canon is None:
+            raise _Bad("ambiguous" if _COMMA_GROUPS.fullmatch(s) else "number", s)
+    if whole and _PLAIN_INT.fullmatch(canon):
+        return int(canon)
+    return _finish(float(canon), s, whole)
+
+
+def _finish(x: float, s: str, whole: bool) -> int | float:
+    if not math.isfinite(x):
+        raise _Bad("finite", s)
+    if whole:
+        if not x.is_integer():
+            raise _Bad("whole", s)
+        return int(x)
+    return x
+
+
+# ---------------------------------------------------------------- lists
+
+_PREFIX = re.compile(r"^(?:torch\.)?(?:Size|tensor)\s*(?=\()|^(?:np\.|numpy\.)?array\s*(?=\()",
+                     re.IGNORECASE)
+_SEP_X = re.compile(r"\s*[xX*]\s*|\s+")
+_SEP_COMMA = re.compile(r"\s*,\s*|\s+")
+_ROW_SEP = re.compile(r"\s*(?:;|\r?\n|\r)\s*")
+_INNER = re.compile(r"\[([^\[\]]*)\]")
+_BETWEEN_ROWS = re.compile(r"[\s,;()\[\]]*")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _unwrap(s: str) -> str:
+    """Drop ``torch.Size(...)``-like prefixes, outer brackets and a trailing comma."""
+    s = _PREFIX.sub("", s)
+    while len(s) >= 2 and s[0] in _OPEN and s[-1] == _CLOSE[_OPEN.index(s[0])]:
+        s = s[1:-1].strip()
+    return s.rstrip(",;").rstrip()
+
+
+def _tokens(s: str) -> list[str]:
+    """Split one row: ';' first, then decimal-comma tokens, commas, x or spaces."""
+    if ";" in s:
+        return [p.strip() for p in s.split(";")]
+    if "," in s:
+        words = s.split()
+        if len(words) > 1 and all(w.count(",") <= 1 and w[0] != "," and w[-1] != ","
+                                  for w in words):
+            return words  # "0,5 0,25": decimal commas between spaces
+        return _SEP_COMMA.split(s)
+    return _SEP_X.split(s)
+
+
+def _numbers(s: str, whole: bool, original: str) -> list:
+    out = []
+    for p in _tokens(s):
+        if not p:
+            raise _Bad("empty_part", original)
+        out.append(_number(p, whole))
+    return out
+
+
+_SHAPE_FAST = re.compile(r"[(\[]?\s*[1-9]\d{0,8}(?:\s*[xX,]\s*[1-9]\d{0,8})*\s*[)\]]?")
+_DIGITS = re.compile(r"\d+")
+
+
+def _parse_shape(s: str) -> list[int]:
+    if _SHAPE_FAST.fullmatch(s):
+        return [int(t) for t in _DIGITS.findall(s)]
+    body = _unwrap(s)
+    if not body:
+        raise _Bad("empty_part", s)
+    try:
+        out = _numbers(body, True, s)
+    except _Bad as bad:
+        if bad.code == "whole":
+            raise _Bad("positive", bad.arg) from None
+        raise
+    for v in out:
+        if v <= 0:
+            raise _Bad("positive", str(v))
+    return out
+
+
+def _parse_vector(s: str) -> list[float]:
+    body = _unwrap(s)
+    if not body:
+        raise _Bad("empty_part", s)
+    return _numbers(body, False, s)
+
+
+def _parse_matrix(s: str) -> list[list[float]]:
+    body = _PREFIX.sub("", s)
+    if body.count("[") >= 2:
+        rows = _INNER.findall(body)
+        if not rows or _BETWEEN_ROWS.fullmatch(_INNER.sub("", body)) is None:
+            raise _Bad("brackets", s)
+    else:
+        body = _unwrap(body)
+        rows = [r for r in _ROW_SEP.split(body) if r] if body else []
+    if not rows:
+        raise _Bad("empty_part", s)
+    out = [_numbers(row.strip().rstrip(","), False, s) for row in rows]
+    if any(len(r) != len(out[0]) for r in out):
+        raise _Bad("ragged", s)
+    return out
+
+
+# ---------------------------------------------------------------- choices
+
+_ONE_CHOICE = re.compile(r"\(?\s*([A-Za-z]|\d+)\s*[).:]?")
+_CHOICE_SEP = re.compile(r"[\s,;/&+]+|\band\b|와|과|및", re.IGNORECASE)
+_TOKEN_TRIM = "().:[]{}"
+
+
+def _index(tok: str, n_options: int | None) -> int | None:
+    idx = ord(tok.upper()) - 65 if tok.isalpha() else int(tok) - 1
+    if idx < 0 or (n_options is not None and idx >= n_options):
+        return None
+    return idx
+
+
+def _parse_choice(s: str, n_options: int | None) -> int:
+    m = _ONE_CHOICE.fullmatch(s)
+    if not m:
+        try:
+            _parse_choices(s, n_options)
+        except _Bad:
+            raise _Bad("option", s) from None
+        raise _Bad("one_option", s)
+    idx = _index(m.group(1), n_options) if len(m.group(1)) < 6 else None
+    if idx is None:
+        raise _Bad("no_option", m.group(1))
+    return idx
+
+
+def _parse_choices(s: str, n_options: int | None) -> list[int]:
+    toks = [t.strip(_TOKEN_TRIM) for t in _CHOICE_SEP.split(_unwrap(s))]
+    toks = [t for t in toks if t]
+    if not toks:
+        raise _Bad("option", s)
+    if all(t.isalpha() and t.isascii() and len(t) <= 26 and (t.isupper() or t.islower())
+           for t in toks):
+        singles = [c for t in toks for c in t]
+    elif all(t.isdigit() and len(t) < 6 for t in toks):
+        singles = toks
+    else:
+        raise _Bad("option", s)
+    picked = set()
+    for t in singles:
+        idx = _index(t, n_options)
+        if idx is None:
+            raise _Bad("no_option", t)
+        picked.add(idx)
+    return sorted(picked)
+
+
+# ---------------------------------------------------------------- public API
+
+_READERS = {
+    "real": lambda s, n: _number(s, False),
+    "integer": lambda s, n: _number(s, True),
+    "shape": lambda s, n: _parse_shape(s),
+    "vector": lambda s, n: _parse_vector(s),
+    "matrix": lambda s, n: _parse_matrix(s),
+    "choice": _parse_choice,
+    "choices": _parse_choices,
+}
+_CACHE: dict = {}
+_CACHE_MAX = 50_000
+
+
+def parse(answer_type: str, text: Any, *, n_options: int | None = None) -> Parsed:
+    """Read a student's answer of ``answer_type``; failures come back as ``ok=False``.
+
+    Repeated (type, text, n_options) reads share one cached :class:`Parsed`: treat
+    its ``value`` as read-only.
+    """
+    key = (answer_type, text, n_options) if type(text) is str else None
+    if key is not None:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            return hit
+    reader = _READERS.get(answer_type)
+    if reader is None:
+        raise ValueError(f"unknown answer type {answer_type!r}")
+    s = _clean(text)
+    if not s:
+        result = BLANK
+    elif len(s) > MAX_LEN:
+        result = _fail(_Bad("too_long"))
+    else:
+        try:
+            result = Parsed(True, reader(s, n_options), "")
+        except _Bad as bad:
+            result = _fail(bad)
+    if key is not None:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = result
+    return result
+
+
+_FULL = Score(1.0, 1, 1)
+_NONE = Score(0.0, 0, 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _score(fraction: float, hits: int, n: int) -> Score:
+    return Score(fraction, hits, n)
+
+
+def _close(x: float, a: float, tol: Tolerance) -> bool:
+    # The 1e-9 relative slack absorbs binary rounding (0.26 - 0.25 > 0.01 in floats).
+    return abs(x - a) <= tol.abs + tol.rel * abs(a) + 1e-12 + 1e-9 * abs(a)
+
+
+def _flat(value: Any) -> list | None:
+    """Rows of a matrix flattened, or None when it is not a rectangular list of lists."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    if not all(isinstance(r, (list, tuple)) for r in value):
+        return None
+    return [x for r in value for x in r]
+
+
+def _parts(answer_type: str, value: Any) -> int:
+    if answer_type == "matrix":
+        flat = _flat(value)
+        return len(flat) if flat else 1
+    if answer_type in ("shape", "vector", "choices") and isinstance(value, (list, tuple)):
+        return max(len(value), 1)
+    return 1
+
+
+def compare(answer_type: str, given: Any, correct: Any, tol: Tolerance) -> Score:
+    """Credit for ``given`` against ``correct``: exact or within ``tol``; per part for lists."""
+    if given is None:
+        return _score(0.0, 0, _parts(answer_type, correct))
+    if answer_type == "real":
+        return _FULL if _close(given, correct, tol) else _NONE
+    if answer_type in ("integer", "choice"):
+        return _FULL if given == correct else _NONE
+    if answer_type == "choices":
+        want = set(correct)
+        right = sum(1 for g in given if g in want)
+        wrong = len(given) - right
+        if not want:
+            return _score(0.0 if given else 1.0, 0, 0)
+        return _score(max(0.0, (right - wrong) / len(want)), right, len(want))
+    if answer_type == "matrix":
+        rows_ok = (isinstance(given, (list, tuple)) and len(given) == len(correct)
+                   and all(len(g) == len(c) for g, c in zip(given, correct)))
+        g, c = (_flat(given), _flat(correct)) if rows_ok else (None, _flat(correct))
+        if g is None or c is None:
+            return _score(0.0, 0, len(c) if c else 1)
+        given, correct = g, c
+    elif answer_type not in ("shape", "vector"):
+        raise ValueError(f"unknown answer type {answer_type!r}")
+    n = len(correct)
+    if len(given) != n or n == 0:
+        return _score(0.0, 0, max(n, 1))
+    if answer_type == "shape":
+        hits = sum(1 for x, a in zip(given, correct) if x == a)
+    else:
+        hits = sum(1 for x, a in zip(given, correct) if _close(x, a, tol))
+    return _score(hits / n, hits, n)
+
+
+def matches(answer_type: str, given: Any, value: Any, tol: Tolerance) -> bool:
+    """True when ``given`` equals ``value`` in every part (used for misconceptions too)."""
+    if given is None or value is None:
+        return False
+    if answer_type == "choices":
+        return sorted(set(given)) == sorted(set(value))
+    s = compare(answer_type, given, value, tol)
+    return s.parts_correct == s.parts_total and s.fraction == 1.0
+
+
+def _fmt_real(x: Any, decimals: int | None) -> str:
+    x = float(x)
+    text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.10g}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]  # no "-0.00"
+    return text
+
+
+def format_answer(answer_type: str, value: Any, decimals: int | None = None,
+                  options: tuple[str, ...] | list[str] | None = None) -> str:
+    """``value`` for display: ``16 × 50 × 50``, ``[[1, 2], [3, 4]]``, ``0.250``, ``B``, ``A, C``.
+
+    Reals keep exactly ``decimals`` places (trailing zeros stay). With ``options``,
+    choice labels are followed by the option text (``B: text``).
+    """
+    if value is None:
+        return ""
+    if answer_type == "integer":
+        return str(int(value))
+    if answer_type == "real":
+        return _fmt_real(value, decimals)
+    if answer_type == "shape":
+        return " × ".join(str(int(v)) for v in value)
+    if answer_type == "vector":
+        return "[" + ", ".join(_fmt_real(v, decimals) for v in value) + "]"
+    if answer_type == "matrix":
+        return "[" + ", ".join("[" + ", ".join(_fmt_real(v, decimals) for v in row) + "]"
+                               for row in value) + "]"
+    if answer_type in ("choice", "choices"):
+        picks = [value] if answer_type == "choice" else list(value)
+        if options:
+            return "; ".join(f"{letters(i)}: {options[i]}" if 0 <= i < len(options)
+                             else letters(i) for i in picks)
+        return ", ".join(letters(i) for i in picks)
+    raise ValueError(f"unknown answer type {answer_type!r}")

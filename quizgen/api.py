@@ -1,0 +1,123 @@
+"""What a Python user imports: everything the CLI does, as plain functions.
+
+>>> from quizgen import api
+>>> result = api.generate(out_dir="exam", students=30, secret="s3cret")
+>>> result.quiz.papers[0].questions[0].answer_value
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import resources
+from .bank import Bank, load_bank
+from .build import build_quiz, build_variants
+from .errors import OutputError, QuizgenError
+from .exam import Exam, load_exam, numbered_students, read_roster
+from .instantiate import build_question
+from .model import ExamInfo, Question, Quiz, SlotVariants
+from .output import check_key_owner, dumps_key, write_files
+from .render import markdown
+from .variants import resolve_secret
+
+# format name -> "module:function" returning {relative path: content} for a Quiz.
+RENDERERS = {
+    "md": "quizgen.render.markdown:files",
+    "html": "quizgen.render.html:files",
+    "pdf": "quizgen.render.pdf:files",
+}
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    quiz: Quiz
+    files: list[Path]
+    secret_source: str
+
+
+
+
+
+def renderer(fmt: str) -> Callable:
+    target = RENDERERS.get(fmt)
+    if target is None:
+        raise QuizgenError(f"unknown format '{fmt}'.", field="--format",
+                           hint="Choose from " + ", ".join(RENDERERS) + ".")
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def load(exam_path: str | Path | None = None, bank_dir: str | Path | None = None) -> tuple[Exam, Bank]:
+    """Load the bank and an exam file (the bundled default exam when ``exam_path`` is None)."""
+    bank = load_bank(bank_dir)
+    return load_exam(exam_path or resources.default_exam(), bank), bank
+
+
+def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", *,
+             roster: str | Path | None = None, students: int | None = None,
+             secret: str | None = None, lang: str | None = None,
+             formats: Iterable[str] = ("md",), force: bool = False,
+             templates: str | Path | None = None, bank_dir: str | Path | None = None,
+             progress: Callable[[int], None] | None = None) -> GenerateResult:
+    """Write papers, the instructor key and key.json for every student into ``out_dir``.
+
+    Students come from ``roster`` (CSV) or ``students`` (N numbered ids; 30 by default).
+    """
+    out_dir = Path(out_dir)
+    exam, bank = load(exam_path, bank_dir)
+    if roster is not None and students is not None:
+        raise QuizgenError("give either a roster or a number of students, not both.",
+                           field="--roster/--students")
+    people = read_roster(roster) if roster is not None else numbered_students(students or 30)
+    formats = list(dict.fromkeys(formats)) or ["md"]
+    writers = [renderer(f) for f in formats]  # unknown formats fail before any work
+    check_key_owner(out_dir, exam.id, force)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / ".quizgen-secret"))
+    secret_value = resolve_secret(secret, out_dir)
+    quiz = build_quiz(exam, bank, people, secret_value, lang=lang, progress=progress)
+    files: dict[str, str | bytes] = {"key.json": dumps_key(quiz.to_dict())}
+    for write in writers:
+        files.update(write(quiz, user_dir=templates))
+    return GenerateResult(quiz, write_files(out_dir, files), source)
+
+
+def _env_secret() -> bool:
+    import os
+    return bool(os.environ.get("QUIZGEN_SECRET"))
+
+
+def variants(exam_path: str | Path | None, n_variants: int, secret: str, *, lang: str | None = None,
+             bank_dir: str | Path | None = None) -> tuple[ExamInfo, list[SlotVariants]]:
+    """``n_variants`` independent draws per slot of an exam (for LMS exports)."""
+    exam, bank = load(exam_path, bank_dir)
+    return build_variants(exam, bank, n_variants, secret, lang=lang)
+
+
+def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: str = "en",
+            bank_dir: str | Path | None = None) -> Question:
+    """One instance of a template from a plain integer seed (for authors, not for exams)."""
+    bank = load_bank(bank_dir)
+    if template_id not in bank.templates:
+        raise QuizgenError(f"unknown template '{template_id}'.", field="TEMPLATE_ID",
+                           hint="Run `quizgen bank list` to see the ids.")
+    t = bank.templates[template_id]
+    lv = level or t.level_numbers[0]
+    if lv not in t.levels:
+        raise QuizgenError(f"template '{template_id}' has no level {lv}.", field="--level")
+    return build_question(t, lv, np.random.default_rng(seed), lang=lang)
+
+
+def read_key(path: str | Path) -> Quiz:
+    """Load a key.json written by `generate` (validated)."""
+    from .grading.keyfile import load_key
+    return load_key(path)
+
+
+__all__ = ["generate", "variants", "preview", "load", "load_bank", "read_key", "markdown",
+           "GenerateResult"]

@@ -1,0 +1,163 @@
+"""The ``quizgen`` command: a thin shell over :mod:`quizgen.api`.
+
+Each command parses options, makes one library call and prints the result. A
+:class:`~quizgen.errors.QuizgenError` becomes one paragraph on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .errors import QuizgenError
+
+
+class ExitOnError(click.Group):
+    """Turn QuizgenError into a clear message and exit code 2 for every subcommand."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QuizgenError as e:
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(2)
+
+
+def split_formats(value: str) -> list[str]:
+    return [f.strip().lower() for f in value.split(",") if f.strip()]
+
+
+def progress_bar(total: int, label: str):
+    """A progress bar on a terminal; silent when stderr is not one."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=total, label=label, file=sys.stderr)
+    return bar, bar.update
+
+
+def common_exam_options(f):
+    @click.option("--secret", envvar="QUIZGEN_SECRET", default=None,
+                  help="Exam secret (else $QUIZGEN_SECRET, else OUT/.quizgen-secret, created once).")
+    @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+                  help="Language of the texts (default: the exam file's lang).")
+    @click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None,
+                  help="Question bank folder (default: the bundled bank).")
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+    return wrapper
+
+
+@click.group(cls=ExitOnError)
+@click.version_option(__version__, prog_name="quizgen")
+def main():
+    """Randomized, auto-solved deep-learning exercises: generate, render, export, grade."""
+
+
+@main.command()
+@click.argument("exam", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="exam", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder.")
+@click.option("--roster", type=click.Path(dir_okay=False), help="CSV with a student_id column.")
+@click.option("--students", type=click.IntRange(1, 1_000_000), help="Number of numbered students.")
+@click.option("--format", "formats", default="md", show_default=True,
+              help="Comma-separated: md, html, pdf.")
+@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@click.option("--force", is_flag=True, help="Replace another exam's key.json in --out.")
+@common_exam_options
+def generate(exam, out_dir, roster, students, formats, templates, force, secret, lang, bank_dir):
+    """Write one paper per student, the instructor key and key.json.
+
+    EXAM is an exam YAML file (default: the bundled exam covering the course notes).
+
+    Example: quizgen generate --students 30 --out midterm
+    """
+    n = students if roster is None else None
+    total = n or 30
+    bar, update = progress_bar(total, "Generating")
+    try:
+        if bar:
+            bar.__enter__()
+        result = api.generate(exam, out_dir, roster=roster, students=n, secret=secret, lang=lang,
+                              formats=split_formats(formats), force=force, templates=templates,
+                              bank_dir=bank_dir, progress=update)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    quiz = result.quiz
+    click.echo(f"Wrote {len(quiz.papers)} papers x {len(quiz.papers[0].questions)} questions "
+               f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
+    click.echo(f"Secret: {result.secret_source} (keep it to regenerate the same papers).")
+
+
+@main.command()
+@click.argument("template_id")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--level", type=int, default=None, help="Difficulty level (default: the lowest).")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+def preview(template_id, seed, level, lang, bank_dir):
+    """Print one instance of a template with its answer and worked solution.
+
+    Example: quizgen preview shape.conv2d-stack --seed 3 --level 2
+    """
+    from .answers import format_answer, letters
+    q = api.preview(template_id, seed=seed, level=level, lang=lang, bank_dir=bank_dir)
+    click.echo(f"# {q.title} ({q.template}, level {q.level}, seed {seed})\n")
+    click.echo(q.prompt + "\n")
+    for i, o in enumerate(q.options or ()):
+        click.echo(f"{letters(i)}. {o}")
+    click.echo(f"\nAnswer: {format_answer(q.answer_type, q.answer_value, q.decimals, q.options)}")
+    click.echo(f"\nSolution:\n{q.solution}\n")
+    if q.pytorch:
+        click.echo(f"PyTorch:\n{q.pytorch}\n")
+    for m in q.misconceptions:
+        click.echo(f"Misconception {m.id}: "
+                   f"{format_answer(q.answer_type, m.value, q.decimals, q.options)}: {m.feedback}")
+
+
+@main.group(cls=ExitOnError)
+def bank():
+    """Inspect and check the question bank."""
+
+
+@bank.command("list")
+@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+def bank_list(bank_dir):
+    """List the templates by topic, with their difficulty levels and languages."""
+    b = api.load_bank(bank_dir)
+    for topic, templates in b.topics().items():
+        click.echo(f"{topic}")
+        for t in templates:
+            levels = ",".join(map(str, t.level_numbers))
+            click.echo(f"  {t.id:34s} levels {levels:6s} {t.answer_type:8s} "
+                       f"[{','.join(t.languages())}] {t.title['en']}")
+    click.echo(f"{len(b.templates)} templates in {len(b.topics())} topics ({b.root})")
+
+
+@bank.command("check")
+@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--seeds", default=50, show_default=True, type=click.IntRange(1, 100_000),
+              help="Seeds per template and level.")
+def bank_check(bank_dir, seeds):
+    """Load every template and build it over many seeds; exit 2 on any problem."""
+    from .bankcheck import check_bank
+    b = api.load_bank(bank_dir)
+    report = check_bank(b, seeds=seeds, langs=("en", "ko"))
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for p in report.problems[:50]:
+        click.echo(f"problem: {p}", err=True)
+    if not report.ok:
+        raise QuizgenError(f"{len(report.problems)} problem(s) in the bank at {b.root} "
+                           f"({report.templates} templates, {report.instances} instances built).",
+                           hint="Each problem above names the file, level and seed; "
+                                "reproduce one with `quizgen preview ID --level L --seed S`.")
+    click.echo(f"OK: {report.templates} templates, {report.instances} instances, no problems.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,34 @@
+"""Small helpers shared by the engine modules."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_array(x) -> np.ndarray:
+    """Return ``x`` as a float64 ndarray (copying only when needed)."""
+    return np.asarray(x, dtype=np.float64)
+
+
+def ntuple(value, n: int, name: str = "argument") -> tuple:
+    """Expand an int (or a length-1 sequence) to an ``n``-tuple, as torch does."""
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1:
+            return tuple(int(value[0]) for _ in range(n))
+        if len(value) != n:
+            raise ValueError(f"{name} needs {n} values, got {list(value)}")
+        return tuple(int(v) for v in value)
+    return tuple(int(value) for _ in range(n))
+
+
+def conv_out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """torch's output length: floor((L + 2p - d(k-1) - 1) / s) + 1 (may be < 1)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def window(start: int, count: int, stride: int) -> slice:
+    """Slice picking, for ``count`` windows ``stride`` apart, the element at ``start``.
+
+    Window ``o`` begins at ``o*stride``; its kernel tap ``a`` sits at
+    ``o*stride + a*dilation``, so call with ``start = a*dilation``.
+    """
+    return slice(start, start + stride * (count - 1) + 1, stride)

@@ -1,0 +1,175 @@
+"""Exam files (YAML) and rosters (CSV).
+
+An exam file::
+
+    id: dl-midterm            # letters, digits, - and _
+    title: Deep learning basics - midterm
+    course: AI & Creativity
+    lang: en                  # en or ko
+    instructions: Answer every question. ...
+    date: 2026-12-01          # optional; written as key.json exam.created
+    slots:
+      - template: params.dense  # a template id ...
+        level: 1
+        points: 2
+      - topic: output-shape     # ... or a topic: each student gets a template of it
+        level: 2
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bank import Bank, _line_of, load_yaml
+from .errors import BankError, ExamError, RosterError
+from .model import LANGS, Student
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One numbered position of the exam: a fixed template or a topic to draw from."""
+
+    name: str
+    template: str | None
+    topic: str | None
+    level: int
+    points: float | None
+
+
+@dataclass(frozen=True)
+class Exam:
+    id: str
+    title: str
+    course: str
+    lang: str
+    instructions: str
+    date: str
+    slots: tuple[Slot, ...]
+    path: str
+
+
+def load_exam(path: str | Path, bank: Bank) -> Exam:
+    """Read and validate an exam file against ``bank``; ExamError names the field and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExamError("the exam file does not exist.", path=str(path))
+    try:
+        text, d = load_yaml(path, "exam file")
+    except BankError as e:
+        raise ExamError(e.message, path=e.path, line=e.line, hint=e.hint) from e
+
+    def fail(msg: str, field: str, hint: str | None = None):
+        raise ExamError(msg, path=str(path), field=field, line=_line_of(text, field), hint=hint)
+
+    if not isinstance(d, dict):
+        fail("an exam file holds one mapping (id, title, slots, ...).", "id")
+    exam_id = str(d.get("id", path.stem))
+    if not _ID.match(exam_id):
+        fail("the exam id may use letters, digits, '-', '_' and '.'.", "id")
+    lang = d.get("lang", "en")
+    if lang not in LANGS:
+        fail(f"lang must be one of {', '.join(LANGS)}.", "lang")
+    raw_slots = d.get("slots")
+    if not isinstance(raw_slots, list) or not raw_slots:
+        fail("an exam needs a non-empty list of slots.", "slots")
+    slots = []
+    names = set()
+    for i, s in enumerate(raw_slots):
+        field = f"slots.{i}"
+        if isinstance(s, str):
+            s = {"template": s}
+        if not isinstance(s, dict):
+            fail("a slot is a mapping with a template or a topic.", field)
+        name = str(s.get("slot", f"q{i + 1}"))
+        if name in names:
+            fail(f"slot name '{name}' is used twice.", f"{field}.slot")
+        names.add(name)
+        level = s.get("level", 1)
+        if not isinstance(level, int) or level < 1:
+            fail("level must be a whole number from 1.", f"{field}.level")
+        points = s.get("points")
+        if points is not None and (not isinstance(points, (int, float)) or points <= 0):
+            fail("points must be a positive number.", f"{field}.points")
+        template, topic = s.get("template"), s.get("topic")
+        if bool(template) == bool(topic):
+            fail("give exactly one of 'template' or 'topic'.", field)
+        if template:
+            if template not in bank.templates:
+                close = [t for t in sorted(bank.templates) if t.split(".")[0] == str(template).split(".")[0]]
+                fail(f"unknown template '{template}'.", f"{field}.template",
+                     hint="Run `quizgen bank list` to see the ids" +
+                          (f"; similar: {', '.join(close[:5])}." if close else "."))
+            if level not in bank.templates[template].levels:
+                fail(f"template '{template}' has no level {level} (it has "
+                     f"{', '.join(map(str, bank.templates[template].level_numbers))}).", f"{field}.level")
+        else:
+            if not bank.with_topic(topic, level):
+                fail(f"no template of topic '{topic}' has level {level}.", f"{field}.topic",
+                     hint="Topics: " + ", ".join(bank.topics()) + ".")
+        slots.append(Slot(name, template, topic, level, points))
+    return Exam(id=exam_id, title=str(d.get("title", exam_id)), course=str(d.get("course", "")),
+                lang=lang, instructions=str(d.get("instructions", "")), date=str(d.get("date", "")),
+                slots=tuple(slots), path=str(path))
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """Students from a CSV with a ``student_id`` column (optional ``name``, ``email``)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RosterError(f"cannot read the roster: {e}.", path=str(path)) from e
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise RosterError("the roster is not UTF-8 text.", path=str(path),
+                          hint="Save it as 'CSV UTF-8' from your spreadsheet.") from e
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise RosterError("the roster is empty.", path=str(path), line=1)
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    aliases = {"student_id": ("student_id", "id", "studentid", "student", "학번")}
+    col = next((header.index(a) for a in aliases["student_id"] if a in header), None)
+    if col is None:
+        raise RosterError("the roster has no 'student_id' column.", path=str(path), line=1,
+                          hint="Name the first header cell student_id.")
+    name_col = next((header.index(a) for a in ("name", "이름") if a in header), None)
+    email_col = header.index("email") if "email" in header else None
+    students: list[Student] = []
+    seen: dict[str, int] = {}
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        sid = row[col].strip() if col < len(row) else ""
+        if not sid:
+            raise RosterError("this row has no student_id.", path=str(path), line=lineno)
+        if not _ID.match(sid):
+            raise RosterError(f"student_id '{sid}' may only use letters, digits, '-', '_' and '.'.",
+                              path=str(path), line=lineno)
+        if sid in seen:
+            raise RosterError(f"student_id '{sid}' appears twice (also on line {seen[sid]}).",
+                              path=str(path), line=lineno, hint="Each student needs one row.")
+        seen[sid] = lineno
+        name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
+        email = row[email_col].strip() if email_col is not None and email_col < len(row) else ""
+        students.append(Student(sid, name, email))
+    if not students:
+        raise RosterError("the roster lists no students.", path=str(path), line=2)
+    return students
+
+
+def numbered_students(n: int) -> list[Student]:
+    """``--students N``: ids s001, s002, ..."""
+    width = max(3, len(str(n)))
+    return [Student(f"s{i:0{width}d}") for i in range(1, n + 1)]

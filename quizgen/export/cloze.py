@@ -1,0 +1,52 @@
+"""Moodle Cloze (multianswer) text for answers made of several numbers.
+
+Syntax as Moodle's importer reads it (``qtype_multianswer_extract_question`` in
+question/type/multianswer/questiontype.php): ``{1:NUMERICAL:=v:tol#feedback~%0%w:tol#fb}``.
+The feedback of an alternative ends at the first ``~`` or ``}`` not preceded by a
+backslash; Moodle then HTML-entity-decodes it and turns ``\\}`` and ``\\#`` back into
+``}`` and ``#``. So feedback HTML is written with ``&`` doubled into ``&amp;`` (the decode
+gives the original HTML back), ``}`` and ``#`` backslash-escaped and ``~`` as ``&#126;``.
+"""
+from __future__ import annotations
+
+from ..model import Question
+from . import text, values
+from .common import words
+
+
+def feedback(html: str) -> str:
+    """HTML made safe as the feedback of one cloze alternative."""
+    s = html.replace("&", "&amp;").replace("~", "&#126;")
+    s = s.replace("}", "\\}").replace("#", "\\#")
+    return s + " " if s.endswith("\\") else s
+
+
+def protect(html: str) -> str:
+    """Question text around the blanks: no brace may look like cloze syntax."""
+    return html.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def blank(q: Question, part: values.Part, lang: str) -> str:
+    """One ``{1:NUMERICAL:...}`` blank for one number of the answer."""
+    alts = [f"={values.num(part.value)}:{values.num(part.margin)}"
+            f"#{feedback(words(lang)['correct'])}"]
+    for wrong, fb in values.part_mistakes(q, part):
+        tol = values.margin(wrong, q.tolerance)
+        alts.append(f"%0%{values.num(wrong)}:{values.num(tol)}#{feedback(text.to_html(fb))}")
+    return "{1:NUMERICAL:" + "~".join(alts) + "}"
+
+
+def question_html(q: Question, lang: str) -> str:
+    """The prompt followed by the blanks, laid out like the answer."""
+    ps = values.parts(q)
+    boxes = [blank(q, p, lang) for p in ps]
+    if q.answer_type == "matrix":
+        width = max(p.col for p in ps) + 1
+        rows = [boxes[i:i + width] for i in range(0, len(boxes), width)]
+        cells = "".join("<tr>" + "".join(f"<td>{b}</td>" for b in r) + "</tr>" for r in rows)
+        layout = f'<table class="quizgen-matrix"><tbody>{cells}</tbody></table>'
+    elif q.answer_type == "shape":
+        layout = "<p>" + " × ".join(boxes) + "</p>"
+    else:
+        layout = "<p>[ " + ", ".join(boxes) + " ]</p>"
+    return protect(text.to_html(q.prompt)) + "\n" + layout

@@ -1,0 +1,104 @@
+"""What every exporter shares: fixed strings, identifiers, input checks."""
+from __future__ import annotations
+
+import re
+
+from ..errors import ExportError
+from ..model import ANSWER_TYPES, ExamInfo, Question, SlotVariants
+from .values import ARRAYS, CHOICE, Part
+
+# Fixed words the exports add around the questions, in every supported language.
+STRINGS = {
+    "en": {
+        "correct": "Correct.",
+        "incorrect": "Not correct.",
+        "solution": "Worked solution",
+        "variant": "variant",
+        "entry_shape": "Enter dimension {k} of the answer (of {n}).",
+        "entry_vector": "Enter entry {k} of the answer (of {n}).",
+        "entry_matrix": "Enter the entry in row {r}, column {c} of the answer.",
+        "scaled": "Enter your answer multiplied by 10^{k}.",
+        "part": "part {k}",
+        "exam_note": "Exported by quizgen: one category per exam slot; a random question "
+                     "from the category gives each student a different variant.",
+    },
+    "ko": {
+        "correct": "정답입니다.",
+        "incorrect": "정답이 아닙니다.",
+        "solution": "풀이",
+        "variant": "변형",
+        "entry_shape": "답의 {k}번째 차원을 입력하세요 (전체 {n}개).",
+        "entry_vector": "답의 {k}번째 성분을 입력하세요 (전체 {n}개).",
+        "entry_matrix": "답 행렬의 {r}행 {c}열 성분을 입력하세요.",
+        "scaled": "답에 10^{k}을 곱한 값을 입력하세요.",
+        "part": "{k}번째 성분",
+        "exam_note": "quizgen이 내보냄: 시험 문항마다 범주 하나; 범주에서 무작위 문제를 "
+                     "고르면 학생마다 다른 변형이 나옵니다.",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The fixed strings of ``lang`` (English for a language we do not know)."""
+    return STRINGS.get(lang, STRINGS["en"])
+
+
+def ident(text: str, prefix: str = "id") -> str:
+    """An XML NCName / QTI identifier made of [A-Za-z0-9_.-], starting with a letter."""
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-") or prefix
+    return s if s[0].isalpha() else f"{prefix}-{s}"
+
+
+def file_stem(exam: ExamInfo) -> str:
+    """The exam id as the stem of the export file names."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", exam.id or "exam").strip("-.") or "exam"
+
+
+def variant_tag(i: int, n: int) -> str:
+    """``v001``-style variant number, wide enough for ``n`` variants."""
+    return f"v{i + 1:0{max(3, len(str(n)))}d}"
+
+
+def entry_prompt(q: Question, part: Part, n_parts: int, lang: str) -> str:
+    """The sentence telling a student which number of an array answer to enter."""
+    w = words(lang)
+    if q.answer_type == "matrix":
+        return w["entry_matrix"].format(r=part.row + 1, c=part.col + 1)
+    key = "entry_shape" if q.answer_type == "shape" else "entry_vector"
+    return w[key].format(k=part.index + 1, n=n_parts)
+
+
+def check_slots(slots: list[SlotVariants]) -> None:
+    """Refuse, with a message naming slot and variant, what no exporter can write."""
+    if not slots:
+        raise ExportError("the exam has no slots to export.")
+    seen = set()
+    for s in slots:
+        if s.slot in seen:
+            raise ExportError(f"slot '{s.slot}' appears twice.")
+        seen.add(s.slot)
+        if not s.variants:
+            raise ExportError(f"slot '{s.slot}' has no variants.")
+        for i, q in enumerate(s.variants):
+            _check_question(q, f"slot '{s.slot}', variant {i + 1}")
+
+
+def _check_question(q: Question, where: str) -> None:
+    t = q.answer_type
+    if t not in ANSWER_TYPES:
+        raise ExportError(f"{where}: unknown answer type '{t}'.",
+                          hint=f"Known types: {', '.join(ANSWER_TYPES)}.")
+    v = q.answer_value
+    if t in CHOICE:
+        n = len(q.options or ())
+        picks = [v] if t == "choice" else list(v)
+        if n < 2:
+            raise ExportError(f"{where}: a {t} question needs at least two options.")
+        if not picks or any(not isinstance(i, int) or not 0 <= i < n for i in picks):
+            raise ExportError(f"{where}: answer {v!r} does not index the {n} options.")
+    elif t in ARRAYS:
+        rows = v if t == "matrix" else [v]
+        if not rows or not all(isinstance(r, (list, tuple)) and r for r in rows):
+            raise ExportError(f"{where}: a {t} answer must be a non-empty list.")
+    elif isinstance(v, (list, tuple, dict)) or v is None:
+        raise ExportError(f"{where}: a {t} answer must be one number, not {v!r}.")

@@ -1,0 +1,54 @@
+"""Bytes out: XML serialisation, reproducible zips, atomic file writes."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import ExportError
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same input, same bytes
+
+
+def xml_bytes(root: etree._Element, doctype: str | None = None) -> bytes:
+    """UTF-8 XML with declaration, indented, deterministic."""
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
+                          doctype=doctype)
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip of ``files`` with sorted entries, fixed dates and permissions."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            z.writestr(info, files[name], compresslevel=6)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise ExportError(f"cannot write in this folder: {e.strerror}.",
+                          path=str(path.parent)) from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportError(f"cannot write the file: {e.strerror}.", path=str(path)) from e
+    return path

@@ -1,0 +1,102 @@
+"""GIFT: a plain-text Moodle import format.
+
+``$CATEGORY:`` per slot; integer/real -> numerical ``{#=v:tol#fb =%0%w:tol#fb}``;
+choice -> ``=right ~wrong``; choices -> ``~%w%`` weights; an answer of several numbers
+becomes one numerical question per number, each in its own sub-category of the slot
+(``<slot>/1``, ``<slot>/2``...), because GIFT has no multi-blank numeric question.
+Text is ``[plain]`` (so ``<`` and ``&`` stay literal) with math made readable Unicode;
+GIFT's special characters ``~ = # { } :`` and ``\\`` are backslash-escaped, newlines
+written as ``\\n`` (a blank line would end the question in Moodle's reader).
+"""
+from __future__ import annotations
+
+from ..model import ExamInfo, Question, SlotVariants
+from . import text, values
+from .common import entry_prompt, file_stem, variant_tag, words
+from .moodle import category_path
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{",
+                         "}": "\\}", ":": "\\:", "\n": "\\n", "\r": ""})
+
+
+def esc(s: str) -> str:
+    """Plain text with GIFT's special characters escaped, on one line."""
+    return s.translate(_ESCAPE)
+
+
+def plain(md: str) -> str:
+    """Markdown + TeX -> escaped GIFT text."""
+    return esc(text.to_plain(md))
+
+
+def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
+    """The whole GIFT file."""
+    out = [f"// quizgen export of exam {file_stem(exam)}", f"// {words(lang)['exam_note']}", ""]
+    exam_id = exam.id or "exam"
+    for slot in slots:
+        n = len(slot.variants)
+        whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.ARRAYS]
+        split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.ARRAYS]
+        if whole:
+            out += [f"$CATEGORY: {category_path(exam_id, slot.slot)}", ""]
+            out += [line for i, q in whole for line in (_question(q, slot, i, n, lang), "")]
+        for k in range(max((len(values.parts(q)) for _, q in split), default=0)):
+            out += [f"$CATEGORY: {category_path(exam_id, slot.slot, str(k + 1))}", ""]
+            out += [line for i, q in split if k < len(values.parts(q))
+                    for line in (_entry_question(q, slot, i, n, k, lang), "")]
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _head(q: Question, slot: SlotVariants, i: int, n: int, extra: str = "") -> str:
+    name = f"{slot.slot} {variant_tag(i, n)}{extra} {q.title}".strip()
+    return f"::{esc(name)}::[plain]"
+
+
+def _solution(q: Question) -> str:
+    return f"\t####{plain(q.solution)}\n" if q.solution.strip() else ""
+
+
+def _question(q: Question, slot: SlotVariants, i: int, n: int, lang: str) -> str:
+    head = _head(q, slot, i, n) + plain(q.prompt)
+    if q.answer_type in values.NUMERIC:
+        return head + _numeric_answers(q, values.parts(q)[0], lang)
+    return head + _choice_answers(q)
+
+
+def _numeric_answers(q: Question, part: values.Part, lang: str) -> str:
+    lines = [f"\t={values.num(part.value)}:{values.num(part.margin)}"
+             f"#{esc(words(lang)['correct'])}"]
+    for wrong, fb in values.part_mistakes(q, part):
+        tol = values.margin(wrong, q.tolerance)
+        lines.append(f"\t=%0%{values.num(wrong)}:{values.num(tol)}#{plain(fb)}")
+    return "{#\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
+
+
+def _choice_answers(q: Question) -> str:
+    options = list(q.options or ())
+    single = q.answer_type == "choice"
+    correct = {q.answer_value} if single else set(q.answer_value)
+    notes = {}
+    for m in q.misconceptions if single else ():
+        if isinstance(m.value, int) and m.value not in correct and m.value not in notes:
+            notes[m.value] = m.feedback
+    if not single:
+        pos, neg = values.choices_fractions(len(correct), len(options) - len(correct))
+        it = iter(pos)
+    lines = []
+    for i, opt in enumerate(options):
+        if single:
+            mark = "=" if i in correct else "~"
+        else:
+            mark = f"~%{values.pct(next(it) if i in correct else neg)}%"
+        fb = f"#{plain(notes[i])}" if i in notes else ""
+        lines.append(f"\t{mark}{plain(opt)}{fb}")
+    return "{\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
+
+
+def _entry_question(q: Question, slot: SlotVariants, i: int, n: int, k: int, lang: str) -> str:
+    ps = values.parts(q)
+    part = ps[k]
+    ask = entry_prompt(q, part, len(ps), lang)
+    head = _head(q, slot, i, n, f" {words(lang)['part'].format(k=k + 1)}")
+    return head + plain(q.prompt) + "\\n\\n" + esc(ask) + _numeric_answers(q, part, lang)

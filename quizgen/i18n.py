@@ -1,0 +1,45 @@
+"""Fixed strings of papers and keys, in every supported language.
+
+Question texts live in the bank; these are the words around them.
+"""
+from __future__ import annotations
+
+from .model import LANGS
+
+MESSAGES = {
+    "en": {
+        "student": "Student", "student_id": "ID", "name": "Name", "variant": "Variant",
+        "course": "Course", "question": "Question", "points": "points", "point": "point",
+        "answer": "Answer", "your_answer": "Your answer", "solution": "Worked solution",
+        "misconceptions": "Typical mistakes", "pytorch": "Check it in PyTorch",
+        "key_title": "Instructor key", "options": "Options", "total": "Total",
+        "answer_hint_integer": "a whole number", "answer_hint_real": "a number",
+        "answer_hint_shape": "a shape such as 16 x 50 x 50",
+        "answer_hint_vector": "numbers separated by commas",
+        "answer_hint_matrix": "rows separated by ';' (e.g. 1 2; 3 4)",
+        "answer_hint_choice": "one letter", "answer_hint_choices": "all letters that apply",
+        "tolerance": "accepted within", "page": "Page", "of": "of",
+        "confidential": "Confidential: do not hand out.",
+    },
+    "ko": {
+        "student": "학생", "student_id": "학번", "name": "이름", "variant": "문제지 유형",
+        "course": "과목", "question": "문제", "points": "점", "point": "점",
+        "answer": "정답", "your_answer": "답", "solution": "풀이",
+        "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
+        "key_title": "채점용 정답지", "options": "보기", "total": "합계",
+        "answer_hint_integer": "정수", "answer_hint_real": "실수",
+        "answer_hint_shape": "16 x 50 x 50 과 같은 형태(shape)",
+        "answer_hint_vector": "쉼표로 구분한 수",
+        "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
+        "answer_hint_choice": "보기 하나", "answer_hint_choices": "해당하는 보기 모두",
+        "tolerance": "허용 오차", "page": "쪽", "of": "/",
+        "confidential": "대외비: 학생에게 배포하지 마십시오.",
+    },
+}
+
+
+def messages(lang: str) -> dict:
+    """The message table for ``lang`` (English for anything missing)."""
+    if lang not in LANGS:
+        lang = "en"
+    return {**MESSAGES["en"], **MESSAGES[lang]}

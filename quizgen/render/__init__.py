@@ -1,0 +1,1 @@
+"""Renderers: Quiz -> files. Each reads only the Quiz record."""

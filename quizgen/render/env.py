@@ -1,0 +1,46 @@
+"""The Jinja2 environment for output templates (``templates/<format>/``).
+
+A user's ``--templates DIR`` is searched first, then the bundled folder, so a user
+may override a single file. Rendering is sandboxed with StrictUndefined.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .. import answers, texfmt
+from ..errors import RenderError
+from ..resources import templates_dir
+
+
+@lru_cache(maxsize=16)
+def environment(user_dir: str | None = None, autoescape: bool = False) -> SandboxedEnvironment:
+    dirs = ([user_dir] if user_dir else []) + [str(templates_dir())]
+    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
+                               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+    env.filters.update(texfmt.FILTERS)
+    env.filters["answer"] = lambda q: answers.format_answer(q.answer_type, q.answer_value,
+                                                           q.decimals, q.options)
+    env.filters["value"] = lambda v, q: answers.format_answer(q.answer_type, v, q.decimals, q.options)
+    env.globals["letter"] = answers.letters
+    return env
+
+
+def render(name: str, ctx: dict, *, user_dir: str | Path | None = None, autoescape: bool = False) -> str:
+    """Render ``templates/<name>``; template problems become RenderError naming the file."""
+    env = environment(str(user_dir) if user_dir else None, autoescape)
+    try:
+        return env.get_template(name).render(ctx)
+    except jinja2.TemplateNotFound as e:
+        raise RenderError(f"output template '{name}' not found.", path=str(user_dir or templates_dir()),
+                          hint="Copy the bundled templates folder and edit the copy.") from e
+    except jinja2.TemplateSyntaxError as e:
+        raise RenderError(f"template syntax error: {e.message}.", path=e.filename or name,
+                          line=e.lineno) from e
+    except jinja2.TemplateError as e:
+        raise RenderError(f"cannot render: {e}.", path=name,
+                          hint="Use only the names the bundled template uses.") from e

@@ -1,0 +1,149 @@
+"""Parameter-count families: dense layers / MLPs and Conv1d/2d/3d layers or stacks.
+
+Params: ``input_shape`` (None when the question does not need it), ``layers`` as shown to
+the student (``LazyLinear`` where the student must find ``in_features``) and the answer is
+the number of trainable parameters (weights + biases).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..texfmt import torch_layer
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args, param_breakdown
+from . import Solution, register
+from .stacks import params_snippet, pick, shapes_or_redraw
+
+
+def _linear(n_in, n_out, bias=True) -> dict:
+    layer = {"type": "Linear", "in_features": n_in, "out_features": n_out}
+    if not bias:
+        layer["bias"] = False
+    return layer
+
+
+def sample_dense(rng: np.random.Generator, level: int, p: dict) -> dict:
+    if level == 1:
+        n_in = int(rng.integers(2, 33))
+        n_out = int(rng.integers(2, 33))
+        return {**p, "input_shape": None, "layers": [_linear(n_in, n_out, rng.random() < 0.8)]}
+    if level == 2:
+        sizes = [int(rng.integers(2, 65))] + [pick(rng, [8, 10, 16, 20, 32, 50, 64, 100]) for _ in range(2)]
+        sizes.append(int(rng.integers(2, 11)))
+        layers = []
+        for a, b in zip(sizes, sizes[1:]):
+            layers += [_linear(a, b, rng.random() < 0.8), {"type": pick(rng, ["ReLU", "Sigmoid", "Tanh"])}]
+        return {**p, "input_shape": None, "layers": layers[:-1]}
+    c = pick(rng, [1, 3])
+    h = pick(rng, [8, 16, 28, 32, 64])
+    hidden = pick(rng, [32, 64, 100, 128, 256])
+    classes = pick(rng, [2, 5, 10])
+    layers = [{"type": "Flatten"}, _linear(c * h * h, hidden), {"type": "ReLU"}, _linear(hidden, classes)]
+    return {**p, "input_shape": [c, h, h], "layers": layers, "lazy": [1]}
+
+
+def _conv(dims, c_in, c_out, k, bias=True, **kw) -> dict:
+    layer = {"type": f"Conv{dims}d", "in_channels": c_in, "out_channels": c_out, "kernel_size": k, **kw}
+    if not bias:
+        layer["bias"] = False
+    return layer
+
+
+def sample_conv(rng: np.random.Generator, level: int, p: dict) -> dict:
+    widths = [4, 6, 8, 10, 12, 16, 20, 32, 64]
+    if level == 1:
+        c = pick(rng, [1, 3])
+        k = pick(rng, [1, 3, 5, 7])
+        size = pick(rng, [28, 32, 64, 100, 224])
+        layers = [_conv(2, c, pick(rng, widths), k, rng.random() < 0.8, padding=k // 2)]
+        return {**p, "input_shape": [c, size, size], "layers": layers}
+    if level == 2:
+        dims = pick(rng, [1, 2, 3])
+        c = pick(rng, [1, 2, 3, 4])
+        size = pick(rng, [16, 32, 50]) if dims == 3 else pick(rng, [32, 64, 100, 128])
+        layers = [_conv(dims, c, pick(rng, widths), pick(rng, [2, 3, 5]), rng.random() < 0.7)]
+        return {**p, "input_shape": [c] + [size] * dims, "layers": layers}
+    c = pick(rng, [1, 3])
+    size = pick(rng, [32, 64, 100, 128])
+    c1, c2 = pick(rng, [8, 16, 32]), pick(rng, [16, 32, 64])
+    k1, k2 = pick(rng, [3, 5]), pick(rng, [3, 5])
+    layers = [_conv(2, c, c1, k1, padding=k1 // 2), {"type": "ReLU"},
+              {"type": pick(rng, ["MaxPool2d", "AvgPool2d"]), "kernel_size": 2},
+              _conv(2, c1, c2, k2, rng.random() < 0.7, padding=k2 // 2), {"type": "ReLU"},
+              {"type": "MaxPool2d", "kernel_size": 2}]
+    return {**p, "input_shape": [c, size, size], "layers": layers}
+
+
+def _display(layers, lazy) -> list:
+    """Layers as the student sees them: LazyLinear(out) where in_features is to be found."""
+    shown = []
+    for i, layer in enumerate(layers):
+        if i in lazy:
+            shown.append({"type": "LazyLinear", "out_features": layer["out_features"]})
+        else:
+            shown.append(layer)
+    return shown
+
+
+def _wrong_counts(p: dict, breakdown, shapes) -> dict:
+    layers = p["layers"]
+    weights = sum(w for _, w, _ in breakdown)
+    biases = sum(b for _, _, b in breakdown)
+    has_bias = biases > 0
+    mis = {}
+    if has_bias:
+        mis["forgot-bias"] = weights
+    mis["bias-per-weight"] = 2 * weights
+    outs = [layer_args(l, shapes[i], i) for i, l in enumerate(layers)]
+    learnable = [a for a in outs if a["type"] == "Linear" or a["type"] in CONV_TYPES]
+    if all(a["type"] == "Linear" for a in learnable):
+        mis["neurons-only"] = sum(a["out_features"] for a in learnable)
+        mis["sum-not-product"] = sum(a["in_features"] + a["out_features"] + (a["out_features"] if a["bias"] else 0)
+                                     for a in learnable)
+        if p.get("lazy"):
+            c = p["input_shape"][0]
+            w0 = layers[1]["in_features"] // c * layers[1]["out_features"]
+            mis["ignored-channels"] = weights + biases - (layers[1]["in_features"] * layers[1]["out_features"]) + w0
+        return mis
+    k_prod = [math.prod(a["kernel"]) for a in learnable]
+    mis["forgot-in-channels"] = sum(kp * a["out_channels"] + (a["out_channels"] if a["bias"] else 0)
+                                    for kp, a in zip(k_prod, learnable))
+    if any(a["nd"] >= 2 for a in learnable):
+        mis["kernel-not-squared"] = sum(a["kernel"][0] * a["in_channels"] * a["out_channels"]
+                                        + (a["out_channels"] if a["bias"] else 0) for a in learnable)
+    first = next(i for i, l in enumerate(layers) if l["type"] in CONV_TYPES)
+    positions = math.prod(shapes[first + 1][1:])
+    w_first, b_first = breakdown[first][1], breakdown[first][2]
+    mis["per-position"] = weights + biases + (positions - 1) * (w_first + b_first)
+    pools = [layer_args(l, shapes[i], i) for i, l in enumerate(layers) if l["type"] in POOL_TYPES]
+    if pools:
+        mis["counted-pooling"] = weights + biases + sum(math.prod(a["kernel"]) for a in pools)
+    return mis
+
+
+def solve(p: dict) -> Solution:
+    layers = p["layers"]
+    shapes = shapes_or_redraw(p["input_shape"], layers) if p["input_shape"] else [None] * (len(layers) + 1)
+    breakdown = param_breakdown(layers, p["input_shape"])
+    rows = []
+    for (i, w, b), layer in zip(breakdown, layers):
+        if w or b or layer["type"] in POOL_TYPES:
+            args = layer_args(layer, shapes[i], i)
+            rows.append({"index": i, "kind": layer["type"], "weights": w, "biases": b,
+                         "factors": ([args["out_features"], args["in_features"]] if layer["type"] == "Linear"
+                                     else [args["out_channels"], args["in_channels"], *args["kernel"]]
+                                     if layer["type"] in CONV_TYPES else [])})
+    total = sum(w + b for _, w, b in breakdown)
+    shown = _display(layers, p.get("lazy", []))
+    code = "\n".join(f"    {torch_layer(l)}," for l in shown)
+    check = {"kind": "param_count", "layers": layers}
+    if p["input_shape"]:
+        check["input_shape"] = list(p["input_shape"])
+    return Solution(answer=total, context={"rows": rows, "code": code, "total": total},
+                    misconceptions=_wrong_counts(p, breakdown, shapes), check=check,
+                    pytorch=params_snippet(layers))
+
+
+register("params.dense", solve, sample_dense)
+register("params.conv", solve, sample_conv)

@@ -1,0 +1,311 @@
+"""Answer types: every accepted spelling, garbage, comparison, display."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from quizgen.answers import (BLANK, REASONS, Parsed, Score, compare, explain, format_answer,
+                             letters, matches, parse)
+from quizgen.model import ANSWER_TYPES, Tolerance
+
+EXACT = Tolerance()
+
+
+def ok(answer_type, text, **kw):
+    p = parse(answer_type, text, **kw)
+    assert p.ok, (text, p.reason)
+    return p.value
+
+
+def bad(answer_type, text, **kw):
+    p = parse(answer_type, text, **kw)
+    assert not p.ok and p.value is None, (text, p)
+    assert p.reason and p.reason != "blank"
+    return p
+
+
+@pytest.mark.parametrize("text", ["16x50x50", "16 × 50 × 50", "16X50X50", "(16, 50, 50)",
+                                  "[16,50,50]", "16,50,50", "16 50 50", " 16 x 50 x 50 ",
+                                  "torch.Size([16, 50, 50])", "(16, 50, 50,)", "16*50*50",
+                                  "16;50;50", "16 ✕ 50 ✕ 50"])
+def test_shape_spellings(text):
+    assert ok("shape", text) == [16, 50, 50]
+
+
+def test_shape_two_dims_and_single():
+    assert ok("shape", "16X50") == [16, 50]
+    assert ok("shape", "(10,)") == [10]
+    assert ok("shape", "3.0 x 4") == [3, 4]
+    assert ok("shape", "[16, 50") == [16, 50]  # a forgotten bracket is forgiven
+
+
+@pytest.mark.parametrize("text", ["16x0", "16x-2", "16x5.5", "16xx50", "16,,50", "()",
+                                  "16 x fifty", "16 x 50 x"])
+def test_shape_garbage(text):
+    bad("shape", text)
+
+
+def test_shape_reason_names_the_size():
+    assert bad("shape", "16x0x4").reason == "shape sizes must be positive whole numbers, not '0'"
+
+
+@pytest.mark.parametrize("text,value", [
+    ("0.25", 0.25), (".25", 0.25), ("0,25", 0.25), ("1/4", 0.25), (" 1 / 4 ", 0.25),
+    ("2.5e-3", 0.0025), ("-3.2E+01", -32.0), ("1 000", 1000.0), ("1 000 000.5", 1000000.5),
+    ("\u22120.5", -0.5), ("+3", 3.0), ("  7  ", 7.0), ("3.", 3.0), ("-.5", -0.5),
+    ("1,250.5", 1250.5), ("1.250,5", 1250.5), ("1,000,000", 1e6), ("12,5", 12.5),
+    ("0,250", 0.25), ("2.5x10^-3", 0.0025), ("2.5 × 10^(-3)", 0.0025), ("2.5*10**3", 2500.0),
+    ("\u00bd", 0.5), ("1\u00a0000", 1000.0), ("1\u202f000", 1000.0), ("1'000", 1000.0),
+    ("\uff13", 3.0), ("1,5e-3", 0.0015), ("-1/8", -0.125),
+])
+def test_real_spellings(text, value):
+    assert ok("real", text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["1..2", "abc", "nan", "inf", "1e999", "1/0", "1 5", "--1",
+                                  "1e", "0x10", "1_000", "e5", "1,2,3", "1/2/3", "3 apples"])
+def test_real_garbage(text):
+    bad("real", text)
+
+
+def test_number_reasons():
+    assert bad("real", "1..2").reason == "could not read '1..2' as a number"
+    assert bad("real", "1/0").code == "zero_div"
+    assert bad("real", "1e999").code == "finite"
+    assert bad("real", "1,250").code == "ambiguous"  # thousands or decimal comma?
+
+
+@pytest.mark.parametrize("text,value", [("3", 3), ("3.0", 3), ("-7", -7), ("1e3", 1000),
+                                        ("1,250", 1250), ("23,587,712", 23587712),
+                                        ("1 000", 1000), ("6/2", 3), ("3,0", 3), ("+4", 4),
+                                        ("12345678901234567890", 12345678901234567890)])
+def test_integer_spellings(text, value):
+    v = ok("integer", text)
+    assert v == value and isinstance(v, int)
+
+
+def test_integer_rejects_fractions():
+    assert bad("integer", "3.5").reason == "'3.5' is not a whole number"
+    bad("integer", "1/3")
+    bad("integer", "0,125")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("0.5, 0.25", [0.5, 0.25]), ("0,5 0,25", [0.5, 0.25]), ("0,5; 0,25", [0.5, 0.25]),
+    ("[1, -2.5, 3]", [1.0, -2.5, 3.0]), ("(1 2 3)", [1.0, 2.0, 3.0]), ("1x2", [1.0, 2.0]),
+    ("tensor([0.1, 0.2])", [0.1, 0.2]), ("1/2 1/4", [0.5, 0.25]), ("\u22121, 2", [-1.0, 2.0]),
+    ("array([1., 2.])", [1.0, 2.0]), ("0.7", [0.7]),
+])
+def test_vector_spellings(text, value):
+    assert ok("vector", text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["[1, , 2]", "1, x", "[]", "1,000 2,000"])
+def test_vector_garbage(text):
+    bad("vector", text)
+
+
+@pytest.mark.parametrize("text", ["[[1,2],[3,4]]", "[[1, 2], [3, 4]]", "1 2; 3 4", "1,2;3,4",
+                                  "1 2\n3 4", "1, 2\r\n3, 4\n", "[1 2; 3 4]",
+                                  "[[1. 2.]\n [3. 4.]]", "tensor([[1, 2], [3, 4]])",
+                                  "[[1,2],\n [3,4]]"])
+def test_matrix_spellings(text):
+    assert ok("matrix", text) == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_matrix_decimal_commas_and_shapes():
+    assert ok("matrix", "0,5 0,25; 1 2") == [[0.5, 0.25], [1.0, 2.0]]
+    assert ok("matrix", "1 2 3") == [[1.0, 2.0, 3.0]]
+    assert ok("matrix", "1;2;3") == [[1.0], [2.0], [3.0]]
+
+
+@pytest.mark.parametrize("text", ["[[1,2],[3]]", "1 2; 3", "[[1,2]x[3,4]]", "[[1,a],[3,4]]",
+                                  "[[]]", "1 2; x y"])
+def test_matrix_garbage(text):
+    bad("matrix", text)
+
+
+def test_matrix_ragged_reason():
+    assert bad("matrix", "1 2; 3").code == "ragged"
+
+
+@pytest.mark.parametrize("text,value", [("B", 1), ("b", 1), ("(b)", 1), ("b)", 1), ("B.", 1),
+                                        ("2", 1), (" 2 ", 1), ("(2)", 1), ("a", 0), ("D", 3)])
+def test_choice_spellings(text, value):
+    assert ok("choice", text, n_options=4) == value
+
+
+def test_choice_garbage_and_range():
+    assert bad("choice", "E", n_options=4).reason == "there is no option 'E'"
+    assert bad("choice", "5", n_options=4).code == "no_option"
+    assert bad("choice", "0", n_options=4).code == "no_option"
+    assert bad("choice", "A, C", n_options=4).code == "one_option"
+    assert bad("choice", "AB", n_options=4).code == "one_option"
+    assert bad("choice", "the second", n_options=4).code == "option"
+    assert ok("choice", "Z") == 25  # without n_options any letter is an index
+
+
+@pytest.mark.parametrize("text", ["A,C", "AC", "a c", "1,3", "C,A", "A, C, A", "(a) (c)",
+                                  "A;C", "a/c", "A and C", "[1, 3]", "ca", "A와 C"])
+def test_choices_spellings(text):
+    assert ok("choices", text, n_options=4) == [0, 2]
+
+
+@pytest.mark.parametrize("text", ["A, 2", "Option A", "A,E", "1,9", "?", "0"])
+def test_choices_garbage(text):
+    bad("choices", text, n_options=4)
+
+
+@pytest.mark.parametrize("answer_type", ANSWER_TYPES)
+@pytest.mark.parametrize("text", ["", "   ", "\t\n", None, "\u00a0"])
+def test_blank_is_distinguishable(answer_type, text):
+    p = parse(answer_type, text, n_options=4)
+    assert p == BLANK and p.reason == "blank" and not p.ok and p.value is None
+
+
+def test_non_string_input_is_read_as_text():
+    assert ok("integer", 3) == 3
+    assert ok("real", 0.5) == 0.5
+
+
+def test_too_long_is_refused():
+    assert bad("integer", "9" * 5000).code == "too_long"
+
+
+def test_unknown_type_is_a_programming_error():
+    with pytest.raises(ValueError):
+        parse("colour", "red")
+
+
+def test_parsed_is_frozen_and_cached():
+    p = parse("real", "0.25")
+    assert isinstance(p, Parsed)
+    with pytest.raises(AttributeError):
+        p.ok = False  # type: ignore[misc]
+    assert parse("real", "0.25") is p
+
+
+def test_explain_in_korean():
+    p = parse("real", "1..2")
+    assert explain(p) == p.reason
+    assert explain(p, "ko") == "'1..2'을(를) 숫자로 읽을 수 없습니다"
+    assert all(set(v) == {"en", "ko"} for v in REASONS.values())
+
+
+# ---------------------------------------------------------------- compare
+
+def test_real_tolerance_is_abs_plus_rel():
+    tol = Tolerance(abs=0.01, rel=0.0)
+    assert compare("real", 0.26, 0.25, tol) == Score(1.0, 1, 1)  # 0.26-0.25 > 0.01 in binary
+    assert compare("real", 0.2601, 0.25, tol).fraction == 0.0
+    tol = Tolerance(abs=0.0, rel=0.01)
+    assert compare("real", 101.0, 100.0, tol).fraction == 1.0
+    assert compare("real", 101.5, 100.0, tol).fraction == 0.0
+    assert compare("real", -99.0, -100.0, tol).fraction == 1.0
+    assert compare("real", 0.1 + 0.2, 0.3, EXACT).fraction == 1.0
+
+
+def test_exact_types():
+    assert compare("integer", 3, 3, EXACT).fraction == 1.0
+    assert compare("integer", 4, 3, Tolerance(abs=5)).fraction == 0.0  # integers are exact
+    assert compare("choice", 1, 1, EXACT) == Score(1.0, 1, 1)
+    assert compare("choice", 2, 1, EXACT) == Score(0.0, 0, 1)
+
+
+def test_per_component_credit():
+    assert compare("shape", [16, 50, 49], [16, 50, 50], EXACT) == Score(2 / 3, 2, 3)
+    assert compare("shape", [16, 50], [16, 50, 50], EXACT) == Score(0.0, 0, 3)
+    assert compare("vector", [1.0, 2.05], [1.0, 2.0], Tolerance(abs=0.1)) == Score(1.0, 2, 2)
+    assert compare("matrix", [[1, 2], [3, 5]], [[1, 2], [3, 4]], EXACT) == Score(0.75, 3, 4)
+    assert compare("matrix", [[1, 2, 3, 4]], [[1, 2], [3, 4]], EXACT) == Score(0.0, 0, 4)
+    assert compare("matrix", [[1, 2], [3, 4]], [[1, 2, 3, 4]], EXACT) == Score(0.0, 0, 4)
+
+
+def test_choices_right_minus_wrong():
+    assert compare("choices", [0, 2], [0, 2], EXACT) == Score(1.0, 2, 2)
+    assert compare("choices", [0], [0, 2], EXACT) == Score(0.5, 1, 2)
+    assert compare("choices", [0, 1], [0, 2], EXACT) == Score(0.0, 1, 2)
+    assert compare("choices", [0, 1, 3], [0, 2], EXACT).fraction == 0.0  # floored at 0
+    assert compare("choices", [0, 1, 2], [0, 2, 3], EXACT).fraction == pytest.approx(1 / 3)
+
+
+def test_invalid_answer_scores_zero():
+    assert compare("matrix", None, [[1, 2], [3, 4]], EXACT) == Score(0.0, 0, 4)
+    assert compare("real", None, 1.0, EXACT) == Score(0.0, 0, 1)
+
+
+def test_matches_recognises_misconceptions():
+    tol = Tolerance(abs=0.01)
+    assert matches("shape", [16, 49, 49], [16, 49, 49], tol)
+    assert not matches("shape", [16, 49, 50], [16, 49, 49], tol)
+    assert matches("real", 0.505, 0.5, tol)
+    assert matches("choices", [2, 0], [0, 2], tol)
+    assert not matches("choices", [0], [0, 2], tol)
+    assert not matches("real", None, 0.5, tol)
+
+
+# ---------------------------------------------------------------- display
+
+def test_format_answer():
+    assert format_answer("shape", [16, 50, 50]) == "16 × 50 × 50"
+    assert format_answer("matrix", [[1, 2], [3, 4]]) == "[[1, 2], [3, 4]]"
+    assert format_answer("matrix", [[1, 2.5]], decimals=2) == "[[1.00, 2.50]]"
+    assert format_answer("real", 0.25, decimals=3) == "0.250"
+    assert format_answer("real", 2.0, decimals=2) == "2.00"
+    assert format_answer("real", -0.0001, decimals=2) == "0.00"
+    assert format_answer("real", 0.1) == "0.1"
+    assert format_answer("vector", [0.5, 1], decimals=1) == "[0.5, 1.0]"
+    assert format_answer("integer", 1234567) == "1234567"
+    assert format_answer("choice", 1) == "B"
+    assert format_answer("choices", [0, 2]) == "A, C"
+    assert format_answer("choice", 1, options=["x", "y"]) == "B: y"
+    assert format_answer("real", None) == ""
+
+
+def test_format_then_parse_round_trips():
+    for answer_type, value, decimals in [("shape", [16, 50, 50], None),
+                                         ("matrix", [[1.5, -2.0], [3.0, 4.25]], 2),
+                                         ("vector", [0.125, -1.0], 3), ("real", -3.75, 2),
+                                         ("choice", 3, None), ("choices", [1, 3], None),
+                                         ("integer", -12, None)]:
+        text = format_answer(answer_type, value, decimals)
+        assert matches(answer_type, parse(answer_type, text).value, value, EXACT), text
+
+
+def test_letters():
+    assert [letters(i) for i in (0, 1, 25, 26, 27, 701, 702)] == \
+        ["A", "B", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+# ---------------------------------------------------------------- no input raises
+
+_ALPHABET = "0123456789 .,;:/+-−eExX×*()[]{}\n\tabcABC_'\"%^\\\u00a0½１ⅷ"
+
+
+def test_random_strings_never_raise():
+    rng = random.Random(1234)
+    for _ in range(3000):
+        text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 25)))
+        for answer_type in ANSWER_TYPES:
+            p = parse(answer_type, text, n_options=rng.choice([None, 2, 5]))
+            assert isinstance(p, Parsed) and (p.ok or p.value is None)
+            if p.ok:
+                compare(answer_type, p.value, p.value, EXACT)
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # hypothesis is in the test extra; the seeded fuzz above still runs
+    given = None
+
+if given is not None:
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(ANSWER_TYPES), st.text(max_size=40),
+           st.sampled_from([None, 1, 4, 30]))
+    def test_hypothesis_parse_never_raises(answer_type, text, n_options):
+        p = parse(answer_type, text, n_options=n_options)
+        assert p.ok or (p.value is None and p.reason)
+        if p.ok:
+            assert compare(answer_type, p.value, p.value, EXACT).fraction == 1.0
