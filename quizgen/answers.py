@@ -380,6 +380,11 @@ def _score(fraction: float, hits: int, n: int) -> Score:
     return Score(fraction, hits, n)
 
 
+def tolerance_width(tol: Tolerance, a: float) -> float:
+    """Half-width of the accepted interval around ``a``: abs + rel * |a|."""
+    return tol.abs + tol.rel * abs(a)
+
+
 def _close(x: float, a: float, tol: Tolerance) -> bool:
     # The 1e-9 relative slack absorbs binary rounding (0.26 - 0.25 > 0.01 in floats).
     return abs(x - a) <= tol.abs + tol.rel * abs(a) + 1e-12 + 1e-9 * abs(a)

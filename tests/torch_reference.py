@@ -275,6 +275,8 @@ def receptive_field(input_shape, layers, output_index=None):
             position = [0] + position
     out[tuple(position)].backward()
     mask = x.grad != 0
+    if not mask.any():                                  # the output sees only padding
+        return [0] * (x.dim() - 1 if x.dim() > 1 else 1)
     spatial_mask = mask.any(dim=0) if x.dim() > 1 else mask
     extent = []
     for axis in range(spatial_mask.dim()):

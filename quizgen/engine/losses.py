@@ -18,6 +18,7 @@ __all__ = ["cross_entropy", "cross_entropy_from_probs", "nll_loss", "bce_loss", 
            "simple_loss", "REDUCTIONS"]
 
 REDUCTIONS = ("mean", "sum", "none")
+_BCE_EPS = float(np.float32(1e-12))     # torch's BCE backward guard is the float32 value of 1e-12
 
 
 def _reduce(losses, grad, reduction, count):
@@ -88,7 +89,8 @@ def nll_loss(log_probs, target, reduction: str = "mean"):
 def bce_loss(probs, target, reduction: str = "mean"):
     """torch BCELoss: -(y log p + (1-y) log(1-p)), each log clamped at -100; any shape.
 
-    'mean' averages over all elements.  grad = (p - y) / max(p(1-p), 1e-12) as torch.
+    'mean' averages over all elements.  grad = (p - y) / max(p(1-p), 1e-12) as torch;
+    log(1-p) is computed as log1p(-p), also as torch.
     """
     p, y = as_array(probs), as_array(target)
     if p.shape != y.shape:
@@ -97,9 +99,9 @@ def bce_loss(probs, target, reduction: str = "mean"):
         raise ValueError("BCELoss inputs must be probabilities in [0, 1]")
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100.0)
-        log_1mp = np.maximum(np.log(1.0 - p), -100.0)
+        log_1mp = np.maximum(np.log1p(-p), -100.0)
     losses = -(y * log_p + (1.0 - y) * log_1mp)
-    grad = (p - y) / np.maximum(p * (1.0 - p), 1e-12)
+    grad = (p - y) / np.maximum(p * (1.0 - p), _BCE_EPS)
     return _reduce(losses, grad, reduction, losses.size)
 
 

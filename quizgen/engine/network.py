@@ -11,7 +11,7 @@ from . import activations as act
 from . import layers as L
 from . import losses, pooling
 from ._util import as_array
-from .shapes import ACTIVATION_TYPES, CONV_TYPES, POOL_TYPES, has_bias, infer_shapes, layer_args, output_shape
+from .shapes import CONV_TYPES, POOL_TYPES, has_bias, infer_shapes, layer_args, output_shape
 from ..errors import ShapeError
 
 __all__ = ["forward", "backward", "loss_and_grad", "parameters", "with_random_weights", "LOSS_TYPES"]
@@ -47,7 +47,7 @@ def parameters(layer: dict, args: dict, index=None):
     return weight, bias
 
 
-def _conv_fns(args, index, layer):
+def _conv_fns(args, index):
     if args["nd"] == 3:
         raise NotImplementedError(f"layer {index} (Conv3d): only shapes and parameter counts are supported")
     return (L.conv1d_forward, L.conv1d_backward) if args["nd"] == 1 else (L.conv2d_forward, L.conv2d_backward)
@@ -68,7 +68,7 @@ def forward(layers, x) -> list:
         if kind == "Linear":
             y = L.linear_forward(h, *parameters(layer, args, i))
         elif kind in CONV_TYPES:
-            fwd, _ = _conv_fns(args, i, layer)
+            fwd, _ = _conv_fns(args, i)
             y = fwd(h, *parameters(layer, args, i), **_geometry(args))
         elif kind in POOL_TYPES:
             y = _POOL_FNS[args["mode"], args["nd"]](h, args["kernel"], **_geometry(args))
@@ -99,7 +99,7 @@ def backward(layers, activations, grad_output):
             if kind == "Linear":
                 g, gw, gb = L.linear_backward(h, weight, bias, g)
             else:
-                g, gw, gb = _conv_fns(args, i, layer)[1](h, weight, bias, g, **_geometry(args))
+                g, gw, gb = _conv_fns(args, i)[1](h, weight, bias, g, **_geometry(args))
             grads[f"{i}.weight"] = gw
             if gb is not None:
                 grads[f"{i}.bias"] = gb

@@ -48,7 +48,8 @@ def receptive_field(input_shape, layers, output_index=None):
     ``input_shape`` is ``[C, L]`` or ``[C, H, W]``; the output position is
     ``output_index`` (see :func:`_spatial_index`) or the centre-most one.  ``extent``
     is ``[l]`` / ``[h, w]`` (bounding box, padding excluded) and ``ranges`` the
-    inclusive ``(first, last)`` input index per axis.
+    inclusive ``(first, last)`` input index per axis.  An output that sees only
+    padding gives extent 0 and range None on every axis.
     """
     shapes = infer_shapes(input_shape, layers)
     in_spatial = shapes[0][1:] if len(shapes[0]) > 1 else shapes[0]
@@ -66,6 +67,8 @@ def receptive_field(input_shape, layers, output_index=None):
             k, s, p, d = (args[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
             connected[axis] = {o * s - p + a * d for o in connected[axis] for a in range(k)}
             connected[axis] = {x for x in connected[axis] if 0 <= x < size}
+    if not all(connected):                             # the output reads only padding
+        return [0] * len(connected), [None] * len(connected)
     ranges = [(min(c), max(c)) for c in connected]
     return [hi - lo + 1 for lo, hi in ranges], ranges
 

@@ -16,8 +16,8 @@ from .common import words
 
 def feedback(html: str) -> str:
     """HTML made safe as the feedback of one cloze alternative."""
-    s = html.replace("&", "&amp;").replace("~", "&#126;")
-    s = s.replace("}", "\\}").replace("#", "\\#")
+    s = html.replace("&", "&amp;").replace("}", "\\}").replace("#", "\\#")
+    s = s.replace("~", "&#126;")
     return s + " " if s.endswith("\\") else s
 
 
@@ -32,7 +32,7 @@ def blank(q: Question, part: values.Part, lang: str) -> str:
             f"#{feedback(words(lang)['correct'])}"]
     for wrong, fb in values.part_mistakes(q, part):
         tol = values.margin(wrong, q.tolerance)
-        alts.append(f"%0%{values.num(wrong)}:{values.num(tol)}#{feedback(text.to_html(fb))}")
+        alts.append(f"%0%{values.num(wrong)}:{values.num(tol)}#{feedback(text.to_html(fb, inline=True))}")
     return "{1:NUMERICAL:" + "~".join(alts) + "}"
 
 

@@ -38,8 +38,9 @@ class Part:
 
 
 def margin(value: float, tol: Tolerance) -> float:
-    """Absolute tolerance of one number: ``abs + rel * |value|``."""
-    return float(tol.abs) + float(tol.rel) * abs(float(value))
+    """Absolute tolerance of one number: ``abs + rel * |value|`` (float noise rounded off)."""
+    m = float(tol.abs) + float(tol.rel) * abs(float(value))
+    return float(f"{m:.12g}")
 
 
 def num(x: Any) -> str:

@@ -1,0 +1,238 @@
+"""Canvas Classic Quizzes: a QTI 1.2 content package.
+
+``imsmanifest.xml`` + ``<id>/<id>.xml`` (the ``questestinterop``) + ``<id>/assessment_meta.xml``.
+Each slot is a question group (``<section>`` selecting 1 item) holding its variants, so
+Canvas draws one variant per student. Item types as Canvas writes them: numerical_question
+(``render_fib fibtype="Decimal"``, a range condition that sets SCORE to 100),
+multiple_choice_question, multiple_answers_question; metadata ``question_type`` and
+``points_possible``; the worked solution as the ``general_fb`` item feedback.
+
+Canvas has no multi-blank numeric type: an answer of several numbers becomes one
+numerical question per number, each number in a group of its own (``q3 · 1/3`` ...),
+each item showing the whole prompt and saying which number to enter; the slot's
+points are split evenly. Canvas keeps numeric answers to 4 decimals, so an item whose
+answer or margin is below 1e-4 asks for the answer times 10^k (see values.canvas_scale).
+The groups carry no ``selection_extension`` (the QTI 1.2.1 DTD has none), so Canvas
+takes each item's ``points_possible``.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..model import ExamInfo, Question, SlotVariants
+from . import text, values
+from .common import entry_prompt, file_stem, ident, variant_tag, words
+from .files import xml_bytes, zip_bytes
+
+NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
+CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
+
+
+def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
+    """A child element in its parent's namespace (``tag`` may be given unqualified)."""
+    ns = etree.QName(parent).namespace
+    el = etree.SubElement(parent, f"{{{ns}}}{tag}" if ns and tag[0] != "{" else tag, **attrs)
+    if value is not None:
+        el.text = value
+    return el
+
+
+def _meta(parent, fields: list[tuple[str, str]]) -> None:
+    md = _sub(parent, "qtimetadata")
+    for label, entry in fields:
+        f = _sub(md, "qtimetadatafield")
+        _sub(f, "fieldlabel", label)
+        _sub(f, "fieldentry", entry)
+
+
+def _mattext(parent, html: str) -> None:
+    _sub(_sub(parent, "material"), "mattext", html, texttype="text/html")
+
+
+def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
+    """The zip Canvas imports."""
+    aid = ident(f"quizgen-{file_stem(exam)}", "quiz")
+    qti = assessment(exam, slots, lang, aid)
+    files = {
+        "imsmanifest.xml": manifest(aid),
+        f"{aid}/{aid}.xml": qti,
+        f"{aid}/assessment_meta.xml": assessment_meta(exam, slots, aid),
+    }
+    return zip_bytes(files)
+
+
+def assessment(exam: ExamInfo, slots: list[SlotVariants], lang: str, aid: str) -> bytes:
+    """The ``questestinterop`` document: one group per slot (per number for arrays)."""
+    root = etree.Element(f"{{{NS}}}questestinterop", nsmap={None: NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation",
+             f"{NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd")
+    a = _sub(root, "assessment", ident=aid, title=exam.title or exam.id or "quiz")
+    _meta(a, [("cc_maxattempts", "1")])
+    top = _sub(a, "section", ident="root_section")
+    for slot in slots:
+        n = len(slot.variants)
+        whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.ARRAYS]
+        split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.ARRAYS]
+        if whole:
+            g = _group(top, ident(f"g-{slot.slot}", "g"), slot.title or slot.slot)
+            for i, q in whole:
+                g.append(_whole_item(q, slot, i, n, lang))
+        kmax = max((len(values.parts(q)) for _, q in split), default=0)
+        for k in range(kmax):
+            g = _group(top, ident(f"g-{slot.slot}-{k + 1}", "g"),
+                       f"{slot.title or slot.slot} · {k + 1}/{kmax}")
+            for i, q in split:
+                ps = values.parts(q)
+                if k < len(ps):
+                    g.append(_entry_item(q, slot, i, n, ps, k, lang))
+    return xml_bytes(root)
+
+
+def _group(parent, gid: str, title: str):
+    g = _sub(parent, "section", ident=gid, title=title)
+    sel = _sub(_sub(g, "selection_ordering"), "selection")
+    _sub(sel, "selection_number", "1")
+    return g
+
+
+def _item(q: Question, item_id: str, title: str, qtype: str, points: float,
+          extra_meta: list[tuple[str, str]] = ()) -> etree._Element:
+    item = etree.Element(f"{{{NS}}}item", ident=item_id, title=title)
+    _meta(_sub(item, "itemmetadata"), [("question_type", qtype),
+                                       ("points_possible", values.num(float(points)))]
+          + list(extra_meta))
+    return item
+
+
+def _points(q: Question, slot: SlotVariants) -> float:
+    return float(slot.points if q.points is None else q.points)
+
+
+def _whole_item(q: Question, slot: SlotVariants, i: int, n: int, lang: str):
+    item_id = ident(f"{slot.slot}-{variant_tag(i, n)}", "item")
+    title = f"{slot.slot} {variant_tag(i, n)}"
+    if q.answer_type in values.NUMERIC:
+        item = _item(q, item_id, title, "numerical_question", _points(q, slot))
+        _numerical(item, q, values.parts(q)[0], text.to_html(q.prompt), lang)
+        return item
+    return _choice_item(q, item_id, title, _points(q, slot))
+
+
+def _entry_item(q: Question, slot: SlotVariants, i: int, n: int, ps: list, k: int, lang: str):
+    item_id = ident(f"{slot.slot}-{variant_tag(i, n)}-{k + 1}", "item")
+    title = f"{slot.slot} {variant_tag(i, n)} {k + 1}/{len(ps)}"
+    item = _item(q, item_id, title, "numerical_question", _points(q, slot) / len(ps))
+    ask = text.to_html(entry_prompt(q, ps[k], len(ps), lang))
+    _numerical(item, q, ps[k], text.to_html(q.prompt) + "\n" + ask, lang)
+    return item
+
+
+def _numerical(item, q: Question, part: values.Part, prompt_html: str, lang: str) -> None:
+    k = values.canvas_scale([float(part.value)], [part.margin])
+    if k:
+        prompt_html += "\n" + text.to_html(words(lang)["scaled"].format(k=k))
+    value, margin = float(part.value) * 10 ** k, part.margin * 10 ** k
+    if part.integer and not k:
+        value = int(part.value)
+    pres = _sub(item, "presentation")
+    _mattext(pres, prompt_html)
+    rs = _sub(pres, "response_str", ident="response1", rcardinality="Single")
+    _sub(_sub(rs, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
+    rp = _resprocessing(item)
+    cond = _sub(rp, "respcondition", attrib={"continue": "No"})
+    either = _sub(_sub(cond, "conditionvar"), "or")
+    _sub(either, "varequal", values.num(value), respident="response1")
+    both = _sub(either, "and")
+    _sub(both, "vargte", values.num(value - margin), respident="response1")
+    _sub(both, "varlte", values.num(value + margin), respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+    _general_feedback(item, q)
+
+
+def _resprocessing(item) -> etree._Element:
+    rp = _sub(item, "resprocessing")
+    _sub(_sub(rp, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE",
+         vartype="Decimal")
+    cond = _sub(rp, "respcondition", attrib={"continue": "Yes"})
+    _sub(_sub(cond, "conditionvar"), "other")
+    _sub(cond, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
+    return rp
+
+
+def _general_feedback(item, q: Question) -> None:
+    fb = _sub(item, "itemfeedback", ident="general_fb")
+    _mattext(_sub(fb, "flow_mat"), text.to_html(q.solution))
+
+
+def _choice_item(q: Question, item_id: str, title: str, points: float):
+    single = q.answer_type == "choice"
+    options = list(q.options or ())
+    ids = [str(1000 + i) for i in range(len(options))]
+    correct = {q.answer_value} if single else set(q.answer_value)
+    qtype = "multiple_choice_question" if single else "multiple_answers_question"
+    item = _item(q, item_id, title, qtype, points, [("original_answer_ids", ",".join(ids))])
+    pres = _sub(item, "presentation")
+    _mattext(pres, text.to_html(q.prompt))
+    lid = _sub(pres, "response_lid", ident="response1",
+               rcardinality="Single" if single else "Multiple")
+    rc = _sub(lid, "render_choice")
+    for aid, opt in zip(ids, options):
+        _mattext(_sub(rc, "response_label", ident=aid), text.to_html(opt, inline=True))
+    rp = _resprocessing(item)
+    notes = {}
+    if single:
+        for m in q.misconceptions:
+            if isinstance(m.value, int) and m.value not in correct and m.value not in notes:
+                notes[m.value] = m.feedback
+        for i in sorted(notes):
+            cond = _sub(rp, "respcondition", attrib={"continue": "Yes"})
+            _sub(_sub(cond, "conditionvar"), "varequal", ids[i], respident="response1")
+            _sub(cond, "displayfeedback", feedbacktype="Response", linkrefid=f"{ids[i]}_fb")
+    cond = _sub(rp, "respcondition", attrib={"continue": "No"})
+    cv = _sub(cond, "conditionvar")
+    if single:
+        _sub(cv, "varequal", ids[q.answer_value], respident="response1")
+    else:
+        both = _sub(cv, "and")
+        for i, aid in enumerate(ids):
+            target = both if i in correct else _sub(both, "not")
+            _sub(target, "varequal", aid, respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+    _general_feedback(item, q)
+    for i in sorted(notes):
+        fb = _sub(item, "itemfeedback", ident=f"{ids[i]}_fb")
+        _mattext(_sub(fb, "flow_mat"), text.to_html(notes[i]))
+    return item
+
+
+def manifest(aid: str) -> bytes:
+    """IMS CP 1.1 manifest listing the assessment and its Canvas settings file."""
+    m = etree.Element(f"{{{CP_NS}}}manifest", nsmap={None: CP_NS}, identifier=f"{aid}-manifest")
+    md = _sub(m, f"{{{CP_NS}}}metadata")
+    _sub(md, f"{{{CP_NS}}}schema", "IMS Content")
+    _sub(md, f"{{{CP_NS}}}schemaversion", "1.1.3")
+    _sub(m, f"{{{CP_NS}}}organizations")
+    res = _sub(m, f"{{{CP_NS}}}resources")
+    r = _sub(res, f"{{{CP_NS}}}resource", identifier=aid, type="imsqti_xmlv1p2")
+    _sub(r, f"{{{CP_NS}}}file", href=f"{aid}/{aid}.xml")
+    _sub(r, f"{{{CP_NS}}}dependency", identifierref=f"{aid}-meta")
+    r2 = _sub(res, f"{{{CP_NS}}}resource", identifier=f"{aid}-meta",
+              type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
+              href=f"{aid}/assessment_meta.xml")
+    _sub(r2, f"{{{CP_NS}}}file", href=f"{aid}/assessment_meta.xml")
+    return xml_bytes(m)
+
+
+def assessment_meta(exam: ExamInfo, slots: list[SlotVariants], aid: str) -> bytes:
+    """Canvas's quiz settings (``cccv1p0`` namespace)."""
+    q = etree.Element(f"{{{CANVAS_NS}}}quiz", nsmap={None: CANVAS_NS}, identifier=aid)
+    total = sum(float(s.points) for s in slots)
+    for tag, value in (("title", exam.title or exam.id or "quiz"),
+                       ("description", text.to_html(exam.instructions or "")),
+                       ("shuffle_answers", "false"), ("scoring_policy", "keep_highest"),
+                       ("quiz_type", "assignment"), ("points_possible", values.num(total)),
+                       ("show_correct_answers", "false"), ("allowed_attempts", "1")):
+        _sub(q, f"{{{CANVAS_NS}}}{tag}", value)
+    return xml_bytes(q)

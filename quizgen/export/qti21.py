@@ -1,0 +1,342 @@
+"""QTI 2.1 content package (OpenOLAT, Inspera, ONYX, TAO...).
+
+One ``assessmentItem`` per variant (``items/<id>.xml``); one ``assessmentTest``
+(``tests/<id>.xml``) with a section per slot that selects 1 of its variants;
+``imsmanifest.xml`` lists every file. Numbers are ``textEntryInteraction`` blanks (float)
+laid out like the answer; each blank scores its share of the points when
+``equal toleranceMode="absolute"`` holds with the margin ``abs + rel*|a|``. Choices are a
+``choiceInteraction`` scored through a ``mapping`` (right options share the points, wrong
+ones take them back; ``mapResponse`` clamps at 0). A response equal to a misconception
+adds its id to ``FEEDBACK``; ``SOLUTION`` is always added, so the matching
+``modalFeedback`` shows the worked solution after submission.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..model import ExamInfo, Question, SlotVariants
+from . import text, values
+from .common import file_stem, ident, variant_tag
+from .files import xml_bytes, zip_bytes
+
+NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SCHEMA = f"{NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
+CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
+_DROP_ATTRS = ("style",)  # Markdown table alignment: not a QTI attribute
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
+    ns = etree.QName(parent).namespace
+    el = etree.SubElement(parent, f"{{{ns}}}{tag}" if ns else tag, **attrs)
+    if value is not None:
+        el.text = value
+    return el
+
+
+def _html_into(parent, html: str) -> None:
+    """Parse an HTML fragment (XHTML from markdown-it) into QTI elements under ``parent``."""
+    if not html.strip():
+        return
+    frag = etree.fromstring(f'<div xmlns="{NS}">{html}</div>')
+    for el in frag.iter():
+        for a in _DROP_ATTRS:
+            el.attrib.pop(a, None)
+    if frag.text:
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + frag.text
+        else:
+            parent.text = (parent.text or "") + frag.text
+    for child in list(frag):
+        parent.append(child)
+
+
+def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
+    """The zip of items, test and manifest."""
+    files: dict[str, bytes] = {}
+    sections = []
+    for slot in slots:
+        refs = []
+        n = len(slot.variants)
+        for i, q in enumerate(slot.variants):
+            iid = ident(f"{slot.slot}-{variant_tag(i, n)}", "item")
+            href = f"items/{iid}.xml"
+            files[href] = item(q, slot, iid, f"{slot.slot} {variant_tag(i, n)} {q.title}".strip(),
+                               lang)
+            refs.append((iid, href))
+        sections.append((slot, refs))
+    tid = ident(f"test-{file_stem(exam)}", "test")
+    test_href = f"tests/{tid}.xml"
+    files[test_href] = test(exam, sections, tid)
+    files["imsmanifest.xml"] = manifest(tid, test_href, sections)
+    return zip_bytes(files)
+
+
+def _root(tag: str, **attrs) -> etree._Element:
+    el = etree.Element(_q(tag), nsmap={None: NS, "xsi": XSI}, **attrs)
+    el.set(f"{{{XSI}}}schemaLocation", SCHEMA)
+    return el
+
+
+def _outcome(parent, oid: str, base: str, default: str | None = None, card: str = "single"):
+    o = _sub(parent, "outcomeDeclaration", identifier=oid, cardinality=card, baseType=base)
+    if default is not None:
+        _sub(_sub(o, "defaultValue"), "value", default)
+
+
+def _set(parent, oid: str):
+    return _sub(parent, "setOutcomeValue", identifier=oid)
+
+
+def _base(parent, base: str, value: str):
+    return _sub(parent, "baseValue", value, baseType=base)
+
+
+def _add_feedback(parent, fid: str) -> None:
+    mult = _sub(_set(parent, "FEEDBACK"), "multiple")
+    _sub(mult, "variable", identifier="FEEDBACK")
+    _base(mult, "identifier", fid)
+
+
+def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> bytes:
+    """One ``assessmentItem`` document."""
+    root = _root("assessmentItem", identifier=iid, title=title, adaptive="false",
+                 timeDependent="false")
+    root.set(XML_LANG, q.lang or lang)
+    points = float(slot.points if q.points is None else q.points)
+    numeric = q.answer_type not in values.CHOICE
+    ps = values.parts(q) if numeric else []
+    if numeric:
+        for p in ps:
+            rd = _sub(root, "responseDeclaration", identifier=f"RESPONSE_{p.index + 1}",
+                      cardinality="single", baseType="float")
+            _sub(_sub(rd, "correctResponse"), "value", values.num(p.value))
+    else:
+        _choice_declaration(root, q, points)
+    _outcome(root, "SCORE", "float", "0")
+    _outcome(root, "MAXSCORE", "float", values.num(points))
+    _outcome(root, "FEEDBACK", "identifier", card="multiple")
+    body = _sub(root, "itemBody")
+    _html_into(body, text.to_html(q.prompt))
+    rp_conditions = []
+    if numeric:
+        _blanks(body, q, ps)
+        rp_conditions = _numeric_processing(q, ps, points)
+    else:
+        _choice_body(body, q)
+        rp_conditions = _choice_processing(q)
+    rp = _sub(root, "responseProcessing")
+    mult = _sub(_set(rp, "FEEDBACK"), "multiple")
+    _base(mult, "identifier", "SOLUTION")
+    for cond in rp_conditions:
+        rp.append(cond)
+    for mid, fb in _mistake_feedback(q):
+        mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=mid,
+                  showHide="show")
+        _html_into(mf, text.to_html(fb))
+    mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier="SOLUTION",
+              showHide="show")
+    _html_into(mf, text.to_html(q.solution) or "<p>-</p>")
+    return xml_bytes(root)
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def _blanks(body, q: Question, ps: list[values.Part]) -> None:
+    def blank(parent, p):
+        _sub(parent, "textEntryInteraction", responseIdentifier=f"RESPONSE_{p.index + 1}",
+             expectedLength=str(max(6, len(values.num(p.value)) + 2)))
+    if q.answer_type == "matrix":
+        tbody = _sub(_sub(body, "table", **{"class": "quizgen-matrix"}), "tbody")
+        row = None
+        for p in ps:
+            if p.col == 0:
+                row = _sub(tbody, "tr")
+            blank(_sub(row, "td"), p)
+        return
+    para = _sub(body, "p")
+    sep = " × " if q.answer_type == "shape" else ", "
+    if q.answer_type == "vector":
+        para.text = "[ "
+    for j, p in enumerate(ps):
+        blank(para, p)
+        para[-1].tail = sep if j + 1 < len(ps) else (" ]" if q.answer_type == "vector" else None)
+
+
+def _equal(parent, rid: str, tol: float, target: float | None = None):
+    """``RESPONSE == target`` (the correct value when None) within the absolute ``tol``."""
+    attrs = ({"toleranceMode": "absolute", "tolerance": f"{values.num(tol)} {values.num(tol)}"}
+             if tol else {"toleranceMode": "exact"})
+    eq = _sub(parent, "equal", **attrs)
+    _sub(eq, "variable", identifier=rid)
+    if target is None:
+        _sub(eq, "correct", identifier=rid)
+    else:
+        _base(eq, "float", values.num(target))
+    return eq
+
+
+def _numeric_processing(q: Question, ps: list[values.Part], points: float) -> list:
+    conds = []
+    share = points / len(ps)
+    for p in ps:
+        rc = etree.Element(_q("responseCondition"))
+        rif = _sub(rc, "responseIf")
+        _equal(rif, f"RESPONSE_{p.index + 1}", p.margin)
+        s = _sub(_set(rif, "SCORE"), "sum")
+        _sub(s, "variable", identifier="SCORE")
+        _base(s, "float", values.num(share))
+        conds.append(rc)
+    for mid, vals in _mistake_values(q, ps):
+        rc = etree.Element(_q("responseCondition"))
+        rif = _sub(rc, "responseIf")
+        both = _sub(rif, "and")
+        for p, v in zip(ps, vals):
+            _equal(both, f"RESPONSE_{p.index + 1}", values.margin(v, q.tolerance), v)
+        _add_feedback(rif, mid)
+        conds.append(rc)
+    return conds
+
+
+def _mistake_values(q: Question, ps: list[values.Part]):
+    for j, m in enumerate(q.misconceptions):
+        vals = values.flat(m.value, q.answer_type)
+        if vals is None or len(vals) != len(ps):
+            continue
+        if all(values.close(v, p) for v, p in zip(vals, ps)):
+            continue
+        yield _mid(j), vals
+
+
+def _mid(j: int) -> str:
+    return f"MISCONCEPTION_{j + 1}"
+
+
+def _mistake_feedback(q: Question) -> list[tuple[str, str]]:
+    if q.answer_type in values.CHOICE:
+        keep = {mid for mid, _ in _choice_mistakes(q)}
+    else:
+        keep = {mid for mid, _ in _mistake_values(q, values.parts(q))}
+    return [(_mid(j), m.feedback) for j, m in enumerate(q.misconceptions) if _mid(j) in keep]
+
+
+# ------------------------------------------------------------------ choices
+
+
+def _cid(i: int) -> str:
+    return f"CHOICE_{i + 1}"
+
+
+def _correct_set(q: Question) -> set[int]:
+    return {q.answer_value} if q.answer_type == "choice" else set(q.answer_value)
+
+
+def _choice_declaration(root, q: Question, points: float) -> None:
+    single = q.answer_type == "choice"
+    correct = _correct_set(q)
+    n = len(q.options or ())
+    rd = _sub(root, "responseDeclaration", identifier="RESPONSE",
+              cardinality="single" if single else "multiple", baseType="identifier")
+    cr = _sub(rd, "correctResponse")
+    for i in sorted(correct):
+        _sub(cr, "value", _cid(i))
+    mp = _sub(rd, "mapping", lowerBound="0", upperBound=values.num(points), defaultValue="0")
+    wrong = n - len(correct)
+    for i in range(n):
+        if i in correct:
+            v = points / len(correct)
+        else:
+            v = 0.0 if single or not wrong else -points / wrong
+        _sub(mp, "mapEntry", mapKey=_cid(i), mappedValue=values.num(v))
+
+
+def _choice_body(body, q: Question) -> None:
+    single = q.answer_type == "choice"
+    ci = _sub(body, "choiceInteraction", responseIdentifier="RESPONSE", shuffle="false",
+              maxChoices="1" if single else "0")
+    for i, opt in enumerate(q.options or ()):
+        sc = _sub(ci, "simpleChoice", identifier=_cid(i))
+        _html_into(sc, text.to_html(opt, inline=True))
+
+
+def _choice_mistakes(q: Question):
+    correct = _correct_set(q)
+    n = len(q.options or ())
+    for j, m in enumerate(q.misconceptions):
+        picks = [m.value] if q.answer_type == "choice" else m.value
+        try:
+            picks = sorted({int(i) for i in picks})
+        except (TypeError, ValueError):
+            continue
+        if not picks or set(picks) == correct or any(not 0 <= i < n for i in picks):
+            continue
+        yield _mid(j), picks
+
+
+def _choice_processing(q: Question) -> list:
+    rc = etree.Element(_q("responseCondition"))
+    rif = _sub(rc, "responseIf")
+    _sub(_sub(rif, "isNull"), "variable", identifier="RESPONSE")
+    _base(_set(rif, "SCORE"), "float", "0")
+    _sub(_set(_sub(rc, "responseElse"), "SCORE"), "mapResponse", identifier="RESPONSE")
+    conds = [rc]
+    for mid, picks in _choice_mistakes(q):
+        rc = etree.Element(_q("responseCondition"))
+        rif = _sub(rc, "responseIf")
+        m = _sub(rif, "match")
+        _sub(m, "variable", identifier="RESPONSE")
+        if q.answer_type == "choice":
+            _base(m, "identifier", _cid(picks[0]))
+        else:
+            mult = _sub(m, "multiple")
+            for i in picks:
+                _base(mult, "identifier", _cid(i))
+        _add_feedback(rif, mid)
+        conds.append(rc)
+    return conds
+
+
+# ------------------------------------------------------------------ test and manifest
+
+
+def test(exam: ExamInfo, sections: list, tid: str) -> bytes:
+    """The ``assessmentTest``: one section per slot selecting one of its variants."""
+    root = _root("assessmentTest", identifier=tid, title=exam.title or exam.id or "test")
+    _outcome(root, "SCORE", "float", "0")
+    part = _sub(root, "testPart", identifier="part-1", navigationMode="nonlinear",
+                submissionMode="simultaneous")
+    for slot, refs in sections:
+        sec = _sub(part, "assessmentSection", identifier=ident(f"section-{slot.slot}", "section"),
+                   title=slot.title or slot.slot, visible="true")
+        _sub(sec, "selection", select="1")
+        for iid, href in refs:
+            _sub(sec, "assessmentItemRef", identifier=iid, href=f"../{href}")
+    op = _sub(root, "outcomeProcessing")
+    s = _sub(_set(op, "SCORE"), "sum")
+    _sub(s, "testVariables", variableIdentifier="SCORE")
+    return xml_bytes(root)
+
+
+def manifest(tid: str, test_href: str, sections: list) -> bytes:
+    """IMS CP 1.1 manifest listing the test, every item and every file."""
+    m = etree.Element(f"{{{CP_NS}}}manifest", nsmap={None: CP_NS}, identifier=f"{tid}-manifest")
+    md = _sub(m, "metadata")
+    _sub(md, "schema", "QTIv2.1 Package")
+    _sub(md, "schemaversion", "1.0.0")
+    _sub(m, "organizations")
+    res = _sub(m, "resources")
+    t = _sub(res, "resource", identifier=tid, type="imsqti_test_xmlv2p1", href=test_href)
+    _sub(t, "file", href=test_href)
+    items = [ref for _, refs in sections for ref in refs]
+    for iid, _ in items:
+        _sub(t, "dependency", identifierref=iid)
+    for iid, href in items:
+        r = _sub(res, "resource", identifier=iid, type="imsqti_item_xmlv2p1", href=href)
+        _sub(r, "file", href=href)
+    return xml_bytes(m)

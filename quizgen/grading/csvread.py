@@ -1,0 +1,98 @@
+"""Turn a submission file's bytes into rows: encoding, BOM, delimiter sniffing.
+
+Spreadsheet and online-form exports: UTF-8 with or without BOM, UTF-16 with BOM (Excel
+"Unicode text"), other encodings when named; ``,`` ``;`` tab or ``|`` delimiters.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SubmissionError
+
+DELIMITERS = (",", ";", "\t", "|")
+_ENC_HINT = ("Save it from the spreadsheet as 'CSV UTF-8', or name its encoding with "
+             "--encoding (cp949 for Korean Excel, cp1252 for Western Excel).")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One non-empty record of the file and the physical line it starts on (1-based)."""
+
+    line: int
+    cells: list[str]
+
+
+def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
+    """Bytes -> text; SubmissionError naming the line of the first undecodable byte."""
+    if raw.startswith(b"PK\x03\x04"):
+        raise SubmissionError("is a spreadsheet workbook (xlsx/ods), not a CSV file.", path=path,
+                              hint="Export it as CSV (File > Save as > CSV UTF-8) and grade that.")
+    if encoding is None:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        else:
+            encoding = "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except LookupError as e:
+        raise SubmissionError(f"unknown encoding '{encoding}'.", path=path, field="--encoding",
+                              hint="Use a Python codec name such as utf-8, cp949 or cp1252.") from e
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise SubmissionError(f"is not {encoding.replace('-sig', '')} text (byte 0x{raw[e.start]:02x} "
+                              f"cannot be read).", path=path, line=line, hint=_ENC_HINT) from e
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise SubmissionError("holds binary data (a NUL byte), so it is not a CSV file.",
+                              path=path, line=line, hint=_ENC_HINT)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def sniff(text: str) -> str:
+    """The delimiter that splits the first lines most consistently into several cells."""
+    sample = text[:64_000].splitlines()[:50]
+    best, best_score = ",", -1.0
+    for d in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(sample, delimiter=d) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for r in rows if len(r) == width)
+        score = consistent / len(rows) * 1000 + width
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[Row], str]:
+    """All non-empty rows of a CSV file (header first) and the delimiter used."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SubmissionError(f"cannot read the file: {e.strerror or e}.", path=str(path)) from e
+    text = decode(raw, str(path), encoding)
+    delimiter = sniff(text)
+    rows: list[Row] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append(Row(start, cells))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise SubmissionError(f"is not a readable CSV file ({e}).", path=str(path),
+                              line=reader.line_num or start) from e
+    if not rows:
+        raise SubmissionError("is empty.", path=str(path))
+    return rows, delimiter

@@ -1,0 +1,123 @@
+"""Every word of the grading outputs, in English and Korean: ``{key: {en, ko}}``.
+
+``text(lang)`` returns a lookup ``t(key, **values)``; a missing Korean string falls back
+to English, so a new message never breaks an output.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # feedback
+    "feedback_title": {"en": "Feedback: {title}", "ko": "채점 결과: {title}"},
+    "student": {"en": "Student", "ko": "학생"},
+    "variant": {"en": "Paper", "ko": "문제지 유형"},
+    "score": {"en": "Score", "ko": "점수"},
+    "question": {"en": "Question", "ko": "문항"},
+    "your_answer": {"en": "Your answer", "ko": "제출한 답"},
+    "correct_answer": {"en": "Correct answer", "ko": "정답"},
+    "points": {"en": "Points", "ko": "배점"},
+    "points_of": {"en": "{points} of {max} points", "ko": "{max}점 중 {points}점"},
+    "solution": {"en": "Worked solution", "ko": "풀이"},
+    "no_answer": {"en": "(no answer)", "ko": "(답 없음)"},
+    "not_submitted": {"en": "No submission was received from you; every question counts 0.",
+                      "ko": "제출된 답안이 없어 모든 문항을 0점으로 처리했습니다."},
+    "status_correct": {"en": "Correct.", "ko": "정답입니다."},
+    "status_partial": {"en": "Partly correct: {right} of {total} parts right.",
+                       "ko": "부분 정답입니다: {total}개 중 {right}개가 맞았습니다."},
+    "status_partial_plain": {"en": "Partly correct.", "ko": "부분 정답입니다."},
+    "status_wrong": {"en": "Not correct.", "ko": "틀렸습니다."},
+    "status_invalid": {"en": "Your answer could not be read: {reason}. It scores 0.",
+                       "ko": "답을 읽을 수 없어 0점 처리했습니다: {reason}."},
+    "status_blank": {"en": "No answer given.", "ko": "답을 적지 않았습니다."},
+    "status_missing": {"en": "Not submitted.", "ko": "제출하지 않았습니다."},
+    "misconception": {"en": "Typical mistake ({id}): {feedback}",
+                      "ko": "자주 하는 실수 ({id}): {feedback}"},
+    "penalty": {"en": "A wrong choice costs {share} of the points.",
+                "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
+    # report
+    "report_title": {"en": "Grading report: {title}", "ko": "채점 보고서: {title}"},
+    "summary": {"en": "Summary", "ko": "요약"},
+    "students_in_key": {"en": "Students in the key", "ko": "정답 키의 학생 수"},
+    "submitted": {"en": "Submitted", "ko": "제출"},
+    "missing": {"en": "No submission (graded 0)", "ko": "미제출 (0점 처리)"},
+    "rows_read": {"en": "Rows read", "ko": "읽은 행"},
+    "rows_graded": {"en": "Rows graded", "ko": "채점한 행"},
+    "rows_reported": {"en": "Rows reported in issues.csv", "ko": "issues.csv에 보고한 행"},
+    "keep_rule": {"en": "Several submissions of one student", "ko": "한 학생의 중복 제출"},
+    "keep_last": {"en": "the latest one counts (by timestamp, then file order)",
+                  "ko": "가장 늦은 제출을 채점 (타임스탬프, 없으면 파일 순서 기준)"},
+    "keep_first": {"en": "the earliest one counts (by timestamp, then file order)",
+                   "ko": "가장 이른 제출을 채점 (타임스탬프, 없으면 파일 순서 기준)"},
+    "keep_best": {"en": "the one with the highest total counts",
+                  "ko": "총점이 가장 높은 제출을 채점"},
+    "partial_rule": {"en": "Shapes, vectors, matrices", "ko": "형태·벡터·행렬 문항"},
+    "partial_proportional": {"en": "credit per correct component",
+                             "ko": "맞은 성분 수에 비례해 부분 점수"},
+    "partial_all": {"en": "all components right or nothing",
+                    "ko": "모든 성분이 맞아야 점수 인정"},
+    "distribution": {"en": "Score distribution", "ko": "점수 분포"},
+    "n": {"en": "Students with a submission", "ko": "제출한 학생 수"},
+    "mean": {"en": "Mean", "ko": "평균"},
+    "median": {"en": "Median", "ko": "중앙값"},
+    "sd": {"en": "Standard deviation (n − 1)", "ko": "표준편차 (n − 1)"},
+    "min_max": {"en": "Lowest / highest", "ko": "최저 / 최고"},
+    "reliability": {"en": "Reliability", "ko": "신뢰도"},
+    "alpha": {"en": "Cronbach's alpha", "ko": "크론바흐 알파"},
+    "kr20": {"en": "KR-20 (every item scored 0 or full marks)",
+             "ko": "KR-20 (모든 문항이 0점 또는 만점으로 채점됨)"},
+    "items": {"en": "Questions", "ko": "문항 분석"},
+    "col_slot": {"en": "Question", "ko": "문항"},
+    "col_title": {"en": "Title", "ko": "제목"},
+    "col_points": {"en": "Points", "ko": "배점"},
+    "col_facility": {"en": "Facility", "ko": "정답률"},
+    "col_r": {"en": "r (item–rest)", "ko": "r (문항–나머지)"},
+    "col_d": {"en": "D (upper–lower 27 %)", "ko": "D (상위–하위 27 %)"},
+    "col_invalid": {"en": "Invalid", "ko": "판독 불가"},
+    "col_blank": {"en": "Blank", "ko": "무응답"},
+    "col_flags": {"en": "Flags", "ko": "점검 필요"},
+    "flag_hard": {"en": "very hard", "ko": "너무 어려움"},
+    "flag_easy": {"en": "very easy", "ko": "너무 쉬움"},
+    "flag_negative": {"en": "negative discrimination", "ko": "변별도 음수"},
+    "item_notes": {
+        "en": "Facility is the mean share of the points. r is the correlation of the question "
+              "with the total of the other questions; D is the facility among the best 27 % "
+              "minus the facility among the weakest 27 %. Questions with negative r, or a "
+              "facility at or below {low} or at or above {high}, are flagged.",
+        "ko": "정답률은 배점 대비 평균 득점 비율입니다. r은 해당 문항 점수와 나머지 문항 총점의 "
+              "상관계수이고, D는 상위 27 % 학생의 정답률에서 하위 27 % 학생의 정답률을 뺀 값입니다. "
+              "r이 음수이거나 정답률이 {low} 이하 또는 {high} 이상인 문항은 점검 대상으로 표시했습니다."},
+    "misconceptions": {"en": "Misconceptions", "ko": "오개념 분석"},
+    "col_misconception": {"en": "Misconception", "ko": "오개념"},
+    "col_students": {"en": "Students", "ko": "학생 수"},
+    "col_share": {"en": "Share of answers", "ko": "응답 비율"},
+    "no_misconceptions": {"en": "No answer matched a known misconception.",
+                          "ko": "알려진 오개념과 일치한 답은 없었습니다."},
+    "issues": {"en": "Issues", "ko": "확인이 필요한 행"},
+    "no_issues": {"en": "Every row was graded.", "ko": "모든 행을 채점했습니다."},
+    "issues_note": {"en": "Details with file and line: issues.csv.",
+                    "ko": "파일과 행 번호는 issues.csv에 있습니다."},
+    "col_kind": {"en": "Kind", "ko": "종류"},
+    "col_count": {"en": "Count", "ko": "건수"},
+    "kind_unknown-student": {"en": "unknown student id", "ko": "정답 키에 없는 학번"},
+    "kind_unknown-question": {"en": "question the key does not have",
+                              "ko": "정답 키에 없는 문항"},
+    "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
+    "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
+    "kind_duplicate-submission": {"en": "earlier/other submission not graded",
+                                  "ko": "채점하지 않은 중복 제출"},
+    "kind_duplicate-answer": {"en": "answer given twice (the later row counts)",
+                              "ko": "같은 문항에 두 번 답함 (나중 행을 채점)"},
+    "mapping": {"en": "Columns used", "ko": "사용한 열"},
+    "histogram_x": {"en": "Score (%)", "ko": "점수 (%)"},
+    "histogram_y": {"en": "Students", "ko": "학생 수"},
+}
+
+
+def text(lang: str = "en") -> Callable[..., str]:
+    """A lookup ``t(key, **values)`` in ``lang`` (English where a string is missing)."""
+    def t(key: str, **values) -> str:
+        entry = CATALOGUE[key]
+        s = entry.get(lang) or entry["en"]
+        return s.format(**values) if values else s
+    return t

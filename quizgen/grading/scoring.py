@@ -1,0 +1,137 @@
+"""The one scoring policy: a student's text for a Question -> a :class:`Mark`.
+
+Built on :mod:`quizgen.answers` (reading, tolerances, per-part credit). LMS exporters
+use :func:`accepted_interval` so their numeric tolerances agree with the grader.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import answers
+from ..answers import BLANK, Parsed, parse
+from ..model import Question
+
+MULTIPART = ("shape", "vector", "matrix")
+STATUSES = ("correct", "partial", "wrong", "invalid", "blank", "missing")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How credit is given.
+
+    ``multipart``: ``proportional`` (per component of shapes, vectors, matrices) or
+    ``all`` (all-or-nothing). ``choice_penalty``: the share of a single-choice question's
+    points a wrong (not blank, not invalid) answer loses (0 = no negative marking).
+    Multiple-answer choice is always right minus wrong over the right ones, floor 0.
+    """
+
+    multipart: str = "proportional"
+    choice_penalty: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The outcome for one question of one student."""
+
+    slot: str
+    status: str
+    points: float
+    max_points: float
+    text: str = ""
+    given: Any = None
+    reason: Parsed | None = None
+    misconception: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.points / self.max_points if self.max_points else 0.0
+
+
+def accepted_interval(q: Question, value: float | None = None) -> tuple[float, float]:
+    """[low, high] accepted for a real ``value`` (default: the answer) of question ``q``."""
+    a = float(q.answer_value if value is None else value)
+    w = answers.tolerance_width(q.tolerance, a)
+    return a - w, a + w
+
+
+def n_options(q: Question) -> int | None:
+    return len(q.options) if q.options else None
+
+
+def read(q: Question, answer: str | dict | None) -> tuple[Parsed, str]:
+    """Parse a cell (or the cells of a split answer) for ``q``; also the text as shown."""
+    if answer is None:
+        return BLANK, ""
+    if isinstance(answer, str):
+        return parse(q.answer_type, answer, n_options=n_options(q)), answer.strip()
+    return _read_parts(q, answer)
+
+
+def _read_parts(q: Question, parts: dict) -> tuple[Parsed, str]:
+    keys = sorted(parts)
+    texts = [str(parts[k]).strip() for k in keys]
+    shown = " | ".join(texts)
+    if not any(texts):
+        return BLANK, ""
+    kind = q.answer_type
+    if kind not in MULTIPART:
+        return parse(kind, " ".join(texts), n_options=n_options(q)), shown
+    values = []
+    for k, t in zip(keys, texts):
+        p = parse("integer" if kind == "shape" else "real", t)
+        if not p.ok:
+            label = ".".join(map(str, k))
+            if p is BLANK:
+                return Parsed(False, None, f"part {label} is blank", "empty_part", shown), shown
+            return p, shown
+        if kind == "shape" and p.value <= 0:
+            return Parsed(False, None, f"shape sizes must be positive whole numbers, not "
+                                       f"'{t}'", "positive", t), shown
+        values.append(p.value)
+    if kind != "matrix":
+        return Parsed(True, values, ""), shown
+    if all(len(k) == 2 for k in keys):
+        rows: dict[int, list] = {}
+        for k, v in zip(keys, values):
+            rows.setdefault(k[0], []).append(v)
+        value = list(rows.values())
+    else:
+        cols = len(q.answer_value[0])
+        if len(values) % cols:
+            return Parsed(False, None, f"expected {len(q.answer_value) * cols} parts, got "
+                                       f"{len(values)}", "ragged", shown), shown
+        value = [values[i:i + cols] for i in range(0, len(values), cols)]
+    if any(len(r) != len(value[0]) for r in value):
+        return Parsed(False, None, "the rows have different lengths", "ragged", shown), shown
+    return Parsed(True, value, ""), shown
+
+
+def score(q: Question, answer: str | dict | None, policy: Policy = Policy()) -> Mark:
+    """Score one answer: parse, compare with tolerance, partial credit, misconception."""
+    p, text = read(q, answer)
+    if not p.ok:
+        return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text, None,
+                    None if p is BLANK else p)
+    kind = q.answer_type
+    s = answers.compare(kind, p.value, q.answer_value, q.tolerance)
+    fraction = s.fraction
+    if fraction < 1.0 and kind in MULTIPART and policy.multipart == "all":
+        fraction = 0.0
+    if fraction >= 1.0:
+        return Mark(q.slot, "correct", float(q.points), q.points, text, p.value)
+    mis = None
+    for m in q.misconceptions:
+        if answers.matches(kind, p.value, m.value, q.tolerance):
+            mis = m.id
+            break
+    if fraction > 0.0:
+        return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, p.value,
+                    None, mis)
+    points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
+    return Mark(q.slot, "wrong", round(points, 6), q.points, text, p.value, None, mis)
+
+
+def missing(q: Question) -> Mark:
+    """The mark of a question of a student who submitted nothing."""
+    return Mark(q.slot, "missing", 0.0, q.points)

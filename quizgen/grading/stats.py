@@ -1,0 +1,96 @@
+"""Test and item statistics of a graded class (pure functions over plain numbers).
+
+Definitions (written out in the report):
+
+* facility of an item: mean of score / max points;
+* corrected item-total correlation: Pearson r between the item score and the total of
+  the *other* items (None when either has no variance);
+* upper-lower index: facility among the top 27 % of students by total minus facility
+  among the bottom 27 % (ties broken by the order given, which is the key's order);
+* Cronbach's alpha over item points: k/(k-1) * (1 - sum var(item) / var(total)); it is
+  KR-20 when every item is scored 0 or full marks;
+* totals: mean, median, sample standard deviation (n - 1), min, max.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+FACILITY_LOW = 0.1
+FACILITY_HIGH = 0.9
+GROUP_SHARE = 0.27
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    facility: float
+    r_corrected: float | None
+    upper_lower: float | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClassStats:
+    n: int
+    max_total: float
+    mean: float
+    median: float
+    sd: float | None
+    minimum: float
+    maximum: float
+    alpha: float | None
+    dichotomous: bool
+    items: tuple[ItemStats, ...]
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
+    dx, dy = x - x.mean(), y - y.mean()
+    den = math.sqrt(float(dx @ dx) * float(dy @ dy))
+    if den <= 1e-12:
+        return None
+    return float(dx @ dy) / den
+
+
+def item_flags(facility: float, r: float | None) -> tuple[str, ...]:
+    """Why an item deserves a look: ``hard``, ``easy``, ``negative``."""
+    flags = []
+    if facility <= FACILITY_LOW:
+        flags.append("hard")
+    if facility >= FACILITY_HIGH:
+        flags.append("easy")
+    if r is not None and r < 0:
+        flags.append("negative")
+    return tuple(flags)
+
+
+def class_statistics(points: list[list[float]], max_points: list[float]) -> ClassStats:
+    """Statistics of a students x items matrix of points, given each item's maximum."""
+    scores = np.asarray(points, dtype=float).reshape(len(points), len(max_points))
+    maxes = np.asarray(max_points, dtype=float)
+    n, k = scores.shape
+    if n == 0:
+        return ClassStats(0, float(maxes.sum()), 0.0, 0.0, None, 0.0, 0.0, None, False, ())
+    safe_max = np.where(maxes > 0, maxes, 1.0)
+    frac = scores / safe_max
+    totals = scores.sum(axis=1)
+    order = np.argsort(-totals, kind="stable")
+    g = max(1, int(round(GROUP_SHARE * n)))
+    upper, lower = order[:g], order[n - g:]
+    items = []
+    for i in range(k):
+        fac = float(frac[:, i].mean())
+        r = _pearson(scores[:, i], totals - scores[:, i]) if k > 1 else None
+        d = float(frac[upper, i].mean() - frac[lower, i].mean()) if n >= 2 else None
+        items.append(ItemStats(fac, r, d, item_flags(fac, r)))
+    alpha = None
+    var_total = float(totals.var())
+    if k >= 2 and var_total > 1e-12:
+        alpha = k / (k - 1) * (1.0 - float(scores.var(axis=0).sum()) / var_total)
+    dichotomous = bool(np.all((scores == 0) | (scores == maxes)))
+    return ClassStats(n=n, max_total=float(maxes.sum()), mean=float(totals.mean()),
+                     median=float(np.median(totals)),
+                     sd=float(totals.std(ddof=1)) if n >= 2 else None,
+                     minimum=float(totals.min()), maximum=float(totals.max()), alpha=alpha,
+                     dichotomous=dichotomous, items=tuple(items))

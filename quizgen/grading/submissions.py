@@ -1,0 +1,307 @@
+"""Read submission CSVs (wide or long) into attempts, and report every row not used.
+
+*Wide*: one row per submission, a student-id column and one column per question
+(or per part: ``q3.1``, ``q3.2``). *Long*: one row per answer (student, question,
+answer). Extra columns (name, email) are kept; unknown questions, rows without an id
+and rows that do not fit the header become :class:`Issue` records with file and line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SubmissionError
+from .columns import QUESTION_LIKE, SlotMatcher, Target, role_of
+from .csvread import Row, read_rows
+from .timestamps import day_first, parse_when
+
+Answer = str | dict  # the cell text, or {part tuple: text} for an answer split over columns
+
+
+@dataclass
+class Attempt:
+    """One submission of one student: a wide row, or a long file's rows with one timestamp."""
+
+    student_id: str
+    file: str
+    lines: list[int]
+    order: int
+    timestamp: str = ""
+    when: tuple | None = None
+    name: str = ""
+    email: str = ""
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A row (or column) that was not graded as is. ``rejected``: the row is not graded."""
+
+    file: str
+    line: int
+    kind: str
+    student_id: str = ""
+    question: str = ""
+    detail: str = ""
+    rejected: bool = True
+
+
+@dataclass
+class FileRead:
+    """What one file gave: its layout, the column mapping used, attempts and issues."""
+
+    path: str
+    layout: str
+    delimiter: str
+    rows: int
+    mapping: dict[str, str]
+    attempts: list[Attempt]
+    issues: list[Issue]
+
+
+class IdLookup:
+    """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids."""
+
+    def __init__(self, ids):
+        self.exact = {i: i for i in ids}
+        self.loose: dict[str, str | None] = {}
+        for i in ids:
+            k = self._loose(i)
+            self.loose[k] = None if k in self.loose and self.loose[k] != i else i
+
+    @staticmethod
+    def _loose(text: str) -> str:
+        t = text.strip().lower()
+        return t.lstrip("0") or "0" if t.isdigit() else t
+
+    def find(self, text: str) -> str | None:
+        hit = self.exact.get(text)
+        return hit if hit is not None else self.loose.get(self._loose(text))
+
+
+_SINGLE_ROLES = ("student_id", "timestamp", "name", "first_name", "last_name", "email",
+                 "question", "answer")
+
+
+def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
+              column_map: dict[str, str], encoding: str | None = None,
+              order_start: int = 0) -> FileRead:
+    """Read one submission CSV; SubmissionError when it cannot be read at all."""
+    path = str(path)
+    rows, delimiter = read_rows(path, encoding)
+    header = [h.strip() for h in rows[0].cells]
+    data = rows[1:]
+    roles, targets, issues = _columns(path, header, matcher, column_map)
+    if targets:
+        layout = "wide"
+    elif "question" in roles and "answer" in roles:
+        layout = "long"
+    else:
+        raise SubmissionError(
+            "has no question columns: none of its headers names a question of the key "
+            f"({', '.join(matcher.slots[:5])}...), and it has no question/answer columns.",
+            path=path, line=rows[0].line,
+            hint="Name the columns q1, q2, ... or map them: --map q1='Your column'.")
+    if "student_id" not in roles:
+        roles["student_id"] = _guess_id_column(path, header, data, roles, targets, ids,
+                                               rows[0].line)
+    mapping = {role: header[i] for role, i in roles.items()}
+    mapping.update({t.label(): header[i] for i, t in sorted(targets.items())})
+    dayfirst = day_first([_cell(r.cells, roles["timestamp"]) for r in data]) \
+        if "timestamp" in roles else False
+    read = _read_wide if layout == "wide" else _read_long
+    attempts = read(path, header, data, roles, targets, matcher, dayfirst, order_start, issues)
+    return FileRead(path, layout, delimiter, len(data), mapping, attempts, issues)
+
+
+def _columns(path, header, matcher, column_map):
+    """Roles and question targets of the header columns (``--map`` first)."""
+    roles: dict[str, int] = {}
+    targets: dict[int, Target] = {}
+    issues: list[Issue] = []
+    index = {}
+    for i, h in enumerate(header):
+        index.setdefault(h.lower(), i)
+    taken = set()
+    for key, column in column_map.items():
+        i = index.get(column.lower())
+        if i is None:
+            raise SubmissionError(f"has no column '{column}' (named in --map {key}=...).",
+                                  path=path, line=1,
+                                  hint="Its columns are: " + ", ".join(repr(h) for h in header))
+        if key in _SINGLE_ROLES:
+            roles[key] = i
+        else:
+            t = matcher.match(key)
+            if t is None:
+                raise SubmissionError(f"--map names '{key}', which is neither a column role "
+                                      f"({', '.join(_SINGLE_ROLES)}) nor a question of the key.",
+                                      path=path, field="--map")
+            targets[i] = t
+        taken.add(i)
+    seen = {t: i for i, t in targets.items()}
+    for i, h in enumerate(header):
+        if i in taken or not h:
+            continue
+        role = role_of(h)
+        t = matcher.match(h)
+        if role and role != "student_id" and role not in roles and t is None:
+            roles[role] = i  # the id column is chosen from the data, below
+            continue
+        if t is not None:
+            if t in seen:
+                raise SubmissionError(
+                    f"columns '{header[seen[t]]}' and '{h}' both hold {t.label()}.", path=path,
+                    line=1, hint=f"Map the right one explicitly: --map {t.label()}='{h}'.")
+            seen[t] = i
+            targets[i] = t
+        elif QUESTION_LIKE.match(h):
+            issues.append(Issue(path, 1, "unknown-question", question=h, rejected=False,
+                                detail=f"column '{h}' looks like a question the key does not "
+                                       "have; its cells are not graded"))
+    return roles, targets, issues
+
+
+def _guess_id_column(path, header, data, roles, targets, ids: IdLookup, line) -> int:
+    """The column holding the most ids of the key; else one named like an id column."""
+    used = set(roles.values()) | set(targets)
+    best, best_hits = None, 0
+    sample = data[:2000]
+    for i in range(len(header)):
+        if i in used:
+            continue
+        hits = sum(1 for r in sample if ids.find(_cell(r.cells, i)) is not None)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best is not None:
+        return best
+    for i, h in enumerate(header):
+        if i not in used and role_of(h) == "student_id":
+            return i
+    raise SubmissionError("has no student-id column: no column holds ids of the key and none is "
+                          "named like one (student_id, ID, 학번, ...).", path=path, line=line,
+                          hint="Name it with --map student_id='Your column'. Its columns are: "
+                               + ", ".join(repr(h) for h in header))
+
+
+def _cell(cells: list[str], i: int | None) -> str:
+    return cells[i].strip() if i is not None and i < len(cells) else ""
+
+
+def _fits(path: str, row: Row, width: int, issues: list[Issue]) -> bool:
+    """False (and an issue) when a row has non-empty cells beyond the header."""
+    if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
+        issues.append(Issue(path, row.line, "unreadable", detail=(
+            f"the row has {len(row.cells)} cells but the header has {width} (an unquoted "
+            "decimal comma or delimiter inside an answer?)")))
+        return False
+    return True
+
+
+def _person(row: Row, roles: dict[str, int]) -> tuple[str, str]:
+    name = _cell(row.cells, roles.get("name"))
+    if not name and ("first_name" in roles or "last_name" in roles):
+        name = " ".join(x for x in (_cell(row.cells, roles.get("first_name")),
+                                    _cell(row.cells, roles.get("last_name"))) if x)
+    return name, _cell(row.cells, roles.get("email"))
+
+
+def _read_wide(path, header, data, roles, targets, matcher, dayfirst, order, issues):
+    attempts = []
+    sid_col, ts_col = roles["student_id"], roles.get("timestamp")
+    cols = sorted(targets.items())
+    for row in data:
+        if not _fits(path, row, len(header), issues):
+            continue
+        sid = _cell(row.cells, sid_col)
+        if not sid:
+            issues.append(Issue(path, row.line, "no-student-id", detail="the student-id cell is empty"))
+            continue
+        answers: dict[str, Answer] = {}
+        cells = row.cells
+        n = len(cells)
+        for i, t in cols:
+            text = cells[i] if i < n else ""
+            if t.part:
+                parts = answers.setdefault(t.slot, {})
+                if isinstance(parts, dict):
+                    parts[t.part] = text
+            elif text.strip() or t.slot not in answers:
+                answers[t.slot] = text
+        ts = _cell(cells, ts_col)
+        name, email = _person(row, roles)
+        order += 1
+        attempts.append(Attempt(sid, path, [row.line], order, ts, parse_when(ts, dayfirst) if ts
+                                else None, name, email, answers))
+    return attempts
+
+
+def _read_long(path, header, data, roles, targets, matcher, dayfirst, order, issues):
+    groups: dict[tuple[str, str], Attempt] = {}
+    where: dict[tuple[str, str, Target], int] = {}
+    sid_col, ts_col = roles["student_id"], roles.get("timestamp")
+    q_col, a_col = roles["question"], roles["answer"]
+    for row in data:
+        if not _fits(path, row, len(header), issues):
+            continue
+        sid = _cell(row.cells, sid_col)
+        question = _cell(row.cells, q_col)
+        if not sid:
+            issues.append(Issue(path, row.line, "no-student-id", question=question,
+                                detail="the student-id cell is empty"))
+            continue
+        t = matcher.match(question) if question else None
+        if t is None:
+            issues.append(Issue(path, row.line, "unknown-question", sid, question,
+                                f"the key has no question '{question}'"))
+            continue
+        ts = _cell(row.cells, ts_col)
+        att = groups.get((sid, ts))
+        if att is None:
+            name, email = _person(row, roles)
+            order += 1
+            att = groups[(sid, ts)] = Attempt(sid, path, [], order, ts,
+                                              parse_when(ts, dayfirst) if ts else None, name, email)
+        earlier = where.get((sid, ts, t))
+        if earlier is not None:
+            att.lines.remove(earlier)
+            issues.append(Issue(path, earlier, "duplicate-answer", sid, t.label(),
+                                f"answered again on line {row.line}; the later row counts"))
+        where[(sid, ts, t)] = row.line
+        att.lines.append(row.line)
+        text = row.cells[a_col] if a_col < len(row.cells) else ""
+        if t.part:
+            parts = att.answers.setdefault(t.slot, {})
+            if isinstance(parts, dict):
+                parts[t.part] = text
+        else:
+            att.answers[t.slot] = text
+    return list(groups.values())
+
+
+_SPLIT_MAP = re.compile(r"\s*,\s*(?=[^,=]+=)")
+
+
+def parse_map_option(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``--map`` values: ``role=Column`` pairs (repeatable or comma-separated) or a YAML file."""
+    import yaml
+
+    out: dict[str, str] = {}
+    for v in values:
+        if "=" not in v and Path(v).is_file():
+            try:
+                data = yaml.safe_load(Path(v).read_text(encoding="utf-8-sig"))
+            except (OSError, yaml.YAMLError) as e:
+                raise SubmissionError(f"cannot read the column mapping: {e}.", path=v) from e
+            if not isinstance(data, dict):
+                raise SubmissionError("a column mapping file holds 'role: Column' lines.", path=v)
+            out.update({str(k): str(c) for k, c in data.items()})
+            continue
+        for pair in _SPLIT_MAP.split(v.strip()):
+            role, sep, column = pair.partition("=")
+            if not sep or not role.strip() or not column.strip():
+                raise SubmissionError(f"cannot read '{pair}' as role=Column.", field="--map",
+                                      hint="Example: --map student_id='Matrikel' --map q1='A1'.")
+            out[role.strip()] = column.strip().strip("'\"")
+    return out

@@ -1,0 +1,129 @@
+"""`quizgen generate` end to end through the CLI."""
+import json
+
+from click.testing import CliRunner
+
+from quizgen.cli import main
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env or {"QUIZGEN_SECRET": ""})
+
+
+def test_generate_30_distinct_papers_key_and_json(tmp_path):
+    out = tmp_path / "exam"
+    result = run("generate", "--students", "30", "--out", str(out), "--secret", "k")
+    assert result.exit_code == 0, result.output
+    papers = sorted((out / "papers").glob("*.md"))
+    assert len(papers) == 30
+    texts = [p.read_text(encoding="utf-8") for p in papers]
+    assert len(set(texts)) == 30
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    assert key["format"] == "quizgen-key/1" and key["exam"]["id"] == "dl-basics"
+    assert [s["student_id"] for s in key["students"]] == [p.stem for p in papers]
+    # every student gets the same slots; the questions differ between students
+    slots = [q["slot"] for q in key["students"][0]["questions"]]
+    assert all([q["slot"] for q in s["questions"]] == slots for s in key["students"])
+    prompts = {s["questions"][5]["prompt"] for s in key["students"]}
+    assert len(prompts) > 20
+    for s in key["students"]:
+        for q in s["questions"]:
+            assert q["check"]["kind"] in ("param_count", "output_shape")
+            assert q["solution"] and q["pytorch"]
+    keymd = (out / "key.md").read_text(encoding="utf-8")
+    assert keymd.count("**Answer:**") == 30 * len(slots)
+
+
+def test_papers_carry_no_answers_solutions_or_secret(tmp_path):
+    out = tmp_path / "exam"
+    assert run("generate", "--students", "8", "--out", str(out), "--secret", "TOPSECRET-123").exit_code == 0
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    for s in key["students"]:
+        paper = (out / "papers" / f"{s['student_id']}.md").read_text(encoding="utf-8")
+        assert "TOPSECRET" not in paper
+        assert s["variant"] in paper
+        for q in s["questions"]:
+            assert q["solution"] not in paper
+            assert q["pytorch"] not in paper
+            for m in q["misconceptions"]:
+                assert m["feedback"] not in paper
+
+
+def test_same_inputs_give_byte_identical_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert run("generate", "--students", "5", "--out", str(out), "--secret", "same").exit_code == 0
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_secret_file_is_created_and_reused(tmp_path):
+    out = tmp_path / "exam"
+    assert run("generate", "--students", "2", "--out", str(out)).exit_code == 0
+    first = (out / "key.json").read_bytes()
+    assert (out / ".quizgen-secret").exists()
+    assert run("generate", "--students", "2", "--out", str(out)).exit_code == 0
+    assert (out / "key.json").read_bytes() == first
+
+
+def test_roster_names_appear_on_papers(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n2026001,Kim Minji\n2026002,Park Jisoo\n", encoding="utf-8")
+    out = tmp_path / "exam"
+    assert run("generate", "--roster", str(roster), "--out", str(out), "--secret", "x").exit_code == 0
+    assert "Kim Minji" in (out / "papers" / "2026001.md").read_text(encoding="utf-8")
+
+
+def test_other_exams_key_is_not_overwritten_without_force(tmp_path):
+    out = tmp_path / "exam"
+    out.mkdir()
+    other = '{"format": "quizgen-key/1", "exam": {"id": "final-2025"}, "students": []}'
+    (out / "key.json").write_text(other)
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "x")
+    assert result.exit_code == 2
+    assert "final-2025" in result.output and "--force" in result.output
+    assert (out / "key.json").read_text() == other
+    assert not (out / "papers").exists()
+    assert run("generate", "--students", "2", "--out", str(out), "--secret", "x", "--force").exit_code == 0
+    assert json.loads((out / "key.json").read_text())["exam"]["id"] == "dl-basics"
+
+
+def test_bad_roster_exits_2_without_traceback_or_output(tmp_path):
+    roster = tmp_path / "r.csv"
+    roster.write_text("student_id\na\na\n")
+    out = tmp_path / "exam"
+    result = run("generate", "--roster", str(roster), "--out", str(out), "--secret", "x")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "appears twice" in result.output
+    assert not (out / "key.json").exists()
+
+
+def test_failure_while_rendering_leaves_previous_outputs_intact(tmp_path):
+    out = tmp_path / "exam"
+    assert run("generate", "--students", "3", "--out", str(out), "--secret", "x").exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = tmp_path / "tpl" / "markdown"
+    broken.mkdir(parents=True)
+    (broken / "key.md.j2").write_text("{% for x in %}")
+    result = run("generate", "--students", "5", "--out", str(out), "--secret", "x",
+                 "--templates", str(tmp_path / "tpl"))
+    assert result.exit_code == 2 and "syntax error" in result.output
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_unknown_format_fails_before_any_work(tmp_path):
+    result = run("generate", "--students", "2", "--out", str(tmp_path / "o"), "--format", "docx",
+                 "--secret", "x")
+    assert result.exit_code == 2 and "unknown format 'docx'" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_preview_prints_answer_and_solution():
+    result = run("preview", "shape.conv1d", "--seed", "4", "--level", "1")
+    assert result.exit_code == 0
+    assert "Answer:" in result.output and "Solution:" in result.output
+    result = run("preview", "nope.nope")
+    assert result.exit_code == 2 and "unknown template" in result.output

@@ -1,0 +1,75 @@
+import pytest
+
+from quizgen.errors import ExamError, RosterError
+from quizgen.exam import load_exam, numbered_students, read_roster
+from quizgen.resources import default_exam
+
+
+def test_default_exam_loads(bank):
+    exam = load_exam(default_exam(), bank)
+    assert exam.id == "dl-basics" and len(exam.slots) >= 5
+    assert [s.name for s in exam.slots] == [f"q{i + 1}" for i in range(len(exam.slots))]
+
+
+def test_roster_with_bom_semicolons_and_extra_columns(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_bytes("\ufeffStudent ID;Name;Email;Section\ns1;Kim Minji;k@x.org;A\n\ns2;Lee;l@x.org;B\n".encode())
+    students = read_roster(p)
+    assert [(s.student_id, s.name, s.email) for s in students] == [
+        ("s1", "Kim Minji", "k@x.org"), ("s2", "Lee", "l@x.org")]
+
+
+@pytest.mark.parametrize("text, message, line", [
+    ("student_id\ns1\ns2\ns1\n", "appears twice (also on line 2)", 4),
+    ("name\nKim\n", "no 'student_id' column", 1),
+    ("student_id,name\n,Kim\n", "has no student_id", 2),
+    ("student_id\n../evil\n", "may only use letters", 2),
+])
+def test_bad_rosters_name_the_line(tmp_path, text, message, line):
+    p = tmp_path / "r.csv"
+    p.write_text(text)
+    with pytest.raises(RosterError) as e:
+        read_roster(p)
+    assert message in str(e.value) and f"line {line}" in str(e.value) and str(p) in str(e.value)
+
+
+def test_roster_that_is_not_utf8(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_bytes("student_id,name\ns1,\xc7\xd1\n".encode("latin-1"))
+    with pytest.raises(RosterError, match="not UTF-8"):
+        read_roster(p)
+
+
+def _exam(tmp_path, body):
+    p = tmp_path / "exam.yaml"
+    p.write_text("id: t\ntitle: T\nslots:\n" + body)
+    return p
+
+
+def test_unknown_template_names_line_and_suggests(tmp_path, bank):
+    p = _exam(tmp_path, "  - {template: params.dence}\n")
+    with pytest.raises(ExamError) as e:
+        load_exam(p, bank)
+    msg = str(e.value)
+    assert "unknown template 'params.dence'" in msg and "line 4" in msg and "params.dense" in msg
+
+
+def test_missing_level_and_topic(tmp_path, bank):
+    with pytest.raises(ExamError, match="has no level 9"):
+        load_exam(_exam(tmp_path, "  - {template: params.dense, level: 9}\n"), bank)
+    with pytest.raises(ExamError, match="no template of topic 'nope'"):
+        load_exam(_exam(tmp_path, "  - {topic: nope}\n"), bank)
+    with pytest.raises(ExamError, match="exactly one of"):
+        load_exam(_exam(tmp_path, "  - {level: 1}\n"), bank)
+
+
+def test_exam_yaml_syntax_error(tmp_path, bank):
+    p = tmp_path / "exam.yaml"
+    p.write_text("id: t\nslots: [\n")
+    with pytest.raises(ExamError, match="YAML syntax error"):
+        load_exam(p, bank)
+
+
+def test_numbered_students():
+    assert [s.student_id for s in numbered_students(3)] == ["s001", "s002", "s003"]
+    assert numbered_students(1200)[-1].student_id == "s1200"
