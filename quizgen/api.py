@@ -99,6 +99,24 @@ def variants(exam_path: str | Path | None, n_variants: int, secret: str, *, lang
     return build_variants(exam, bank, n_variants, secret, lang=lang)
 
 
+def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", *,
+           formats: Iterable[str] | str = ("moodle", "qti12", "qti21", "gift"), n_variants: int = 20,
+           secret: str | None = None, lang: str | None = None,
+           bank_dir: str | Path | None = None) -> list[Path]:
+    """Write LMS import files with ``n_variants`` draws of every slot into ``out_dir``.
+
+    The secret seeds the draws (as for `generate`) and never appears in the files.
+    """
+    from .export import export_slots, normalize_formats
+    names = normalize_formats(list(formats) if not isinstance(formats, str) else formats)
+    if n_variants < 1:
+        raise QuizgenError("--variants must be at least 1.", field="--variants")
+    exam, bank = load(exam_path, bank_dir)
+    secret_value = resolve_secret(secret, Path(out_dir))
+    info, slots = build_variants(exam, bank, n_variants, secret_value, lang=lang)
+    return export_slots(info, slots, names, Path(out_dir), lang=info.lang)
+
+
 def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: str = "en",
             bank_dir: str | Path | None = None) -> Question:
     """One instance of a template from a plain integer seed (for authors, not for exams)."""
@@ -119,5 +137,5 @@ def read_key(path: str | Path) -> Quiz:
     return load_key(path)
 
 
-__all__ = ["generate", "variants", "preview", "load", "load_bank", "read_key", "markdown",
+__all__ = ["generate", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
            "GenerateResult"]

@@ -94,6 +94,25 @@ def generate(exam, out_dir, roster, students, formats, templates, force, secret,
 
 
 @main.command()
+@click.argument("exam", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="export", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="moodle,qti12,qti21,gift", show_default=True,
+              help="Comma-separated: moodle, qti12 (Canvas), qti21, gift.")
+@click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="Independent variants per exam slot.")
+@common_exam_options
+def export(exam, out_dir, formats, n_variants, secret, lang, bank_dir):
+    """Write LMS import files: N variants of every slot, with tolerances and feedback.
+
+    Example: quizgen export midterm.yaml --format moodle,gift --variants 50 --out lms
+    """
+    paths = api.export(exam, out_dir, formats=formats, n_variants=n_variants, secret=secret,
+                       lang=lang, bank_dir=bank_dir)
+    for p in paths:
+        click.echo(f"Wrote {p}")
+
+
+@main.command()
 @click.argument("template_id")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--level", type=int, default=None, help="Difficulty level (default: the lowest).")

@@ -1,0 +1,65 @@
+"""Benchmark: `generate` for N students x 20 questions (Markdown papers + key + key.json).
+
+Prints question instances per second (median of --runs fresh processes) and peak memory
+(max RSS of the process). Not a test: the machine is shared and noisy.
+
+    python benchmarks/bench_generate.py [--students 1000] [--runs 5]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+from quizgen import api
+exam, out, n, fmt = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+t0 = time.perf_counter()
+res = api.generate(exam, out, students=n, secret="bench", formats=fmt.split(","), force=True)
+dt = time.perf_counter() - t0
+q = sum(len(p.questions) for p in res.quiz.papers)
+print(json.dumps({"seconds": dt, "questions": q,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def exam_with_20_slots(path: Path) -> Path:
+    """A 20-slot exam cycling through every template and level of the bundled bank."""
+    from quizgen.bank import load_bank
+    bank = load_bank()
+    pairs = [(t.id, lv) for t in sorted(bank.templates.values(), key=lambda t: t.id) for lv in t.level_numbers]
+    slots = [{"template": pairs[i % len(pairs)][0], "level": pairs[i % len(pairs)][1]} for i in range(20)]
+    path.write_text(json.dumps({"id": "bench", "title": "Benchmark", "slots": slots}), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--format", default="md")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        exam = exam_with_20_slots(Path(tmp) / "exam.yaml")
+        results = []
+        for _ in range(args.runs):
+            out = subprocess.run([sys.executable, "-c", CHILD, str(exam), str(Path(tmp) / "out"),
+                                  str(args.students), args.format],
+                                 check=True, capture_output=True, text=True).stdout
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    secs = [r["seconds"] for r in results]
+    q = results[0]["questions"]
+    med = statistics.median(secs)
+    print(f"generate --format {args.format}: {args.students} students x 20 questions = {q} instances")
+    print(f"  wall time: median {med:.2f} s (runs: {', '.join(f'{s:.2f}' for s in secs)})")
+    print(f"  throughput: {q / med:,.0f} question instances/s (median)")
+    print(f"  peak memory (max RSS): {max(r['max_rss_mb'] for r in results):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
