@@ -278,7 +278,7 @@ def _parse_matrix(s: str) -> list[list[float]]:
 
 # ---------------------------------------------------------------- choices
 
-_ONE_CHOICE = re.compile(r"\(?\s*([A-Za-z]|\d+)\s*[).:]?")
+_ONE_CHOICE = re.compile(r"\(?\s*([A-Za-z]|\d+)\s*(?:[).:]|[).:]\s+\S.*)?", re.DOTALL)
 _CHOICE_SEP = re.compile(r"[\s,;/&+]+|\band\b|와|과|및", re.IGNORECASE)
 _TOKEN_TRIM = "().:[]{}"
 
@@ -464,8 +464,9 @@ def format_answer(answer_type: str, value: Any, decimals: int | None = None,
                   options: tuple[str, ...] | list[str] | None = None) -> str:
     """``value`` for display: ``16 × 50 × 50``, ``[[1, 2], [3, 4]]``, ``0.250``, ``B``, ``A, C``.
 
-    Reals keep exactly ``decimals`` places (trailing zeros stay). With ``options``,
-    choice labels are followed by the option text (``B: text``).
+    Reals keep exactly ``decimals`` places (trailing zeros stay). Choices are shown by
+    their letters only (``options`` is accepted so callers can pass a Question's fields
+    through, and an out-of-range index still shows its letter); the text parses back.
     """
     if value is None:
         return ""
@@ -482,8 +483,5 @@ def format_answer(answer_type: str, value: Any, decimals: int | None = None,
                                for row in value) + "]"
     if answer_type in ("choice", "choices"):
         picks = [value] if answer_type == "choice" else list(value)
-        if options:
-            return "; ".join(f"{letters(i)}: {options[i]}" if 0 <= i < len(options)
-                             else letters(i) for i in picks)
-        return ", ".join(letters(i) for i in picks)
+        return ", ".join(letters(int(i)) for i in picks)
     raise ValueError(f"unknown answer type {answer_type!r}")

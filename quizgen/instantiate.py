@@ -118,6 +118,7 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
     ctx = {**params, **sol.context, "answer": answer, "decimals": decimals, "lang": lang,
            "options": options}
     tid = template.id
+    trusted = template.trusted
     misconceptions = []
     seen_values: list = []
     for spec in template.misconceptions:
@@ -131,11 +132,11 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
             continue
         seen_values.append(value)
         feedback = render_text(_pick(spec.feedback, lang), {**ctx, "wrong": value}, template_id=tid,
-                               field=f"misconceptions.{spec.id}.feedback")
+                               field=f"misconceptions.{spec.id}.feedback", trusted=trusted)
         misconceptions.append(Misconception(spec.id, value, feedback))
     pytorch = sol.pytorch
     if template.pytorch:
-        pytorch = render_text(template.pytorch, ctx, template_id=tid, field="pytorch")
+        pytorch = render_text(template.pytorch, ctx, template_id=tid, field="pytorch", trusted=trusted)
     return Question(
         slot=slot,
         template=tid,
@@ -143,11 +144,12 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
         level=level,
         points=points if points is not None else template.points,
         title=_pick(template.title, lang),
-        prompt=render_text(_pick(template.prompt, lang), ctx, template_id=tid, field="prompt"),
+        prompt=render_text(_pick(template.prompt, lang), ctx, template_id=tid, field="prompt", trusted=trusted),
         answer_type=template.answer_type,
         answer_value=answer,
         tolerance=template.tolerance,
-        solution=render_text(_pick(template.solution, lang), ctx, template_id=tid, field="solution"),
+        solution=render_text(_pick(template.solution, lang), ctx, template_id=tid, field="solution",
+                             trusted=trusted),
         misconceptions=tuple(misconceptions),
         options=options,
         check=plain(sol.check) if sol.check is not None else None,

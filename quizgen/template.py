@@ -54,6 +54,7 @@ class Template:
     path: str = ""
     options: tuple = ()
     extra: dict = field(default_factory=dict)
+    trusted: bool = False  # from the bundled bank: texts render without the sandbox
 
     @property
     def level_numbers(self) -> list[int]:
@@ -83,7 +84,7 @@ def localized(value: Any, *, path: str, field: str, required: bool = True) -> di
                     path=path, field=field)
 
 
-def template_from_dict(d: Any, path: str) -> Template:
+def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
     """Validate a loaded YAML mapping and build the Template (BankError on any problem)."""
     if not isinstance(d, dict):
         raise BankError("a template file must hold one mapping (id, title, topic, ...).", path=path)
@@ -168,4 +169,5 @@ def template_from_dict(d: Any, path: str) -> Template:
         path=path,
         options=tuple(options),
         extra={k: v for k, v in d.items() if k not in known},
+        trusted=trusted,
     )

@@ -10,19 +10,22 @@ from .errors import TemplateError
 from .texfmt import FILTERS
 
 
-def _make_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+def _make_env(cls=SandboxedEnvironment) -> jinja2.Environment:
+    env = cls(undefined=jinja2.StrictUndefined, autoescape=False,
+              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(FILTERS)
     return env
 
 
+# Banks from elsewhere (--bank) render sandboxed; the bundled bank is ours and skips the
+# sandbox's per-attribute checks, which cost a third of the build time.
 ENV = _make_env()
+TRUSTED_ENV = _make_env(jinja2.Environment)
 
 
 @lru_cache(maxsize=4096)
-def compile_text(source: str) -> jinja2.Template:
-    return ENV.from_string(source)
+def compile_text(source: str, trusted: bool = False) -> jinja2.Template:
+    return (TRUSTED_ENV if trusted else ENV).from_string(source)
 
 
 @lru_cache(maxsize=1024)
@@ -30,10 +33,10 @@ def compile_condition(source: str):
     return ENV.compile_expression(source, undefined_to_none=False)
 
 
-def render_text(source: str, ctx: dict, *, template_id: str, field: str) -> str:
+def render_text(source: str, ctx: dict, *, template_id: str, field: str, trusted: bool = False) -> str:
     """Render one text field; any Jinja problem becomes a TemplateError naming the field."""
     try:
-        return compile_text(source).render(ctx).strip()
+        return compile_text(source, trusted).render(ctx).strip()
     except jinja2.TemplateError as e:
         raise TemplateError(f"cannot render: {e}.", path=template_id, field=field,
                             hint="Use only names the solver provides (see `quizgen preview`).") from e

@@ -71,3 +71,15 @@ def slots(n_variants: int = 2) -> list[SlotVariants]:
 def exam(lang: str = "en") -> ExamInfo:
     return ExamInfo(id="fixture-exam", title="Fixture exam <1> & {2}", course="DL 101",
                     instructions="Answer *everything*.", lang=lang)
+
+
+SECRET = "s3cr3t-do-not-leak-7f2a"
+
+
+def real(n_variants: int = 3):
+    """(exam, slots) drawn from the bundled default exam, or None while that is unavailable."""
+    try:
+        from quizgen import api
+        return api.variants(None, n_variants, SECRET)
+    except Exception:  # the generator is another engineer's moving target
+        return None

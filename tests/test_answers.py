@@ -131,6 +131,7 @@ def test_matrix_ragged_reason():
 
 
 @pytest.mark.parametrize("text,value", [("B", 1), ("b", 1), ("(b)", 1), ("b)", 1), ("B.", 1),
+                                        ("B) tanh x", 1), ("b: tanh", 1), ("(2) tanh", 1),
                                         ("2", 1), (" 2 ", 1), ("(2)", 1), ("a", 0), ("D", 3)])
 def test_choice_spellings(text, value):
     assert ok("choice", text, n_options=4) == value
@@ -259,7 +260,7 @@ def test_format_answer():
     assert format_answer("integer", 1234567) == "1234567"
     assert format_answer("choice", 1) == "B"
     assert format_answer("choices", [0, 2]) == "A, C"
-    assert format_answer("choice", 1, options=["x", "y"]) == "B: y"
+    assert format_answer("choice", 1, options=["x", "y"]) == "B"
     assert format_answer("real", None) == ""
 
 

@@ -15,8 +15,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same input, same bytes
 
 
 def xml_bytes(root: etree._Element, doctype: str | None = None) -> bytes:
-    """UTF-8 XML with declaration, indented, deterministic."""
-    etree.indent(root, space="  ")
+    """UTF-8 XML with declaration, indented (libxml2's pretty printer), deterministic."""
     body = etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=True,
                           doctype=doctype)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body

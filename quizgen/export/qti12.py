@@ -17,6 +17,8 @@ takes each item's ``points_possible``.
 """
 from __future__ import annotations
 
+import functools
+
 from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
@@ -32,11 +34,17 @@ CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 
 def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
     """A child element in its parent's namespace (``tag`` may be given unqualified)."""
-    ns = etree.QName(parent).namespace
-    el = etree.SubElement(parent, f"{{{ns}}}{tag}" if ns and tag[0] != "{" else tag, **attrs)
+    el = etree.SubElement(parent, _clark(parent.tag, tag), **attrs)
     if value is not None:
         el.text = value
     return el
+
+
+@functools.lru_cache(maxsize=None)
+def _clark(parent_tag: str, tag: str) -> str:
+    if tag[0] == "{" or parent_tag[0] != "{":
+        return tag
+    return parent_tag[:parent_tag.index("}") + 1] + tag
 
 
 def _meta(parent, fields: list[tuple[str, str]]) -> None:

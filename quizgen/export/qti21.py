@@ -12,6 +12,8 @@ adds its id to ``FEEDBACK``; ``SOLUTION`` is always added, so the matching
 """
 from __future__ import annotations
 
+import functools
+
 from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
@@ -32,11 +34,18 @@ def _q(tag: str) -> str:
 
 
 def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
-    ns = etree.QName(parent).namespace
-    el = etree.SubElement(parent, f"{{{ns}}}{tag}" if ns else tag, **attrs)
+    """A child element in its parent's namespace (``tag`` may be given unqualified)."""
+    el = etree.SubElement(parent, _clark(parent.tag, tag), **attrs)
     if value is not None:
         el.text = value
     return el
+
+
+@functools.lru_cache(maxsize=None)
+def _clark(parent_tag: str, tag: str) -> str:
+    if tag[0] == "{" or parent_tag[0] != "{":
+        return tag
+    return parent_tag[:parent_tag.index("}") + 1] + tag
 
 
 def _html_into(parent, html: str) -> None:

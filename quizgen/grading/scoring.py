@@ -42,6 +42,7 @@ class Mark:
     given: Any = None
     reason: Parsed | None = None
     misconception: str | None = None
+    parts: tuple[int, int] | None = None  # (right, total) of a partly correct answer
 
     @property
     def fraction(self) -> float:
@@ -71,6 +72,8 @@ def read(q: Question, answer: str | dict | None) -> tuple[Parsed, str]:
 def _read_parts(q: Question, parts: dict) -> tuple[Parsed, str]:
     keys = sorted(parts)
     texts = [str(parts[k]).strip() for k in keys]
+    while texts and not texts[-1]:  # papers with fewer parts leave the last columns empty
+        keys, texts = keys[:-1], texts[:-1]
     shown = " | ".join(texts)
     if not any(texts):
         return BLANK, ""
@@ -127,7 +130,7 @@ def score(q: Question, answer: str | dict | None, policy: Policy = Policy()) -> 
             break
     if fraction > 0.0:
         return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, p.value,
-                    None, mis)
+                    None, mis, (s.parts_correct, s.parts_total))
     points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
     return Mark(q.slot, "wrong", round(points, 6), q.points, text, p.value, None, mis)
 

@@ -17,11 +17,12 @@ from ..resources import templates_dir
 
 
 @lru_cache(maxsize=16)
-def environment(user_dir: str | None = None, autoescape: bool = False) -> SandboxedEnvironment:
+def environment(user_dir: str | None = None, autoescape: bool = False) -> jinja2.Environment:
     dirs = ([user_dir] if user_dir else []) + [str(templates_dir())]
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
-                               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+    # A user's templates render sandboxed; the bundled ones are ours and skip its checks.
+    cls = SandboxedEnvironment if user_dir else jinja2.Environment
+    env = cls(loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
+              autoescape=autoescape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(texfmt.FILTERS)
     env.filters["answer"] = lambda q: answers.format_answer(q.answer_type, q.answer_value,
                                                            q.decimals, q.options)

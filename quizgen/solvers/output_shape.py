@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import Redraw, Solution, register
-from .stacks import (MISTAKES, pick, shape_check, shape_snippet, shape_steps, shapes_or_redraw,
+from .stacks import (MISTAKES, layer_arguments, pick, shape_check, shape_snippet, shape_steps, shapes_or_redraw,
                      wrong_shape)
 
 
@@ -72,8 +72,9 @@ def solve(p: dict) -> Solution:
     if any(v < 2 for v in answer[1:]) or answer[-1] > 100000:
         raise Redraw("output too small or too large to be a good question")
     mis = {}
+    args_list = layer_arguments(p["input_shape"], p["layers"])
     for m in MISTAKES:
-        wrong = wrong_shape(p["input_shape"], p["layers"], m)
+        wrong = wrong_shape(p["input_shape"], p["layers"], m, args_list)
         if wrong is not None and wrong != answer:
             mis[m] = wrong
     steps = shape_steps(p["input_shape"], p["layers"])

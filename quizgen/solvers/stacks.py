@@ -48,11 +48,16 @@ def size_rule(n: int, k: int, s: int, p: int, d: int, mistake: str | None = None
     return span // s + 1
 
 
-def wrong_shape(input_shape, layers, mistake: str):
-    """The output shape a student gets by applying ``mistake`` at every layer (None if it breaks)."""
+def wrong_shape(input_shape, layers, mistake: str, args_list=None):
+    """The output shape a student gets by applying ``mistake`` at every layer (None if it breaks).
+
+    ``args_list`` (the normalised arguments of each layer, see :func:`layer_arguments`) saves
+    recomputing them when several mistakes are tried on the same stack.
+    """
+    if args_list is None:
+        args_list = layer_arguments(input_shape, layers)
     shape = list(input_shape)
-    for i, layer in enumerate(layers):
-        args = layer_args(layer, tuple(shape), i)
+    for args in args_list:
         kind = args["type"]
         if kind in CONV_TYPES or kind in POOL_TYPES:
             sizes = []
@@ -73,6 +78,12 @@ def wrong_shape(input_shape, layers, mistake: str):
         elif kind == "Linear":
             shape = shape[:-1] + [args["out_features"]]
     return shape
+
+
+def layer_arguments(input_shape, layers) -> list[dict]:
+    """Normalised arguments of every layer (``layer_args``), computed along the true shapes."""
+    shapes = infer_shapes(input_shape, layers)
+    return [layer_args(layer, shapes[i], i) for i, layer in enumerate(layers)]
 
 
 def shape_steps(input_shape, layers) -> list[dict]:

@@ -1,0 +1,129 @@
+"""Per-student feedback, Markdown and HTML: each question, the student's answer, the
+correct answer, the points, the misconception note and the worked solution."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from ..answers import explain, format_answer
+from ..model import ExamInfo, Question
+from .grader import StudentResult
+from .mdhtml import MATHJAX, inline, to_html
+from .messages import text
+from .scoring import Mark, Policy
+
+CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;"
+       "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+       "padding:.2rem .5rem;text-align:left}code{background:#f4f4f4;padding:0 .2rem}"
+       ".correct{color:#176b2c}.partial{color:#8a5a00}.wrong,.invalid,.blank,.missing"
+       "{color:#a01818}.note{background:#fff7e0;padding:.4rem .6rem;border-left:3px solid #e0a800}"
+       "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}")
+
+
+def fmt_points(x: float) -> str:
+    """Points as people write them: 2, 1.5, 0.67."""
+    r = round(x, 2) + 0.0
+    return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """The texts of one feedback entry, before Markdown or HTML."""
+
+    heading: str
+    points: str
+    prompt: str
+    given: str
+    correct: str
+    status: str
+    note: str
+    solution: str
+    css: str
+
+
+def _status(m: Mark, t, lang: str) -> str:
+    if m.status == "partial":
+        return (t("status_partial", right=m.parts[0], total=m.parts[1]) if m.parts
+                else t("status_partial_plain"))
+    if m.status == "invalid":
+        return t("status_invalid", reason=explain(m.reason, lang) if m.reason else "")
+    return t("status_" + m.status)
+
+
+def view(q: Question, m: Mark, t, lang: str, number: int) -> QuestionView:
+    note = ""
+    if m.misconception:
+        for mc in q.misconceptions:
+            if mc.id == m.misconception:
+                note = t("misconception", id=mc.id, feedback=mc.feedback)
+                break
+    return QuestionView(
+        heading=f"{number}. {q.title}" if q.title and q.title != q.slot else f"{number}. {q.slot}",
+        points=t("points_of", points=fmt_points(m.points), max=fmt_points(m.max_points)),
+        prompt=q.prompt,
+        given=" / ".join(m.text.splitlines()) if m.text else t("no_answer"),
+        correct=format_answer(q.answer_type, q.answer_value, q.decimals, q.options),
+        status=_status(m, t, lang), note=note, solution=q.solution, css=m.status)
+
+
+def _header(r: StudentResult, exam: ExamInfo, t) -> tuple[str, str]:
+    who = r.student_id + (f" ({r.name})" if r.name else "")
+    score = (f"{fmt_points(r.total)} / {fmt_points(r.max_total)} ({r.percent:.1f} %)")
+    return who, score
+
+
+def _code(s: str) -> str:
+    s = s.replace("`", "'")
+    return f"`{s}`" if s.strip() else s
+
+
+def markdown(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en") -> str:
+    """The feedback page of one student in Markdown."""
+    t = text(lang)
+    who, score = _header(r, exam, t)
+    out = [f"# {t('feedback_title', title=exam.title or exam.id)}", "",
+           f"**{t('student')}:** {who} · **{t('variant')}:** {r.paper.variant} · "
+           f"**{t('score')}:** {score}", ""]
+    if not r.submitted:
+        out += [t("not_submitted"), ""]
+    for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
+        v = view(q, m, t, lang, n)
+        out += [f"## {v.heading} ({v.points})", "", v.prompt, "",
+                f"- {t('your_answer')}: {_code(v.given) if m.text else v.given}",
+                f"- {t('correct_answer')}: {v.correct}", f"- {v.status}"]
+        if v.note:
+            out.append(f"- {v.note}")
+        if v.solution:
+            out += ["", f"**{t('solution')}**", "", v.solution]
+        out.append("")
+    return "\n".join(out)
+
+
+def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en") -> str:
+    """The feedback page of one student as a standalone HTML file."""
+    t = text(lang)
+    who, score = _header(r, exam, t)
+    title = escape(t("feedback_title", title=exam.title or exam.id))
+    out = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
+           f"<title>{title}</title><style>{CSS}</style>", MATHJAX, "</head><body>",
+           f"<h1>{title}</h1>",
+           f"<p><strong>{t('student')}:</strong> {escape(who)} · <strong>{t('variant')}:"
+           f"</strong> {escape(r.paper.variant)} · <strong>{t('score')}:</strong> {score}</p>"]
+    if not r.submitted:
+        out.append(f'<p class="missing">{escape(t("not_submitted"))}</p>')
+    for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
+        v = view(q, m, t, lang, n)
+        out += [f"<section><h2>{inline(v.heading)} <small>({v.points})</small></h2>",
+                to_html(v.prompt), "<dl>",
+                f"<dt>{t('your_answer')}</dt><dd><code>{escape(v.given)}</code></dd>"
+                if m.text else f"<dt>{t('your_answer')}</dt><dd>{escape(v.given)}</dd>",
+                f"<dt>{t('correct_answer')}</dt><dd>{escape(v.correct)}</dd></dl>",
+                f'<p class="{v.css}">{escape(v.status)}</p>']
+        if v.note:
+            out.append(f'<p class="note">{inline(v.note)}</p>')
+        if v.solution:
+            out += [f"<details><summary>{t('solution')}</summary>", to_html(v.solution),
+                    "</details>"]
+        out.append("</section>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

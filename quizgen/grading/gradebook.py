@@ -1,0 +1,89 @@
+"""CSV outputs: grades.csv, the Moodle and Canvas gradebook imports, issues.csv.
+
+Cells that come from student input and start with ``=``, ``+``, ``-``, ``@`` (or a tab
+or carriage return) are prefixed with ``'`` so a spreadsheet shows them as text
+instead of running them as formulas.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .feedback import fmt_points
+from .grader import Graded
+from .submissions import Issue
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def safe(cell: str) -> str:
+    """Neutralise a student-supplied cell for spreadsheets."""
+    return "'" + cell if cell and cell.startswith(_FORMULA) else cell
+
+
+def _csv(rows: list[list], bom: bool = True) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerows(rows)
+    return (BOM if bom else "") + buf.getvalue()
+
+
+def grades_csv(g: Graded) -> str:
+    """One row per student of the key: id, name, variant, points per question, total, %."""
+    head = ["student_id", "name", "email", "variant", "status", "submitted", *g.slots,
+            "total", "max", "percent"]
+    rows: list[list] = [head]
+    for s in g.students:
+        pts = {m.slot: fmt_points(m.points) for m in s.marks}
+        rows.append([safe(s.student_id), safe(s.name), safe(s.email), s.paper.variant,
+                     "graded" if s.submitted else "missing",
+                     safe(s.attempt.timestamp) if s.attempt else "",
+                     *(pts.get(slot, "") for slot in g.slots),
+                     fmt_points(s.total), fmt_points(s.max_total), f"{s.percent:.1f}"])
+    return _csv(rows)
+
+
+def _item_name(g: Graded) -> str:
+    return g.quiz.exam.title or g.quiz.exam.id or "quizgen exam"
+
+
+def moodle_csv(g: Graded) -> str:
+    """Moodle "Import grades: CSV file": map "ID number" (or email) to the user, the exam
+    column to a grade item, "Feedback" to its feedback."""
+    rows: list[list] = [["ID number", "Full name", "Email address", _item_name(g), "Feedback"]]
+    for s in g.students:
+        note = "" if s.submitted else "no submission"
+        rows.append([safe(s.student_id), safe(s.name), safe(s.email), fmt_points(s.total), note])
+    return _csv(rows, bom=False)
+
+
+def canvas_csv(g: Graded) -> str:
+    """Canvas Gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the
+    assignment column; the "Points Possible" row gives its maximum."""
+    max_total = max((s.max_total for s in g.students), default=0.0)
+    rows: list[list] = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                         _item_name(g)],
+                        ["Points Possible", "", "", "", "", fmt_points(max_total)]]
+    for s in g.students:
+        rows.append([safe(s.name or s.student_id), "", safe(s.student_id), safe(s.email), "",
+                     fmt_points(s.total)])
+    return _csv(rows, bom=False)
+
+
+def issues_csv(issues: list[Issue]) -> str:
+    """Every row not graded as is, with file and line."""
+    rows: list[list] = [["file", "line", "kind", "student_id", "question", "graded", "detail"]]
+    for i in issues:
+        rows.append([Path(i.file).name, i.line, i.kind, safe(i.student_id), safe(i.question),
+                     "no" if i.rejected else "yes", safe(i.detail)])
+    return _csv(rows)
+
+
+def mapping_yaml(g: Graded) -> str:
+    """The column mapping used per file, reusable as ``--map FILE`` (one file's block)."""
+    import yaml
+
+    data = {Path(f.path).name: {"layout": f.layout, "columns": dict(f.mapping)} for f in g.files}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

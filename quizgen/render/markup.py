@@ -1,0 +1,213 @@
+"""Question text (Markdown with TeX math) -> HTML with MathML, or -> Typst markup.
+
+Both conversions share one parser (``markdown-it-py``, CommonMark plus tables and
+strikethrough, raw HTML disabled) with the ``dollarmath`` plugin, so ``$...$`` and
+``$$...$$`` are taken out as math before any Markdown rule can touch them and code spans
+keep their dollars. Exporters may reuse :func:`to_html` and :func:`to_typst`.
+
+Safety: every piece of text placed into Typst markup is escaped (:func:`typst_text`,
+:func:`typst_str`); every embedded Typst expression ends with ``;`` so the following
+text cannot extend it. HTML is escaped by markdown-it; images are reduced to their alt
+text (papers never load anything from the network).
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from . import texmath
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True,
+           allow_labels=False)
+    rules = md.add_render_rule
+    rules("math_inline", lambda self, tokens, idx, options, env: texmath.to_mathml(tokens[idx].content))
+    rules("math_inline_double",
+          lambda self, tokens, idx, options, env: texmath.to_mathml(tokens[idx].content, True))
+    rules("math_block", lambda self, tokens, idx, options, env:
+          '<div class="math-block">' + texmath.to_mathml(tokens[idx].content, True) + "</div>\n")
+    rules("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
+    return md
+
+
+MD = _parser()
+
+
+# ---------------------------------------------------------------- HTML
+
+@lru_cache(maxsize=32768)
+def to_html(text: str) -> str:
+    """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``."""
+    return MD.render(text or "")
+
+
+@lru_cache(maxsize=32768)
+def to_html_inline(text: str) -> str:
+    """Like :func:`to_html` for a one-line text (an option, a title): no ``<p>`` wrapper."""
+    out = to_html(text).strip()
+    if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
+        return out[3:-4]
+    return out
+
+
+# ---------------------------------------------------------------- Typst
+
+_TEXT_SPECIAL = re.compile(r"[\\#$*_`<>@=\-+/\[\]~\"'.:]")
+_LANG = re.compile(r"[A-Za-z0-9_+-]{1,20}")
+_URL = re.compile(r"(?:https?://|mailto:)[^\s\"\\]*", re.IGNORECASE)
+
+
+def typst_text(s: str) -> str:
+    """Plain text for Typst markup: every markup character escaped, line breaks as spaces."""
+    s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _TEXT_SPECIAL.sub(lambda m: "\\" + m.group(0), s)
+
+
+def typst_str(s: str) -> str:
+    """A Typst string literal holding ``s`` exactly."""
+    return '"' + (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                  .replace("\r", "\\r").replace("\t", "\\t")) + '"'
+
+
+def _math(tex: str, display: bool) -> str:
+    converted = texmath.to_typst(tex)
+    if converted is None:  # pandoc could not read it: show the TeX source
+        return f"#raw({typst_str(tex.strip())}, block: {'true' if display else 'false'});"
+    if not converted:
+        return ""
+    return f"$ {converted} $" if display else f"${converted}$"
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    out = []
+    for c in node.children:
+        t = c.type
+        if t == "text":
+            out.append(typst_text(c.content))
+        elif t == "softbreak":
+            out.append(" ")
+        elif t == "hardbreak":
+            out.append("#linebreak();")
+        elif t == "code_inline":
+            out.append(f"#raw({typst_str(c.content)});")
+        elif t == "math_inline":
+            out.append(_math(c.content, False))
+        elif t == "math_inline_double":
+            out.append(_math(c.content, True))
+        elif t == "em":
+            out.append(f"#emph[{_inline(c)}];")
+        elif t == "strong":
+            out.append(f"#strong[{_inline(c)}];")
+        elif t == "s":
+            out.append(f"#strike[{_inline(c)}];")
+        elif t == "link":
+            href = str(c.attrs.get("href", ""))
+            body = _inline(c)
+            out.append(f"#link({typst_str(href)})[{body}];" if _URL.fullmatch(href) else body)
+        elif t == "image":
+            out.append(typst_text(c.content))
+        else:  # html_inline and anything unknown: shown as text
+            out.append(typst_text(c.content or ""))
+    return "".join(out)
+
+
+def _cells(node: SyntaxTreeNode) -> list[str]:
+    return [f"[{_inline(cell.children[0]) if cell.children else ''}]" for cell in node.children]
+
+
+def _table(node: SyntaxTreeNode) -> str:
+    head, body = [], []
+    aligns: list[str] = []
+    for section in node.children:
+        for row in section.children:
+            if section.type == "thead":
+                head = _cells(row)
+                for cell in row.children:
+                    style = str(cell.attrs.get("style", ""))
+                    aligns.append("right" if "right" in style else "center" if "center" in style
+                                  else "left")
+            else:
+                body.extend(_cells(row))
+    n = max(len(aligns), 1)
+    return (f"#align(center, table(columns: {n}, align: ({', '.join(aligns) or 'left'},), "
+            f"table.header({', '.join(head)}), {', '.join(body)}));\n\n")
+
+
+def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False) -> str:
+    out = []
+    for n in nodes:
+        t = n.type
+        if t == "paragraph":
+            out.append(_inline(n.children[0]) + ("\n" if tight else "\n\n"))
+        elif t == "heading":
+            out.append(f"#strong[{_inline(n.children[0])}];\n\n")
+        elif t in ("bullet_list", "ordered_list"):
+            is_tight = not any(p.type == "paragraph" and not p.hidden
+                               for item in n.children for p in item.children)
+            items = ", ".join(f"[{_blocks(item.children, True).strip()}]" for item in n.children)
+            if t == "bullet_list":
+                out.append(f"#list(tight: {'true' if is_tight else 'false'}, {items});\n\n")
+            else:
+                start = int(n.attrs.get("start", 1))
+                out.append(f"#enum(start: {start}, tight: {'true' if is_tight else 'false'}, "
+                           f"{items});\n\n")
+        elif t in ("fence", "code_block"):
+            lang = (n.info or "").split()[0] if t == "fence" and n.info else ""
+            lang_arg = f", lang: {typst_str(lang)}" if _LANG.fullmatch(lang or "") else ""
+            out.append(f"#raw(block: true{lang_arg}, {typst_str(n.content.rstrip(chr(10)))});\n\n")
+        elif t == "math_block":
+            out.append(_math(n.content, True) + "\n\n")
+        elif t == "blockquote":
+            out.append(f"#quote(block: true)[{_blocks(n.children).strip()}];\n\n")
+        elif t == "hr":
+            out.append("#line(length: 100%);\n\n")
+        elif t == "table":
+            out.append(_table(n))
+        else:  # html_block and unknown blocks: shown as text
+            out.append(typst_text(n.content or "") + "\n\n")
+    return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def _tree(text: str) -> SyntaxTreeNode:
+    return SyntaxTreeNode(MD.parse(text or ""))
+
+
+_MATH_NODES = ("math_inline", "math_inline_double", "math_block")
+
+
+def math_spans(text: str) -> list[str]:
+    """Every TeX formula in ``text`` (to convert a whole document's math in one batch)."""
+    return [n.content for n in _tree(text).walk() if n.type in _MATH_NODES]
+
+
+def prepare_typst(texts: Iterable[str]) -> None:
+    """Convert the math of many texts in one pandoc call before calling :func:`to_typst`."""
+    spans = []
+    for text in set(texts):
+        if text and "$" in text:
+            spans.extend(math_spans(text))
+    texmath.to_typst_many(spans)
+
+
+@lru_cache(maxsize=32768)
+def to_typst(text: str) -> str:
+    """Typst markup for Markdown+TeX ``text`` (blocks separated by blank lines)."""
+    if not text:
+        return ""
+    return _blocks(_tree(text).children).strip() + "\n"
+
+
+@lru_cache(maxsize=32768)
+def to_typst_inline(text: str) -> str:
+    """Typst markup for a one-paragraph text (an option, a title): no trailing break."""
+    return to_typst(text).strip()

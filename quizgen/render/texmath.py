@@ -1,0 +1,185 @@
+"""TeX math -> MathML (HTML pages) and TeX math -> Typst math (PDF), both cached.
+
+* MathML comes from ``latex2mathml`` (pure Python). Its output is re-parsed and rebuilt
+  from a whitelist of MathML elements and attributes, so text such as ``\\text{<b>}``
+  cannot inject HTML; anything that does not survive becomes escaped TeX in ``<code>``.
+* Typst math comes from pandoc's Typst writer (the ``pypandoc-binary`` wheel ships the
+  binary; pandoc's texmath parser is the most complete TeX-math reader we found, and
+  its writer escapes text in ``\\text{...}`` properly). Pandoc is a subprocess, so every
+  distinct formula of a whole document is converted in one call (:func:`to_typst_many`)
+  and remembered for the rest of the process. A formula pandoc cannot read comes back
+  as ``None`` and callers show the TeX source verbatim instead.
+"""
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import RenderError
+
+# ---------------------------------------------------------------- MathML
+
+_MATHML = {
+    "math", "mi", "mn", "mo", "ms", "mtext", "mspace", "mrow", "mfrac", "msqrt", "mroot",
+    "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup",
+    "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none",
+    "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation",
+}
+_ATTRS = {
+    "display", "mathvariant", "stretchy", "fence", "form", "separator", "lspace", "rspace",
+    "minsize", "maxsize", "largeop", "movablelimits", "accent", "accentunder", "linethickness",
+    "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines",
+    "frame", "framespacing", "displaystyle", "scriptlevel", "width", "height", "depth",
+    "notation", "open", "close", "separators", "symmetric", "encoding", "columnspan",
+    "rowspan", "voffset", "mathsize", "mathcolor", "mathbackground",
+}
+_NS = "{http://www.w3.org/1998/Math/MathML}"
+_TEXT_ESCAPES = re.compile(r"\\([_#%&${}])")
+_TEXT_CMD = re.compile(r"\\(?:text|textrm|textit|textbf|texttt|mathrm|operatorname)\s*\{")
+
+
+def _unescape_text_args(tex: str) -> str:
+    """``\\text{in\\_channels}`` -> ``\\text{in_channels}`` (latex2mathml keeps the backslash)."""
+    if "\\" not in tex or not _TEXT_CMD.search(tex):
+        return tex
+    out, i = [], 0
+    for m in _TEXT_CMD.finditer(tex):
+        if m.start() < i:
+            continue
+        out.append(tex[i:m.end()])
+        depth, j = 1, m.end()
+        while j < len(tex) and depth:
+            c = tex[j]
+            if c == "\\":
+                j += 2
+                continue
+            depth += c == "{"
+            depth -= c == "}"
+            j += 1
+        out.append(_TEXT_ESCAPES.sub(r"\1", tex[m.end():j]))
+        i = j
+    out.append(tex[i:])
+    return "".join(out)
+
+
+def _serialize(el: ET.Element) -> str:
+    tag = el.tag[len(_NS):] if el.tag.startswith(_NS) else el.tag
+    if tag not in _MATHML:
+        raise ValueError(tag)
+    attrs = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in sorted(el.attrib.items())
+                    if k in _ATTRS)
+    if tag == "math":
+        attrs = ' xmlns="http://www.w3.org/1998/Math/MathML"' + attrs
+    inner = html.escape(el.text or "", quote=False)
+    for child in el:
+        inner += _serialize(child) + html.escape(child.tail or "", quote=False)
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
+@lru_cache(maxsize=65536)
+def to_mathml(tex: str, display: bool = False) -> str:
+    """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``."""
+    from latex2mathml.converter import convert
+
+    try:
+        raw = convert(_unescape_text_args(tex.strip()), display="block" if display else "inline")
+        return _serialize(ET.fromstring(raw))
+    except Exception:  # latex2mathml raises many types on bad TeX; any failure falls back
+        return f'<code class="tex">{html.escape(tex)}</code>'
+
+
+# ---------------------------------------------------------------- Typst via pandoc
+
+_SEP = "QZSEPc0ffee7"
+_typst_cache: dict[str, str | None] = {}
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    """The pandoc binary: the one inside pypandoc-binary, else pandoc on PATH (>= 3.1.2)."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec and spec.origin:
+        for name in ("pandoc", "pandoc.exe"):
+            candidate = Path(spec.origin).parent / "files" / name
+            if candidate.is_file():
+                return str(candidate)
+    found = shutil.which("pandoc")
+    if found:
+        return found
+    raise RenderError("pandoc is needed to convert TeX math for Typst and was not found.",
+                      hint="Install it with `pip install pypandoc-binary` (a quizgen dependency).")
+
+
+def _run(args: list[str], data: str) -> str:
+    try:
+        proc = subprocess.run([pandoc_path(), *args], input=data.encode("utf-8"),
+                              capture_output=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise RenderError(f"could not run pandoc: {e}.", path=pandoc_path()) from e
+    if proc.returncode != 0:
+        raise RenderError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip()[:500],
+                          path=pandoc_path(), hint="Pandoc 3.1.2 or newer is needed (Typst writer).")
+    return proc.stdout.decode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _api_version() -> list:
+    return json.loads(_run(["-f", "markdown", "-t", "json"], ""))["pandoc-api-version"]
+
+
+def _clean_tex(tex: str) -> str:
+    # No blank lines inside one formula: they would end it, and they separate our batch.
+    return re.sub(r"\n\s*\n", "\n", tex.strip().replace("\r", ""))
+
+
+def _convert_batch(texs: list[str]) -> list[str | None]:
+    blocks: list[dict] = []
+    for i, tex in enumerate(texs):
+        if i:
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": _SEP}]})
+        blocks.append({"t": "Para", "c": [{"t": "Math", "c": [{"t": "InlineMath"}, tex]}]})
+    doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
+    out = _run(["-f", "json", "-t", "typst", "--wrap=none"], json.dumps(doc))
+    parts = out.strip("\n").split(f"\n\n{_SEP}\n\n")
+    if len(parts) != len(texs):
+        if len(texs) == 1:
+            return [None]
+        return [r for t in texs for r in _convert_batch([t])]
+    result: list[str | None] = []
+    for p in parts:
+        p = p.strip()
+        ok = len(p) >= 2 and p[0] == "$" and p[-1] == "$" and "\n\n" not in p
+        result.append(p[1:-1].strip() if ok else None)
+    return result
+
+
+def to_typst_many(texs) -> None:
+    """Convert every formula not yet known in one pandoc call (fills the cache)."""
+    todo = sorted({_clean_tex(t) for t in texs} - _typst_cache.keys())
+    todo = [t for t in todo if t]
+    if not todo:
+        return
+    results = _convert_batch(todo)
+    with _lock:
+        _typst_cache.update(zip(todo, results))
+        if len(_typst_cache) > 500_000:
+            _typst_cache.clear()
+
+
+def to_typst(tex: str) -> str | None:
+    """Typst math (without the ``$``) for one TeX formula, or None when pandoc cannot read it."""
+    key = _clean_tex(tex)
+    if not key:
+        return ""
+    if key not in _typst_cache:
+        to_typst_many([key])
+    return _typst_cache.get(key)

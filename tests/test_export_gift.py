@@ -1,0 +1,103 @@
+"""GIFT export, parsed by the independent gift-pegjs parser (tests/js) and by a
+re-implementation of Moodle's GIFT reader (tests/moodle_rules.py)."""
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from export_fixtures import KOREAN, NASTY, exam, real, slots
+from moodle_rules import check_gift
+from quizgen.export import render
+from quizgen.export.gift import esc
+
+JS = Path(__file__).parent / "js"
+
+
+def gift_pegjs(data: bytes, tmp_path: Path) -> list[dict]:
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "gift-pegjs").is_dir():
+        why = ("node is not installed" if node is None else
+               "gift-pegjs is missing: run `npm ci --prefix tests/js`")
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    path = tmp_path / "export.gift.txt"
+    path.write_bytes(data)
+    run = subprocess.run([node, str(JS / "parse_gift.js"), str(path)], capture_output=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr.decode()
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    return gift_pegjs(render(exam(), slots(2), "gift"), tmp_path_factory.mktemp("gift"))
+
+
+def test_categories_and_questions(parsed):
+    cats = [q["title"] for q in parsed if q["type"] == "Category"]
+    assert cats[:3] == ["$course$/top/fixture-exam/q1", "$course$/top/fixture-exam/q2",
+                        "$course$/top/fixture-exam/q3/1"]
+    assert len(cats) == 2 + 3 + 3 + 4 + 2
+    kinds = [q["type"] for q in parsed if q["type"] != "Category"]
+    assert kinds.count("MC") == 4 and kinds.count("Numerical") == 2 * (2 + 3 + 3 + 4)
+
+
+def test_numerical_with_misconceptions(parsed):
+    q = next(q for q in parsed if q.get("title") == "q2 v001 Sigmoid")
+    right, wrong = q["choices"]
+    assert right["text"] == {"type": "range", "number": 0.125, "range": 0.00225}
+    assert wrong["weight"] == 0 and wrong["text"]["number"] == -0.125
+    assert wrong["feedback"]["text"] == "Sign error: -x vs x."
+    assert q["globalFeedback"]["text"] == "σ(0) = 0.5; multiply."
+
+
+def test_text_survives(parsed):
+    q = next(q for q in parsed if q.get("title") == "q1 v001 Conv size")
+    assert q["stem"]["format"] == "plain"
+    assert q["stem"]["text"] == f"{KOREAN} Input 32 × 32, kernel 1. {NASTY}"
+    assert q["choices"][1]["feedback"]["text"] == "You forgot the +1 {again} #1 ~ <oops> & more."
+
+
+def test_choice_weights(parsed):
+    q6 = next(q for q in parsed if q.get("title") == "q6 v001 Choice")
+    assert [c["isCorrect"] for c in q6["choices"]] == [False, True, False]
+    assert q6["choices"][2]["feedback"]["text"] == "ReLU is not zero-centred ~ ever."
+    q7 = next(q for q in parsed if q.get("title") == "q7 v001 Choices")
+    assert [c["weight"] for c in q7["choices"]] == [50, 50, -50, -50]
+
+
+def test_array_answers_one_question_per_number(parsed):
+    q = next(q for q in parsed if q.get("title") == "q5 v001 part 4 Matrix")
+    assert q["stem"]["text"].endswith("Enter the entry in row 2, column 2 of the answer.")
+    assert q["choices"][0]["text"]["number"] == 0.00001
+
+
+def test_moodle_reader_accepts_it():
+    questions, errors = check_gift(render(exam(), slots(3), "gift"))
+    assert errors == []
+    q1 = next(q for q in questions if q.name == "q1 v002 Conv size")
+    assert q1.text == f"[plain]{KOREAN} Input 32 × 32, kernel 2. {NASTY}"
+    assert q1.answers[1][:3] == (0.0, "33", "You forgot the +1 {again} #1 ~ <oops> & more.")
+
+
+def test_escape():
+    assert esc("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
+
+
+def test_korean_fixed_strings(tmp_path):
+    out = gift_pegjs(render(exam("ko"), slots(1), "gift", lang="ko"), tmp_path)
+    q = next(q for q in out if q.get("title") == "q3 v001 1번째 성분 Shape")
+    assert q["stem"]["text"].endswith("답의 1번째 차원을 입력하세요 (전체 3개).")
+
+
+def test_real_generated_questions_parse(tmp_path):
+    got = real(3)
+    if got is None:
+        pytest.skip("quizgen.api.variants is not available yet")
+    data = render(*got, "gift")
+    assert check_gift(data)[1] == []
+    assert any(q["type"] == "Numerical" for q in gift_pegjs(data, tmp_path))
