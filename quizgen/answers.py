@@ -155,6 +155,14 @@ def _canonical(s: str, whole: bool) -> str | None:
 
 def _number(s: str, whole: bool) -> int | float:
     """Read one cleaned token as a number (int when ``whole``)."""
+    if not whole and "_" not in s:  # hot path: Python's float() reads most answers
+        try:
+            x = float(s)
+        except ValueError:
+            pass
+        else:
+            if x - x == 0.0:  # finite: not inf or nan
+                return x
     if _PLAIN.fullmatch(s):
         canon = s
     else:
@@ -387,22 +395,21 @@ def tolerance_width(tol: Tolerance, a: float) -> float:
 
 def _close(x: float, a: float, tol: Tolerance) -> bool:
     # The 1e-9 relative slack absorbs binary rounding (0.26 - 0.25 > 0.01 in floats).
-    return abs(x - a) <= tol.abs + tol.rel * abs(a) + 1e-12 + 1e-9 * abs(a)
+    return abs(x - a) <= tol.abs + 1e-12 + (tol.rel + 1e-9) * abs(a)
 
 
-def _flat(value: Any) -> list | None:
-    """Rows of a matrix flattened, or None when it is not a rectangular list of lists."""
-    if not isinstance(value, (list, tuple)) or not value:
-        return None
-    if not all(isinstance(r, (list, tuple)) for r in value):
-        return None
-    return [x for r in value for x in r]
+def _hits(given: list, correct: list, tol: Tolerance | None) -> int:
+    """Components equal (``tol`` None) or within ``tol``."""
+    if tol is None:
+        return sum(1 for x, a in zip(given, correct) if x == a)
+    ta, tr = tol.abs + 1e-12, tol.rel + 1e-9
+    return sum(1 for x, a in zip(given, correct) if abs(x - a) <= ta + tr * abs(a))
 
 
 def _parts(answer_type: str, value: Any) -> int:
-    if answer_type == "matrix":
-        flat = _flat(value)
-        return len(flat) if flat else 1
+    if answer_type == "matrix" and isinstance(value, (list, tuple)):
+        n = sum(len(r) for r in value if isinstance(r, (list, tuple)))
+        return n or 1
     if answer_type in ("shape", "vector", "choices") and isinstance(value, (list, tuple)):
         return max(len(value), 1)
     return 1
@@ -424,21 +431,21 @@ def compare(answer_type: str, given: Any, correct: Any, tol: Tolerance) -> Score
             return _score(0.0 if given else 1.0, 0, 0)
         return _score(max(0.0, (right - wrong) / len(want)), right, len(want))
     if answer_type == "matrix":
-        rows_ok = (isinstance(given, (list, tuple)) and len(given) == len(correct)
-                   and all(len(g) == len(c) for g, c in zip(given, correct)))
-        g, c = (_flat(given), _flat(correct)) if rows_ok else (None, _flat(correct))
-        if g is None or c is None:
-            return _score(0.0, 0, len(c) if c else 1)
-        given, correct = g, c
-    elif answer_type not in ("shape", "vector"):
+        n = _parts("matrix", correct)
+        if not isinstance(given, (list, tuple)) or len(given) != len(correct):
+            return _score(0.0, 0, n)
+        hits = 0
+        for g_row, c_row in zip(given, correct):
+            if not isinstance(g_row, (list, tuple)) or len(g_row) != len(c_row):
+                return _score(0.0, 0, n)
+            hits += _hits(g_row, c_row, tol)
+        return _score(hits / n, hits, n)
+    if answer_type not in ("shape", "vector"):
         raise ValueError(f"unknown answer type {answer_type!r}")
     n = len(correct)
     if len(given) != n or n == 0:
         return _score(0.0, 0, max(n, 1))
-    if answer_type == "shape":
-        hits = sum(1 for x, a in zip(given, correct) if x == a)
-    else:
-        hits = sum(1 for x, a in zip(given, correct) if _close(x, a, tol))
+    hits = _hits(given, correct, None if answer_type == "shape" else tol)
     return _score(hits / n, hits, n)
 
 

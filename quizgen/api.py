@@ -78,13 +78,37 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     check_key_owner(out_dir, exam.id, force)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    langs = parse_langs(lang) or [exam.lang]
     source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / ".quizgen-secret"))
     secret_value = resolve_secret(secret, out_dir)
-    quiz = build_quiz(exam, bank, people, secret_value, lang=lang, progress=progress)
-    files: dict[str, str | bytes] = {"key.json": dumps_key(quiz.to_dict())}
-    for write in writers:
-        files.update(write(quiz, user_dir=templates))
-    return GenerateResult(quiz, write_files(out_dir, files), source)
+    files: dict[str, str | bytes] = {}
+    quizzes = []
+    for i, one in enumerate(langs):
+        # Same secret, same generators: every language gets the same numbers and answers.
+        quiz = build_quiz(exam, bank, people, secret_value, lang=one, progress=progress if i == 0 else None)
+        quizzes.append(quiz)
+        prefix = f"{one}/" if len(langs) > 1 else ""
+        if i == 0:
+            files["key.json"] = dumps_key(quiz.to_dict())
+        else:
+            files[f"{prefix}key.json"] = dumps_key(quiz.to_dict())
+        for write in writers:
+            files.update({prefix + rel: content for rel, content in write(quiz, user_dir=templates).items()})
+    return GenerateResult(quizzes[0], write_files(out_dir, files), source)
+
+
+def parse_langs(lang: str | Iterable[str] | None) -> list[str]:
+    """``"en,ko"`` / ``["ko"]`` / None -> validated language codes (empty for None)."""
+    from .model import LANGS
+    if lang is None:
+        return []
+    items = lang.split(",") if isinstance(lang, str) else list(lang)
+    out = [x.strip().lower() for x in items if x.strip()]
+    bad = [x for x in out if x not in LANGS]
+    if bad:
+        raise QuizgenError(f"unknown language '{bad[0]}'.", field="--lang",
+                           hint=f"Use {', '.join(LANGS)} or both, e.g. --lang en,ko.")
+    return list(dict.fromkeys(out))
 
 
 def _env_secret() -> bool:
@@ -112,9 +136,14 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
     if n_variants < 1:
         raise QuizgenError("--variants must be at least 1.", field="--variants")
     exam, bank = load(exam_path, bank_dir)
+    langs = parse_langs(lang) or [exam.lang]
     secret_value = resolve_secret(secret, Path(out_dir))
-    info, slots = build_variants(exam, bank, n_variants, secret_value, lang=lang)
-    return export_slots(info, slots, names, Path(out_dir), lang=info.lang)
+    paths = []
+    for one in langs:
+        info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
+        target = Path(out_dir) / one if len(langs) > 1 else Path(out_dir)
+        paths += export_slots(info, slots, names, target, lang=one)
+    return paths
 
 
 def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: str = "en",

@@ -14,8 +14,8 @@ from .variants import slot_rng, variant_code
 
 
 def exam_info(exam: Exam, bank: Bank, lang: str) -> ExamInfo:
-    return ExamInfo(id=exam.id, title=exam.title, course=exam.course,
-                    instructions=exam.instructions, lang=lang,
+    return ExamInfo(id=exam.id, title=exam.text("title", lang), course=exam.text("course", lang),
+                    instructions=exam.text("instructions", lang), lang=lang,
                     generator=f"quizgen {__version__}", bank_digest=bank.digest, created=exam.date)
 
 

@@ -41,8 +41,9 @@ def progress_bar(total: int, label: str):
 def common_exam_options(f):
     @click.option("--secret", envvar="QUIZGEN_SECRET", default=None,
                   help="Exam secret (else $QUIZGEN_SECRET, else OUT/.quizgen-secret, created once).")
-    @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
-                  help="Language of the texts (default: the exam file's lang).")
+    @click.option("--lang", default=None, metavar="en|ko|en,ko",
+                  help="Language of the texts (default: the exam file's lang). "
+                       "`generate --lang en,ko` writes both, with the same variants.")
     @click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None,
                   help="Question bank folder (default: the bundled bank).")
     @functools.wraps(f)
@@ -176,6 +177,70 @@ def bank_check(bank_dir, seeds):
                            hint="Each problem above names the file, level and seed; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")
     click.echo(f"OK: {report.templates} templates, {report.instances} instances, no problems.")
+
+
+@main.command()
+@click.argument("key", type=click.Path(dir_okay=False))
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="graded", show_default=True,
+              type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--keep", type=click.Choice(["last", "first", "best"]), default="last",
+              show_default=True, help="Which of several submissions of a student counts.")
+@click.option("--partial", type=click.Choice(["proportional", "all"]), default="proportional",
+              show_default=True, help="Credit per component of shapes, vectors, matrices, "
+                                      "or all-or-nothing.")
+@click.option("--penalty", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of the points a wrong single-choice answer loses.")
+@click.option("--map", "maps", multiple=True, metavar="ROLE=COLUMN|FILE",
+              help="Column mapping: student_id=..., timestamp=..., name=..., q1=..., "
+                   "question=..., answer=... (repeatable), or a YAML file of such lines.")
+@click.option("--encoding", default=None, help="Encoding of the CSV files (default: UTF-8, "
+                                                "or UTF-16 when it has a BOM).")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+              help="Language of feedback and report (default: the key's).")
+@click.option("--no-feedback", is_flag=True, help="Skip the per-student feedback files.")
+def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback):
+    """Grade submission CSVs (wide or long) against KEY (key.json).
+
+    Writes grades.csv, Moodle and Canvas gradebook imports, per-student feedback,
+    report.html/report.md and issues.csv into --out. Input files are never modified.
+
+    Example: quizgen grade exam/key.json answers.csv --out graded
+    """
+    from .grading import grade as grade_files
+    from .grading.submissions import parse_map_option
+    result = grade_files(key, list(submissions), out_dir, keep=keep, multipart=partial,
+                         choice_penalty=penalty, column_map=parse_map_option(maps),
+                         encoding=encoding, lang=lang, feedback_files=not no_feedback)
+    click.echo(result.describe())
+
+
+@main.command()
+@click.argument("key", type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", default="submissions.csv", show_default=True,
+              type=click.Path(dir_okay=False), help="CSV file to write.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--layout", type=click.Choice(["wide", "long"]), default="wide", show_default=True,
+              help="One row per student (wide) or one row per answer (long).")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab"]), default=",",
+              show_default=True)
+@click.option("--absent", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="Share of students who submit nothing.")
+@click.option("--duplicates", type=click.FloatRange(0, 1), default=0.03, show_default=True,
+              help="Share of students who submit twice.")
+@click.option("--strangers", type=click.IntRange(0), default=2, show_default=True,
+              help="Rows from ids the key does not know.")
+@click.option("--bom", is_flag=True, help="Start the file with a UTF-8 BOM (as Excel does).")
+def simulate(key, out_path, seed, layout, delimiter, absent, duplicates, strangers, bom):
+    """Write a synthetic class's submissions for KEY, for demos, tests and benchmarks.
+
+    Example: quizgen simulate exam/key.json --out subs.csv
+    """
+    from .grading import simulate as simulate_class
+    result = simulate_class(key, out_path, seed=seed, layout=layout,
+                            delimiter="\t" if delimiter == "tab" else delimiter, absent=absent,
+                            duplicates=duplicates, strangers=strangers, bom=bom)
+    click.echo(result.describe())
 
 
 if __name__ == "__main__":  # pragma: no cover

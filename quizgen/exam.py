@@ -3,7 +3,7 @@
 An exam file::
 
     id: dl-midterm            # letters, digits, - and _
-    title: Deep learning basics - midterm
+    title: Deep learning basics - midterm   # or {en: ..., ko: ...}
     course: AI & Creativity
     lang: en                  # en or ko
     instructions: Answer every question. ...
@@ -43,14 +43,21 @@ class Slot:
 
 @dataclass(frozen=True)
 class Exam:
+    """An exam file. ``title``, ``course`` and ``instructions`` map a language to its text."""
+
     id: str
-    title: str
-    course: str
+    title: dict
+    course: dict
     lang: str
-    instructions: str
+    instructions: dict
     date: str
     slots: tuple[Slot, ...]
     path: str
+
+    def text(self, field: str, lang: str) -> str:
+        """A text field in ``lang``, falling back to English, then to any language given."""
+        value = getattr(self, field)
+        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
 
 
 def load_exam(path: str | Path, bank: Bank) -> Exam:
@@ -112,8 +119,16 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
                 fail(f"no template of topic '{topic}' has level {level}.", f"{field}.topic",
                      hint="Topics: " + ", ".join(bank.topics()) + ".")
         slots.append(Slot(name, template, topic, level, points))
-    return Exam(id=exam_id, title=str(d.get("title", exam_id)), course=str(d.get("course", "")),
-                lang=lang, instructions=str(d.get("instructions", "")), date=str(d.get("date", "")),
+    def texts(field: str, default: str = "") -> dict:
+        value = d.get(field, default)
+        if isinstance(value, dict):
+            if not value or not all(k in LANGS and isinstance(v, str) for k, v in value.items()):
+                fail(f"'{field}' is a string or a mapping of {', '.join(LANGS)} to strings.", field)
+            return dict(value)
+        return {"en": str(value)}
+
+    return Exam(id=exam_id, title=texts("title", exam_id), course=texts("course"), lang=lang,
+                instructions=texts("instructions"), date=str(d.get("date", "")),
                 slots=tuple(slots), path=str(path))
 
 

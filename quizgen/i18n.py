@@ -20,6 +20,16 @@ MESSAGES = {
         "answer_hint_choice": "one letter", "answer_hint_choices": "all letters that apply",
         "tolerance": "accepted within", "page": "Page", "of": "of",
         "confidential": "Confidential: do not hand out.",
+        # typeset papers, HTML pages and the practice page
+        "page_of": "Page {n} of {m}", "exam": "Exam", "write_name": "Name",
+        "answers_table": "Answers", "choose_one": "mark one", "choose_all": "mark all that apply",
+        "practice_title": "Practice", "topic": "Topic", "level": "Level",
+        "check": "Check", "show_solution": "Show solution", "hide_solution": "Hide solution",
+        "correct": "Correct!", "incorrect": "Not correct.",
+        "partly": "Partly correct: {k} of {n} parts are right.",
+        "invalid": "Cannot read this answer: {reason}.", "read_as": "Read as: {value}",
+        "practice_note": "Answers are checked in this page with the grader's rules; "
+                         "nothing is sent anywhere.",
     },
     "ko": {
         "student": "학생", "student_id": "학번", "name": "이름", "variant": "문제지 유형",
@@ -34,6 +44,14 @@ MESSAGES = {
         "answer_hint_choice": "보기 하나", "answer_hint_choices": "해당하는 보기 모두",
         "tolerance": "허용 오차", "page": "쪽", "of": "/",
         "confidential": "대외비: 학생에게 배포하지 마십시오.",
+        "page_of": "{n} / {m} 쪽", "exam": "시험", "write_name": "이름",
+        "answers_table": "정답 요약", "choose_one": "하나만 표시", "choose_all": "해당하는 것 모두 표시",
+        "practice_title": "연습 문제", "topic": "주제", "level": "난이도",
+        "check": "확인", "show_solution": "풀이 보기", "hide_solution": "풀이 숨기기",
+        "correct": "정답입니다!", "incorrect": "틀렸습니다.",
+        "partly": "부분 정답: {n}개 중 {k}개가 맞았습니다.",
+        "invalid": "답을 읽을 수 없습니다: {reason}.", "read_as": "읽은 값: {value}",
+        "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
     },
 }
 

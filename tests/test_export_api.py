@@ -3,7 +3,6 @@ import io
 import os
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -89,3 +88,12 @@ def test_exports_carry_no_secret(tmp_path):
         for b in blobs:
             assert SECRET.encode() not in b
             assert b"seed_hint" not in b and b"not-a-secret" not in b
+
+
+def test_parallel_rendering_gives_the_same_bytes(tmp_path, monkeypatch):
+    import quizgen.export as export
+    seq = export_slots(exam(), slots(2), ALL, tmp_path / "seq")
+    monkeypatch.setattr(export, "PARALLEL_MIN_QUESTIONS", 1)
+    assert export._workers(14, 4) >= 1
+    par = export_slots(exam(), slots(2), ALL, tmp_path / "par")
+    assert [p.read_bytes() for p in seq] == [p.read_bytes() for p in par]

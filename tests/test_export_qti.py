@@ -201,3 +201,26 @@ def test_real_generated_questions_validate():
         pytest.skip("quizgen.api.variants is not available yet")
     validate_qti12(render(*got, "qti12"))
     validate_qti21(render(*got, "qti21"))
+
+
+def test_default_exam_export_end_to_end(tmp_path):
+    """`quizgen export` of the default exam: four files, each passing its validation."""
+    from moodle_rules import check_gift, check_moodle_xml
+    from test_export_gift import gift_pegjs
+
+    from export_fixtures import SECRET
+    try:
+        from quizgen import api
+        paths = api.export(None, tmp_path / "lms", n_variants=3, secret=SECRET)
+    except (ImportError, AttributeError):
+        pytest.skip("quizgen.api.export is not available yet")
+    by_suffix = {p.name.split(".", 1)[1]: p.read_bytes() for p in paths}
+    assert set(by_suffix) == {"moodle.xml", "canvas-qti12.zip", "qti21.zip", "gift.txt"}
+    assert check_moodle_xml(by_suffix["moodle.xml"])[1] == []
+    assert check_gift(by_suffix["gift.txt"])[1] == []
+    assert gift_pegjs(by_suffix["gift.txt"], tmp_path)
+    validate_qti12(by_suffix["canvas-qti12.zip"])
+    validate_qti21(by_suffix["qti21.zip"])
+    for data in by_suffix.values():
+        blobs = members(data).values() if data[:2] == b"PK" else [data]
+        assert not any(SECRET.encode() in b for b in blobs)

@@ -17,7 +17,7 @@ BANK = load_bank()
 def _exam_of_everything() -> Exam:
     slots = tuple(Slot(f"{t.id}-{lv}", t.id, None, lv, None)
                   for t in sorted(BANK.templates.values(), key=lambda t: t.id) for lv in t.level_numbers)
-    return Exam("everything", "All templates", "", "en", "", "", slots, "<test>")
+    return Exam("everything", {"en": "All templates"}, {"en": ""}, "en", {"en": ""}, "", slots, "<test>")
 
 
 def _close(a, b, tol: Tolerance, answer_type: str) -> bool:

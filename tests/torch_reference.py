@@ -211,7 +211,8 @@ def _pick(t, index):
     if index is None:
         return _plain(t)
     idx = (index,) if isinstance(index, int) else tuple(index)
-    return t[idx].item()
+    picked = t[idx]  # a full index gives an element, a shorter one a sub-array (out[0])
+    return picked.item() if picked.ndim == 0 else _plain(picked)
 
 
 def solve_check(check: dict):

@@ -26,11 +26,11 @@ def protect(html: str) -> str:
     return html.replace("{", "&#123;").replace("}", "&#125;")
 
 
-def blank(q: Question, part: values.Part, lang: str) -> str:
+def blank(q: Question, part: values.Part, lang: str, n_parts: int) -> str:
     """One ``{1:NUMERICAL:...}`` blank for one number of the answer."""
     alts = [f"={values.num(part.value)}:{values.num(part.margin)}"
             f"#{feedback(words(lang)['correct'])}"]
-    for wrong, fb in values.part_mistakes(q, part):
+    for wrong, fb in values.part_mistakes(q, part, n_parts):
         tol = values.margin(wrong, q.tolerance)
         alts.append(f"%0%{values.num(wrong)}:{values.num(tol)}#{feedback(text.to_html(fb, inline=True))}")
     return "{1:NUMERICAL:" + "~".join(alts) + "}"
@@ -39,7 +39,7 @@ def blank(q: Question, part: values.Part, lang: str) -> str:
 def question_html(q: Question, lang: str) -> str:
     """The prompt followed by the blanks, laid out like the answer."""
     ps = values.parts(q)
-    boxes = [blank(q, p, lang) for p in ps]
+    boxes = [blank(q, p, lang, len(ps)) for p in ps]
     if q.answer_type == "matrix":
         width = max(p.col for p in ps) + 1
         rows = [boxes[i:i + width] for i in range(0, len(boxes), width)]

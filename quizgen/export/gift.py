@@ -10,20 +10,25 @@ written as ``\\n`` (a blank line would end the question in Moodle's reader).
 """
 from __future__ import annotations
 
+import functools
+
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
 from .common import entry_prompt, file_stem, variant_tag, words
 from .moodle import category_path
 
-_ESCAPE = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{",
-                         "}": "\\}", ":": "\\:", "\n": "\\n", "\r": ""})
+_SPECIAL = ("~", "=", "#", "{", "}", ":")
 
 
 def esc(s: str) -> str:
     """Plain text with GIFT's special characters escaped, on one line."""
-    return s.translate(_ESCAPE)
+    s = s.replace("\\", "\\\\")  # first, so the escapes below stay single
+    for c in _SPECIAL:
+        s = s.replace(c, "\\" + c)
+    return s.replace("\r", "").replace("\n", "\\n")
 
 
+@functools.lru_cache(maxsize=65536)
 def plain(md: str) -> str:
     """Markdown + TeX -> escaped GIFT text."""
     return esc(text.to_plain(md))
@@ -40,10 +45,11 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
         if whole:
             out += [f"$CATEGORY: {category_path(exam_id, slot.slot)}", ""]
             out += [line for i, q in whole for line in (_question(q, slot, i, n, lang), "")]
-        for k in range(max((len(values.parts(q)) for _, q in split), default=0)):
+        split_parts = [(i, q, values.parts(q)) for i, q in split]
+        for k in range(max((len(ps) for *_, ps in split_parts), default=0)):
             out += [f"$CATEGORY: {category_path(exam_id, slot.slot, str(k + 1))}", ""]
-            out += [line for i, q in split if k < len(values.parts(q))
-                    for line in (_entry_question(q, slot, i, n, k, lang), "")]
+            out += [line for i, q, ps in split_parts if k < len(ps)
+                    for line in (_entry_question(q, slot, i, n, ps, k, lang), "")]
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
@@ -63,10 +69,10 @@ def _question(q: Question, slot: SlotVariants, i: int, n: int, lang: str) -> str
     return head + _choice_answers(q)
 
 
-def _numeric_answers(q: Question, part: values.Part, lang: str) -> str:
+def _numeric_answers(q: Question, part: values.Part, lang: str, n_parts: int = 1) -> str:
     lines = [f"\t={values.num(part.value)}:{values.num(part.margin)}"
              f"#{esc(words(lang)['correct'])}"]
-    for wrong, fb in values.part_mistakes(q, part):
+    for wrong, fb in values.part_mistakes(q, part, n_parts):
         tol = values.margin(wrong, q.tolerance)
         lines.append(f"\t=%0%{values.num(wrong)}:{values.num(tol)}#{plain(fb)}")
     return "{#\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
@@ -94,9 +100,9 @@ def _choice_answers(q: Question) -> str:
     return "{\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
 
 
-def _entry_question(q: Question, slot: SlotVariants, i: int, n: int, k: int, lang: str) -> str:
-    ps = values.parts(q)
+def _entry_question(q: Question, slot: SlotVariants, i: int, n: int, ps: list, k: int,
+                    lang: str) -> str:
     part = ps[k]
     ask = entry_prompt(q, part, len(ps), lang)
     head = _head(q, slot, i, n, f" {words(lang)['part'].format(k=k + 1)}")
-    return head + plain(q.prompt) + "\\n\\n" + esc(ask) + _numeric_answers(q, part, lang)
+    return head + plain(q.prompt) + "\\n\\n" + esc(ask) + _numeric_answers(q, part, lang, len(ps))

@@ -93,7 +93,7 @@ def _numerical(el, q: Question, lang: str) -> None:
     (part,) = values.parts(q)
     a = _answer(el, "100", values.num(part.value), html.escape(words(lang)["correct"]))
     _sub(a, "tolerance", values.num(part.margin))
-    for wrong, fb in values.part_mistakes(q, part):
+    for wrong, fb in values.part_mistakes(q, part, 1):
         a = _answer(el, "0", values.num(wrong), text.to_html(fb))
         _sub(a, "tolerance", values.num(values.margin(wrong, q.tolerance)))
     for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0.1000000"),

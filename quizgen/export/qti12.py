@@ -24,7 +24,7 @@ from lxml import etree
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
 from .common import entry_prompt, file_stem, ident, variant_tag, words
-from .files import xml_bytes, zip_bytes
+from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -33,8 +33,8 @@ CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 
 
 def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
-    """A child element in its parent's namespace (``tag`` may be given unqualified)."""
-    el = etree.SubElement(parent, _clark(parent.tag, tag), **attrs)
+    """A child element in its parent's namespace (``tag`` given unqualified)."""
+    el = etree.SubElement(parent, _clark(parent.tag, tag), attrs)
     if value is not None:
         el.text = value
     return el
@@ -87,12 +87,12 @@ def assessment(exam: ExamInfo, slots: list[SlotVariants], lang: str, aid: str) -
             g = _group(top, ident(f"g-{slot.slot}", "g"), slot.title or slot.slot)
             for i, q in whole:
                 g.append(_whole_item(q, slot, i, n, lang))
-        kmax = max((len(values.parts(q)) for _, q in split), default=0)
+        split_parts = [(i, q, values.parts(q)) for i, q in split]
+        kmax = max((len(ps) for *_, ps in split_parts), default=0)
         for k in range(kmax):
             g = _group(top, ident(f"g-{slot.slot}-{k + 1}", "g"),
                        f"{slot.title or slot.slot} · {k + 1}/{kmax}")
-            for i, q in split:
-                ps = values.parts(q)
+            for i, q, ps in split_parts:
                 if k < len(ps):
                     g.append(_entry_item(q, slot, i, n, ps, k, lang))
     return xml_bytes(root)
@@ -122,48 +122,66 @@ def _whole_item(q: Question, slot: SlotVariants, i: int, n: int, lang: str):
     item_id = ident(f"{slot.slot}-{variant_tag(i, n)}", "item")
     title = f"{slot.slot} {variant_tag(i, n)}"
     if q.answer_type in values.NUMERIC:
-        item = _item(q, item_id, title, "numerical_question", _points(q, slot))
-        _numerical(item, q, values.parts(q)[0], text.to_html(q.prompt), lang)
-        return item
+        return _numerical_item(q, values.parts(q)[0], item_id, title, _points(q, slot),
+                               text.to_html(q.prompt), lang)
     return _choice_item(q, item_id, title, _points(q, slot))
 
 
 def _entry_item(q: Question, slot: SlotVariants, i: int, n: int, ps: list, k: int, lang: str):
     item_id = ident(f"{slot.slot}-{variant_tag(i, n)}-{k + 1}", "item")
     title = f"{slot.slot} {variant_tag(i, n)} {k + 1}/{len(ps)}"
-    item = _item(q, item_id, title, "numerical_question", _points(q, slot) / len(ps))
     ask = text.to_html(entry_prompt(q, ps[k], len(ps), lang))
-    _numerical(item, q, ps[k], text.to_html(q.prompt) + "\n" + ask, lang)
-    return item
+    return _numerical_item(q, ps[k], item_id, title, _points(q, slot) / len(ps),
+                           text.to_html(q.prompt) + "\n" + ask, lang)
 
 
-def _numerical(item, q: Question, part: values.Part, prompt_html: str, lang: str) -> None:
+_NUMERICAL_SLOTS = ("ident", "title", "points", "prompt", "value", "low", "high", "solution")
+
+
+def _numerical_item(q: Question, part: values.Part, item_id: str, title: str, points: float,
+                    prompt_html: str, lang: str) -> etree._Element:
+    """A numerical_question item: the answer, or the range [answer - margin, answer + margin]."""
     k = values.canvas_scale([float(part.value)], [part.margin])
     if k:
         prompt_html += "\n" + text.to_html(words(lang)["scaled"].format(k=k))
     value, margin = float(part.value) * 10 ** k, part.margin * 10 ** k
     if part.integer and not k:
         value = int(part.value)
+    return _numerical_stamp().make({
+        "ident": item_id, "title": title, "points": values.num(float(points)),
+        "prompt": prompt_html, "value": values.num(value), "low": values.num(value - margin),
+        "high": values.num(value + margin), "solution": text.to_html(q.solution)})
+
+
+@functools.lru_cache(maxsize=1)
+def _numerical_stamp() -> Stamp:
+    """The structure of every numerical item, built once (see files.Stamp)."""
+    v = marks(*_NUMERICAL_SLOTS)
+    item = etree.Element(f"{{{NS}}}item", nsmap={None: NS}, ident=v["ident"], title=v["title"])
+    _meta(_sub(item, "itemmetadata"), [("question_type", "numerical_question"),
+                                       ("points_possible", v["points"])])
     pres = _sub(item, "presentation")
-    _mattext(pres, prompt_html)
+    _mattext(pres, v["prompt"])
     rs = _sub(pres, "response_str", ident="response1", rcardinality="Single")
     _sub(_sub(rs, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
     rp = _resprocessing(item)
-    cond = _sub(rp, "respcondition", attrib={"continue": "No"})
+    cond = _sub(rp, "respcondition", **{"continue": "No"})
     either = _sub(_sub(cond, "conditionvar"), "or")
-    _sub(either, "varequal", values.num(value), respident="response1")
+    _sub(either, "varequal", v["value"], respident="response1")
     both = _sub(either, "and")
-    _sub(both, "vargte", values.num(value - margin), respident="response1")
-    _sub(both, "varlte", values.num(value + margin), respident="response1")
+    _sub(both, "vargte", v["low"], respident="response1")
+    _sub(both, "varlte", v["high"], respident="response1")
     _sub(cond, "setvar", "100", action="Set", varname="SCORE")
-    _general_feedback(item, q)
+    fb = _sub(item, "itemfeedback", ident="general_fb")
+    _mattext(_sub(fb, "flow_mat"), v["solution"])
+    return Stamp(item)
 
 
 def _resprocessing(item) -> etree._Element:
     rp = _sub(item, "resprocessing")
     _sub(_sub(rp, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE",
          vartype="Decimal")
-    cond = _sub(rp, "respcondition", attrib={"continue": "Yes"})
+    cond = _sub(rp, "respcondition", **{"continue": "Yes"})
     _sub(_sub(cond, "conditionvar"), "other")
     _sub(cond, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
     return rp
@@ -195,10 +213,10 @@ def _choice_item(q: Question, item_id: str, title: str, points: float):
             if isinstance(m.value, int) and m.value not in correct and m.value not in notes:
                 notes[m.value] = m.feedback
         for i in sorted(notes):
-            cond = _sub(rp, "respcondition", attrib={"continue": "Yes"})
+            cond = _sub(rp, "respcondition", **{"continue": "Yes"})
             _sub(_sub(cond, "conditionvar"), "varequal", ids[i], respident="response1")
             _sub(cond, "displayfeedback", feedbacktype="Response", linkrefid=f"{ids[i]}_fb")
-    cond = _sub(rp, "respcondition", attrib={"continue": "No"})
+    cond = _sub(rp, "respcondition", **{"continue": "No"})
     cv = _sub(cond, "conditionvar")
     if single:
         _sub(cv, "varequal", ids[q.answer_value], respident="response1")

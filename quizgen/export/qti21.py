@@ -19,7 +19,7 @@ from lxml import etree
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
 from .common import file_stem, ident, variant_tag
-from .files import xml_bytes, zip_bytes
+from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -34,8 +34,8 @@ def _q(tag: str) -> str:
 
 
 def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
-    """A child element in its parent's namespace (``tag`` may be given unqualified)."""
-    el = etree.SubElement(parent, _clark(parent.tag, tag), **attrs)
+    """A child element in its parent's namespace (``tag`` given unqualified)."""
+    el = etree.SubElement(parent, _clark(parent.tag, tag), attrs)
     if value is not None:
         el.text = value
     return el
@@ -114,35 +114,26 @@ def _add_feedback(parent, fid: str) -> None:
 
 def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> bytes:
     """One ``assessmentItem`` document."""
-    root = _root("assessmentItem", identifier=iid, title=title, adaptive="false",
-                 timeDependent="false")
-    root.set(XML_LANG, q.lang or lang)
     points = float(slot.points if q.points is None else q.points)
+    root = _item_stamp().make({"identifier": iid, "title": title, "lang": q.lang or lang,
+                               "maxscore": values.num(points)})
+    body, rp = root[3], root[4]
     numeric = q.answer_type not in values.CHOICE
-    ps = values.parts(q) if numeric else []
     if numeric:
+        ps = values.parts(q)
+        decl = _declaration_stamp()
         for p in ps:
-            rd = _sub(root, "responseDeclaration", identifier=f"RESPONSE_{p.index + 1}",
-                      cardinality="single", baseType="float")
-            _sub(_sub(rd, "correctResponse"), "value", values.num(p.value))
-    else:
-        _choice_declaration(root, q, points)
-    _outcome(root, "SCORE", "float", "0")
-    _outcome(root, "MAXSCORE", "float", values.num(points))
-    _outcome(root, "FEEDBACK", "identifier", card="multiple")
-    body = _sub(root, "itemBody")
-    _html_into(body, text.to_html(q.prompt))
-    rp_conditions = []
-    if numeric:
+            root.insert(p.index, decl.make({"rid": f"RESPONSE_{p.index + 1}",
+                                             "value": values.num(p.value)}))
+        _html_into(body, text.to_html(q.prompt))
         _blanks(body, q, ps)
-        rp_conditions = _numeric_processing(q, ps, points)
+        conditions = _numeric_processing(q, ps, points)
     else:
+        root.insert(0, _choice_declaration(q, points))
+        _html_into(body, text.to_html(q.prompt))
         _choice_body(body, q)
-        rp_conditions = _choice_processing(q)
-    rp = _sub(root, "responseProcessing")
-    mult = _sub(_set(rp, "FEEDBACK"), "multiple")
-    _base(mult, "identifier", "SOLUTION")
-    for cond in rp_conditions:
+        conditions = _choice_processing(q)
+    for cond in conditions:
         rp.append(cond)
     for mid, fb in _mistake_feedback(q):
         mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=mid,
@@ -152,6 +143,22 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
               showHide="show")
     _html_into(mf, text.to_html(q.solution) or "<p>-</p>")
     return xml_bytes(root)
+
+
+@functools.lru_cache(maxsize=1)
+def _item_stamp() -> Stamp:
+    """The frame every item shares: outcomes, an empty body, the SOLUTION feedback rule."""
+    v = marks("identifier", "title", "lang", "maxscore")
+    root = _root("assessmentItem", identifier=v["identifier"], title=v["title"],
+                 adaptive="false", timeDependent="false")
+    root.set(XML_LANG, v["lang"])
+    _outcome(root, "SCORE", "float", "0")
+    _outcome(root, "MAXSCORE", "float", v["maxscore"])
+    _outcome(root, "FEEDBACK", "identifier", card="multiple")
+    _sub(root, "itemBody")
+    rp = _sub(root, "responseProcessing")
+    _base(_sub(_set(rp, "FEEDBACK"), "multiple"), "identifier", "SOLUTION")
+    return Stamp(root)
 
 
 # ------------------------------------------------------------------ numbers
@@ -178,39 +185,62 @@ def _blanks(body, q: Question, ps: list[values.Part]) -> None:
         para[-1].tail = sep if j + 1 < len(ps) else (" ]" if q.answer_type == "vector" else None)
 
 
-def _equal(parent, rid: str, tol: float, target: float | None = None):
-    """``RESPONSE == target`` (the correct value when None) within the absolute ``tol``."""
-    attrs = ({"toleranceMode": "absolute", "tolerance": f"{values.num(tol)} {values.num(tol)}"}
-             if tol else {"toleranceMode": "exact"})
-    eq = _sub(parent, "equal", **attrs)
-    _sub(eq, "variable", identifier=rid)
-    if target is None:
-        _sub(eq, "correct", identifier=rid)
-    else:
-        _base(eq, "float", values.num(target))
-    return eq
-
-
 def _numeric_processing(q: Question, ps: list[values.Part], points: float) -> list:
     conds = []
-    share = points / len(ps)
+    share = values.num(points / len(ps))
     for p in ps:
-        rc = etree.Element(_q("responseCondition"))
-        rif = _sub(rc, "responseIf")
-        _equal(rif, f"RESPONSE_{p.index + 1}", p.margin)
-        s = _sub(_set(rif, "SCORE"), "sum")
-        _sub(s, "variable", identifier="SCORE")
-        _base(s, "float", values.num(share))
-        conds.append(rc)
+        tol = values.num(p.margin)
+        conds.append(_part_stamp(bool(p.margin)).make(
+            {"rid": f"RESPONSE_{p.index + 1}", "tol": f"{tol} {tol}", "share": share}))
     for mid, vals in _mistake_values(q, ps):
         rc = etree.Element(_q("responseCondition"))
         rif = _sub(rc, "responseIf")
         both = _sub(rif, "and")
         for p, v in zip(ps, vals):
-            _equal(both, f"RESPONSE_{p.index + 1}", values.margin(v, q.tolerance), v)
+            tol = values.num(values.margin(v, q.tolerance))
+            both.append(_target_stamp(tol != "0").make(
+                {"rid": f"RESPONSE_{p.index + 1}", "tol": f"{tol} {tol}", "target": values.num(v)}))
         _add_feedback(rif, mid)
         conds.append(rc)
     return conds
+
+
+@functools.lru_cache(maxsize=1)
+def _declaration_stamp() -> Stamp:
+    v = marks("rid", "value")
+    rd = etree.Element(_q("responseDeclaration"), nsmap={None: NS}, identifier=v["rid"],
+                       cardinality="single", baseType="float")
+    _sub(_sub(rd, "correctResponse"), "value", v["value"])
+    return Stamp(rd)
+
+
+@functools.lru_cache(maxsize=2)
+def _part_stamp(with_tolerance: bool) -> Stamp:
+    """``if RESPONSE_k == correct (within tol): SCORE += share``, built once."""
+    v = marks("rid", "tol", "share")
+    rc = etree.Element(_q("responseCondition"), nsmap={None: NS})
+    rif = _sub(rc, "responseIf")
+    attrs = {"toleranceMode": "absolute", "tolerance": v["tol"]} if with_tolerance else \
+        {"toleranceMode": "exact"}
+    eq = _sub(rif, "equal", **attrs)
+    _sub(eq, "variable", identifier=v["rid"])
+    _sub(eq, "correct", identifier=v["rid"])
+    total = _sub(_set(rif, "SCORE"), "sum")
+    _sub(total, "variable", identifier="SCORE")
+    _base(total, "float", v["share"])
+    return Stamp(rc)
+
+
+@functools.lru_cache(maxsize=2)
+def _target_stamp(with_tolerance: bool) -> Stamp:
+    """``RESPONSE_k == target (within tol)``, built once."""
+    v = marks("rid", "tol", "target")
+    attrs = {"toleranceMode": "absolute", "tolerance": v["tol"]} if with_tolerance else \
+        {"toleranceMode": "exact"}
+    eq = etree.Element(_q("equal"), nsmap={None: NS}, **attrs)
+    _sub(eq, "variable", identifier=v["rid"])
+    _base(eq, "float", v["target"])
+    return Stamp(eq)
 
 
 def _mistake_values(q: Question, ps: list[values.Part]):
@@ -246,23 +276,23 @@ def _correct_set(q: Question) -> set[int]:
     return {q.answer_value} if q.answer_type == "choice" else set(q.answer_value)
 
 
-def _choice_declaration(root, q: Question, points: float) -> None:
+def _choice_declaration(q: Question, points: float) -> etree._Element:
     single = q.answer_type == "choice"
     correct = _correct_set(q)
     n = len(q.options or ())
-    rd = _sub(root, "responseDeclaration", identifier="RESPONSE",
-              cardinality="single" if single else "multiple", baseType="identifier")
+    rd = etree.Element(_q("responseDeclaration"), nsmap={None: NS}, identifier="RESPONSE",
+                       cardinality="single" if single else "multiple", baseType="identifier")
     cr = _sub(rd, "correctResponse")
     for i in sorted(correct):
         _sub(cr, "value", _cid(i))
     mp = _sub(rd, "mapping", lowerBound="0", upperBound=values.num(points), defaultValue="0")
-    wrong = n - len(correct)
     for i in range(n):
         if i in correct:
             v = points / len(correct)
         else:
-            v = 0.0 if single or not wrong else -points / wrong
+            v = 0.0 if single else -points / len(correct)  # the grader's policy
         _sub(mp, "mapEntry", mapKey=_cid(i), mappedValue=values.num(v))
+    return rd
 
 
 def _choice_body(body, q: Question) -> None:

@@ -8,10 +8,10 @@ each exported number carries ``margin(a) = abs + rel * |a|`` (Moodle's numerical
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from ..answers import tolerance_width
 from ..errors import ExportError
 from ..model import Question, Tolerance
 
@@ -25,8 +25,7 @@ MOODLE_GRADES = (100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 
                  33.33333, 30.0, 25.0, 20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One number of an answer: where it sits and what is accepted."""
 
     index: int          # position in the flattened answer (0-based)
@@ -38,9 +37,11 @@ class Part:
 
 
 def margin(value: float, tol: Tolerance) -> float:
-    """Absolute tolerance of one number: ``abs + rel * |value|`` (float noise rounded off)."""
-    m = float(tol.abs) + float(tol.rel) * abs(float(value))
-    return float(f"{m:.12g}")
+    """Absolute tolerance of one number: ``abs + rel * |value|`` (float noise rounded off).
+
+    Same width as the grader's (:func:`quizgen.answers.tolerance_width`).
+    """
+    return float(f"{tolerance_width(tol, float(value)):.12g}")
 
 
 def num(x: Any) -> str:
@@ -53,9 +54,9 @@ def num(x: Any) -> str:
     if not math.isfinite(x):
         raise ExportError(f"answer value {x!r} is not a finite number")
     if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    text = format(Decimal(repr(x)), "f")
-    return "0" if text in ("-0", "-0.0") else text
+        return str(int(x)) if x else "0"
+    text = repr(x)
+    return text if "e" not in text else format(Decimal(text), "f")
 
 
 def rows_of(q: Question) -> list[list]:
@@ -95,14 +96,16 @@ def close(x: float, part: Part) -> bool:
     return abs(float(x) - float(part.value)) <= part.margin * (1 + 1e-12)
 
 
-def part_mistakes(q: Question, part: Part) -> list[tuple[float, str]]:
+def part_mistakes(q: Question, part: Part, n_parts: int | None = None) -> list[tuple[float, str]]:
     """``(wrong value, feedback)`` of the misconceptions that differ at this number.
 
     A misconception whose value has another shape, or equals the answer here (within
     tolerance), or repeats an earlier wrong value, is left out for this number.
     """
     out: list[tuple[float, str]] = []
-    n = len(parts(q))
+    if not q.misconceptions:
+        return out
+    n = len(parts(q)) if n_parts is None else n_parts
     for m in q.misconceptions:
         vals = flat(m.value, q.answer_type)
         if vals is None or len(vals) != n:
@@ -128,8 +131,9 @@ def choices_fractions(n_correct: int, n_wrong: int) -> tuple[list[float], float]
     """Moodle-allowed percentages for a multiple-answer question.
 
     Returns (the positive grades of the correct options, adding up to 100; the negative
-    grade of each wrong option). Each wrong option takes ``100 / n_wrong`` (rounded up to
-    an allowed grade), so ticking every box earns nothing.
+    grade of each wrong option). As in the grader's policy (quizgen.grading.scoring: right
+    minus wrong over the right ones, floor 0) a wrong tick takes back one right tick's
+    share, ``100 / n_correct`` (rounded up to an allowed grade when that is not one).
     """
     if n_correct < 1:
         raise ExportError("a 'choices' question needs at least one correct option")
@@ -143,7 +147,7 @@ def choices_fractions(n_correct: int, n_wrong: int) -> tuple[list[float], float]
     else:
         raise ExportError(f"{n_correct} correct options cannot be graded in Moodle "
                           "(at most 20)")
-    neg = -_nearest_grade_at_least(100.0 / n_wrong) if n_wrong else 0.0
+    neg = -_nearest_grade_at_least(100.0 / n_correct) if n_wrong else 0.0
     return pos, neg
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import QuizgenError
-from ..model import Question, Quiz, StudentPaper
+from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
 from .scoring import Mark, Policy, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
@@ -63,9 +63,9 @@ class Graded:
     issues: list[Issue]
     keep: str
     policy: Policy
+    notes: dict = field(default_factory=dict)  # (slot, misconception id) -> feedback text
     rows_read: int = 0
     rows_graded: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def rows_reported(self) -> int:
@@ -86,9 +86,13 @@ def mark_attempt(paper: StudentPaper, attempt: Attempt, policy: Policy) -> list[
 
 
 def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = Policy(),
-                column_map: dict[str, str] | None = None,
-                encoding: str | None = None) -> Graded:
-    """Read every file, match students, resolve duplicates by ``keep`` and score."""
+                column_map: dict[str, str] | None = None, encoding: str | None = None,
+                notes: dict | None = None) -> Graded:
+    """Read every file, match students, resolve duplicates by ``keep`` and score.
+
+    ``quiz`` may hold light papers (:func:`~.keyfile.light_paper`); then ``notes`` carries
+    the misconception feedback texts the report quotes.
+    """
     if keep not in KEEP_RULES:
         raise QuizgenError(f"unknown --keep rule '{keep}'.", field="--keep",
                            hint="Choose first, last or best.")
@@ -119,7 +123,14 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     for paper in quiz.papers:
         atts = by_student.get(paper.student.student_id, [])
         students.append(_grade_student(paper, atts, keep, policy, issues))
-    graded = Graded(quiz, slots, students, files, _sorted(issues, csv_paths), keep, policy)
+    if notes is None:
+        notes = {}
+        for p in quiz.papers:
+            for q in p.questions:
+                for m in q.misconceptions:
+                    notes.setdefault((q.slot, m.id), m.feedback)
+    graded = Graded(quiz, slots, students, files, _sorted(issues, csv_paths), keep, policy,
+                    notes)
     graded.rows_read = sum(f.rows for f in files)
     graded.rows_graded = sum(len(s.attempt.lines) for s in students if s.attempt)
     return graded
@@ -166,9 +177,3 @@ def _sorted(issues: list[Issue], paths) -> list[Issue]:
     return sorted(issues, key=lambda i: (rank.get(i.file, len(rank)), i.line, i.kind,
                                          i.student_id, i.question))
 
-
-def question_of(paper: StudentPaper, slot: str) -> Question | None:
-    for q in paper.questions:
-        if q.slot == slot:
-            return q
-    return None

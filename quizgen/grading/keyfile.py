@@ -1,43 +1,202 @@
-"""Load and validate a key.json (format ``quizgen-key/1``) into a :class:`Quiz`.
+"""Load and validate a key.json (format ``quizgen-key/1``).
 
-The grader reads nothing else, so everything grading relies on is checked here and a
-bad key fails with one :class:`KeyFormatError` naming the file and the field.
+A key holds every student's full questions (prompts, solutions, checks): tens of KB per
+student, hundreds of MB for a large class. :class:`KeyReader` therefore streams it one
+student at a time; :func:`load_key` builds the whole :class:`Quiz` for small keys and
+API users. Anything grading relies on is checked, and a bad key fails with one
+:class:`KeyFormatError` naming the file, the line or the field.
 """
 from __future__ import annotations
 
 import json
-import numbers
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import KeyFormatError
-from ..model import ANSWER_TYPES, KEY_FORMAT, Quiz
+from ..model import ANSWER_TYPES, KEY_FORMAT, ExamInfo, Quiz, StudentPaper
 
 _HINT = "Grade with the key.json that `quizgen generate` wrote for this exam."
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_CHUNK = 1 << 20
+
+
+class _JsonStream:
+    """Decode one JSON value after another from a text file, a buffer at a time."""
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            self.f = open(path, encoding="utf-8-sig")
+        except OSError as e:
+            raise KeyFormatError(f"cannot read the key: {e.strerror or e}.", path=path) from e
+        self.buf, self.pos, self.lines, self.eof = "", 0, 0, False
+
+    def close(self) -> None:
+        self.f.close()
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        try:
+            chunk = self.f.read(_CHUNK)
+        except UnicodeDecodeError as e:
+            raise KeyFormatError("is not UTF-8 text, so it is not a quizgen key.",
+                                 path=self.path, line=self.lines + 1, hint=_HINT) from e
+        if not chunk:
+            self.eof = True
+            return False
+        self.lines += self.buf.count("\n", 0, self.pos)
+        self.buf, self.pos = self.buf[self.pos:] + chunk, 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos:self.pos + 1]
+
+    def expect(self, chars: str) -> str:
+        c = self.peek()
+        if not c or c not in chars:
+            self.fail(f"expected {' or '.join(repr(x) for x in chars)}", self.pos)
+        self.pos += 1
+        return c
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                v, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                truncated = e.pos >= len(self.buf) - 6 or e.msg.startswith("Unterminated")
+                if truncated and self._more():
+                    continue
+                self.fail(e.msg, e.pos)
+            if end == len(self.buf) and self._more():
+                continue  # a number may go on in the next chunk
+            self.pos = end
+            return v
+
+    def fail(self, msg: str, pos: int):
+        line = self.lines + self.buf.count("\n", 0, pos) + 1
+        raise KeyFormatError(f"is not valid JSON ({msg}), so it is not a quizgen key.",
+                             path=self.path, line=line, hint=_HINT)
+
+
+class KeyReader:
+    """A key.json read lazily: ``exam`` at once, ``students()`` one validated dict at a time."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._all: list | None = None  # set when the key cannot be streamed
+        s = _JsonStream(self.path)
+        try:
+            self.header = self._header(s)
+        finally:
+            s.close()
+        check_header(self.header, self.path)
+        self.exam = ExamInfo.from_dict(self.header.get("exam") or {})
+
+    def _header(self, s: _JsonStream) -> dict:
+        """Top-level fields before "students" (all of them when "format" comes later)."""
+        if s.peek() != "{":
+            s.value()  # text that is no JSON at all fails here, with its line
+            raise KeyFormatError("is not a quizgen key (no \"format\" field).", path=self.path,
+                                 hint=_HINT)
+        s.pos += 1
+        header: dict = {}
+        while s.peek() != "}":
+            key = s.value()
+            s.expect(":")
+            if key == "students" and "format" in header:
+                return header
+            header[key] = s.value()
+            if s.expect(",}") == "}":
+                break
+        if isinstance(header.get("students"), list):
+            self._all = header.pop("students")
+        return header
+
+    def students(self, validate: bool = True) -> Iterator[dict]:
+        """Each student object in key order, validated unless a pass already did."""
+        seen: set[str] = set()
+        n = 0
+        for n, st in enumerate(self._raw_students(), 1):
+            if validate:
+                check_student(st, n - 1, self.path, seen)
+            yield st
+        if n == 0:
+            raise KeyFormatError("has no students.", path=self.path, field="students", hint=_HINT)
+
+    def _raw_students(self) -> Iterator[Any]:
+        if self._all is not None:
+            yield from self._all
+            return
+        s = _JsonStream(self.path)
+        try:
+            s.expect("{")
+            while s.value() != "students":
+                s.expect(":")
+                s.value()
+                s.expect(",")
+            s.expect(":")
+            if s.peek() != "[":
+                raise KeyFormatError("is not a list.", path=self.path, field="students")
+            s.pos += 1
+            if s.peek() == "]":
+                return
+            while True:
+                yield s.value()
+                if s.expect(",]") == "]":
+                    break
+        finally:
+            s.close()
+
+    def papers(self) -> Iterator[StudentPaper]:
+        for st in self.students():
+            yield StudentPaper.from_dict(st)
+
+
+_HEAVY = ("prompt", "solution", "pytorch", "check", "params")
+
+
+def light_paper(st: dict, notes: dict | None = None) -> StudentPaper:
+    """A paper without the long texts scoring never reads (prompt, solution, check...).
+
+    Misconception feedback texts go to ``notes[(slot, id)]`` (first one seen) instead.
+    """
+    qs = []
+    for q in st["questions"]:
+        light = {k: v for k, v in q.items() if k not in _HEAVY}
+        mis = q.get("misconceptions") or []
+        if notes is not None:
+            for m in mis:
+                notes.setdefault((q["slot"], m["id"]), m.get("feedback", ""))
+        light["misconceptions"] = [{"id": m["id"], "value": m.get("value")} for m in mis]
+        qs.append(light)
+    return StudentPaper.from_dict({**st, "questions": qs})
 
 
 def load_key(path: str | Path) -> Quiz:
-    """Read ``path``; raise KeyFormatError for anything that is not a valid quizgen key."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise KeyFormatError(f"cannot read the key: {e.strerror or e}.", path=str(path)) from e
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise KeyFormatError("is not UTF-8 text, so it is not a quizgen key.", path=str(path),
-                             line=line, hint=_HINT) from e
-    except json.JSONDecodeError as e:
-        raise KeyFormatError(f"is not valid JSON ({e.msg}, column {e.colno}), so it is not a "
-                             "quizgen key.", path=str(path), line=e.lineno, hint=_HINT) from e
-    check_key(data, str(path))
-    return Quiz.from_dict(data)
+    """The whole key as a :class:`Quiz` (KeyFormatError for anything not a valid key)."""
+    reader = KeyReader(path)
+    return Quiz(reader.exam, tuple(reader.papers()))
 
 
 def check_key(data: Any, path: str = "key.json") -> None:
     """Raise KeyFormatError unless ``data`` follows key-format.md closely enough to grade."""
+    check_header(data, path)
+    students = data.get("students")
+    if not isinstance(students, list) or not students:
+        raise KeyFormatError("has no students.", path=path, field="students", hint=_HINT)
+    seen: set[str] = set()
+    for i, st in enumerate(students):
+        check_student(st, i, path, seen)
+
+
+def check_header(data: Any, path: str) -> None:
     if not isinstance(data, dict) or "format" not in data:
         raise KeyFormatError("is not a quizgen key (no \"format\" field).", path=path, hint=_HINT)
     fmt = data["format"]
@@ -47,29 +206,29 @@ def check_key(data: Any, path: str = "key.json") -> None:
                if known else f"is not a quizgen key (format '{fmt}', expected {KEY_FORMAT}).")
         raise KeyFormatError(msg, path=path, field="format",
                              hint="Upgrade quizgen to grade it." if known else _HINT)
-    students = data.get("students")
-    if not isinstance(students, list) or not students:
-        raise KeyFormatError("has no students.", path=path, field="students", hint=_HINT)
-    seen: set[str] = set()
-    for i, st in enumerate(students):
-        where = f"students[{i}]"
-        if not isinstance(st, dict):
-            _bad(path, where, "is not an object")
-        sid = st.get("student_id")
-        if not isinstance(sid, str) or not sid.strip():
-            _bad(path, f"{where}.student_id", "is missing or empty")
-        if sid in seen:
-            _bad(path, f"{where}.student_id", f"repeats student '{sid}'")
-        seen.add(sid)
-        qs = st.get("questions")
-        if not isinstance(qs, list):
-            _bad(path, f"{where}.questions", "is not a list")
-        slots: set[str] = set()
-        for j, q in enumerate(qs):
-            slot = _check_question(q, path, f"{where}.questions[{j}]")
-            if slot in slots:
-                _bad(path, f"{where}.questions[{j}].slot", f"repeats slot '{slot}'")
-            slots.add(slot)
+    if not isinstance(data.get("exam", {}), dict):
+        _bad(path, "exam", "is not an object")
+
+
+def check_student(st: Any, i: int, path: str, seen: set[str]) -> None:
+    where = f"students[{i}]"
+    if not isinstance(st, dict):
+        _bad(path, where, "is not an object")
+    sid = st.get("student_id")
+    if not isinstance(sid, str) or not sid.strip():
+        _bad(path, f"{where}.student_id", "is missing or empty")
+    if sid in seen:
+        _bad(path, f"{where}.student_id", f"repeats student '{sid}'")
+    seen.add(sid)
+    qs = st.get("questions")
+    if not isinstance(qs, list):
+        _bad(path, f"{where}.questions", "is not a list")
+    slots: set[str] = set()
+    for j, q in enumerate(qs):
+        slot = _check_question(q, path, f"{where}.questions[{j}]")
+        if slot in slots:
+            _bad(path, f"{where}.questions[{j}].slot", f"repeats slot '{slot}'")
+        slots.add(slot)
 
 
 def _bad(path: str, field: str, what: str) -> None:
@@ -87,8 +246,7 @@ def _check_question(q: Any, path: str, where: str) -> str:
         _bad(path, f"{where}.points", "is not a non-negative number")
     answer = q.get("answer")
     if not isinstance(answer, dict) or answer.get("type") not in ANSWER_TYPES:
-        _bad(path, f"{where}.answer.type",
-             "is not one of " + ", ".join(ANSWER_TYPES))
+        _bad(path, f"{where}.answer.type", "is not one of " + ", ".join(ANSWER_TYPES))
     kind = answer["type"]
     n_options = None
     if kind in ("choice", "choices"):
@@ -110,8 +268,11 @@ def _check_question(q: Any, path: str, where: str) -> str:
     return slot
 
 
+_NUMBER_TYPES = (int, float)
+
+
 def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    return type(x) in _NUMBER_TYPES  # JSON numbers; bool is excluded by design
 
 
 def valid_value(kind: str, v: Any, n_options: int | None = None) -> bool:
@@ -121,17 +282,16 @@ def valid_value(kind: str, v: Any, n_options: int | None = None) -> bool:
     if kind == "integer":
         return _is_number(v) and float(v).is_integer()
     if kind == "choice":
-        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < (n_options or 0)
+        return type(v) is int and 0 <= v < (n_options or 0)
     if kind == "choices":
-        return (isinstance(v, list) and all(isinstance(i, int) and 0 <= i < (n_options or 0)
-                                            for i in v))
-    if not isinstance(v, list) or not v:
+        return type(v) is list and all(type(i) is int and 0 <= i < (n_options or 0) for i in v)
+    if type(v) is not list or not v:
         return False
     if kind == "shape":
-        return all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in v)
+        return all(type(i) is int and i > 0 for i in v)
     if kind == "vector":
         return all(_is_number(x) for x in v)
     if kind == "matrix":
-        return (all(isinstance(r, list) and len(r) == len(v[0]) and r for r in v)
-                and all(_is_number(x) for r in v for x in r))
+        return (all(type(r) is list and len(r) == len(v[0]) and r for r in v)
+                and all(type(x) in _NUMBER_TYPES for r in v for x in r))
     return False

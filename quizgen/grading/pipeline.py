@@ -1,18 +1,20 @@
 """``grade``: key + submission CSVs -> every output file in one folder, atomically."""
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import QuizgenError
-from ..model import LANGS
+from ..model import LANGS, Quiz, StudentPaper
 from ..output import write_files
 from . import feedback, gradebook, report
 from .grader import Graded, grade_files
-from .keyfile import load_key
+from .keyfile import KeyReader, light_paper
 from .scoring import Policy
 
 MULTIPART_RULES = ("proportional", "all")
@@ -49,20 +51,44 @@ class GradeResult:
         return "\n".join(lines)
 
 
-class _LazyFiles(Mapping):
-    """``{path: content}`` whose contents are made only when written (keeps memory flat)."""
+class _Outputs(Mapping):
+    """``{path: content}`` for :func:`~quizgen.output.write_files`, made while it writes.
 
-    def __init__(self, makers: dict[str, Callable[[], str | bytes]]):
+    The summary files are made on demand. Feedback needs each student's full questions,
+    which only the key holds: ``items()`` streams the key a second time and renders each
+    student's pages as its turn comes, so a large class never sits in memory at once.
+    """
+
+    def __init__(self, makers: dict[str, Callable[[], str | bytes]],
+                 feedback: dict[str, tuple[int, str]], pages: Callable[[], Iterator[tuple]]):
         self._makers = makers
+        self._feedback = feedback  # path -> (student index, "md" or "html")
+        self._pages = pages        # yields (md, html) per student, in key order
 
     def __getitem__(self, key: str) -> str | bytes:
-        return self._makers[key]()
+        if key in self._makers:
+            return self._makers[key]()
+        index, kind = self._feedback[key]  # random access: stream up to that student
+        for k, pair in enumerate(self._pages()):
+            if k == index:
+                return pair[0] if kind == "md" else pair[1]
+        raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._makers)
+        yield from self._feedback
+        yield from self._makers
 
     def __len__(self) -> int:
-        return len(self._makers)
+        return len(self._makers) + len(self._feedback)
+
+    def items(self):  # type: ignore[override]
+        if self._feedback:
+            names = iter(self._feedback)
+            for md, html in self._pages():
+                yield next(names), md
+                yield next(names), html
+        for key, make in self._makers.items():
+            yield key, make()
 
 
 def _file_names(ids: list[str]) -> list[str]:
@@ -76,6 +102,19 @@ def _file_names(ids: list[str]) -> list[str]:
         seen.add(name.lower())
         out.append(name)
     return out
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a large key's objects are built: they hold no
+    cycles, and repeated full collections over them cost more time than the grading."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = "proportional",
@@ -96,17 +135,24 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
     if not 0.0 <= choice_penalty <= 1.0:
         raise QuizgenError(f"the choice penalty must be between 0 and 1, not {choice_penalty}.",
                            field="--penalty")
-    quiz = load_key(key_path)
-    lang = lang or quiz.exam.lang or "en"
+    with _gc_paused():
+        return _grade(key_path, csv_paths, out_dir, keep, Policy(multipart, choice_penalty),
+                      column_map, encoding, lang, feedback_files)
+
+
+def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lang,
+           feedback_files) -> GradeResult:
+    reader = KeyReader(key_path)
+    lang = lang or reader.exam.lang or "en"
     if lang not in LANGS:
         raise QuizgenError(f"unknown language '{lang}'.", field="--lang",
                            hint="Choose " + " or ".join(LANGS) + ".")
-    policy = Policy(multipart, choice_penalty)
+    notes: dict = {}
+    quiz = Quiz(reader.exam, tuple(light_paper(st, notes) for st in reader.students()))
     g = grade_files(quiz, [str(p) for p in csv_paths], keep=keep, policy=policy,
-                    column_map=column_map, encoding=encoding)
+                    column_map=column_map, encoding=encoding, notes=notes)
     summary = report.summarize(g)
     png = report.histogram_png(summary.percents, lang)
-    exam = quiz.exam
     makers: dict[str, Callable[[], str | bytes]] = {
         "grades.csv": lambda: gradebook.grades_csv(g),
         "moodle-grades.csv": lambda: gradebook.moodle_csv(g),
@@ -117,15 +163,22 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
         "report.md": lambda: report.markdown(g, summary, lang),
         "report.html": lambda: report.html(g, summary, png, lang),
     }
+    pages: dict[str, tuple[int, str]] = {}
     if feedback_files:
-        names = _file_names([s.student_id for s in g.students])
-        for stem, s in zip(names, g.students):
-            makers[f"feedback/{stem}.md"] = lambda s=s: feedback.markdown(s, exam, policy, lang)
-            makers[f"feedback/{stem}.html"] = lambda s=s: feedback.html(s, exam, policy, lang)
+        for k, stem in enumerate(_file_names([s.student_id for s in g.students])):
+            pages[f"feedback/{stem}.md"] = (k, "md")
+            pages[f"feedback/{stem}.html"] = (k, "html")
+
+    def render() -> Iterator[tuple[str, str]]:
+        for st, result in zip(reader.students(validate=False), g.students):
+            full = replace(result, paper=StudentPaper.from_dict(st))
+            yield (feedback.markdown(full, reader.exam, policy, lang),
+                   feedback.html(full, reader.exam, policy, lang))
+
     out = Path(out_dir)
     for p in csv_paths:
         if out.resolve() == Path(p).resolve().parent and Path(p).name in makers:
             raise QuizgenError(f"--out {out} would overwrite the input {p}.", field="--out",
                                hint="Choose another output folder.")
-    files = write_files(out, _LazyFiles(makers))
+    files = write_files(out, _Outputs(makers, pages, render))
     return GradeResult(g, summary, files, out)

@@ -57,7 +57,6 @@ def summarize(g: Graded) -> Summary:
     invalid = [0] * len(slots)
     blank = [0] * len(slots)
     mis: list[Counter] = [Counter() for _ in slots]
-    mis_text: list[dict] = [{} for _ in slots]
     for s in done:
         row = [0.0] * len(slots)
         for q, m in zip(s.paper.questions, s.marks):
@@ -68,15 +67,12 @@ def summarize(g: Graded) -> Summary:
             blank[i] += m.status == "blank"
             if m.misconception:
                 mis[i][m.misconception] += 1
-                if m.misconception not in mis_text[i]:
-                    mis_text[i][m.misconception] = next(
-                        (c.feedback for c in q.misconceptions if c.id == m.misconception), "")
         points.append(row)
     stats = class_statistics(points, maxes)
     summaries = tuple(
         SlotSummary(slot, titles[i].most_common(1)[0][0] if titles[i] else slot, maxes[i],
                     answered[i], invalid[i], blank[i],
-                    tuple((k, c, mis_text[i][k]) for k, c in
+                    tuple((k, c, g.notes.get((slot, k), "")) for k, c in
                           sorted(mis[i].items(), key=lambda kv: (-kv[1], kv[0]))))
         for i, slot in enumerate(slots))
     percents = tuple(s.percent for s in done)

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..answers import format_answer, letters
 from ..errors import OutputError, QuizgenError
 from ..model import Question
-from .keyfile import load_key
+from .keyfile import KeyReader
 
 GARBAGE = ("idk", "?", "1..2", "see paper", "N/A", "#REF!", "=1+1", "-", "16x", "too hard")
 WRONG_KINDS = (("misconception", 0.45), ("typo", 0.30), ("blank", 0.17), ("garbage", 0.08))
@@ -142,14 +142,14 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
     if layout not in LAYOUTS:
         raise QuizgenError(f"unknown layout '{layout}'.", field="--layout",
                            hint="Choose wide or long.")
-    quiz = load_key(key_path)
     rng = random.Random(seed)
-    slots: list[str] = list(dict.fromkeys(q.slot for p in quiz.papers for q in p.questions))
-    difficulty = {s: rng.gauss(-0.3, 0.8) for s in slots}
-    headers = {s: _header(s, rng) for s in slots}
+    difficulty: dict[str, float] = {}
     records = []  # (minute, sid, name, email, {slot: text})
     minute = 0
-    for paper in quiz.papers:
+    for paper in KeyReader(key_path).papers():  # streamed: keys of large classes are big
+        for q in paper.questions:
+            if q.slot not in difficulty:
+                difficulty[q.slot] = rng.gauss(-0.3, 0.8)
         ability = rng.gauss(0.0, 1.0)
         if rng.random() < absent:
             continue
@@ -162,10 +162,12 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
             answers = {q.slot: answer_text(q, ability, difficulty[q.slot], rng)
                        for q in paper.questions}
             records.append((minute, sid, name, email, answers))
+    slots = list(difficulty)
     for k in range(strangers):
         minute += 1
         answers = {s: rng.choice(GARBAGE) for s in slots}
         records.append((minute, f"x{9001 + k}", "Unknown Guest", "", answers))
+    headers = {s: _header(s, rng) for s in slots}
     rows = _layout(records, slots, headers, layout, rng)
     _write(Path(out_path), rows, delimiter, bom)
     return SimulateResult(Path(out_path), len({r[1] for r in records}), len(rows) - 1)

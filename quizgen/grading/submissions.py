@@ -104,8 +104,9 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
             path=path, line=rows[0].line,
             hint="Name the columns q1, q2, ... or map them: --map q1='Your column'.")
     if "student_id" not in roles:
-        roles["student_id"] = _guess_id_column(path, header, data, roles, targets, ids,
-                                               rows[0].line)
+        i = _guess_id_column(path, header, data, roles, targets, ids, rows[0].line)
+        roles = {r: j for r, j in roles.items() if j != i}  # e.g. "Student" holding ids
+        roles["student_id"] = i
     mapping = {role: header[i] for role, i in roles.items()}
     mapping.update({t.label(): header[i] for i, t in sorted(targets.items())})
     dayfirst = day_first([_cell(r.cells, roles["timestamp"]) for r in data]) \
@@ -165,7 +166,7 @@ def _columns(path, header, matcher, column_map):
 
 def _guess_id_column(path, header, data, roles, targets, ids: IdLookup, line) -> int:
     """The column holding the most ids of the key; else one named like an id column."""
-    used = set(roles.values()) | set(targets)
+    used = {roles[r] for r in ("timestamp", "question", "answer") if r in roles} | set(targets)
     best, best_hits = None, 0
     sample = data[:2000]
     for i in range(len(header)):
@@ -296,7 +297,11 @@ def parse_map_option(values: tuple[str, ...] | list[str]) -> dict[str, str]:
                 raise SubmissionError(f"cannot read the column mapping: {e}.", path=v) from e
             if not isinstance(data, dict):
                 raise SubmissionError("a column mapping file holds 'role: Column' lines.", path=v)
-            out.update({str(k): str(c) for k, c in data.items()})
+            for k, c in data.items():  # flat, or the column-mapping.yaml that grade wrote
+                if isinstance(c, dict):
+                    out.update({str(r): str(col) for r, col in (c.get("columns") or {}).items()})
+                else:
+                    out[str(k)] = str(c)
             continue
         for pair in _SPLIT_MAP.split(v.strip()):
             role, sep, column = pair.partition("=")

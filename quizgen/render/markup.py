@@ -142,7 +142,7 @@ def _table(node: SyntaxTreeNode) -> str:
             f"table.header({', '.join(head)}), {', '.join(body)}));\n\n")
 
 
-def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False) -> str:
+def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False, langs: bool = True) -> str:
     out = []
     for n in nodes:
         t = n.type
@@ -153,7 +153,8 @@ def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False) -> str:
         elif t in ("bullet_list", "ordered_list"):
             is_tight = not any(p.type == "paragraph" and not p.hidden
                                for item in n.children for p in item.children)
-            items = ", ".join(f"[{_blocks(item.children, True).strip()}]" for item in n.children)
+            items = ", ".join(f"[{_blocks(item.children, True, langs).strip()}]"
+                              for item in n.children)
             if t == "bullet_list":
                 out.append(f"#list(tight: {'true' if is_tight else 'false'}, {items});\n\n")
             else:
@@ -162,12 +163,12 @@ def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False) -> str:
                            f"{items});\n\n")
         elif t in ("fence", "code_block"):
             lang = (n.info or "").split()[0] if t == "fence" and n.info else ""
-            lang_arg = f", lang: {typst_str(lang)}" if _LANG.fullmatch(lang or "") else ""
+            lang_arg = f", lang: {typst_str(lang)}" if langs and _LANG.fullmatch(lang or "") else ""
             out.append(f"#raw(block: true{lang_arg}, {typst_str(n.content.rstrip(chr(10)))});\n\n")
         elif t == "math_block":
             out.append(_math(n.content, True) + "\n\n")
         elif t == "blockquote":
-            out.append(f"#quote(block: true)[{_blocks(n.children).strip()}];\n\n")
+            out.append(f"#quote(block: true)[{_blocks(n.children, False, langs).strip()}];\n\n")
         elif t == "hr":
             out.append("#line(length: 100%);\n\n")
         elif t == "table":
@@ -200,14 +201,24 @@ def prepare_typst(texts: Iterable[str]) -> None:
 
 
 @lru_cache(maxsize=32768)
-def to_typst(text: str) -> str:
-    """Typst markup for Markdown+TeX ``text`` (blocks separated by blank lines)."""
+def to_typst(text: str, highlight: bool = True) -> str:
+    """Typst markup for Markdown+TeX ``text`` (blocks separated by blank lines).
+
+    ``highlight=False`` drops the language of code blocks: Typst's syntax highlighting
+    is half the typesetting time of a code-heavy exam, and printed papers are grey anyway.
+    """
     if not text:
         return ""
-    return _blocks(_tree(text).children).strip() + "\n"
+    return _blocks(_tree(text).children, langs=highlight).strip() + "\n"
 
 
 @lru_cache(maxsize=32768)
 def to_typst_inline(text: str) -> str:
     """Typst markup for a one-paragraph text (an option, a title): no trailing break."""
     return to_typst(text).strip()
+
+
+def clear_caches() -> None:
+    """Forget converted texts (after formulas were re-marked as unreadable)."""
+    for f in (to_html, to_html_inline, to_typst, to_typst_inline):
+        f.cache_clear()

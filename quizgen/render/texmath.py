@@ -141,6 +141,33 @@ def _clean_tex(tex: str) -> str:
     return re.sub(r"\n\s*\n", "\n", tex.strip().replace("\r", ""))
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Symbol names pandoc's Typst writer still uses but Typst 0.14+ renamed.
+_RENAMES = (
+    (re.compile(r"\b(dot|times|minus|plus|div|ast|eq|slash|backslash)\.circle\b"), r"\1.o"),
+    (re.compile(r"(?<![\w.])sect\b"), "inter"),
+)
+_DELIM_BARS = re.compile(r'(?<![\\\w])delim: "\|\|"')
+
+
+def modernize(typ: str) -> str:
+    """Rename symbols that the bundled Typst no longer knows (outside string literals)."""
+    typ = _DELIM_BARS.sub('delim: "|"', typ)
+    out, i = [], 0
+    for m in _STRING.finditer(typ):
+        out.append(_rename(typ[i:m.start()]))
+        out.append(m.group(0))
+        i = m.end()
+    out.append(_rename(typ[i:]))
+    return "".join(out)
+
+
+def _rename(code: str) -> str:
+    for pattern, repl in _RENAMES:
+        code = pattern.sub(repl, code)
+    return code
+
+
 def _convert_batch(texs: list[str]) -> list[str | None]:
     blocks: list[dict] = []
     for i, tex in enumerate(texs):
@@ -158,7 +185,7 @@ def _convert_batch(texs: list[str]) -> list[str | None]:
     for p in parts:
         p = p.strip()
         ok = len(p) >= 2 and p[0] == "$" and p[-1] == "$" and "\n\n" not in p
-        result.append(p[1:-1].strip() if ok else None)
+        result.append(modernize(p[1:-1].strip()) if ok else None)
     return result
 
 
@@ -183,3 +210,31 @@ def to_typst(tex: str) -> str | None:
     if key not in _typst_cache:
         to_typst_many([key])
     return _typst_cache.get(key)
+
+
+_LINE = re.compile(r":(\d+):\d+\n")
+
+
+def check_typst(texs, max_rounds: int = 200) -> int:
+    """Typeset each converted formula once; mark those Typst rejects as unreadable (None).
+
+    The slow path after a failed compile: one Typst run per bad formula, each reporting
+    the line of the first error. Returns how many formulas were marked.
+    """
+    import typst
+
+    keys = sorted({_clean_tex(t) for t in texs} & {k for k, v in _typst_cache.items() if v})
+    marked = 0
+    for _ in range(max_rounds):
+        doc = "".join(f"${_typst_cache[k]}$\n" for k in keys)
+        try:
+            typst.compile(doc.encode("utf-8"), format="svg", ignore_system_fonts=True)
+            return marked
+        except typst.TypstError as e:
+            m = _LINE.search(getattr(e, "diagnostic", "") or "")
+            if not m or not 1 <= int(m.group(1)) <= len(keys):
+                return marked
+            bad = keys.pop(int(m.group(1)) - 1)
+            _typst_cache[bad] = None
+            marked += 1
+    return marked

@@ -32,8 +32,10 @@ misconception's value is the index of its distractor.
 
     - id: parameters
       stem: {en: ..., ko: ...}
-      true:  [{id, text, why, miss?: id, concept?: tag}, ...]   # miss = not ticking it
-      false: [{id, text, why, mis: id, concept?: tag}, ...]     # mis = ticking it
+      correct:   [{id, text, why, miss?: id, concept?: tag}, ...]   # miss = not ticking it
+      incorrect: [{id, text, why, mis: id, concept?: tag}, ...]     # mis = ticking it
+
+(Not ``true:``/``false:`` — YAML reads those keys as booleans.)
 
 Five claims are drawn, two or three of them true, with distinct misconception ids and
 (where claims carry a ``concept``) distinct concepts. The answer is the sorted list of
@@ -161,10 +163,10 @@ def sample_choices(rng: np.random.Generator, level: int, p: dict) -> dict:
     while len(trues) < n_true or len(falses) < N_OPTIONS - n_true:
         before = len(trues) + len(falses)
         if len(trues) < n_true:
-            rest = [c for c in theme["true"] if c not in trues]
+            rest = [c for c in theme["correct"] if c not in trues]
             trues += _take(rng, rest, 1, used_ids, used_concepts)
         if len(falses) < N_OPTIONS - n_true:
-            rest = [c for c in theme["false"] if c not in falses]
+            rest = [c for c in theme["incorrect"] if c not in falses]
             falses += _take(rng, rest, 1, used_ids, used_concepts)
         if len(trues) + len(falses) == before:
             raise Redraw(f"theme '{theme['id']}' has too few compatible claims")
@@ -174,8 +176,8 @@ def sample_choices(rng: np.random.Generator, level: int, p: dict) -> dict:
 
 def solve_choices(p: dict) -> Solution:
     theme = _by_id(p["_pool"], "id", p["theme"], "theme")
-    trues = [_by_id(theme["true"], "id", c, "true claim") for c in p["true_claims"]]
-    falses = [_by_id(theme["false"], "id", c, "false claim") for c in p["false_claims"]]
+    trues = [_by_id(theme["correct"], "id", c, "correct claim") for c in p["true_claims"]]
+    falses = [_by_id(theme["incorrect"], "id", c, "incorrect claim") for c in p["false_claims"]]
     claims = trues + falses
     options = [fill(c["text"], {}) for c in claims]
     answer = list(range(len(trues)))

@@ -214,11 +214,8 @@ def _solve(p: dict, dims: int) -> tuple[np.ndarray, dict, dict]:
 
 
 def _flatten_check(p: dict, dims: int) -> dict:
-    """forward recipe whose answer is the single channel: Conv then Flatten of (channel, row)."""
-    layers = [_layer(p, dims)]
-    layers.append({"type": "Flatten", "start_dim": 1, "end_dim": 2} if dims == 2
-                  else {"type": "Flatten", "start_dim": 1})
-    return {"kind": "forward", "input": p["x"], "layers": layers}
+    """forward recipe whose answer is the single output channel: ``index: [0]`` picks ``out[0]``."""
+    return {"kind": "forward", "input": p["x"], "layers": [_layer(p, dims)], "index": [0]}
 
 
 def solve_2d(p: dict) -> Solution:

@@ -202,16 +202,22 @@ def _nonlinear_above(nodes) -> dict:
 
 # ---- backpropagation, right and wrong -----------------------------------------------------
 
-def forward_values(structure, values) -> dict:
-    """Every node's value (variables and h1.., f) from the engine's graph."""
+def engine_graph(structure, values) -> tuple[dict, dict]:
+    """``(values, gradients)`` of every node (variables and h1.., f) from the engine's graph."""
     graph = E.graph(py_text(structure), values)
     ops = [g for g in graph if g.op not in ("var", "const")]
     nodes = op_nodes(structure)
     assert len(ops) == len(nodes)
-    out = {v: float(values[v]) for v in variables_of(structure)}
+    val = {g.name: g.value for g in graph if g.op == "var"}
+    grad = {g.name: g.upstream_grad for g in graph if g.op == "var"}
     for n, g in zip(nodes, ops):
-        out[n["name"]] = g.value
-    return out
+        val[n["name"]] = g.value
+        grad[n["name"]] = g.upstream_grad
+    return val, grad
+
+
+def forward_values(structure, values) -> dict:
+    return engine_graph(structure, values)[0]
 
 
 def local_grads(node, val, mistake=None) -> list:
@@ -238,10 +244,10 @@ def local_grads(node, val, mistake=None) -> list:
     raise ValueError(op)
 
 
-def backprop(structure, values, mistake=None) -> tuple[dict, dict]:
-    """``(adjoints, contributions)``: d f / d every node, and the downstream pieces per node."""
+def backprop(structure, val, mistake=None) -> tuple[dict, dict]:
+    """``(adjoints, contributions)``: d f / d every node, and the downstream pieces per node,
+    written out node by node (``val``: every node's value) with one mistake switched on."""
     nodes = op_nodes(structure)
-    val = forward_values(structure, values)
     contrib: dict = {"f": [1.0]}
     adj = {}
     for node in reversed(nodes):
@@ -260,13 +266,12 @@ def target_name(structure, target) -> str:
     return what if kind == "var" else op_nodes(structure)[int(what) - 1]["name"]
 
 
-def check_recipe(structure, values, target) -> dict:
+def check_recipe(structure, values, target, val) -> dict:
     kind, what = target
     if kind == "var":
         return {"kind": "expression", "expression": py_text(structure),
                 "values": {k: float(v) for k, v in values.items()}, "wrt": what}
     node = op_nodes(structure)[int(what) - 1]
-    val = forward_values(structure, values)
     vals = {k: float(v) for k, v in values.items()}
     vals[node["name"]] = val[node["name"]]
     text = py_text(structure, keep={node["tree"]: node["name"]})
@@ -323,7 +328,7 @@ def solve(p: dict) -> Solution:
     target = p["target"]
     nodes = op_nodes(structure)
     try:
-        val = forward_values(structure, values)
+        val, engine_grads = engine_graph(structure, values)
     except (ValueError, OverflowError) as e:
         raise Redraw(str(e)) from e
     for node in nodes:                              # no ties at max, no ReLU exactly at its kink
@@ -334,12 +339,10 @@ def solve(p: dict) -> Solution:
             raise Redraw("ReLU input exactly 0")
         if node["op"] == "exp" and abs(ins[0]) > 2.5:
             raise Redraw("exp argument too large for a hand calculation")
-    adj, contrib = backprop(structure, values)
     name = target_name(structure, target)
-    answer = adj[name]
-    check_grad = E.gradients(py_text(structure), values)
-    if target[0] == "var":
-        assert abs(check_grad[name] - answer) < 1e-9
+    answer = engine_grads[name]
+    adj, contrib = backprop(structure, val)           # the same walk, written out for the solution
+    assert abs(adj[name] - answer) < 1e-9
     if abs(answer) < 1e-6 or abs(answer) > 500:
         raise Redraw("zero or huge answer")
     level = p.get("level", 1)
@@ -380,10 +383,12 @@ def solve(p: dict) -> Solution:
             consumers = [n for n in nodes if name in n["inputs"]]
             mis[m] = sum(adj[n["name"]] for n in consumers)
         else:
-            wrong, _ = backprop(structure, values, m)
+            wrong, _ = backprop(structure, val, m)
             if abs(wrong[name] - answer) > 1e-9:
                 mis[m] = wrong[name]
 
+    if level <= 2 and any(abs(v - round(v)) > 1e-9 for v in mis.values()):
+        decimals = 1                     # a halved gradient (max split in two) must show as x.5
     fork_vars = [tex_name(v) for v in variables_of(structure) if len(contrib.get(v, [])) > 1]
     formula = tex_tree(structure)
     value_text = ", \\; ".join(f"{tex_name(v)} = {fmt(values[v])}" for v in variables_of(structure))
@@ -401,9 +406,10 @@ def solve(p: dict) -> Solution:
             "asked": tex_name(name),
             "asked_is_node": target[0] == "node",
             "f_value": fmt(val["f"]),
+            "exact": level <= 2,
         },
         misconceptions=mis,
-        check=check_recipe(structure, values, target),
+        check=check_recipe(structure, values, target, val),
         pytorch=snippet(structure, values, target),
     )
 

@@ -151,9 +151,11 @@ def _draw_net(rng, n_in, n_hidden, n_out, loss, act=None) -> dict:
 
 def sample_scalar(rng: np.random.Generator, level: int, p: dict) -> dict:
     if level == 1:
-        net = _draw_net(rng, 2, 2, 1, "mse")
+        n_out = pick(rng, [1, 2])
+        net = _draw_net(rng, 2, 2, n_out, "mse")
         wrt = pick(rng, ["2.weight", "2.weight", "2.bias"])
-        index = [0, int(rng.integers(2))] if wrt == "2.weight" else [0]
+        row = int(rng.integers(n_out))
+        index = [row, int(rng.integers(2))] if wrt == "2.weight" else [row]
     elif level == 2:
         n_in, n_h = int(rng.integers(2, 4)), int(rng.integers(2, 4))
         net = _draw_net(rng, n_in, n_h, 1, "mse")
@@ -204,7 +206,7 @@ def _wrt_tex(wrt: str, index) -> str:
 
 def solve_network(p: dict) -> Solution:
     acts, loss_value, grads = engine_grads(p)
-    x, z, h, y = (np.asarray(a, float) for a in acts[:4][:1] + acts[1:4])
+    x, z, h, y = (np.asarray(a, float) for a in acts)
     if np.any(np.abs(z) < 0.05):
         raise Redraw("a pre-activation is (almost) 0")
     if p["act"] == "ReLU" and not np.any(z > 0):
@@ -230,6 +232,10 @@ def solve_network(p: dict) -> Solution:
             continue
         if m == "forgot-softmax" and p["loss"] != "ce":
             continue
+        if m in ("forgot-activation-derivative", "derivative-at-output") and not wrt.startswith("0."):
+            continue                      # the activation's derivative is not on the path to layer 2
+        if m == "pre-activation-input" and not wrt == "2.weight":
+            continue
         mis[m] = _pick_value(hand_grads(p, m), wrt, index)
 
     first = wrt.startswith("0.")
@@ -239,7 +245,7 @@ def solve_network(p: dict) -> Solution:
         probs = None
         d2 = 2 * (y - t) / n
         d2_formula = (r"\frac{\partial L}{\partial \hat y} = 2(\hat y - t) = 2\,(" + fmt(y[0]) + " - "
-                      + fmt(t[0]) + f") = {fmt(d2[0])}") if n == 1 else (
+                      + tex_paren(t[0]) + f") = {fmt(d2[0])}") if n == 1 else (
             rf"\frac{{\partial L}}{{\partial \hat y}} = \frac{{2}}{{{n}}}(\hat y - t) = \frac{{2}}{{{n}}}"
             + "\\left(" + tex_mat(y) + " - " + tex_mat(t) + "\\right) = " + tex_mat(d2))
         loss_formula = (rf"L = (\hat y - t)^2 = {fmt(loss_value)}" if n == 1 else
@@ -318,6 +324,7 @@ def solve_network(p: dict) -> Solution:
             "t_tex": tex_mat(p["target"]) if p["loss"] == "mse" else "",
             "cls": int(p["target"]) if p["loss"] == "ce" else 0,
             "n_out": n, "act_name": p["act"], "asked_shape": list(np.shape(grads[wrt])),
+            "grad_step": steps[("dW" if wrt.endswith("weight") else "db") + ("1" if first else "2")],
         },
         misconceptions=mis,
         check=check,
@@ -468,7 +475,7 @@ def solve_conv(p: dict) -> Solution:
         for b in range(2):
             parts = [f"{tex_paren(g[i, j])} \\cdot {tex_paren(patches[i][j][a, b])}"
                      for i in range(n) for j in range(n)]
-            row.append(rf"\frac{{\partial L}}{{\partial w_{{{a + 1}{b + 1}}}}} = " + " + ".join(parts)
+            row.append(rf"\frac{{\partial L}}{{\partial w_{{{a}{b}}}}} = " + " + ".join(parts)
                        + f" = {fmt(answer[a, b])}")
         terms.extend(row)
     ctx = {

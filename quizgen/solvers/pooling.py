@@ -157,8 +157,7 @@ def solve_forward(p: dict) -> Solution:
            "windows": _windows_text(x, mode, k, s, 2), "leftover": leftover,
            "size_formula": f"\\left\\lfloor \\frac{{{n} - {k}}}{{{s}}} \\right\\rfloor + 1 = {ho}",
            "overlap": k - s if s < k else 0}
-    check = {"kind": "forward", "input": [x],
-             "layers": _pool_layers(mode, k, s) + [{"type": "Flatten", "start_dim": 1, "end_dim": 2}]}
+    check = {"kind": "forward", "input": [x], "layers": _pool_layers(mode, k, s), "index": [0]}
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"x = torch.tensor([{x}], dtype=torch.float)  # [1, {n}, {n}]\n"
                f"pool = {_code(mode, k, s)}\n"
@@ -238,8 +237,9 @@ def solve_backward(p: dict) -> Solution:
     ctx = {"name": NAMES[mode], "code": _code(mode, k, s), "n": n, "out_size": len(g),
            "pooled": np.rint(out).astype(int).tolist() if mode == "max" else out.tolist(),
            "steps": steps, "kk": k * k, "overlapping": s < k}
+    # One channel [1, H, W]; ``index: [0]`` picks the [H, W] gradient the student writes.
     check = {"kind": "gradient", "input": [x], "layers": _pool_layers(mode, k, s),
-             "loss": {"type": "upstream", "grad": [g]}, "wrt": "input"}
+             "loss": {"type": "upstream", "grad": [g]}, "wrt": "input", "index": [0]}
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"x = torch.tensor([{x}], dtype=torch.float, requires_grad=True)  # [1, {n}, {n}]\n"
                f"y = {_code(mode, k, s)}(x)\n"

@@ -1,0 +1,70 @@
+"""What the HTML and PDF renderers share: answer-box layouts, QR payloads, labels.
+
+Everything here reads only the Quiz record. The answer layout uses an answer's
+*dimensions* (how many boxes a shape or a matrix needs), never its values.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from urllib.parse import quote
+
+from .. import answers
+from ..i18n import messages
+from ..model import ExamInfo, Question, StudentPaper
+from ..texfmt import num
+
+
+def answer_layout(q: Question) -> dict:
+    """How the answer space looks: one box, a row of cells, a grid, or option marks.
+
+    ``{"kind": "box"}``, ``{"kind": "cells", "n": 3, "sep": "×"}`` (shape),
+    ``{"kind": "cells", "n": 4, "sep": ","}`` (vector), ``{"kind": "grid", "rows": 2,
+    "cols": 2}`` (matrix), ``{"kind": "options", "multi": bool, "n": k}`` (choice/choices).
+    """
+    t, v = q.answer_type, q.answer_value
+    if t == "shape" and isinstance(v, list) and v:
+        return {"kind": "cells", "n": len(v), "sep": "×"}
+    if t == "vector" and isinstance(v, list) and v:
+        return {"kind": "cells", "n": len(v), "sep": ","}
+    if t == "matrix" and isinstance(v, list) and v and all(isinstance(r, list) for r in v):
+        return {"kind": "grid", "rows": len(v), "cols": max(len(r) for r in v)}
+    if t in ("choice", "choices"):
+        return {"kind": "options", "multi": t == "choices", "n": len(q.options or ())}
+    return {"kind": "box", "wide": t == "real"}
+
+
+def points_text(q: Question, t: dict) -> str:
+    return f"{num(q.points)} {t['point'] if q.points == 1 else t['points']}"
+
+
+def hint(q: Question, t: dict) -> str:
+    return t.get("answer_hint_" + q.answer_type, "")
+
+
+def qr_payload(exam: ExamInfo, paper: StudentPaper) -> str:
+    """What the QR code on a paper says: exam id, student id and variant code, nothing else."""
+    return (f"quizgen:exam={quote(exam.id, safe='')}&student="
+            f"{quote(paper.student.student_id, safe='')}&variant={quote(paper.variant, safe='')}")
+
+
+@lru_cache(maxsize=4096)
+def qr_svg(payload: str) -> str:
+    """A QR code as a compact SVG (1 unit per module, no quiet zone; callers add margins).
+
+    The mask is fixed: choosing the best of eight is 5x slower and every reader copes.
+    """
+    import segno
+
+    qr = segno.make(payload, error="m", micro=False, mask=0, boost_error=False)
+    buf = io.BytesIO()
+    qr.save(buf, kind="svg", scale=1, border=0, xmldecl=False, svgclass=None, lineclass=None)
+    return buf.getvalue().decode("ascii")
+
+
+def labels(lang: str) -> dict:
+    return messages(lang)
+
+
+def format_value(q: Question, value) -> str:
+    return answers.format_answer(q.answer_type, value, q.decimals, None)

@@ -1,0 +1,245 @@
+"""Typeset PDFs with Typst: per-student papers, one combined print file, the instructor key.
+
+The Typst programs live in ``templates/typst/`` (a user's ``--templates DIR/typst/`` files
+replace the bundled ones file by file). quizgen writes the data they read into
+``data.json`` beside them: plain strings for names and ids, and Typst markup converted
+from the question texts by :mod:`quizgen.render.markup` (all text escaped). The papers
+data never holds answers, solutions or misconceptions.
+
+Speed: all students are typeset in ONE Typst compile (the combined file); each student's
+PDF is then cut out of it by page range with pypdf. Typst reports the ranges itself: the
+template labels each student's first and last page, and :func:`_page_ranges` reads them.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .. import answers
+from ..errors import RenderError
+from ..model import Question, Quiz, StudentPaper
+from ..resources import templates_dir
+from . import common, fonts, markup, texmath
+from .markdown import safe_name
+
+COMBINED = "papers-all.pdf"
+KEY = "key.pdf"
+TEMPLATE_FILES = ("lib.typ", "paper.typ", "key.typ")
+_LINE_CHARS = 95  # characters of prose on one line of the paper (for the page-fit estimate)
+
+
+# ---------------------------------------------------------------- data for the templates
+
+def _breakable(q: Question) -> bool:
+    """Keep a question on one page unless it is too long to fit on one."""
+    lines = 6 + (len(q.options or ()) * 1.5)
+    for block in q.prompt.split("\n"):
+        lines += 1 + len(block) // _LINE_CHARS
+    lines += q.prompt.count("\\\\") * 1.5 + q.prompt.count("$$") * 1.5
+    return lines > 38
+
+
+def _question_data(q: Question, n: int, t: dict, highlight: bool = False) -> dict:
+    return {
+        "n": n,
+        "points_text": common.points_text(q, t),
+        "prompt": markup.to_typst(q.prompt, highlight),
+        "options": [markup.to_typst_inline(o) for o in (q.options or ())],
+        "letters": [answers.letters(k) for k in range(len(q.options or ()))],
+        "layout": common.answer_layout(q),
+        "hint": common.hint(q, t),
+        "breakable": _breakable(q),
+    }
+
+
+def _answer_markup(q: Question, value) -> str:
+    """An answer or a misconception value for the key, as Typst markup."""
+    if q.answer_type == "matrix" and isinstance(value, list) and value \
+            and all(isinstance(r, list) for r in value):
+        rows = "; ".join(", ".join(answers.format_answer("real", x, q.decimals) for x in row)
+                         for row in value)
+        return f'$mat(delim: "[", {rows})$'
+    return markup.typst_text(common.format_value(q, value))
+
+
+def _key_question(q: Question, n: int, t: dict) -> dict:
+    d = _question_data(q, n, t, highlight=True)
+    correct = ([q.answer_value] if q.answer_type == "choice" else list(q.answer_value or [])) \
+        if q.answer_type in ("choice", "choices") else []
+    tol = ""
+    if q.tolerance.abs or q.tolerance.rel:
+        tol = f"±{common.num(q.tolerance.abs)}"
+        if q.tolerance.rel:
+            tol += f" + {common.num(q.tolerance.rel)}·|{t['answer']}|"
+    d.update({
+        "template": q.template,
+        "answer": _answer_markup(q, q.answer_value),
+        "correct": [int(k) for k in correct],
+        "tolerance": markup.typst_text(tol),
+        "solution": markup.to_typst(q.solution),
+        "pytorch": q.pytorch,
+        "misconceptions": [{"id": m.id, "value": _answer_markup(q, m.value),
+                            "feedback": markup.to_typst_inline(m.feedback)}
+                           for m in q.misconceptions],
+    })
+    return d
+
+
+def _student(quiz: Quiz, p: StudentPaper, t: dict, key: bool) -> dict:
+    make = _key_question if key else _question_data
+    d = {"sid": p.student.student_id, "name": p.student.name, "variant": p.variant,
+         "questions": [make(q, k, t) for k, q in enumerate(p.questions, 1)]}
+    if not key:
+        d["qr"] = common.qr_svg(common.qr_payload(quiz.exam, p))
+    return d
+
+
+def build_data(quiz: Quiz, *, key: bool, duplex: bool = False, paper: str = "a4",
+               font_set: fonts.FontSet | None = None) -> dict:
+    """The data.json of the papers (``key=False``) or of the instructor key."""
+    t = common.labels(quiz.exam.lang)
+    markup.prepare_typst(_all_texts(quiz, key))  # all formulas in one pandoc call
+    data = {
+        "lang": quiz.exam.lang,
+        "paper": paper,
+        "duplex": bool(duplex),
+        "labels": t,
+        "exam": {"id": quiz.exam.id, "title": quiz.exam.title, "course": quiz.exam.course,
+                 "instructions": markup.to_typst(quiz.exam.instructions)},
+        "students": [_student(quiz, p, t, key) for p in quiz.papers],
+    }
+    data["fonts"] = (font_set or fonts.FontSet((), (), (), ())).to_dict()
+    return data
+
+
+# ---------------------------------------------------------------- compiling
+
+def _template_root(user_dir: str | Path | None) -> Path:
+    """A fresh folder holding the Typst templates (the user's files win)."""
+    root = Path(tempfile.mkdtemp(prefix="quizgen-typst-"))
+    bundled = templates_dir() / "typst"
+    for name in TEMPLATE_FILES:
+        user = Path(user_dir) / "typst" / name if user_dir else None
+        src = user if user is not None and user.is_file() else bundled / name
+        if not src.is_file():
+            raise RenderError(f"Typst template '{name}' not found.", path=str(src.parent),
+                              hint="Copy the bundled templates folder and edit the copy.")
+        shutil.copyfile(src, root / name)
+    return root
+
+
+def _typst_error(e: Exception, main: str) -> RenderError:
+    msg = getattr(e, "message", None) or str(e)
+    hints = getattr(e, "hints", None) or []
+    return RenderError(f"Typst could not typeset {main}: {msg.strip()}", path=main,
+                       hint=" ".join(hints) or "If you use your own templates (--templates), "
+                                              "check them against the bundled ones.")
+
+
+def compile_pdf(root: Path, main: str, data: dict, font_set: fonts.FontSet,
+                ranges: bool = False) -> tuple[bytes, list]:
+    """Compile ``root/main`` with ``data`` as data.json; return (pdf, [(first, last) page])."""
+    import typst
+
+    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    try:
+        compiler = typst.Compiler(str(root / main), root=str(root), font_paths=list(font_set.paths),
+                                  ignore_system_fonts=True)
+        pdf = compiler.compile(format="pdf", timestamp=0, pdf_tags=False)
+        pages = _page_ranges(compiler, len(data["students"])) if ranges else []
+    except typst.TypstError as e:
+        raise _typst_error(e, main) from e
+    return pdf, pages
+
+
+def _page_ranges(compiler, n: int) -> list[tuple[int, int]]:
+    """Each student's (first, last) page, 1-based, from the template's ``<qz-pages>``."""
+    try:
+        raw = json.loads(compiler.query("<qz-pages>", field="value", one=True, format="json"))
+        return [(int(a), int(b)) for a, b in raw]
+    except Exception:
+        return []
+
+
+def split_pdf(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+    """Cut one PDF into pieces by 1-based inclusive page ranges (deterministic bytes)."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out = []
+    for a, b in ranges:
+        writer = PdfWriter()
+        for k in range(a - 1, b):
+            writer.add_page(reader.pages[k])
+        info = reader.metadata or {}
+        writer.add_metadata({k: v for k, v in info.items() if k in ("/Title", "/Creator")})
+        buf = io.BytesIO()
+        writer.write(buf)
+        out.append(buf.getvalue())
+    return out
+
+
+def _font_set(quiz: Quiz, font_paths) -> fonts.FontSet:
+    sample = json.dumps(quiz.to_dict(), ensure_ascii=False)
+    return fonts.fonts_for(quiz.exam.lang, fonts.needs_cjk(sample), font_paths)
+
+
+def _all_texts(quiz: Quiz, key: bool) -> list[str]:
+    texts = [quiz.exam.instructions]
+    for p in quiz.papers:
+        for q in p.questions:
+            texts.append(q.prompt)
+            texts.extend(q.options or ())
+            if key:
+                texts.append(q.solution)
+                texts.extend(m.feedback for m in q.misconceptions)
+    return texts
+
+
+def _typeset(quiz: Quiz, user_dir, duplex: bool, paper: str, font_set: fonts.FontSet,
+             key: bool) -> dict:
+    jobs = {"papers": ("paper.typ", False)}
+    if key:
+        jobs["key"] = ("key.typ", True)
+    roots = {name: _template_root(user_dir) for name in jobs}
+    try:
+        datas = {name: build_data(quiz, key=is_key, duplex=duplex, paper=paper, font_set=font_set)
+                 for name, (_, is_key) in jobs.items()}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {name: pool.submit(compile_pdf, roots[name], main, datas[name], font_set,
+                                         name == "papers")
+                       for name, (main, _) in jobs.items()}
+            return {name: f.result() for name, f in futures.items()}
+    finally:
+        for root in roots.values():
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def files(quiz: Quiz, *, user_dir: str | Path | None = None, duplex: bool = False,
+          font_paths=(), paper: str = "a4", key: bool = True) -> dict[str, bytes]:
+    """``papers/<id>.pdf`` per student, ``papers-all.pdf`` (print file) and ``key.pdf``."""
+    font_set = _font_set(quiz, font_paths)
+    try:
+        results = _typeset(quiz, user_dir, duplex, paper, font_set, key)
+    except RenderError:
+        # A formula Typst rejects? Find such formulas, show them as TeX source, retry once.
+        spans = [m for text in _all_texts(quiz, key) for m in markup.math_spans(text)]
+        if not texmath.check_typst(spans):
+            raise
+        markup.clear_caches()
+        results = _typeset(quiz, user_dir, duplex, paper, font_set, key)
+    combined, ranges = results["papers"]
+    if len(ranges) != len(quiz.papers):
+        raise RenderError("the Typst template did not mark where each student's pages start "
+                          "and end (labels qz-start-N / qz-end-N).", path="typst/paper.typ",
+                          hint="Keep the <qz-pages> metadata of the bundled paper.typ.")
+    out: dict[str, bytes] = {COMBINED: combined}
+    for p, piece in zip(quiz.papers, split_pdf(combined, ranges)):
+        out[f"papers/{safe_name(p.student.student_id)}.pdf"] = piece
+    if key:
+        out[KEY] = results["key"][0]
+    return out

@@ -1,0 +1,238 @@
+"""Gradient descent: SGD steps by hand (``gd.sgd``) and reading loss traces to tell a too
+large, a good and a too small learning rate apart (``gd.learning-rate``).
+
+``gd.sgd`` params: ``loss`` (an expression in the parameters), ``init`` (name -> value),
+``lr``, ``steps``, ``momentum`` (0 for plain SGD), ``ask`` (the parameter asked for).
+The trajectory comes from ``quizgen.engine.optim.sgd`` (torch.optim.SGD semantics) with
+closed-form gradients of the two loss shapes (the tests compare them with the engine's
+``expression.gradients`` and with torch).
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from ..engine.optim import sgd
+from ..texfmt import num
+from . import Redraw, Solution, register
+from .stacks import pick
+
+
+def fmt(x: float) -> str:
+    x = float(x)
+    if abs(x - round(x, 4)) < 1e-12:
+        return num(round(x, 4))
+    return num(x, 4)
+
+
+def paren(x: float) -> str:
+    s = fmt(x)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _const(v: float) -> str:
+    """``w - 3`` / ``w + 2`` for the expression text."""
+    return f"- {fmt(v)}" if v >= 0 else f"+ {fmt(-v)}"
+
+
+# =========================================================== SGD steps (real)
+
+def sample_sgd(rng: np.random.Generator, level: int, p: dict) -> dict:
+    if level in (1, 3):
+        a = int(rng.integers(-5, 6))
+        w0 = int(rng.integers(-5, 6))
+        if w0 == a:
+            raise Redraw("already at the minimum")
+        if level == 1:
+            return {**p, "form": "square", "a": a, "init": {"w": w0}, "lr": pick(rng, [0.1, 0.2, 0.3, 0.4]),
+                    "steps": 1, "momentum": 0.0, "ask": "w"}
+        return {**p, "form": "square", "a": a, "init": {"w": w0}, "lr": pick(rng, [0.05, 0.1]),
+                "steps": 3, "momentum": pick(rng, [0.5, 0.9]), "ask": "w"}
+    x = pick(rng, [-2, -1, 1, 2, 0.5, -0.5, 1.5])
+    y = int(rng.integers(-3, 4))
+    w0 = round(float(rng.integers(-10, 11)) / 10, 1)
+    b0 = round(float(rng.integers(-10, 11)) / 10, 1)
+    return {**p, "form": "linear", "x": x, "y": y, "init": {"w": w0, "b": b0}, "lr": pick(rng, [0.05, 0.1]),
+            "steps": 2, "momentum": 0.0, "ask": pick(rng, ["w", "b"])}
+
+
+def loss_text(p: dict) -> str:
+    if p["form"] == "square":
+        return f"(w {_const(p['a'])}) ** 2"
+    x = p["x"]
+    return f"(w * {fmt(x) if x >= 0 else '(' + fmt(x) + ')'} + b {_const(p['y'])}) ** 2"
+
+
+def loss_tex(p: dict) -> str:
+    if p["form"] == "square":
+        return f"(w {_const(p['a'])})^2"
+    return f"({paren(p['x'])} \\cdot w + b {_const(p['y'])})^2"
+
+
+def grad_tex(p: dict) -> str:
+    if p["form"] == "square":
+        return f"\\frac{{\\partial L}}{{\\partial w}} = 2(w {_const(p['a'])})"
+    return (f"r = {paren(p['x'])} \\cdot w + b {_const(p['y'])}, \\quad "
+            f"\\frac{{\\partial L}}{{\\partial w}} = 2r \\cdot {paren(p['x'])}, \\quad \\frac{{\\partial L}}{{\\partial b}} = 2r")
+
+
+def gradient(p: dict, params: dict) -> dict:
+    """dL/d each parameter (closed form; tests compare with the engine and torch)."""
+    if p["form"] == "square":
+        return {"w": 2.0 * (params["w"] - p["a"])}
+    r = params["w"] * p["x"] + params["b"] - p["y"]
+    return {"w": 2.0 * r * p["x"], "b": 2.0 * r}
+
+
+def run(p: dict, mistake: str | None = None) -> list:
+    """The trajectory [params_0, ..., params_k] with one typical mistake switched on."""
+    lr, steps, momentum = p["lr"], p["steps"], p["momentum"]
+    first: dict = {}
+
+    def grad_fn(params):
+        g = gradient(p, params)
+        if mistake == "forgot-factor-two":
+            g = {k: v / 2 for k, v in g.items()}
+        if mistake == "reused-first-gradient":
+            if not first:
+                first.update(g)
+            g = dict(first)
+        if mistake == "ascent":
+            g = {k: -v for k, v in g.items()}
+        return g
+    if mistake == "forgot-lr":
+        lr = 1.0
+    if mistake == "ignored-momentum":
+        momentum = 0.0
+    return sgd(grad_fn, dict(p["init"]), lr, steps, momentum)
+
+
+SGD_MISTAKES = ("ascent", "forgot-lr", "reused-first-gradient", "forgot-factor-two", "ignored-momentum")
+
+
+def solve_sgd(p: dict) -> Solution:
+    traj = run(p)
+    ask = p["ask"]
+    answer = float(traj[-1][ask])
+    if abs(answer) > 50:
+        raise Redraw("diverging")
+    text = loss_text(p)
+    rows = []
+    buf: dict = {}
+    for t in range(p["steps"]):
+        params = traj[t]
+        g = gradient(p, params)
+        row = {"t": t + 1, "params": ", ".join(f"{k} = {fmt(v)}" for k, v in params.items()),
+               "grads": ", ".join(f"\\frac{{\\partial L}}{{\\partial {k}}} = {fmt(v)}" for k, v in g.items()),
+               "updates": []}
+        if p["form"] == "linear":
+            r = params["w"] * p["x"] + params["b"] - p["y"]
+            row["residual"] = f"r = {paren(p['x'])} \\cdot {paren(params['w'])} + {paren(params['b'])} {_const(p['y'])} = {fmt(r)}"
+        else:
+            row["residual"] = ""
+        for k in params:
+            if p["momentum"]:
+                old = buf.get(k)
+                buf[k] = g[k] if old is None else p["momentum"] * old + g[k]
+                bt = (f"v_{{{k}}} = {fmt(g[k])}" if old is None else
+                      f"v_{{{k}}} = {fmt(p['momentum'])} \\cdot {paren(old)} + {paren(g[k])} = {fmt(buf[k])}")
+                row["updates"].append(f"{bt}, \\quad {k} \\leftarrow {fmt(params[k])} - {fmt(p['lr'])} \\cdot "
+                                      f"{paren(buf[k])} = {fmt(traj[t + 1][k])}")
+            else:
+                row["updates"].append(f"{k} \\leftarrow {fmt(params[k])} - {fmt(p['lr'])} \\cdot {paren(g[k])} = "
+                                      f"{fmt(traj[t + 1][k])}")
+        rows.append(row)
+    mis = {}
+    for m in SGD_MISTAKES:
+        if m == "reused-first-gradient" and p["steps"] < 2:
+            continue
+        if m == "ignored-momentum" and not p["momentum"]:
+            continue
+        mis[m] = float(run(p, m)[-1][ask])
+    check = {"kind": "sgd", "expression": text, "init": {k: float(v) for k, v in p["init"].items()},
+             "lr": p["lr"], "steps": p["steps"], "ask": ask}
+    if p["momentum"]:
+        check["momentum"] = p["momentum"]
+    names = list(p["init"])
+    pytorch = "\n".join(
+        ["import torch"]
+        + [f"{k} = torch.tensor({float(v)}, requires_grad=True)" for k, v in p["init"].items()]
+        + [f"opt = torch.optim.SGD([{', '.join(names)}], lr={p['lr']}"
+           + (f", momentum={p['momentum']})" if p["momentum"] else ")"),
+           f"for step in range({p['steps']}):",
+           "    opt.zero_grad()",
+           f"    loss = {text}",
+           "    loss.backward()",
+           "    opt.step()",
+           f"print({ask})"])
+    return Solution(answer=answer, decimals=3, misconceptions=mis, check=check, pytorch=pytorch,
+                    context={"loss_tex": loss_tex(p), "grad_tex": grad_tex(p), "rows": rows,
+                             "init_text": ", \\; ".join(f"{k}_0 = {fmt(v)}" for k, v in p["init"].items()),
+                             "two_params": p["form"] == "linear", "final": fmt(answer)})
+
+
+# =========================================================== learning-rate traces (choice)
+
+LABELS = {"large": {"en": "too large", "ko": "너무 큼"},
+          "good": {"en": "good", "ko": "적절함"},
+          "small": {"en": "too small", "ko": "너무 작음"}}
+KINDS = ("large", "good", "small")
+PERMS = list(itertools.permutations(KINDS))          # canonical option order
+RUNS = ("A", "B", "C")
+
+
+def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
+    a = pick(rng, [0.5, 1.0, 2.0])
+    c = int(rng.integers(-3, 4))
+    d = pick(rng, [-4, -3, -2, 2, 3, 4])
+    base = {"small": pick(rng, [0.02, 0.03, 0.05]), "good": pick(rng, [0.25, 0.3, 0.4]),
+            "large": pick(rng, [1.1, 1.2, 1.3]) if level == 1 else pick(rng, [0.9, 0.95])}
+    if level >= 2:
+        base["small"] = pick(rng, [0.05, 0.08, 0.1])
+    rates = {k: round(v / a, 4) for k, v in base.items()}
+    order = [KINDS[i] for i in rng.permutation(3)]          # run A, B, C -> kind
+    return {**p, "a": a, "c": c, "w0": c + d, "rates": rates, "order": order, "steps": 6}
+
+
+def _cell(x: float) -> str:
+    return num(x, 1) if abs(x) >= 100 else num(x, 3)
+
+
+def solve_lr(p: dict) -> Solution:
+    a, c, w0, steps = p["a"], p["c"], p["w0"], p["steps"]
+    text = f"{fmt(a)} * (w {_const(c)}) ** 2"
+    traces = {}
+    for kind in KINDS:
+        traj = sgd(lambda q: {"w": 2.0 * a * (q["w"] - c)}, {"w": float(w0)}, p["rates"][kind], steps)
+        ws = [t["w"] for t in traj]
+        traces[kind] = {"w": ws, "loss": [a * (w - c) ** 2 for w in ws],
+                        "factor": 1 - 2 * a * p["rates"][kind]}
+    order = list(p["order"])
+    answer = PERMS.index(tuple(order))
+    rows = [{"run": RUNS[i], "w": [_cell(v) for v in traces[k]["w"]], "loss": [_cell(v) for v in traces[k]["loss"]],
+             "lr": fmt(p["rates"][k]), "factor": fmt(traces[k]["factor"]), "kind": k,
+             "label_en": LABELS[k]["en"], "label_ko": LABELS[k]["ko"]} for i, k in enumerate(order)]
+
+    def swapped(x, y):
+        perm = [y if k == x else x if k == y else k for k in order]
+        return PERMS.index(tuple(perm))
+    mis = {"swapped-large-small": swapped("large", "small"),
+           "swapped-large-good": swapped("large", "good"),
+           "swapped-good-small": swapped("good", "small")}
+    options = [{lang: ", ".join(f"{RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm)) for lang in ("en", "ko")}
+               for perm in PERMS]
+    return Solution(answer=answer, options=options, misconceptions=mis, check=None,
+                    pytorch=("import torch\n"
+                             + "\n".join(f"# run {RUNS[i]}: lr = {p['rates'][k]}" for i, k in enumerate(order))
+                             + f"\nw = torch.tensor({float(w0)}, requires_grad=True)\n"
+                             "opt = torch.optim.SGD([w], lr=LR)\n"
+                             f"for step in range({steps}):\n    opt.zero_grad()\n    loss = {text}\n"
+                             "    print(step, w.item(), loss.item())\n    loss.backward()\n    opt.step()"),
+                    context={"rows": rows, "loss_tex": f"{fmt(a) if a != 1 else ''}(w {_const(c)})^2",
+                             "w0": w0, "c": c, "steps": steps, "cols": list(range(steps + 1)),
+                             "show_w": p.get("level", 1) >= 2, "two_a": fmt(2 * a)})
+
+
+register("gd.sgd", solve_sgd, sample_sgd)
+register("gd.learning-rate", solve_lr, sample_lr)

@@ -1,0 +1,270 @@
+"""Receptive fields of small conv/pool stacks.
+
+``rf.size``       answer: the extent ([h, w], or [l] in 1-D) of the receptive field of an
+                  interior output position (check kind ``receptive_field``).
+``rf.influence``  answer: yes/no (choice, no check) - can changing one given input pixel
+                  change one given output position?  The solution walks the window ranges
+                  back layer by layer; pixels outside the receptive field are not connected.
+
+Params: ``input_shape`` and ``layers`` (torch vocabulary, square windows); for
+``rf.influence`` also ``out_pos`` and ``pixel`` (0-based [row, col]).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.receptive import receptive_field, receptive_field_size
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args
+from ..texfmt import torch_layer, torch_sequential
+from . import Redraw, Solution, register
+from .stacks import pick, shapes_or_redraw
+
+
+def _conv(dims, c_in, c_out, k, s=1, p=0) -> dict:
+    layer = {"type": f"Conv{dims}d", "in_channels": c_in, "out_channels": c_out, "kernel_size": k}
+    if s != 1:
+        layer["stride"] = s
+    if p:
+        layer["padding"] = p
+    return layer
+
+
+def _pool(dims, k, s=None, kind="Max") -> dict:
+    layer = {"type": f"{kind}Pool{dims}d", "kernel_size": k}
+    if s is not None and s != k:
+        layer["stride"] = s
+    return layer
+
+
+def _geometry(layers, input_shape=None):
+    """Per conv/pool layer: (index, code, kernel, stride, padding) along the first spatial axis."""
+    out = []
+    shapes = infer_shapes(input_shape, layers) if input_shape else [None] * (len(layers) + 1)
+    for i, layer in enumerate(layers):
+        args = layer_args(layer, shapes[i], i)
+        if args["type"] in CONV_TYPES or args["type"] in POOL_TYPES:
+            out.append({"index": i, "code": torch_layer(layer), "k": args["kernel"][0], "s": args["stride"][0],
+                        "p": args["padding"][0], "pool": args["type"] in POOL_TYPES})
+    return out
+
+
+# ------------------------------------------------------------------ rf.size
+
+def sample_size(rng, level, p):
+    dims = 1 if rng.random() < 0.25 else 2
+    c = pick(rng, [1, 3])
+    widths = [8, 16, 32]
+    layers = []
+    if level == 1:
+        ch = c
+        for _ in range(int(rng.integers(2, 4))):
+            k = pick(rng, [3, 3, 5] if dims == 2 else [3, 5, 7])
+            out = pick(rng, widths)
+            layers.append(_conv(dims, ch, out, k, 1, pick(rng, [0, k // 2])))
+            ch = out
+    elif level == 2:
+        k1, k2 = pick(rng, [3, 5]), pick(rng, [3, 5])
+        c1, c2 = pick(rng, widths), pick(rng, widths)
+        pk = pick(rng, [2, 2, 3])
+        layers = [_conv(dims, c, c1, k1, 1, pick(rng, [0, k1 // 2])), {"type": "ReLU"},
+                  _pool(dims, pk, kind=pick(rng, ["Max", "Max", "Avg"])),
+                  _conv(dims, c1, c2, k2, 1, pick(rng, [0, k2 // 2]))]
+    else:
+        ch = c
+        n_layers = int(rng.integers(3, 5))
+        for i in range(n_layers):
+            if i > 0 and rng.random() < 0.35:
+                pk = pick(rng, [2, 3])
+                layers.append(_pool(dims, pk, pick(rng, [pk, 2])))
+            else:
+                k = pick(rng, [3, 5])
+                out = pick(rng, widths)
+                layers.append(_conv(dims, ch, out, k, pick(rng, [1, 2]), pick(rng, [0, k // 2])))
+                ch = out
+        if not any(g["s"] > 1 for g in _geometry(layers)[:-1]):
+            raise Redraw("level 3 needs a stride before the last layer")
+    size = 64 if dims == 2 else 96
+    return {**p, "dims": dims, "input_shape": [c] + [size] * dims, "layers": layers}
+
+
+def _jumps(geo):
+    """Stride products before each layer (the spacing, in input pixels, of that layer's inputs)."""
+    jumps, j = [], 1
+    for g in geo:
+        jumps.append(j)
+        j *= g["s"]
+    return jumps
+
+
+def _wrong_sizes(geo) -> dict:
+    jumps = _jumps(geo)
+    after = jumps[1:] + [jumps[-1] * geo[-1]["s"]]
+    return {
+        "no-minus-one": sum(g["k"] * j for g, j in zip(geo, jumps)),
+        "ignored-strides": 1 + sum(g["k"] - 1 for g in geo),
+        "wrong-strides": 1 + sum((g["k"] - 1) * j for g, j in zip(geo, after)),
+        "ignored-pooling": 1 + sum((g["k"] - 1) * j for g, j in zip(geo, jumps) if not g["pool"]),
+        "last-layer-only": geo[-1]["k"],
+    }
+
+
+def solve_size(p: dict) -> Solution:
+    shapes = shapes_or_redraw(p["input_shape"], p["layers"])
+    if any(n < 2 for n in shapes[-1][1:]):
+        raise Redraw("output too small")
+    extent, _ = receptive_field(p["input_shape"], p["layers"])
+    size = receptive_field_size(p["layers"])
+    if list(extent) != list(size):
+        raise Redraw("the centre output's receptive field is clipped by the border")
+    geo = _geometry(p["layers"], p["input_shape"])
+    jumps = _jumps(geo)
+    rows, r = [], 1
+    for g, j in zip(geo, jumps):
+        new = r + (g["k"] - 1) * j
+        rows.append({**g, "jump": j, "before": r, "after": new,
+                     "formula": f"{r} + ({g['k']} - 1)\\cdot {j} = {new}"})
+        r = new
+    dims = p["dims"]
+    mis = {k: [v] * dims for k, v in _wrong_sizes(geo).items()}
+    code = "\n".join(f"    {torch_layer(l)}," for l in p["layers"])
+    snippet = ("import torch\nimport torch.nn as nn\n\n"
+               f"net = {torch_sequential(p['layers'])}\n"
+               f"x = torch.ones(1, {', '.join(map(str, p['input_shape']))}, requires_grad=True)\n"
+               "y = net(x)\n"
+               + ("y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()\n"
+                  "rows, cols = torch.nonzero(x.grad[0].abs().sum(0)).T\n"
+                  "print(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)"
+                  if dims == 2 else
+                  "y[0, 0, y.shape[2] // 2].backward()\n"
+                  "(pos,) = torch.nonzero(x.grad[0].abs().sum(0)).T\n"
+                  "print(pos.max() - pos.min() + 1)")
+               + "\n# (with max pooling the gradient reaches only the arg-max; use average pooling to see the whole field)")
+    return Solution(answer=[int(v) for v in extent],
+                    context={"code": code, "rows": rows, "r": r, "in_size": p["input_shape"][1]},
+                    misconceptions=mis,
+                    check={"kind": "receptive_field", "input_shape": p["input_shape"], "layers": p["layers"]},
+                    pytorch=snippet)
+
+
+# ------------------------------------------------------------------ rf.influence
+
+def sample_influence(rng, level, p):
+    n = int(rng.integers(7, 11))
+    if level == 1:
+        layers = [_conv(2, 1, 4, 3, 1, pick(rng, [0, 1])), {"type": "ReLU"},
+                  _conv(2, 4, 1, pick(rng, [3, 3, 5]) if n >= 9 else 3, 1, pick(rng, [0, 1]))]
+    else:
+        first = _conv(2, 1, 4, 3, 1, pick(rng, [0, 1]))
+        middle = pick(rng, ["pool", "stride"])
+        if middle == "pool":
+            layers = [first, {"type": "ReLU"}, _pool(2, 2), _conv(2, 4, 1, 3, 1, pick(rng, [0, 1]))]
+        else:
+            layers = [first, {"type": "ReLU"}, _conv(2, 4, 4, 3, 2, pick(rng, [0, 1])), {"type": "ReLU"},
+                      _conv(2, 4, 1, pick(rng, [1, 3]), 1, 0)]
+    shapes = shapes_or_redraw([1, n, n], layers)
+    ho, wo = shapes[-1][1:]
+    if ho < 2:
+        raise Redraw("output too small")
+    out_pos = [int(rng.integers(ho)), int(rng.integers(wo))]
+    return {**p, "input_shape": [1, n, n], "layers": layers, "out_pos": out_pos, "_n": n}
+
+
+def walk_back(geo, sizes, pos, mistake=None):
+    """Inclusive (first, last) input index of one output position along one axis, per layer.
+
+    ``sizes`` are the axis lengths of each conv/pool layer's input.  A ``mistake`` changes
+    the rule: ignored-strides (s=1), ignored-padding (p=0), ignored-pooling (window 1).
+    """
+    lo = hi = pos
+    steps = []
+    for g, size in zip(reversed(geo), reversed(sizes)):
+        k, s, pad = g["k"], g["s"], g["p"]
+        if mistake == "ignored-strides":
+            s = 1
+        if mistake == "ignored-padding":
+            pad = 0
+        if mistake == "ignored-pooling" and g["pool"]:
+            k = 1
+        lo, hi = max(lo * s - pad, 0), min(hi * s - pad + k - 1, size - 1)
+        steps.append((g, lo, hi))
+        if lo > hi:
+            break
+    return lo, hi, steps
+
+
+def _inside(rng_r, rng_c, pixel) -> bool:
+    return rng_r[0] <= pixel[0] <= rng_r[1] and rng_c[0] <= pixel[1] <= rng_c[1]
+
+
+OPTIONS = [{"en": "Yes", "ko": "예"}, {"en": "No", "ko": "아니요"}]
+
+
+def solve_influence(p: dict) -> Solution:
+    layers, shape, out_pos = p["layers"], p["input_shape"], p["out_pos"]
+    shapes = infer_shapes(shape, layers)
+    geo = _geometry(layers, shape)
+    sizes = [shapes[g["index"]][1] for g in geo]
+    extent, ranges = receptive_field(shape, layers, out_pos)
+    if 0 in extent:
+        raise Redraw("the output sees only padding")
+    pixel = p.get("pixel")
+    if pixel is None:
+        raise Redraw("no pixel drawn")
+    truth = _inside(ranges[0], ranges[1], pixel)
+    answer = 0 if truth else 1
+    mis = {}
+    for m in ("ignored-strides", "ignored-padding", "ignored-pooling"):
+        r = walk_back(geo, sizes, out_pos[0], m)
+        c = walk_back(geo, sizes, out_pos[1], m)
+        if r[0] <= r[1] and c[0] <= c[1] and _inside(r[:2], c[:2], pixel) != truth:
+            mis[m] = 1 - answer
+    if not truth:
+        mis["every-pixel-counts"] = 0
+    last = geo[-1]   # only the last layer's window, laid directly on the image
+    lo_r, lo_c = out_pos[0] - last["p"], out_pos[1] - last["p"]
+    if _inside((lo_r, lo_r + last["k"] - 1), (lo_c, lo_c + last["k"] - 1), pixel) != truth:
+        mis["last-layer-only"] = 1 - answer
+    if not mis:
+        raise Redraw("no typical mistake leads to the other answer")
+    # the worked walk-back (both axes together)
+    r_steps = walk_back(geo, sizes, out_pos[0])[2]
+    c_steps = walk_back(geo, sizes, out_pos[1])[2]
+    steps = []
+    for (g, rlo, rhi), (_, clo, chi) in zip(r_steps, c_steps):
+        steps.append({"index": g["index"], "code": g["code"], "k": g["k"], "s": g["s"], "p": g["p"],
+                      "rows": f"{rlo + 1}–{rhi + 1}", "cols": f"{clo + 1}–{chi + 1}"})
+    assert (r_steps[-1][1], r_steps[-1][2]) == tuple(ranges[0])
+    ctx = {"code": "\n".join(f"    {torch_layer(l)}," for l in layers), "n": shape[1],
+           "oi": out_pos[0] + 1, "oj": out_pos[1] + 1, "pr": pixel[0] + 1, "pc": pixel[1] + 1,
+           "out_h": shapes[-1][1], "out_w": shapes[-1][2], "steps": steps,
+           "rows": f"{ranges[0][0] + 1}–{ranges[0][1] + 1}", "cols": f"{ranges[1][0] + 1}–{ranges[1][1] + 1}",
+           "extent": extent, "inside": truth}
+    return Solution(answer=answer, context=ctx, misconceptions=mis, options=OPTIONS, check=None)
+
+
+def _sample_influence_with_pixel(rng, level, p):
+    q = sample_influence(rng, level, p)
+    shapes = infer_shapes(q["input_shape"], q["layers"])
+    _, ranges = receptive_field(q["input_shape"], q["layers"], q["out_pos"])
+    if ranges[0] is None or ranges[1] is None:
+        raise Redraw("the output sees only padding")
+    n = q.pop("_n")
+    inside = rng.random() < 0.5
+    # pick the pixel near the border of the field (one step inside or outside) on one axis
+    cand = []
+    for r in range(n):
+        for c in range(n):
+            ins = _inside(ranges[0], ranges[1], (r, c))
+            dr = min(abs(r - ranges[0][0]), abs(r - ranges[0][1]))
+            dc = min(abs(c - ranges[1][0]), abs(c - ranges[1][1]))
+            if ins == inside and min(dr, dc) <= 1:
+                cand.append([r, c])
+    if not cand:
+        raise Redraw("no pixel of the wanted kind")
+    q["pixel"] = cand[int(rng.integers(len(cand)))]
+    del shapes
+    return q
+
+
+register("rf.size", solve_size, sample_size)
+register("rf.influence", solve_influence, _sample_influence_with_pixel)

@@ -1,0 +1,94 @@
+"""`quizgen grade` and `quizgen simulate` through the CLI: results, messages, exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grading_helpers import KEY, RIGHT, wide, write_rows
+from quizgen.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_simulate_then_grade(tmp_path):
+    subs = tmp_path / "subs.csv"
+    r = run("simulate", KEY, "--out", subs, "--seed", "3", "--layout", "long",
+            "--delimiter", ";")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Wrote ") and subs.exists()
+    r = run("grade", KEY, subs, "--out", tmp_path / "graded")
+    assert r.exit_code == 0, r.output
+    assert "Rows: " in r.output and "Columns of subs.csv (long)" in r.output
+    assert (tmp_path / "graded" / "report.html").exists()
+
+
+def test_grade_options_reach_the_library(tmp_path):
+    rows = [["Kennung", "A1", "A5"], ["s001", "220", "B"]]
+    path = write_rows(tmp_path / "w.csv", rows)
+    out = tmp_path / "out"
+    r = run("grade", KEY, path, "--out", out, "--map", "student_id=Kennung", "--map",
+            "q1=A1,q5=A5", "--penalty", "0.5", "--partial", "all", "--lang", "ko",
+            "--no-feedback")
+    assert r.exit_code == 0, r.output
+    assert "student_id='Kennung'" in r.output
+    grades = (out / "grades.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert grades[1].startswith("s001,Ada Lovelace,,V1X,graded,,2,0,0,0,-0.5,0,1.5,11,")
+    assert not (out / "feedback").exists()
+    assert "채점 보고서" in (out / "report.md").read_text(encoding="utf-8")
+    assert "q1: A1" in (out / "column-mapping.yaml").read_text(encoding="utf-8")
+
+
+def test_saved_mapping_can_be_reused(tmp_path):
+    rows = [["Kennung", "A1"], ["s001", "220"]]
+    path = write_rows(tmp_path / "w.csv", rows)
+    assert run("grade", KEY, path, "--out", tmp_path / "a", "--map", "student_id=Kennung",
+               "--map", "q1=A1").exit_code == 0
+    r = run("grade", KEY, path, "--out", tmp_path / "b", "--map",
+            tmp_path / "a" / "column-mapping.yaml")
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("make,needle", [
+    (lambda p: p.write_bytes(b"PK\x03\x04zip"), "is a spreadsheet workbook"),
+    (lambda p: p.write_bytes("학번,q1\ns001,1\n".encode("cp949")),
+     "line 1: is not utf-8 text"),
+    (lambda p: p.write_text("name,q1\nAda,220\n", encoding="utf-8"),
+     "line 1: has no student-id column"),
+])
+def test_bad_submissions_exit_2(tmp_path, make, needle):
+    path = tmp_path / "bad.csv"
+    make(path)
+    r = run("grade", KEY, path, "--out", tmp_path / "out")
+    assert r.exit_code == 2
+    assert r.output.startswith(f"Error: {path}") and needle in r.output
+    assert "Traceback" not in r.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("not json at all", "line 1: is not valid JSON"),
+    ('{"format": "quizgen-key/2", "students": []}', "key format 'quizgen-key/2'"),
+    ('{"students": []}', "is not a quizgen key"),
+])
+def test_bad_key_exit_2(tmp_path, content, needle):
+    key = tmp_path / "key.json"
+    key.write_text(content, encoding="utf-8")
+    subs = wide(tmp_path / "w.csv", RIGHT)
+    r = run("grade", key, subs, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and needle in r.output and str(key) in r.output
+
+
+def test_simulate_bad_key_exit_2(tmp_path):
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({"format": "x"}), encoding="utf-8")
+    r = run("simulate", key, "--out", tmp_path / "s.csv")
+    assert r.exit_code == 2 and "is not a quizgen key" in r.output
+
+
+def test_grade_needs_a_submission(tmp_path):
+    r = run("grade", KEY)
+    assert r.exit_code == 2 and "Missing argument" in r.output

@@ -1,0 +1,92 @@
+"""activation.point and activation.points: stress, closed forms, finite differences, torch."""
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from quizgen.bank import load_bank
+from quizgen.bankcheck import question_problems
+from quizgen.instantiate import build_question
+from quizgen.solvers import activations as S
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+SEEDS = 500
+IDS = ("activation.point", "activation.points")
+F = {"Sigmoid": lambda x: 1 / (1 + math.exp(-x)), "Tanh": math.tanh, "ReLU": lambda x: max(x, 0.0)}
+
+
+@pytest.fixture(scope="module")
+def questions():
+    bank = load_bank()
+    return {tid: {lv: [build_question(bank.templates[tid], lv, np.random.default_rng(s)) for s in range(SEEDS)]
+                  for lv in bank.templates[tid].level_numbers} for tid in IDS}
+
+
+def expected(p):
+    f = F[p["act"]]
+    xs = p["x"] if isinstance(p["x"], list) else [p["x"]]
+    if p["what"] == "value":
+        out = [f(x) for x in xs]
+    elif p["act"] == "ReLU":
+        out = [1.0 if x > 0 else 0.0 for x in xs]             # torch: 0 at exactly 0
+    else:
+        out = [(f(x + 1e-6) - f(x - 1e-6)) / 2e-6 for x in xs]
+    return out if isinstance(p["x"], list) else out[0]
+
+
+def test_stress_every_level(questions):
+    bank = load_bank()
+    for tid, levels in questions.items():
+        produced = set()
+        for lv, qs in levels.items():
+            for seed, q in enumerate(qs):
+                assert question_problems(q) == [], (tid, lv, seed)
+                p = q.params
+                assert p["what"] == ("value" if lv == 1 else "derivative")
+                xs = p["x"] if isinstance(p["x"], list) else [p["x"]]
+                assert all(round(x, 1) == x and abs(x) <= 3 for x in xs)
+                if p["act"] == "ReLU" and tid == "activation.point":
+                    assert lv == 2                                  # ReLU values are not asked alone
+                if isinstance(p["x"], list):
+                    assert len(set(xs)) == len(xs) and 0.0 not in xs
+                produced.update(m.id for m in q.misconceptions)
+        declared = {m.id for m in bank.templates[tid].misconceptions}
+        assert produced == declared, (tid, declared - produced)
+
+
+def test_answers_match_closed_forms(questions):
+    for tid, levels in questions.items():
+        for lv, qs in levels.items():
+            for q in qs:
+                np.testing.assert_allclose(q.answer_value, expected(q.params), atol=1e-8, err_msg=str(q.params))
+
+
+def test_answers_match_torch(questions):
+    pytest.importorskip("torch")
+    import torch_reference as ref
+    for tid, levels in questions.items():
+        for lv, qs in levels.items():
+            for q in qs[:60]:
+                np.testing.assert_allclose(ref.solve_check(q.check), q.answer_value, atol=1e-12)
+
+
+def test_hand_worked_values():
+    sol = S.solve_point({"act": "Sigmoid", "what": "derivative", "x": 2.0})
+    assert sol.answer == pytest.approx(0.104993585)
+    assert sol.misconceptions["derivative-is-value"] == pytest.approx(0.880797078)
+    sol = S.solve_point({"act": "Tanh", "what": "derivative", "x": 1.0})
+    assert sol.answer == pytest.approx(0.419974342)
+    assert sol.misconceptions["tanh-not-squared"] == pytest.approx(1 - 0.761594156)
+    sol = S.solve_point({"act": "ReLU", "what": "derivative", "x": 0.0})
+    assert sol.answer == 0.0 and sol.misconceptions["relu-derivative-one"] == 1.0
+    sol = S.solve_point({"act": "Sigmoid", "what": "value", "x": -1.0})
+    assert sol.answer == pytest.approx(0.268941421)
+    assert sol.misconceptions["sigmoid-wrong-sign"] == pytest.approx(0.731058579)
+    sol = S.solve_points({"act": "ReLU", "what": "value", "x": [-1.0, 0.5, 2.0]})
+    assert sol.answer == [0.0, 0.5, 2.0]
+    assert sol.misconceptions["relu-kept-negative"] == [-1.0, 0.5, 2.0]
+    sol = S.solve_points({"act": "Tanh", "what": "value", "x": [-1.0, 0.5]})
+    np.testing.assert_allclose(sol.misconceptions["tanh-as-sigmoid"], [0.268941421, 0.622459331])

@@ -1,0 +1,119 @@
+"""Receptive-field families (rf.size, rf.influence): stress, formula, perturbation probe, torch, hand examples."""
+import numpy as np
+import pytest
+
+from quizgen.bankcheck import question_problems
+from quizgen.instantiate import build_question
+from quizgen.solvers import get
+
+
+def textbook_size(layers):
+    """r = 1 + sum (k - 1) * prod(earlier strides), pooling windows included."""
+    r, jump = 1, 1
+    for layer in layers:
+        if layer["type"].startswith(("Conv", "MaxPool", "AvgPool")):
+            k = layer["kernel_size"]
+            s = layer.get("stride", 1 if layer["type"].startswith("Conv") else k)
+            r += (k - 1) * jump
+            jump *= s
+    return r
+
+
+def test_stress_size(bank):
+    t = bank.templates["rf.size"]
+    for level in t.level_numbers:
+        seen = set()
+        for seed in range(500):
+            q = build_question(t, level, np.random.default_rng(seed))
+            assert question_problems(q) == [], (level, seed, question_problems(q))
+            layers = q.params["layers"]
+            pools = [l for l in layers if "Pool" in l["type"]]
+            strided = [l for l in layers if l.get("stride", l["kernel_size"] if "Pool" in l["type"] else 1) > 1]
+            if level == 1:
+                assert not pools and not strided and len(layers) >= 2
+            elif level == 2:
+                assert len(pools) == 1
+            else:
+                assert strided and len(layers) >= 3
+            assert q.answer_value == [textbook_size(layers)] * (len(q.params["input_shape"]) - 1)
+            seen.update(m.id for m in q.misconceptions)
+        assert {"no-minus-one", "last-layer-only"} <= seen
+        if level >= 2:
+            assert {"ignored-strides", "wrong-strides"} <= seen
+        if level == 2:
+            assert "ignored-pooling" in seen
+
+
+def test_size_check_in_torch(bank):
+    pytest.importorskip("torch")
+    import torch_reference as ref
+    t = bank.templates["rf.size"]
+    for level in t.level_numbers:
+        for seed in range(8):
+            q = build_question(t, level, np.random.default_rng(3000 + seed))
+            assert ref.solve_check(q.check) == q.answer_value
+
+
+def perturbation_changes_output(q) -> bool:
+    """Positive weights, positive input, pools averaged: does bumping the pixel move the output?"""
+    torch = pytest.importorskip("torch")
+    import torch_reference as ref
+    layers = [dict(l, type="AvgPool2d") if l["type"] == "MaxPool2d" else l for l in q.params["layers"]]
+    torch.manual_seed(0)
+    net = ref.build_model(layers, q.params["input_shape"], receptive=True)
+    x = torch.rand(q.params["input_shape"], dtype=torch.float64) + 0.5
+    i, j = q.params["out_pos"]
+    r, c = q.params["pixel"]
+    with torch.no_grad():
+        before = ref.run(net, x)[0, i, j].item()
+        x[0, r, c] += 10.0
+        after = ref.run(net, x)[0, i, j].item()
+    return abs(after - before) > 1e-9
+
+
+def test_stress_influence_and_probe(bank):
+    t = bank.templates["rf.influence"]
+    for level in t.level_numbers:
+        yes = 0
+        seen = set()
+        for seed in range(500):
+            q = build_question(t, level, np.random.default_rng(seed))
+            assert question_problems(q) == [], (level, seed)
+            assert q.check is None and sorted(q.options) == ["No", "Yes"]
+            assert len(q.misconceptions) >= 1
+            yes += q.options[q.answer_value] == "Yes"
+            seen.update(m.id for m in q.misconceptions)
+            if seed < 80:
+                assert (q.options[q.answer_value] == "Yes") == perturbation_changes_output(q), (level, seed)
+        assert 150 < yes < 350                      # both answers are common
+        assert "every-pixel-counts" in seen and "ignored-padding" in seen
+        if level == 2:
+            assert {"ignored-pooling", "ignored-strides"} <= seen
+
+
+def test_hand_worked_notes_example():
+    # the notes: a 7x7 image, two 3x3 convolutions -> a 5x5 receptive field
+    layers = [{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3},
+              {"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3}]
+    sol = get("rf.size").solve({"dims": 2, "input_shape": [1, 7, 7], "layers": layers})
+    assert sol.answer == [5, 5]
+    assert sol.misconceptions["no-minus-one"] == [6, 6] and sol.misconceptions["last-layer-only"] == [3, 3]
+    # output (0, 0) of that 3x3 output sees rows/cols 1-5 (1-based): pixel (7, 7) cannot change it
+    inf = get("rf.influence").solve({"input_shape": [1, 7, 7], "layers": layers, "out_pos": [0, 0],
+                                     "pixel": [6, 6]})
+    assert inf.options[inf.answer]["en"] == "No" and inf.context["rows"] == "1–5"
+    inf = get("rf.influence").solve({"input_shape": [1, 7, 7], "layers": layers, "out_pos": [0, 0],
+                                     "pixel": [4, 4]})
+    assert inf.options[inf.answer]["en"] == "Yes"
+
+
+def test_hand_worked_strides_and_pooling():
+    # conv3 -> maxpool2 -> conv3: 1 + 2*1 + 1*1 + 2*2 = 8
+    layers = [{"type": "Conv2d", "in_channels": 1, "out_channels": 8, "kernel_size": 3},
+              {"type": "MaxPool2d", "kernel_size": 2},
+              {"type": "Conv2d", "in_channels": 8, "out_channels": 8, "kernel_size": 3}]
+    sol = get("rf.size").solve({"dims": 2, "input_shape": [1, 64, 64], "layers": layers})
+    assert sol.answer == [8, 8]
+    assert sol.misconceptions["ignored-strides"] == [6, 6]       # 1 + 2 + 1 + 2
+    assert sol.misconceptions["ignored-pooling"] == [7, 7]       # 1 + 2 + 2*2
+    assert sol.misconceptions["wrong-strides"] == [9, 9]         # own strides too: 1 + 2*1 + 1*2 + 2*2

@@ -1,0 +1,186 @@
+"""grade(): duplicates, unknown and missing students, outputs, determinism, re-grading."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+
+from grading_helpers import KEY, RIGHT, wide, write_rows
+from quizgen.grading import grade
+
+# every misconception of s001; partial credit: q3 1 of 3 parts (1 point), q4 the diagonal (1)
+WRONG = ["200", "1", "16x30x30", "[[1,3],[2,4]]", "C", "A,B"]
+
+
+def read_csv(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def class_csv(tmp_path):
+    rows = [["Timestamp", "Student ID", "Name", "q1", "q2", "q3", "q4", "q5", "q6"],
+            ["2026-12-01 10:05", "s001", "Ada", *WRONG],
+            ["2026-12-01 10:09", "s001", "Ada", *RIGHT["s001"]],       # later: counts
+            ["2026-12-01 10:01", "s002", "=HYPERLINK(\"x\")", *RIGHT["s002"][:3], "", "", ""],
+            ["2026-12-01 10:02", "x999", "Guest", *RIGHT["s003"]],     # unknown id
+            ["2026-12-01 10:03", "s003", "", "", "", "", "", "", ""]]  # all blank
+    return write_rows(tmp_path / "answers.csv", rows)
+
+
+def test_every_row_ends_somewhere(tmp_path, class_csv):
+    before = class_csv.read_bytes()
+    r = grade(KEY, [class_csv], tmp_path / "out")
+    g = r.graded
+    assert class_csv.read_bytes() == before  # inputs are never modified
+    assert (g.rows_read, g.rows_graded, g.rows_reported) == (5, 3, 2)
+    kinds = [(i.kind, i.line, i.student_id) for i in g.issues]
+    assert kinds == [("duplicate-submission", 2, "s001"), ("unknown-student", 5, "x999")]
+    by_id = {s.student_id: s for s in g.students}
+    assert by_id["s001"].total == 11 and by_id["s001"].attempts == 2
+    assert by_id["s002"].total == 6
+    assert by_id["s003"].submitted and by_id["s003"].total == 0
+    assert not by_id["s004"].submitted
+    assert [m.status for m in by_id["s004"].marks] == ["missing"] * 6
+
+
+@pytest.mark.parametrize("keep,total", [("last", 11), ("first", 2), ("best", 11)])
+def test_keep_rules(tmp_path, class_csv, keep, total):
+    r = grade(KEY, [class_csv], tmp_path / keep, keep=keep)
+    assert r.graded.students[0].total == total
+
+
+def test_keep_last_across_files_without_timestamps(tmp_path):
+    a = wide(tmp_path / "a.csv", {"s001": WRONG})
+    b = wide(tmp_path / "b.csv", {"s001": RIGHT["s001"]})
+    assert grade(KEY, [a, b], tmp_path / "o1").graded.students[0].total == 11
+    assert grade(KEY, [b, a], tmp_path / "o2").graded.students[0].total == 2
+    issue = grade(KEY, [a, b], tmp_path / "o3").issues[0]
+    assert (issue.file, issue.line, issue.kind) == (str(a), 2, "duplicate-submission")
+
+
+def test_outputs(tmp_path, class_csv):
+    out = tmp_path / "out"
+    grade(KEY, [class_csv], out)
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"grades.csv", "moodle-grades.csv", "canvas-grades.csv", "issues.csv",
+            "column-mapping.yaml", "report.md", "report.html", "score-histogram.png",
+            "feedback/s001.md", "feedback/s004.html"} <= names
+    assert not [n for n in names if "staging" in n]
+    grades = read_csv(out / "grades.csv")
+    assert list(grades[0]) == ["student_id", "name", "email", "variant", "status", "submitted",
+                               "q1", "q2", "q3", "q4", "q5", "q6", "total", "max", "percent"]
+    assert grades[0]["name"] == "Ada Lovelace" and grades[0]["percent"] == "100.0"
+    assert grades[1]["name"] == "김민준"
+    assert grades[3]["status"] == "missing" and grades[3]["total"] == "0"
+    moodle = read_csv(out / "moodle-grades.csv")
+    assert list(moodle[0])[:4] == ["ID number", "Full name", "Email address", "Deep learning quiz"]
+    canvas = (out / "canvas-grades.csv").read_text(encoding="utf-8").splitlines()
+    assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,Deep learning quiz"
+    assert canvas[1] == "Points Possible,,,,,11"
+    assert canvas[2] == "Ada Lovelace,,s001,,,11"
+    issues = read_csv(out / "issues.csv")
+    assert [(i["file"], i["line"], i["kind"]) for i in issues] == [
+        ("answers.csv", "2", "duplicate-submission"), ("answers.csv", "5", "unknown-student")]
+    png = (out / "score-histogram.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html
+
+
+def test_excel_formulas_from_students_are_neutralised(tmp_path):
+    rows = [["student_id", "name", "q1"], ["s001", "=cmd|' /C calc'!A0", "220"],
+            ["@SUM(1)", "x", "1"]]
+    out = tmp_path / "out"
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out)
+    text = (out / "issues.csv").read_text(encoding="utf-8-sig")
+    assert "'@SUM(1)" in text and ",@SUM" not in text
+    grades = read_csv(out / "grades.csv")
+    assert grades[0]["name"] == "Ada Lovelace"  # the key's name, not the form's
+    assert grades[0]["total"] == "2"  # our own numbers are left alone
+
+
+def test_student_names_from_the_form_are_neutralised(tmp_path):
+    rows = [["student_id", "name", "q1"], ["s003", "+1 555", "260"]]
+    out = tmp_path / "out"
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out)
+    assert read_csv(out / "grades.csv")[2]["name"] == "'+1 555"
+
+
+def test_feedback_names_the_misconception_and_shows_the_solution(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": WRONG, "s002": ["oops", *RIGHT["s002"][1:]]})
+    out = tmp_path / "out"
+    grade(KEY, [path], out)
+    md = (out / "feedback/s001.md").read_text(encoding="utf-8")
+    assert "Typical mistake (forgot-bias): The bias adds one parameter per output." in md
+    assert "- Your answer: `200`" in md and "- Correct answer: 220" in md
+    assert "- Correct answer: 16 × 32 × 32" in md and "- Correct answer: A, C" in md
+    assert "$(10 + 1) \\times 20 = 220$" in md  # the worked solution
+    md2 = (out / "feedback/s002.md").read_text(encoding="utf-8")
+    assert "Your answer could not be read: could not read 'oops' as a number. It scores 0." in md2
+    html = (out / "feedback/s001.html").read_text(encoding="utf-8")
+    assert "forgot-bias" in html and "<code>200</code>" in html
+    missing = (out / "feedback/s004.md").read_text(encoding="utf-8")
+    assert "No submission was received from you" in missing
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| q1 | **forgot-bias**: The bias adds one parameter per output. | 1 | 50.0 % |" \
+        in report
+
+
+def test_student_html_cannot_inject_markup(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["<script>alert(1)</script>", "", "", "", "", ""]})
+    out = tmp_path / "out"
+    grade(KEY, [path], out)
+    html = (out / "feedback/s001.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_korean_outputs(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": WRONG})
+    out = tmp_path / "out"
+    grade(KEY, [path], out, lang="ko")
+    md = (out / "feedback/s001.md").read_text(encoding="utf-8")
+    assert "# 채점 결과: Deep learning quiz" in md and "자주 하는 실수 (forgot-bias)" in md
+    assert "제출한 답" in md and "정답" in md
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## 문항 분석" in report and "크론바흐 알파" in report
+
+
+def test_grading_twice_is_byte_identical(tmp_path, class_csv):
+    grade(KEY, [class_csv], tmp_path / "a")
+    grade(KEY, [class_csv], tmp_path / "b")
+    grade(KEY, [class_csv], tmp_path / "a")  # and over the previous outputs
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_regrading_after_a_key_correction(tmp_path, class_csv):
+    before = grade(KEY, [class_csv], tmp_path / "a").graded
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    for st in data["students"]:  # the key had q5 wrong: the right option is C
+        st["questions"][4]["answer"]["value"] = 2
+    fixed = tmp_path / "key-fixed.json"
+    fixed.write_text(json.dumps(data), encoding="utf-8")
+    after = grade(fixed, [class_csv], tmp_path / "b").graded
+    for s0, s1 in zip(before.students, after.students):
+        for m0, m1 in zip(s0.marks, s1.marks):
+            if m0.slot != "q5":
+                assert m0 == m1
+    assert before.students[0].marks[4].points == 1 and after.students[0].marks[4].points == 0
+    assert before.students[0].total - 1 == after.students[0].total
+
+
+def test_options_are_checked(tmp_path, class_csv):
+    from quizgen.errors import QuizgenError
+    with pytest.raises(QuizgenError, match="unknown --keep rule"):
+        grade(KEY, [class_csv], tmp_path / "o", keep="newest")
+    with pytest.raises(QuizgenError, match="partial-credit rule"):
+        grade(KEY, [class_csv], tmp_path / "o", multipart="some")
+    with pytest.raises(QuizgenError, match="between 0 and 1"):
+        grade(KEY, [class_csv], tmp_path / "o", choice_penalty=2)

@@ -1,0 +1,125 @@
+"""key.json loading: the hand-written fixture loads; everything else fails clearly."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grading_helpers import KEY
+from quizgen.errors import KeyFormatError
+from quizgen.grading.keyfile import check_key, load_key
+
+
+def base():
+    return json.loads(KEY.read_text(encoding="utf-8"))
+
+
+def test_fixture_loads():
+    quiz = load_key(KEY)
+    assert [p.student.student_id for p in quiz.papers] == ["s001", "s002", "s003", "s004"]
+    q3 = quiz.papers[0].questions[2]
+    assert (q3.answer_type, q3.answer_value, q3.points) == ("shape", [16, 32, 32], 3)
+    assert quiz.papers[1].student.name == "김민준"
+
+
+def test_not_json_names_the_line(tmp_path):
+    p = tmp_path / "key.json"
+    p.write_text('{\n "format": "quizgen-key/1",\n "students": [\n', encoding="utf-8")
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert str(e.value).startswith(f"{p}, line 4: is not valid JSON")
+
+
+def test_not_a_quizgen_key(tmp_path):
+    p = tmp_path / "other.json"
+    p.write_text('{"name": "something else"}', encoding="utf-8")
+    with pytest.raises(KeyFormatError, match="is not a quizgen key"):
+        load_key(p)
+
+
+def test_unknown_format_version(tmp_path):
+    data = base()
+    data["format"] = "quizgen-key/9"
+    p = tmp_path / "key.json"
+    p.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert "key format 'quizgen-key/9'" in str(e.value) and "Upgrade quizgen" in str(e.value)
+
+
+def test_binary_file_is_not_a_key(tmp_path):
+    p = tmp_path / "key.json"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(KeyFormatError, match="not UTF-8"):
+        load_key(p)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(KeyFormatError, match="cannot read the key"):
+        load_key(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda d: d["students"][1]["questions"][0]["answer"].update(type="colour"),
+     "students[1].questions[0].answer.type"),
+    (lambda d: d["students"][0]["questions"][2]["answer"].update(value=[16, 0, 3]),
+     "students[0].questions[2].answer.value"),
+    (lambda d: d["students"][0]["questions"][4]["answer"].update(value=7),
+     "students[0].questions[4].answer.value"),
+    (lambda d: d["students"][0]["questions"][3]["answer"].update(value=[[1, 2], [3]]),
+     "students[0].questions[3].answer.value"),
+    (lambda d: d["students"][2].update(student_id="s001"), "students[2].student_id"),
+    (lambda d: d["students"][0]["questions"][1].update(slot="q1"),
+     "students[0].questions[1].slot"),
+    (lambda d: d["students"][0]["questions"][0]["misconceptions"][0].update(value="x"),
+     "students[0].questions[0].misconceptions[0].value"),
+    (lambda d: d["students"][0]["questions"][5].pop("options"), "students[0].questions[5].options"),
+    (lambda d: d["students"][0]["questions"][1].update(tolerance={"abs": -1}),
+     "students[0].questions[1].tolerance"),
+    (lambda d: d.update(students=[]), "students"),
+])
+def test_invalid_keys_name_the_field(edit, field):
+    data = base()
+    edit(data)
+    with pytest.raises(KeyFormatError) as e:
+        check_key(data, "k.json")
+    assert e.value.field == field
+    assert str(e.value).startswith(f"k.json, field '{field}': ")
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 1 << 20])
+@pytest.mark.parametrize("layout", ["indented", "minified", "students-first"])
+def test_streamed_reading_matches_json(tmp_path, monkeypatch, chunk, layout):
+    from quizgen.grading import keyfile
+    from quizgen.model import Quiz
+    monkeypatch.setattr(keyfile, "_CHUNK", chunk)
+    data = base()
+    if layout == "students-first":
+        data = {"students": data["students"], "format": data["format"], "exam": data["exam"]}
+    p = tmp_path / "key.json"
+    p.write_text(json.dumps(data, indent=None if layout != "indented" else 2,
+                            ensure_ascii=layout == "minified"), encoding="utf-8")
+    assert load_key(p) == Quiz.from_dict(base())
+
+
+def test_streamed_error_names_the_line(tmp_path, monkeypatch):
+    from quizgen.grading import keyfile
+    monkeypatch.setattr(keyfile, "_CHUNK", 50)
+    lines = json.dumps(base(), indent=1).splitlines()
+    lines[200] = lines[200].rstrip(",") + " oops,"
+    p = tmp_path / "key.json"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert e.value.line == 201 and "is not valid JSON" in str(e.value)
+
+
+def test_light_papers_keep_what_scoring_needs():
+    from quizgen.grading.keyfile import KeyReader, light_paper
+    notes = {}
+    st = next(KeyReader(KEY).students())
+    paper = light_paper(st, notes)
+    q = paper.questions[0]
+    assert (q.prompt, q.solution, q.check, q.params) == ("", "", None, {})
+    assert (q.answer_value, q.points, q.misconceptions[0].id) == (220, 2, "forgot-bias")
+    assert notes[("q1", "forgot-bias")] == "The bias adds one parameter per output."

@@ -1,0 +1,78 @@
+"""The scoring policy: exact and tolerant types, partial credit, penalties, misconceptions."""
+from __future__ import annotations
+
+import pytest
+
+from grading_helpers import KEY
+from quizgen.grading.keyfile import load_key
+from quizgen.grading.scoring import Policy, accepted_interval, score
+
+PAPER = load_key(KEY).papers[0]  # s001
+Q = {q.slot: q for q in PAPER.questions}
+
+
+@pytest.mark.parametrize("slot,text,status,points", [
+    ("q1", "220", "correct", 2), ("q1", "220.0", "correct", 2), ("q1", "221", "wrong", 0),
+    ("q2", "0.5", "correct", 1), ("q2", "0,505", "correct", 1), ("q2", ".51", "correct", 1),
+    ("q2", "1/2", "correct", 1), ("q2", "0.52", "wrong", 0),
+    ("q3", "16x32x32", "correct", 3), ("q3", "(16, 32, 31)", "partial", 2),
+    ("q3", "16x32", "wrong", 0),
+    ("q4", "1 2; 3 4", "correct", 2), ("q4", "[[1.005, 2], [3, 4]]", "correct", 2),
+    ("q4", "[[1, 2], [3, 5]]", "partial", 1.5),
+    ("q5", "a", "correct", 1), ("q5", "B", "wrong", 0),
+    ("q6", "A, C", "correct", 2), ("q6", "A", "partial", 1), ("q6", "A B C", "partial", 1),
+    ("q6", "A B", "wrong", 0), ("q6", "B D", "wrong", 0),
+    ("q1", "", "blank", 0), ("q1", "  ", "blank", 0), ("q1", "two hundred", "invalid", 0),
+])
+def test_statuses_and_points(slot, text, status, points):
+    m = score(Q[slot], text)
+    assert (m.status, m.points, m.max_points) == (status, points, Q[slot].points)
+
+
+def test_all_or_nothing_for_multipart():
+    policy = Policy(multipart="all")
+    assert score(Q["q3"], "16x32x31", policy).points == 0.0
+    assert score(Q["q4"], "[[1, 2], [3, 5]]", policy).status == "wrong"
+    assert score(Q["q6"], "A", policy).points == 1  # choices keep right-minus-wrong
+
+
+def test_negative_marking_only_for_wrong_single_choice():
+    policy = Policy(choice_penalty=0.25)
+    assert score(Q["q5"], "B", policy).points == -0.25
+    assert score(Q["q5"], "", policy).points == 0.0
+    assert score(Q["q5"], "Z", policy).status == "invalid"  # no option Z: invalid, not wrong
+    assert score(Q["q5"], "Z", policy).points == 0.0
+    assert score(Q["q1"], "1", policy).points == 0.0
+
+
+def test_invalid_answer_keeps_the_reason():
+    m = score(Q["q1"], "1..2")
+    assert m.status == "invalid" and m.reason.reason == "could not read '1..2' as a number"
+
+
+def test_misconceptions_are_named():
+    assert score(Q["q1"], "200").misconception == "forgot-bias"
+    assert score(Q["q2"], "1,0").misconception == "sum-not-mean"
+    assert score(Q["q3"], "16 x 30 x 30").misconception == "ignored-padding"
+    assert score(Q["q4"], "[[1,3],[2,4]]").misconception == "transposed"
+    assert score(Q["q5"], "(c)").misconception == "sigmoid"
+    assert score(Q["q6"], "a b").misconception == "more-training"
+    assert score(Q["q1"], "201").misconception is None
+    assert score(Q["q1"], "220").misconception is None
+
+
+def test_split_parts():
+    assert score(Q["q3"], {(1,): "16", (2,): "32", (3,): "32"}).status == "correct"
+    assert score(Q["q3"], {(1,): "16", (2,): "", (3,): "32"}).status == "invalid"
+    assert score(Q["q3"], {(1,): "16", (2,): "32", (3,): "32", (4,): ""}).status == "correct"
+    assert score(Q["q3"], {(1,): "", (2,): ""}).status == "blank"
+    assert score(Q["q3"], {(1,): "16", (2,): "-3"}).status == "invalid"
+    m = score(Q["q4"], {(1, 1): "1", (1, 2): "2", (2, 1): "3", (2, 2): "4"})
+    assert m.status == "correct" and m.text == "1 | 2 | 3 | 4"
+
+
+def test_accepted_interval_is_the_graders():
+    lo, hi = accepted_interval(Q["q2"])
+    assert (lo, hi) == pytest.approx((0.49, 0.51))
+    assert score(Q["q2"], str(hi)).status == "correct"
+    assert score(Q["q2"], str(hi + 1e-4)).status == "wrong"

@@ -1,0 +1,68 @@
+"""simulate(): a deterministic synthetic class that grades without surprises."""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import pytest
+
+from grading_helpers import KEY
+from quizgen.errors import QuizgenError
+from quizgen.grading import grade, simulate
+from quizgen.grading.keyfile import load_key
+from quizgen.grading.scoring import score
+from quizgen.grading.simulate import spell, typo
+
+
+def test_same_seed_same_file(tmp_path):
+    a = simulate(KEY, tmp_path / "a.csv", seed=5)
+    b = simulate(KEY, tmp_path / "b.csv", seed=5)
+    c = simulate(KEY, tmp_path / "c.csv", seed=6)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
+    assert a.rows == b.rows
+
+
+@pytest.mark.parametrize("layout,delimiter", [("wide", ","), ("wide", ";"), ("long", "\t")])
+def test_simulated_class_grades_cleanly(tmp_path, layout, delimiter):
+    path = tmp_path / "subs.csv"
+    simulate(KEY, path, seed=1, layout=layout, delimiter=delimiter, duplicates=0.5, absent=0.0,
+             strangers=1, bom=True)
+    g = grade(KEY, [path], tmp_path / "out", feedback_files=False).graded
+    kinds = Counter(i.kind for i in g.issues)
+    assert set(kinds) <= {"duplicate-submission", "unknown-student"}
+    assert kinds["unknown-student"] >= 1
+    assert g.rows_read == g.rows_graded + g.rows_reported
+    assert all(s.submitted for s in g.students)
+
+
+def test_every_spelling_of_the_right_answer_grades_correct():
+    rng = random.Random(0)
+    for paper in load_key(KEY).papers:
+        for q in paper.questions:
+            for _ in range(30):
+                text = spell(q, q.answer_value, rng)
+                assert score(q, text).status == "correct", (q.slot, text)
+                assert score(q, spell(q, typo(q, rng), rng)).status != "correct"
+
+
+def test_rates_are_plausible(tmp_path):
+    big = tmp_path / "key.json"
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    data["students"] = [dict(s, student_id=f"{s['student_id']}-{k}") for k in range(60)
+                        for s in data["students"]]
+    big.write_text(json.dumps(data), encoding="utf-8")
+    simulate(big, tmp_path / "s.csv", seed=2, absent=0.1)
+    g = grade(big, [tmp_path / "s.csv"], tmp_path / "out", feedback_files=False).graded
+    statuses = Counter(m.status for s in g.students for m in s.marks)
+    n = sum(statuses.values())
+    assert 0.05 < statuses["missing"] / n < 0.16
+    assert 0.35 < statuses["correct"] / n < 0.85
+    assert 0 < statuses["invalid"] / n < 0.05 and 0 < statuses["blank"] / n < 0.1
+    assert sum(1 for s in g.students for m in s.marks if m.misconception) > 0
+
+
+def test_unknown_layout(tmp_path):
+    with pytest.raises(QuizgenError, match="unknown layout"):
+        simulate(KEY, tmp_path / "s.csv", layout="diagonal")
