@@ -28,8 +28,8 @@ def test_generate_30_distinct_papers_key_and_json(tmp_path):
     assert len(prompts) > 20
     for s in key["students"]:
         for q in s["questions"]:
-            assert q["check"]["kind"] in ("param_count", "output_shape")
-            assert q["solution"] and q["pytorch"]
+            assert q.get("check") is not None or q["answer"]["type"] in ("choice", "choices")
+            assert q["solution"]
     keymd = (out / "key.md").read_text(encoding="utf-8")
     assert keymd.count("**Answer:**") == 30 * len(slots)
 
@@ -44,7 +44,7 @@ def test_papers_carry_no_answers_solutions_or_secret(tmp_path):
         assert s["variant"] in paper
         for q in s["questions"]:
             assert q["solution"] not in paper
-            assert q["pytorch"] not in paper
+            assert not q["pytorch"] or q["pytorch"] not in paper
             for m in q["misconceptions"]:
                 assert m["feedback"] not in paper
 
@@ -127,3 +127,11 @@ def test_preview_prints_answer_and_solution():
     assert "Answer:" in result.output and "Solution:" in result.output
     result = run("preview", "nope.nope")
     assert result.exit_code == 2 and "unknown template" in result.output
+
+
+def test_default_exam_draws_from_every_topic_of_the_bank(bank):
+    from quizgen.exam import load_exam
+    from quizgen.resources import default_exam
+    exam = load_exam(default_exam(), bank)
+    topics = {bank.templates[s.template].topic if s.template else s.topic for s in exam.slots}
+    assert topics == set(bank.topics())

@@ -97,3 +97,12 @@ def test_parallel_rendering_gives_the_same_bytes(tmp_path, monkeypatch):
     assert export._workers(14, 4) >= 1
     par = export_slots(exam(), slots(2), ALL, tmp_path / "par")
     assert [p.read_bytes() for p in seq] == [p.read_bytes() for p in par]
+
+
+def test_slots_with_korean_names_keep_distinct_identifiers():
+    s = slots(1)
+    renamed = [replace(s[0], slot="문제"), replace(s[1], slot="시험")]
+    data = render(exam(), renamed, "qti21")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        items = [n for n in z.namelist() if n.startswith("items/")]
+    assert len(items) == 2 and len(set(items)) == 2

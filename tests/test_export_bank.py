@@ -29,7 +29,7 @@ from moodle_rules import check_gift, check_moodle_xml
 from quizgen.export import render
 from quizgen.model import ExamInfo, Question, SlotVariants
 from test_export_gift import gift_pegjs
-from test_export_qti import validate_qti12, validate_qti21
+from test_export_qti import require_schemas, validate_qti12, validate_qti21
 
 SAMPLE = Path(__file__).parent / "golden" / "export" / "bank-sample.json"
 
@@ -61,5 +61,6 @@ def test_gift(bank_exam, tmp_path):
 
 
 def test_qti(bank_exam):
+    require_schemas()
     validate_qti12(render(*bank_exam, "qti12"))
     validate_qti21(render(*bank_exam, "qti21"))

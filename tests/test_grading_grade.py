@@ -184,3 +184,12 @@ def test_options_are_checked(tmp_path, class_csv):
         grade(KEY, [class_csv], tmp_path / "o", multipart="some")
     with pytest.raises(QuizgenError, match="between 0 and 1"):
         grade(KEY, [class_csv], tmp_path / "o", choice_penalty=2)
+
+
+def test_negative_marking_is_announced_in_feedback(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "", "", "B", ""]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, choice_penalty=0.25)
+    assert r.graded.students[0].total == 2.75
+    assert "A wrong choice costs 25% of the points." in \
+        (out / "feedback/s001.md").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from quizgen.grading.simulate import spell, typo
 def test_same_seed_same_file(tmp_path):
     a = simulate(KEY, tmp_path / "a.csv", seed=5)
     b = simulate(KEY, tmp_path / "b.csv", seed=5)
-    c = simulate(KEY, tmp_path / "c.csv", seed=6)
+    simulate(KEY, tmp_path / "c.csv", seed=6)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
     assert a.rows == b.rows

@@ -49,6 +49,20 @@ def ident(text: str, prefix: str = "id") -> str:
     return s if s[0].isalpha() else f"{prefix}-{s}"
 
 
+def slot_ids(slots: list[SlotVariants]) -> dict[str, str]:
+    """Slot name -> a unique identifier-safe form (Korean or odd names stay distinct)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for i, s in enumerate(slots):
+        base = cand = ident(s.slot, "slot")
+        k = i + 1
+        while cand in used:
+            cand, k = f"{base}-{k}", k + 1
+        used.add(cand)
+        out[s.slot] = cand
+    return out
+
+
 def file_stem(exam: ExamInfo) -> str:
     """The exam id as the stem of the export file names."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", exam.id or "exam").strip("-.") or "exam"

@@ -53,7 +53,7 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
         _html(cat, "info", html.escape(slot.title or slot.slot))
         n = len(slot.variants)
         for i, q in enumerate(slot.variants):
-            quiz.append(question(q, slot, f"{exam.id}-{slot.slot}-{variant_tag(i, n)}",
+            quiz.append(question(q, slot, f"{exam.id}-{slot.slot}-{variant_tag(i, n)}"[-100:],
                                  f"{slot.slot} {variant_tag(i, n)} {q.title}".strip(), lang))
     return xml_bytes(quiz)
 

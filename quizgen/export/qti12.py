@@ -23,7 +23,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import entry_prompt, file_stem, ident, variant_tag, words
+from .common import entry_prompt, file_stem, ident, slot_ids, variant_tag, words
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -79,22 +79,24 @@ def assessment(exam: ExamInfo, slots: list[SlotVariants], lang: str, aid: str) -
     a = _sub(root, "assessment", ident=aid, title=exam.title or exam.id or "quiz")
     _meta(a, [("cc_maxattempts", "1")])
     top = _sub(a, "section", ident="root_section")
+    ids = slot_ids(slots)
     for slot in slots:
+        sid = ids[slot.slot]
         n = len(slot.variants)
         whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.ARRAYS]
         split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.ARRAYS]
         if whole:
-            g = _group(top, ident(f"g-{slot.slot}", "g"), slot.title or slot.slot)
+            g = _group(top, ident(f"g-{sid}", "g"), slot.title or slot.slot)
             for i, q in whole:
-                g.append(_whole_item(q, slot, i, n, lang))
+                g.append(_whole_item(q, slot, sid, i, n, lang))
         split_parts = [(i, q, values.parts(q)) for i, q in split]
         kmax = max((len(ps) for *_, ps in split_parts), default=0)
         for k in range(kmax):
-            g = _group(top, ident(f"g-{slot.slot}-{k + 1}", "g"),
+            g = _group(top, ident(f"g-{sid}-{k + 1}", "g"),
                        f"{slot.title or slot.slot} · {k + 1}/{kmax}")
             for i, q, ps in split_parts:
                 if k < len(ps):
-                    g.append(_entry_item(q, slot, i, n, ps, k, lang))
+                    g.append(_entry_item(q, slot, sid, i, n, ps, k, lang))
     return xml_bytes(root)
 
 
@@ -118,8 +120,8 @@ def _points(q: Question, slot: SlotVariants) -> float:
     return float(slot.points if q.points is None else q.points)
 
 
-def _whole_item(q: Question, slot: SlotVariants, i: int, n: int, lang: str):
-    item_id = ident(f"{slot.slot}-{variant_tag(i, n)}", "item")
+def _whole_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, lang: str):
+    item_id = ident(f"{sid}-{variant_tag(i, n)}", "item")
     title = f"{slot.slot} {variant_tag(i, n)}"
     if q.answer_type in values.NUMERIC:
         return _numerical_item(q, values.parts(q)[0], item_id, title, _points(q, slot),
@@ -127,8 +129,9 @@ def _whole_item(q: Question, slot: SlotVariants, i: int, n: int, lang: str):
     return _choice_item(q, item_id, title, _points(q, slot))
 
 
-def _entry_item(q: Question, slot: SlotVariants, i: int, n: int, ps: list, k: int, lang: str):
-    item_id = ident(f"{slot.slot}-{variant_tag(i, n)}-{k + 1}", "item")
+def _entry_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, ps: list, k: int,
+                lang: str):
+    item_id = ident(f"{sid}-{variant_tag(i, n)}-{k + 1}", "item")
     title = f"{slot.slot} {variant_tag(i, n)} {k + 1}/{len(ps)}"
     ask = text.to_html(entry_prompt(q, ps[k], len(ps), lang))
     return _numerical_item(q, ps[k], item_id, title, _points(q, slot) / len(ps),

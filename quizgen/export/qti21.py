@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import file_stem, ident, variant_tag
+from .common import file_stem, ident, slot_ids, variant_tag
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -69,16 +69,17 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
     """The zip of items, test and manifest."""
     files: dict[str, bytes] = {}
     sections = []
+    ids = slot_ids(slots)
     for slot in slots:
         refs = []
         n = len(slot.variants)
         for i, q in enumerate(slot.variants):
-            iid = ident(f"{slot.slot}-{variant_tag(i, n)}", "item")
+            iid = ident(f"{ids[slot.slot]}-{variant_tag(i, n)}", "item")
             href = f"items/{iid}.xml"
             files[href] = item(q, slot, iid, f"{slot.slot} {variant_tag(i, n)} {q.title}".strip(),
                                lang)
             refs.append((iid, href))
-        sections.append((slot, refs))
+        sections.append((slot, ids[slot.slot], refs))
     tid = ident(f"test-{file_stem(exam)}", "test")
     test_href = f"tests/{tid}.xml"
     files[test_href] = test(exam, sections, tid)
@@ -350,8 +351,8 @@ def test(exam: ExamInfo, sections: list, tid: str) -> bytes:
     _outcome(root, "SCORE", "float", "0")
     part = _sub(root, "testPart", identifier="part-1", navigationMode="nonlinear",
                 submissionMode="simultaneous")
-    for slot, refs in sections:
-        sec = _sub(part, "assessmentSection", identifier=ident(f"section-{slot.slot}", "section"),
+    for slot, sid, refs in sections:
+        sec = _sub(part, "assessmentSection", identifier=ident(f"section-{sid}", "section"),
                    title=slot.title or slot.slot, visible="true")
         _sub(sec, "selection", select="1")
         for iid, href in refs:
@@ -372,7 +373,7 @@ def manifest(tid: str, test_href: str, sections: list) -> bytes:
     res = _sub(m, "resources")
     t = _sub(res, "resource", identifier=tid, type="imsqti_test_xmlv2p1", href=test_href)
     _sub(t, "file", href=test_href)
-    items = [ref for _, refs in sections for ref in refs]
+    items = [ref for *_, refs in sections for ref in refs]
     for iid, _ in items:
         _sub(t, "dependency", identifierref=iid)
     for iid, href in items:

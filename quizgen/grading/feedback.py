@@ -86,6 +86,8 @@ def markdown(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en")
            f"**{t('score')}:** {score}", ""]
     if not r.submitted:
         out += [t("not_submitted"), ""]
+    if policy.choice_penalty:
+        out += [t("penalty", share=f"{policy.choice_penalty:.0%}"), ""]
     for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
         v = view(q, m, t, lang, n)
         out += [f"## {v.heading} ({v.points})", "", v.prompt, "",
@@ -111,6 +113,8 @@ def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en") -> 
            f"</strong> {escape(r.paper.variant)} · <strong>{t('score')}:</strong> {score}</p>"]
     if not r.submitted:
         out.append(f'<p class="missing">{escape(t("not_submitted"))}</p>')
+    if policy.choice_penalty:
+        out.append(f"<p>{escape(t('penalty', share=f'{policy.choice_penalty:.0%}'))}</p>")
     for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
         v = view(q, m, t, lang, n)
         out += [f"<section><h2>{inline(v.heading)} <small>({v.points})</small></h2>",

@@ -152,8 +152,9 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
                 f"{chosen.lines[0] if chosen.lines else '?'} ({KEEP_TEXT[keep]})"))
                 for line in a.lines)
     slots = {q.slot for q in paper.questions}
-    for s in chosen.answers:
-        if s not in slots:
+    for s, text in chosen.answers.items():
+        given = text if isinstance(text, str) else "".join(text.values())
+        if s not in slots and given.strip():
             issues.append(Issue(chosen.file, chosen.lines[0] if chosen.lines else 0,
                                 "unknown-question", sid, s,
                                 f"the paper of {sid} has no question {s}; not graded",

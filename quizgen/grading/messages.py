@@ -16,7 +16,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "question": {"en": "Question", "ko": "문항"},
     "your_answer": {"en": "Your answer", "ko": "제출한 답"},
     "correct_answer": {"en": "Correct answer", "ko": "정답"},
-    "points": {"en": "Points", "ko": "배점"},
     "points_of": {"en": "{points} of {max} points", "ko": "{max}점 중 {points}점"},
     "solution": {"en": "Worked solution", "ko": "풀이"},
     "no_answer": {"en": "(no answer)", "ko": "(답 없음)"},

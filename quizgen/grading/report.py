@@ -117,6 +117,10 @@ def _cjk_font() -> str | None:
     return None
 
 
+def _pairs(items: list[tuple[str, object]]) -> str:
+    return "\n".join(f"- **{a}:** {b}" for a, b in items)
+
+
 def _n(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
@@ -134,7 +138,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     out: list[str | None] = [
         f"# {t('report_title', title=exam.title or exam.id)}",
         f"## {t('summary')}",
-        "| | |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in [
+        _pairs([
             (t("students_in_key"), n_key), (t("submitted"), st.n),
             (t("missing"), n_key - st.n), (t("rows_read"), g.rows_read),
             (t("rows_graded"), g.rows_graded), (t("rows_reported"), g.rows_reported),
@@ -146,7 +150,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     def pts(x: float | None) -> str:
         return "–" if x is None else f"{fmt_points(x)} / {fmt_points(st.max_total)} " \
                                      f"({100 * x / m:.1f} %)"
-    out.append("| | |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in [
+    out.append(_pairs([
         (t("n"), st.n), (t("mean"), pts(st.mean)), (t("median"), pts(st.median)),
         (t("sd"), "–" if st.sd is None else f"{st.sd:.2f} ({100 * st.sd / m:.1f} %)"),
         (t("min_max"), f"{fmt_points(st.minimum)} / {fmt_points(st.maximum)}")]))

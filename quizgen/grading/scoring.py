@@ -6,14 +6,13 @@ use :func:`accepted_interval` so their numeric tolerances agree with the grader.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import answers
 from ..answers import BLANK, Parsed, parse
 from ..model import Question
 
 MULTIPART = ("shape", "vector", "matrix")
-STATUSES = ("correct", "partial", "wrong", "invalid", "blank", "missing")
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,12 @@ class Policy:
     choice_penalty: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """The outcome for one question of one student."""
+class Mark(NamedTuple):
+    """The outcome for one question of one student (a tuple: a class has 10^5 of them).
+
+    ``status``: correct, partial, wrong, invalid (unreadable: ``reason`` says why), blank,
+    or missing (no submission at all).
+    """
 
     slot: str
     status: str
@@ -110,7 +112,10 @@ def _read_parts(q: Question, parts: dict) -> tuple[Parsed, str]:
     return Parsed(True, value, ""), shown
 
 
-def score(q: Question, answer: str | dict | None, policy: Policy = Policy()) -> Mark:
+_DEFAULT = Policy()
+
+
+def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> Mark:
     """Score one answer: parse, compare with tolerance, partial credit, misconception."""
     p, text = read(q, answer)
     if not p.ok:

@@ -92,7 +92,7 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
     rows, delimiter = read_rows(path, encoding)
     header = [h.strip() for h in rows[0].cells]
     data = rows[1:]
-    roles, targets, issues = _columns(path, header, matcher, column_map)
+    roles, targets, issues = _columns(path, header, rows[0].line, matcher, column_map)
     if targets:
         layout = "wide"
     elif "question" in roles and "answer" in roles:
@@ -116,7 +116,7 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
     return FileRead(path, layout, delimiter, len(data), mapping, attempts, issues)
 
 
-def _columns(path, header, matcher, column_map):
+def _columns(path, header, line, matcher, column_map):
     """Roles and question targets of the header columns (``--map`` first)."""
     roles: dict[str, int] = {}
     targets: dict[int, Target] = {}
@@ -129,7 +129,7 @@ def _columns(path, header, matcher, column_map):
         i = index.get(column.lower())
         if i is None:
             raise SubmissionError(f"has no column '{column}' (named in --map {key}=...).",
-                                  path=path, line=1,
+                                  path=path, line=line,
                                   hint="Its columns are: " + ", ".join(repr(h) for h in header))
         if key in _SINGLE_ROLES:
             roles[key] = i
@@ -154,11 +154,11 @@ def _columns(path, header, matcher, column_map):
             if t in seen:
                 raise SubmissionError(
                     f"columns '{header[seen[t]]}' and '{h}' both hold {t.label()}.", path=path,
-                    line=1, hint=f"Map the right one explicitly: --map {t.label()}='{h}'.")
+                    line=line, hint=f"Map the right one explicitly: --map {t.label()}='{h}'.")
             seen[t] = i
             targets[i] = t
         elif QUESTION_LIKE.match(h):
-            issues.append(Issue(path, 1, "unknown-question", question=h, rejected=False,
+            issues.append(Issue(path, line, "unknown-question", question=h, rejected=False,
                                 detail=f"column '{h}' looks like a question the key does not "
                                        "have; its cells are not graded"))
     return roles, targets, issues

@@ -24,17 +24,109 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from . import texmath
 
 
+# ---------------------------------------------------------------- skeletons
+#
+# Two hundred students get the same template with other numbers, so a text is first
+# reduced to its *skeleton*: every run of digits becomes one private-use character
+# (U+E100 + k). The skeleton is parsed and rendered once; its output keeps those
+# characters, and every formula is left as a marker (U+F000, then U+F100 + j) because
+# formulas are converted with their real numbers. Filling a skeleton is one regex pass.
+# Digits that Markdown reads (ordered-list markers at a line start) stay in the skeleton;
+# a text whose numbers do not all come back exactly once (a number inside a link target
+# is percent-encoded, for instance) is rendered directly instead.
+
+_NUM_BASE, _NUM_MAX = 0xE100, 2048
+_MATH_MARK, _MATH_BASE = "\uF000", 0xF100
+_PRIVATE = re.compile("[\uE000-\uF8FF]")
+_DIGITS = re.compile(r"[0-9]+")
+_LIST_MARKER = re.compile(r"^(?:[ \t]*(?:[>*+-][ \t]+)?)*([0-9]{1,9})(?=[.)])", re.M)
+_NUM_CHAR = re.compile("[\uE100-\uE8FF]")
+_FILL = re.compile("\uF000([\uF100-\uF4FF])([\uF100-\uF4FF])|([\uE100-\uE8FF])")
+
+
+def _split_numbers(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(skeleton, numbers), or None when the text cannot be reduced safely."""
+    if "&#" in text or _PRIVATE.search(text):
+        return None
+    keep = {m.start(1) for m in _LIST_MARKER.finditer(text)}
+    nums: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        if m.start() in keep:
+            return m.group(0)
+        nums.append(m.group(0))
+        return chr(_NUM_BASE + len(nums) - 1)
+
+    skeleton = _DIGITS.sub(sub, text)
+    if not nums or len(nums) > _NUM_MAX:
+        return None
+    return skeleton, tuple(nums)
+
+
+def _math_marker(maths: list, content: str, display: bool) -> str:
+    """Remember a formula; its place in the output is U+F000 and two index characters."""
+    maths.append((content, display))
+    j = len(maths) - 1
+    return _MATH_MARK + chr(_MATH_BASE + j // 1024) + chr(_MATH_BASE + j % 1024)
+
+
+def _valid(template: str, maths, n: int) -> bool:
+    """Each number of the skeleton comes back exactly once (in text or in a formula)."""
+    found = _NUM_CHAR.findall(template) + [c for tex, _ in maths for c in _NUM_CHAR.findall(tex)]
+    return len(found) == n and len(set(found)) == n
+
+
+def _fill(template: str, maths, nums, convert) -> str:
+    def restore(s: str) -> str:
+        return _NUM_CHAR.sub(lambda m: nums[ord(m.group(0)) - _NUM_BASE], s) if nums else s
+
+    done = [convert(restore(tex), display) for tex, display in maths]
+
+    def sub(m: re.Match) -> str:
+        if m.group(1):
+            return done[(ord(m.group(1)) - _MATH_BASE) * 1024 + ord(m.group(2)) - _MATH_BASE]
+        return nums[ord(m.group(3)) - _NUM_BASE]
+
+    return _FILL.sub(sub, template) if (maths or nums) else template
+
+
+def _render(text: str, template_of, convert) -> str:
+    """Render ``text`` through its skeleton when possible, else directly."""
+    split = _split_numbers(text)
+    if split is not None:
+        template, maths, ok = template_of(split[0], len(split[1]))
+        if ok:
+            return _fill(template, maths, split[1], convert)
+    template, maths, _ = template_of(text, 0)
+    return _fill(template, maths, (), convert)
+
+
+def _maths_of(text: str, template_of) -> list[str]:
+    """The TeX of every formula of ``text``, with its real numbers."""
+    split = _split_numbers(text)
+    if split is not None:
+        _, maths, ok = template_of(split[0], len(split[1]))
+        if ok:
+            nums = split[1]
+            return [_NUM_CHAR.sub(lambda m: nums[ord(m.group(0)) - _NUM_BASE], tex)
+                    for tex, _ in maths]
+    return [tex for tex, _ in template_of(text, 0)[1]]
+
+
+# ---------------------------------------------------------------- HTML
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True,
            allow_labels=False)
     rules = md.add_render_rule
-    rules("math_inline", lambda self, tokens, idx, options, env: texmath.to_mathml(tokens[idx].content))
-    rules("math_inline_double",
-          lambda self, tokens, idx, options, env: texmath.to_mathml(tokens[idx].content, True))
-    rules("math_block", lambda self, tokens, idx, options, env:
-          '<div class="math-block">' + texmath.to_mathml(tokens[idx].content, True) + "</div>\n")
+    rules("math_inline", lambda self, tokens, idx, options, env:
+          _math_marker(env["maths"], tokens[idx].content, False))
+    rules("math_inline_double", lambda self, tokens, idx, options, env:
+          _math_marker(env["maths"], tokens[idx].content, True))
+    rules("math_block", lambda self, tokens, idx, options, env: '<div class="math-block">'
+          + _math_marker(env["maths"], tokens[idx].content, True) + "</div>\n")
     rules("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
     return md
 
@@ -42,12 +134,22 @@ def _parser() -> MarkdownIt:
 MD = _parser()
 
 
-# ---------------------------------------------------------------- HTML
+@lru_cache(maxsize=8192)
+def _html_template(skeleton: str, n: int) -> tuple[str, tuple, bool]:
+    env: dict = {"maths": []}
+    out = MD.render(skeleton, env)
+    maths = tuple(env["maths"])
+    return out, maths, (_valid(out, maths, n) if n else True)
+
+
+def _mathml(tex: str, display: bool) -> str:
+    return texmath.to_mathml(tex, display)
+
 
 @lru_cache(maxsize=32768)
 def to_html(text: str) -> str:
     """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``."""
-    return MD.render(text or "")
+    return _render(text or "", _html_template, _mathml)
 
 
 @lru_cache(maxsize=32768)
@@ -87,7 +189,7 @@ def _math(tex: str, display: bool) -> str:
     return f"$ {converted} $" if display else f"${converted}$"
 
 
-def _inline(node: SyntaxTreeNode) -> str:
+def _inline(node: SyntaxTreeNode, maths: list) -> str:
     out = []
     for c in node.children:
         t = c.type
@@ -100,18 +202,18 @@ def _inline(node: SyntaxTreeNode) -> str:
         elif t == "code_inline":
             out.append(f"#raw({typst_str(c.content)});")
         elif t == "math_inline":
-            out.append(_math(c.content, False))
+            out.append(_math_marker(maths, c.content, False))
         elif t == "math_inline_double":
-            out.append(_math(c.content, True))
+            out.append(_math_marker(maths, c.content, True))
         elif t == "em":
-            out.append(f"#emph[{_inline(c)}];")
+            out.append(f"#emph[{_inline(c, maths)}];")
         elif t == "strong":
-            out.append(f"#strong[{_inline(c)}];")
+            out.append(f"#strong[{_inline(c, maths)}];")
         elif t == "s":
-            out.append(f"#strike[{_inline(c)}];")
+            out.append(f"#strike[{_inline(c, maths)}];")
         elif t == "link":
             href = str(c.attrs.get("href", ""))
-            body = _inline(c)
+            body = _inline(c, maths)
             out.append(f"#link({typst_str(href)})[{body}];" if _URL.fullmatch(href) else body)
         elif t == "image":
             out.append(typst_text(c.content))
@@ -120,83 +222,84 @@ def _inline(node: SyntaxTreeNode) -> str:
     return "".join(out)
 
 
-def _cells(node: SyntaxTreeNode) -> list[str]:
-    return [f"[{_inline(cell.children[0]) if cell.children else ''}]" for cell in node.children]
-
-
-def _table(node: SyntaxTreeNode) -> str:
+def _table(node: SyntaxTreeNode, maths: list) -> str:
     head, body = [], []
     aligns: list[str] = []
     for section in node.children:
         for row in section.children:
+            cells = [f"[{_inline(cell.children[0], maths) if cell.children else ''}]"
+                     for cell in row.children]
             if section.type == "thead":
-                head = _cells(row)
+                head = cells
                 for cell in row.children:
                     style = str(cell.attrs.get("style", ""))
                     aligns.append("right" if "right" in style else "center" if "center" in style
                                   else "left")
             else:
-                body.extend(_cells(row))
+                body.extend(cells)
     n = max(len(aligns), 1)
     return (f"#align(center, table(columns: {n}, align: ({', '.join(aligns) or 'left'},), "
             f"table.header({', '.join(head)}), {', '.join(body)}));\n\n")
 
 
-def _blocks(nodes: Iterable[SyntaxTreeNode], tight: bool = False, langs: bool = True) -> str:
+def _blocks(nodes: Iterable[SyntaxTreeNode], maths: list, tight: bool = False,
+            langs: bool = True) -> str:
     out = []
     for n in nodes:
         t = n.type
         if t == "paragraph":
-            out.append(_inline(n.children[0]) + ("\n" if tight else "\n\n"))
+            out.append(_inline(n.children[0], maths) + ("\n" if tight else "\n\n"))
         elif t == "heading":
-            out.append(f"#strong[{_inline(n.children[0])}];\n\n")
+            out.append(f"#strong[{_inline(n.children[0], maths)}];\n\n")
         elif t in ("bullet_list", "ordered_list"):
             is_tight = not any(p.type == "paragraph" and not p.hidden
                                for item in n.children for p in item.children)
-            items = ", ".join(f"[{_blocks(item.children, True, langs).strip()}]"
+            items = ", ".join(f"[{_blocks(item.children, maths, True, langs).strip()}]"
                               for item in n.children)
+            tight_arg = "true" if is_tight else "false"
             if t == "bullet_list":
-                out.append(f"#list(tight: {'true' if is_tight else 'false'}, {items});\n\n")
+                out.append(f"#list(tight: {tight_arg}, {items});\n\n")
             else:
                 start = int(n.attrs.get("start", 1))
-                out.append(f"#enum(start: {start}, tight: {'true' if is_tight else 'false'}, "
-                           f"{items});\n\n")
+                out.append(f"#enum(start: {start}, tight: {tight_arg}, {items});\n\n")
         elif t in ("fence", "code_block"):
             lang = (n.info or "").split()[0] if t == "fence" and n.info else ""
             lang_arg = f", lang: {typst_str(lang)}" if langs and _LANG.fullmatch(lang or "") else ""
             out.append(f"#raw(block: true{lang_arg}, {typst_str(n.content.rstrip(chr(10)))});\n\n")
         elif t == "math_block":
-            out.append(_math(n.content, True) + "\n\n")
+            out.append(_math_marker(maths, n.content, True) + "\n\n")
         elif t == "blockquote":
-            out.append(f"#quote(block: true)[{_blocks(n.children, False, langs).strip()}];\n\n")
+            out.append(f"#quote(block: true)[{_blocks(n.children, maths, False, langs).strip()}];\n\n")
         elif t == "hr":
             out.append("#line(length: 100%);\n\n")
         elif t == "table":
-            out.append(_table(n))
+            out.append(_table(n, maths))
         else:  # html_block and unknown blocks: shown as text
             out.append(typst_text(n.content or "") + "\n\n")
     return "".join(out)
 
 
 @lru_cache(maxsize=8192)
-def _tree(text: str) -> SyntaxTreeNode:
-    return SyntaxTreeNode(MD.parse(text or ""))
+def _typst_template(skeleton: str, n: int, highlight: bool = True) -> tuple[str, tuple, bool]:
+    maths: list = []
+    out = _blocks(SyntaxTreeNode(MD.parse(skeleton)).children, maths, langs=highlight).strip()
+    return out + "\n", tuple(maths), (_valid(out, maths, n) if n else True)
 
 
-_MATH_NODES = ("math_inline", "math_inline_double", "math_block")
+def _typst_template_plain(skeleton: str, n: int):
+    return _typst_template(skeleton, n, False)
 
 
 def math_spans(text: str) -> list[str]:
     """Every TeX formula in ``text`` (to convert a whole document's math in one batch)."""
-    return [n.content for n in _tree(text).walk() if n.type in _MATH_NODES]
+    return _maths_of(text or "", _typst_template) if "$" in (text or "") else []
 
 
 def prepare_typst(texts: Iterable[str]) -> None:
     """Convert the math of many texts in one pandoc call before calling :func:`to_typst`."""
     spans = []
     for text in set(texts):
-        if text and "$" in text:
-            spans.extend(math_spans(text))
+        spans.extend(math_spans(text))
     texmath.to_typst_many(spans)
 
 
@@ -206,10 +309,11 @@ def to_typst(text: str, highlight: bool = True) -> str:
 
     ``highlight=False`` drops the language of code blocks: Typst's syntax highlighting
     is half the typesetting time of a code-heavy exam, and printed papers are grey anyway.
+    Call :func:`prepare_typst` first for many texts (one pandoc run for all formulas).
     """
     if not text:
         return ""
-    return _blocks(_tree(text).children, langs=highlight).strip() + "\n"
+    return _render(text, _typst_template if highlight else _typst_template_plain, _math)
 
 
 @lru_cache(maxsize=32768)

@@ -84,22 +84,47 @@ def _serialize(el: ET.Element) -> str:
     return f"<{tag}{attrs}>{inner}</{tag}>"
 
 
-@lru_cache(maxsize=65536)
-def to_mathml(tex: str, display: bool = False) -> str:
-    """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``."""
+def _mathml_direct(tex: str, display: bool) -> str | None:
     from latex2mathml.converter import convert
 
     try:
-        raw = convert(_unescape_text_args(tex.strip()), display="block" if display else "inline")
+        raw = convert(_unescape_text_args(tex), display="block" if display else "inline")
         return _serialize(ET.fromstring(raw))
     except Exception:  # latex2mathml raises many types on bad TeX; any failure falls back
-        return f'<code class="tex">{html.escape(tex)}</code>'
+        return None
+
+
+@lru_cache(maxsize=16384)
+def _mathml_shape(shape: str, display: bool) -> str | None:
+    return _mathml_direct(shape, display)
+
+
+_MTEXT_PLACED = re.compile(r"<mtext>(qzn[a-z]+)</mtext>")
+
+
+@lru_cache(maxsize=65536)
+def to_mathml(tex: str, display: bool = False) -> str:
+    """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``.
+
+    Formulas that differ only in their numbers share one conversion (see :func:`_shape`).
+    """
+    tex = tex.strip()
+    out = None
+    shape = _shape(tex)
+    if shape is not None:
+        converted = _mathml_shape(shape[0], display)
+        if converted is not None:
+            out = _fill_placeholders(converted, shape[1], _MTEXT_PLACED, "<mn>{}</mn>")
+    if out is None:
+        out = _mathml_direct(tex, display)
+    return out if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
 
 
 # ---------------------------------------------------------------- Typst via pandoc
 
 _SEP = "QZSEPc0ffee7"
 _typst_cache: dict[str, str | None] = {}
+_shape_cache: dict[str, str | None] = {}
 _lock = threading.Lock()
 
 
@@ -189,17 +214,110 @@ def _convert_batch(texs: list[str]) -> list[str | None]:
     return result
 
 
+# ---- number-free shapes: formulas that differ only in their numbers are converted once
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_TEXTLIKE = re.compile(r"\\(?:text\w*|math(?:rm|it|bf|sf|tt)|operatorname|mbox)\s*\{[^{}]*\d")
+_RISKY = re.compile(r"[\^_]\s*\d[\d.]|\\\\\s*\[")
+# Commands whose arguments never hold numbers that are not plain math (no dimensions).
+_SAFE = frozenset("""
+cdot times div pm mp partial frac dfrac tfrac to quad qquad hat tilde bar vec dot ddot
+left right lfloor rfloor lceil rceil langle rangle sigma tanh top odot oplus otimes max min
+ln log exp sin cos tan sqrt sum prod infty nabla approx equiv sim le leq ge geq ne neq in
+longrightarrow rightarrow leftarrow Rightarrow mapsto dots ldots cdots vdots ddots circ ast
+alpha beta gamma delta epsilon varepsilon zeta eta theta lambda mu nu xi pi rho tau phi
+varphi chi psi omega Gamma Delta Theta Lambda Pi Sigma Phi Psi Omega mathbf boldsymbol
+mathcal mathbb text mathrm operatorname begin end bmatrix pmatrix matrix vmatrix cases
+lvert rvert lVert rVert mid argmax argmin softmax ReLU
+""".split())
+
+
+def _placeholder(k: int) -> str:
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(97 + r) + out
+    return "qzn" + out
+
+
+def _shape(tex: str) -> tuple[str, list[str]] | None:
+    """``tex`` with every number replaced by ``\\text{qzn..}``, or None when unsafe."""
+    if "qzn" in tex or _TEXTLIKE.search(tex) or _RISKY.search(tex):
+        return None
+    if any(c not in _SAFE for c in _COMMAND.findall(tex)):
+        return None
+    nums: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        nums.append(m.group(0))
+        return "\\text{" + _placeholder(len(nums) - 1) + "}"
+
+    shape = _NUMBER.sub(sub, tex)
+    return (shape, nums) if nums else None
+
+
+_PLACED = re.compile(r'upright\("(qzn[a-z]+)"\)')
+_SCRIPT_NUMBER = re.compile(r"([_^])\((\d+(?:\.\d+)?)\)")
+
+
+def _fill_placeholders(text: str, nums: list[str], pattern: re.Pattern, form: str) -> str | None:
+    """Put the numbers back; None unless every placeholder comes back exactly once."""
+    seen = []
+
+    def sub(m: re.Match) -> str:
+        seen.append(m.group(1))
+        k = 0
+        for c in m.group(1)[3:]:
+            k = k * 26 + (ord(c) - 96)
+        return form.format(nums[k - 1]) if 0 < k <= len(nums) else m.group(0)
+
+    out = pattern.sub(sub, text)
+    if len(seen) != len(nums) or len(set(seen)) != len(nums) or "qzn" in out:
+        return None
+    return out
+
+
+def _fill(typ: str, nums: list[str]) -> str | None:
+    out = _fill_placeholders(typ, nums, _PLACED, "{}")
+    return None if out is None else _SCRIPT_NUMBER.sub(r"\1\2", out)
+
+
 def to_typst_many(texs) -> None:
-    """Convert every formula not yet known in one pandoc call (fills the cache)."""
+    """Convert every formula not yet known in one pandoc call (fills the cache).
+
+    Formulas that differ only in their numbers (the same template drawn for many
+    students) are converted once with placeholders and filled in; a placeholder that does
+    not come back exactly once sends that formula through pandoc as it is.
+    """
     todo = sorted({_clean_tex(t) for t in texs} - _typst_cache.keys())
     todo = [t for t in todo if t]
     if not todo:
         return
-    results = _convert_batch(todo)
+    shapes = {t: _shape(t) for t in todo}
+    batch = sorted({sh[0] for sh in shapes.values() if sh} - _shape_cache.keys())
+    batch_direct = [t for t in todo if shapes[t] is None]
+    results = _convert_batch(batch + batch_direct) if batch or batch_direct else []
     with _lock:
-        _typst_cache.update(zip(todo, results))
-        if len(_typst_cache) > 500_000:
-            _typst_cache.clear()
+        _shape_cache.update(zip(batch, results[:len(batch)]))
+        _typst_cache.update(zip(batch_direct, results[len(batch):]))
+    retry = []
+    for t, sh in shapes.items():
+        if sh is None:
+            continue
+        converted = _shape_cache.get(sh[0])
+        filled = _fill(converted, sh[1]) if converted is not None else None
+        if filled is None:
+            retry.append(t)
+        else:
+            _typst_cache[t] = filled
+    if retry:
+        with _lock:
+            _typst_cache.update(zip(retry, _convert_batch(retry)))
+    if len(_typst_cache) > 500_000:
+        _typst_cache.clear()
+        _shape_cache.clear()
 
 
 def to_typst(tex: str) -> str | None:

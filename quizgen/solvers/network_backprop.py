@@ -267,14 +267,12 @@ def solve_network(p: dict) -> Solution:
         "p": (rf"p = \mathrm{{softmax}}(\hat y) = {tex_mat(probs)}" if probs is not None else ""),
         "loss": loss_formula,
         "d2": d2_formula,
-        "dW2": rf"\frac{{\partial L}}{{\partial W^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}}\, h^\top = "
-               + tex_mat(np.outer(d2, h)),
+        "dW2": rf"\frac{{\partial L}}{{\partial W^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}}\, h^\top = {tex_mat(np.outer(d2, h))}",
         "db2": rf"\frac{{\partial L}}{{\partial b^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}} = {tex_mat(d2)}",
         "dh": rf"\frac{{\partial L}}{{\partial h}} = W^{{(2)\top}} \frac{{\partial L}}{{\partial \hat y}} = {tex_mat(dh)}",
         "deriv": rf"{_DERIV_TEX[p['act']]}: \quad {tex_mat(deriv)}",
         "d1": rf"\frac{{\partial L}}{{\partial z}} = \frac{{\partial L}}{{\partial h}} \odot {_ACT_TEX[p['act']]}'(z) = {tex_mat(d1)}",
-        "dW1": rf"\frac{{\partial L}}{{\partial W^{{(1)}}}} = \frac{{\partial L}}{{\partial z}}\, x^\top = "
-               + tex_mat(np.outer(d1, x)),
+        "dW1": rf"\frac{{\partial L}}{{\partial W^{{(1)}}}} = \frac{{\partial L}}{{\partial z}}\, x^\top = {tex_mat(np.outer(d1, x))}",
         "db1": rf"\frac{{\partial L}}{{\partial b^{{(1)}}}} = \frac{{\partial L}}{{\partial z}} = {tex_mat(d1)}",
     }
     if index is not None and wrt.endswith("weight"):
@@ -404,29 +402,20 @@ CONV_MISTAKES = ("transposed", "rotated-kernel", "forgot-factor-two", "forgot-me
 
 
 def conv_check(p: dict) -> dict:
-    """The CHECK recipe.  A Conv2d output is linear in the weight, so the weight gradient is the
-    input gradient of the same map written with the weight as the input: a Conv1d whose input
-    is the 2x2 kernel (rows as channels) and whose out_channels are the output positions
-    (i, j), each with the input patch under that position as its kernel."""
-    x = np.asarray(p["x"], float)
-    s = p["stride"]
-    n = (x.shape[0] - 2) // s + 1
-    kernels = [patch.tolist() for row in _patches(x, s, n) for patch in row]    # [n*n, 2, 2]
-    bias = float(p["bias"]) if p["bias"] is not None else 0.0
-    layers = [{"type": "Conv1d", "in_channels": 2, "out_channels": n * n, "kernel_size": 2,
-               "weight": kernels, "bias": [bias] * (n * n)}]
+    """The CHECK recipe: the Conv2d(1, 1, 2) the student sees, on the [1, H, W] input; its weight
+    gradient has shape [1, 1, 2, 2] and ``index: [0, 0]`` picks the 2x2 matrix of the answer."""
+    weight = p["weight"] if p["weight"] is not None else [[0.0, 0.0], [0.0, 0.0]]
+    layers = [{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 2,
+               "stride": p["stride"], "weight": [[weight]], "bias": [float(p["bias"] or 0.0)]}]
     if p["relu"]:
         layers.append({"type": "ReLU"})
-    weight = p["weight"] if p["weight"] is not None else [[0.0, 0.0], [0.0, 0.0]]
     if p["mode"] == "upstream":
-        loss = {"type": "upstream", "grad": [[v] for row in p["grad"] for v in row]}
+        loss = {"type": "upstream", "grad": [p["grad"]]}
     else:
-        loss = {"type": "MSELoss", "target": [[float(v)] for row in p["target"] for v in row],
+        loss = {"type": "MSELoss", "target": [[[float(v) for v in row] for row in p["target"]]],
                 "reduction": "mean"}
-    return {"kind": "gradient", "input": weight, "layers": layers, "loss": loss, "wrt": "input",
-            "note": "Conv2d(1, 1, kernel_size=2, stride=%d) weight gradient, written as the input "
-                    "gradient of the equivalent Conv1d in the kernel (output positions as "
-                    "channels, input patches as kernels)" % s}
+    return {"kind": "gradient", "input": [p["x"]], "layers": layers, "loss": loss,
+            "wrt": "0.weight", "index": [0, 0]}
 
 
 def solve_conv(p: dict) -> Solution:

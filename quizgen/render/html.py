@@ -1,0 +1,109 @@
+"""Self-contained HTML papers and key: MathML math, inline CSS and QR codes, no network.
+
+One page per student (``papers/<id>.html``, never answers) and ``key.html``. Templates are
+``templates/html/*.j2`` rendered with autoescape in the sandboxed environment; question
+texts arrive already converted (:func:`quizgen.render.markup.to_html`) as safe markup.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .. import answers
+from ..model import Question, Quiz, StudentPaper
+from . import common, markup
+from .env import render
+from .markdown import safe_name
+
+FONT_STACKS = {
+    "en": '"Libertinus Serif", "Noto Serif", "DejaVu Serif", "Noto Serif CJK KR", '
+          '"Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic", "Apple SD Gothic Neo", '
+          '"Malgun Gothic", serif',
+    "ko": '"Noto Serif CJK KR", "Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic", '
+          '"Apple SD Gothic Neo", "Malgun Gothic", "Noto Serif", "DejaVu Serif", serif',
+}
+
+
+def question_view(q: Question, n: int, t: dict) -> dict:
+    """What a student sees of one question (no answer, no solution)."""
+    return {
+        "n": n,
+        "points_text": common.points_text(q, t),
+        "prompt": Markup(markup.to_html(q.prompt)),
+        "options": [(answers.letters(k), Markup(markup.to_html_inline(o)))
+                    for k, o in enumerate(q.options or ())],
+        "layout": common.answer_layout(q),
+        "hint": common.hint(q, t),
+        "answer_type": q.answer_type,
+    }
+
+
+def _answer_html(q: Question, value) -> Markup:
+    if q.answer_type == "matrix" and isinstance(value, list) and value \
+            and all(isinstance(r, list) for r in value):
+        rows = "".join("<tr>" + "".join(f"<td>{answers.format_answer('real', x, q.decimals)}</td>"
+                                        for x in row) + "</tr>" for row in value)
+        return Markup(f'<table class="matrix">{rows}</table>')
+    return Markup.escape(common.format_value(q, value))
+
+
+def key_view(q: Question, n: int, t: dict) -> dict:
+    d = question_view(q, n, t)
+    correct = set()
+    if q.answer_type == "choice":
+        correct = {q.answer_value}
+    elif q.answer_type == "choices":
+        correct = set(q.answer_value or ())
+    tol = ""
+    if q.tolerance.abs or q.tolerance.rel:
+        tol = f"±{common.num(q.tolerance.abs)}"
+        if q.tolerance.rel:
+            tol += f" + {common.num(q.tolerance.rel)}·|{t['answer']}|"
+    d.update({
+        "template": q.template,
+        "answer": _answer_html(q, q.answer_value),
+        "correct": correct,
+        "tolerance": tol,
+        "solution": Markup(markup.to_html(q.solution)),
+        "pytorch": q.pytorch,
+        "misconceptions": [{"id": m.id, "value": _answer_html(q, m.value),
+                            "feedback": Markup(markup.to_html_inline(m.feedback))}
+                           for m in q.misconceptions],
+    })
+    return d
+
+
+def _context(quiz: Quiz, t: dict) -> dict:
+    lang = quiz.exam.lang if quiz.exam.lang in FONT_STACKS else "en"
+    return {"exam": quiz.exam, "t": t, "lang": lang, "font_stack": FONT_STACKS[lang],
+            "instructions": Markup(markup.to_html(quiz.exam.instructions))}
+
+
+def student_page(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None = None) -> str:
+    t = common.labels(quiz.exam.lang)
+    ctx = _context(quiz, t)
+    ctx.update({
+        "paper": paper,
+        "qr": Markup(common.qr_svg(common.qr_payload(quiz.exam, paper))),
+        "questions": [question_view(q, k, t) for k, q in enumerate(paper.questions, 1)],
+    })
+    return render("html/paper.html.j2", ctx, user_dir=user_dir, autoescape=True)
+
+
+def key_page(quiz: Quiz, *, user_dir: str | Path | None = None) -> str:
+    t = common.labels(quiz.exam.lang)
+    ctx = _context(quiz, t)
+    ctx["students"] = [{"paper": p, "questions": [key_view(q, k, t)
+                                                  for k, q in enumerate(p.questions, 1)]}
+                       for p in quiz.papers]
+    return render("html/key.html.j2", ctx, user_dir=user_dir, autoescape=True)
+
+
+def files(quiz: Quiz, *, user_dir: str | Path | None = None, key: bool = True, **_) -> dict[str, str]:
+    """``papers/<id>.html`` for every student and ``key.html``."""
+    out = {f"papers/{safe_name(p.student.student_id)}.html": student_page(quiz, p, user_dir=user_dir)
+           for p in quiz.papers}
+    if key:
+        out["key.html"] = key_page(quiz, user_dir=user_dir)
+    return out
