@@ -34,7 +34,8 @@ SCORE_CHILD = r"""
 import gc, json, sys, time
 from quizgen.grading.columns import SlotMatcher
 from quizgen.grading.grader import slot_order
-from quizgen.grading.keyfile import KeyReader, light_paper
+from quizgen.grading.keyfile import KeyReader
+from quizgen.grading.light import light_paper
 from quizgen.grading.scoring import score
 from quizgen.grading.submissions import IdLookup, read_file
 from quizgen.model import Quiz

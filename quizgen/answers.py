@@ -221,10 +221,11 @@ def _tokens(s: str) -> list[str]:
     if ";" in s:
         return [p.strip() for p in s.split(";")]
     if "," in s:
-        words = s.split()
-        if len(words) > 1 and all(w.count(",") <= 1 and w[0] != "," and w[-1] != ","
-                                  for w in words):
-            return words  # "0,5 0,25": decimal commas between spaces
+        if ", " not in s:  # "1, 2" is a list; "0,5 0,25" may hold decimal commas
+            words = s.split()
+            if len(words) > 1 and all(w.count(",") <= 1 and w[0] != "," and w[-1] != ","
+                                      for w in words):
+                return words
         return _SEP_COMMA.split(s)
     return _SEP_X.split(s)
 
@@ -399,11 +400,32 @@ def _close(x: float, a: float, tol: Tolerance) -> bool:
 
 
 def _hits(given: list, correct: list, tol: Tolerance | None) -> int:
-    """Components equal (``tol`` None) or within ``tol``."""
+    """Components equal (``tol`` None) or within ``tol`` (a plain loop: lists are short)."""
+    hits = 0
     if tol is None:
-        return sum(1 for x, a in zip(given, correct) if x == a)
+        for x, a in zip(given, correct):
+            if x == a:
+                hits += 1
+        return hits
     ta, tr = tol.abs + 1e-12, tol.rel + 1e-9
-    return sum(1 for x, a in zip(given, correct) if abs(x - a) <= ta + tr * abs(a))
+    for x, a in zip(given, correct):
+        if abs(x - a) <= ta + tr * abs(a):
+            hits += 1
+    return hits
+
+
+def _rows(given: Any, correct: list) -> tuple[list, list] | None:
+    """Both matrices flattened, or None when their row structure differs."""
+    if not isinstance(given, (list, tuple)) or len(given) != len(correct):
+        return None
+    g_flat: list = []
+    c_flat: list = []
+    for g_row, c_row in zip(given, correct):
+        if not isinstance(g_row, (list, tuple)) or len(g_row) != len(c_row):
+            return None
+        g_flat += g_row
+        c_flat += c_row
+    return g_flat, c_flat
 
 
 def _parts(answer_type: str, value: Any) -> int:
@@ -431,16 +453,11 @@ def compare(answer_type: str, given: Any, correct: Any, tol: Tolerance) -> Score
             return _score(0.0 if given else 1.0, 0, 0)
         return _score(max(0.0, (right - wrong) / len(want)), right, len(want))
     if answer_type == "matrix":
-        n = _parts("matrix", correct)
-        if not isinstance(given, (list, tuple)) or len(given) != len(correct):
-            return _score(0.0, 0, n)
-        hits = 0
-        for g_row, c_row in zip(given, correct):
-            if not isinstance(g_row, (list, tuple)) or len(g_row) != len(c_row):
-                return _score(0.0, 0, n)
-            hits += _hits(g_row, c_row, tol)
-        return _score(hits / n, hits, n)
-    if answer_type not in ("shape", "vector"):
+        flat = _rows(given, correct)
+        if flat is None:
+            return _score(0.0, 0, _parts("matrix", correct))
+        given, correct = flat
+    elif answer_type not in ("shape", "vector"):
         raise ValueError(f"unknown answer type {answer_type!r}")
     n = len(correct)
     if len(given) != n or n == 0:
@@ -453,10 +470,20 @@ def matches(answer_type: str, given: Any, value: Any, tol: Tolerance) -> bool:
     """True when ``given`` equals ``value`` in every part (used for misconceptions too)."""
     if given is None or value is None:
         return False
+    if answer_type == "real":
+        return _close(given, value, tol)
+    if answer_type in ("integer", "choice"):
+        return given == value
     if answer_type == "choices":
         return sorted(set(given)) == sorted(set(value))
-    s = compare(answer_type, given, value, tol)
-    return s.parts_correct == s.parts_total and s.fraction == 1.0
+    if answer_type == "matrix":
+        flat = _rows(given, value)
+        if flat is None:
+            return False
+        given, value = flat
+    if len(given) != len(value):
+        return False
+    return _hits(given, value, None if answer_type == "shape" else tol) == len(value)
 
 
 def _fmt_real(x: Any, decimals: int | None) -> str:

@@ -15,12 +15,12 @@ import numpy as np
 
 from . import resources
 from .bank import Bank, load_bank
-from .build import build_quiz, build_variants
+from .build import build_quiz_with, build_variants
 from .errors import OutputError, QuizgenError
 from .exam import Exam, load_exam, numbered_students, read_roster
 from .instantiate import build_question
-from .model import ExamInfo, Question, Quiz, SlotVariants
-from .output import check_key_owner, dumps_key, write_files
+from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
+from .output import check_key_owner, dumps_key_student, join_key, write_files
 from .render import markdown
 from .variants import resolve_secret
 
@@ -29,6 +29,13 @@ RENDERERS = {
     "md": "quizgen.render.markdown:files",
     "html": "quizgen.render.html:files",
     "pdf": "quizgen.render.pdf:files",
+}
+
+# Formats whose per-student files are rendered as soon as each paper is built (so, for large
+# classes, in the build worker processes): format -> ("module:paper_files", "module:shared_files")
+# with RENDERERS[format](quiz) == every paper's paper_files(exam, paper) + shared_files(quiz).
+SPLIT_RENDERERS = {
+    "md": ("quizgen.render.markdown:paper_files", "quizgen.render.markdown:shared_files"),
 }
 
 
@@ -47,6 +54,10 @@ def renderer(fmt: str) -> Callable:
     if target is None:
         raise QuizgenError(f"unknown format '{fmt}'.", field="--format",
                            hint="Choose from " + ", ".join(RENDERERS) + ".")
+    return _function(target)
+
+
+def _function(target: str) -> Callable:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
 
@@ -62,10 +73,12 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
              secret: str | None = None, lang: str | None = None,
              formats: Iterable[str] = ("md",), force: bool = False,
              templates: str | Path | None = None, bank_dir: str | Path | None = None,
-             progress: Callable[[int], None] | None = None) -> GenerateResult:
+             progress: Callable[[int], None] | None = None,
+             render_options: dict | None = None) -> GenerateResult:
     """Write papers, the instructor key and key.json for every student into ``out_dir``.
 
     Students come from ``roster`` (CSV) or ``students`` (N numbered ids; 30 by default).
+    ``render_options`` go to the renderers that take them (pdf: ``duplex``, ``font_paths``).
     """
     out_dir = Path(out_dir)
     exam, bank = load(exam_path, bank_dir)
@@ -81,19 +94,36 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     langs = parse_langs(lang) or [exam.lang]
     source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / ".quizgen-secret"))
     secret_value = resolve_secret(secret, out_dir)
+    split = {}  # format -> (paper_files, its options, shared_files, its options)
+    for f in formats:
+        if f in SPLIT_RENDERERS:
+            own, shared = (_function(t) for t in SPLIT_RENDERERS[f])
+            split[f] = (own, _options_for(own, render_options), shared, _options_for(shared, render_options))
+
+    def per_paper(info: ExamInfo, paper: StudentPaper) -> tuple[str, dict]:
+        # The paper's part of key.json and its own files, made where the paper is built.
+        own_files = {f: own(info, paper, user_dir=templates, **opts) for f, (own, opts, _, _) in split.items()}
+        return dumps_key_student(paper.to_dict()), own_files
+
     files: dict[str, str | bytes] = {}
     quizzes = []
     for i, one in enumerate(langs):
         # Same secret, same generators: every language gets the same numbers and answers.
-        quiz = build_quiz(exam, bank, people, secret_value, lang=one, progress=progress if i == 0 else None)
+        quiz, parts = build_quiz_with(exam, bank, people, secret_value, per_paper, lang=one,
+                                      progress=progress if i == 0 else None)
         quizzes.append(quiz)
         prefix = f"{one}/" if len(langs) > 1 else ""
-        if i == 0:
-            files["key.json"] = dumps_key(quiz.to_dict())
-        else:
-            files[f"{prefix}key.json"] = dumps_key(quiz.to_dict())
-        for write in writers:
-            files.update({prefix + rel: content for rel, content in write(quiz, user_dir=templates).items()})
+        files["key.json" if i == 0 else f"{prefix}key.json"] = join_key(
+            KEY_FORMAT, quiz.exam.to_dict(), [key_part for key_part, _ in parts])
+        for fmt, write in zip(formats, writers):
+            if fmt in split:
+                _, _, shared, opts = split[fmt]
+                out = {rel: content for _, own_files in parts for rel, content in own_files[fmt].items()}
+                out.update(shared(quiz, user_dir=templates, **opts))
+            else:
+                out = write(quiz, user_dir=templates, **_options_for(write, render_options))
+            files.update({prefix + rel: content for rel, content in out.items()})
+        del parts
     return GenerateResult(quizzes[0], write_files(out_dir, files), source)
 
 
@@ -109,6 +139,67 @@ def parse_langs(lang: str | Iterable[str] | None) -> list[str]:
         raise QuizgenError(f"unknown language '{bad[0]}'.", field="--lang",
                            hint=f"Use {', '.join(LANGS)} or both, e.g. --lang en,ko.")
     return list(dict.fromkeys(out))
+
+
+def _options_for(write: Callable, options: dict | None) -> dict:
+    """The subset of ``options`` that renderer ``write`` accepts."""
+    if not options:
+        return {}
+    import inspect
+    params = inspect.signature(write).parameters
+    return {k: v for k, v in options.items() if k in params and v is not None}
+
+
+def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] = ("pdf",),
+           templates: str | Path | None = None, render_options: dict | None = None) -> list[Path]:
+    """Typeset papers and key from an existing key.json (e.g. ``formats=("pdf", "html")``)."""
+    formats = list(dict.fromkeys(formats)) or ["pdf"]
+    writers = [renderer(f) for f in formats]
+    quiz = read_key(key_path)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    files: dict[str, str | bytes] = {}
+    for write in writers:
+        files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
+    return write_files(out_dir, files)
+
+
+def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "practice.html",
+             lang: str = "en", seed: int | None = None, level: int | None = None,
+             bank_dir: str | Path | None = None, templates: str | Path | None = None) -> tuple[Path, list[Question]]:
+    """A practice page with ``n`` fresh variants per topic (all topics when none are given).
+
+    The variants come from ``seed`` (a random one when None), so every run differs unless
+    a seed is given. The page holds the answers: it is for practice, not for exams.
+    """
+    import secrets
+
+    from .render import practice as practice_page
+    bank = load_bank(bank_dir)
+    known = bank.topics()
+    chosen = list(dict.fromkeys(topics)) or list(known)
+    for topic in chosen:
+        if topic not in known:
+            raise QuizgenError(f"unknown topic '{topic}'.", field="TOPIC",
+                               hint="Known topics: " + ", ".join(known) + ".")
+    lang = (parse_langs(lang) or ["en"])[0]
+    rng = np.random.default_rng(secrets.randbits(64) if seed is None else seed)
+    questions = []
+    for topic in chosen:
+        pool = [t for t in known[topic] if level is None or level in t.levels]
+        if not pool:
+            raise QuizgenError(f"topic '{topic}' has no template with level {level}.", field="--level")
+        for i in range(n):
+            t = pool[int(rng.integers(len(pool)))]
+            lv = level if level is not None else t.level_numbers[i % len(t.level_numbers)]
+            questions.append(build_question(t, lv, rng, slot=f"p{len(questions) + 1}", lang=lang))
+    html = practice_page.page(questions, lang=lang, topics=chosen, user_dir=templates)
+    out = Path(out)
+    if out.is_dir():
+        raise OutputError("this is a folder; give a file name such as practice.html.", path=str(out))
+    write_files(out.parent if str(out.parent) else Path("."), {out.name: html})
+    return out, questions
 
 
 def _env_secret() -> bool:
@@ -166,5 +257,5 @@ def read_key(path: str | Path) -> Quiz:
     return load_key(path)
 
 
-__all__ = ["generate", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
+__all__ = ["generate", "render", "practice", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
            "GenerateResult"]

@@ -35,12 +35,20 @@ def _line_of(text: str, field: str) -> int | None:
     return line
 
 
+# libyaml's parser when PyYAML has it (same safe constructor, same data, ~8x faster).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path, what: str = "file"):
     """Safe-load one YAML file; syntax errors become BankError with the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise BankError(f"cannot read this {what}: {e}.", path=str(path)) from e
+    try:
+        return text, yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        pass  # report it as the pure-Python loader does (its messages and lines are the reference)
     try:
         return text, yaml.safe_load(text)
     except yaml.YAMLError as e:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .bank import Bank
@@ -32,23 +32,27 @@ def question_for(exam: Exam, bank: Bank, slot: Slot, secret: str, student_id: st
 
 
 def _papers(exam: Exam, bank: Bank, students: list[Student], secret: str, lang: str,
-            progress: Callable[[int], None] | None = None) -> list[StudentPaper]:
-    papers = []
+            progress: Callable[[int], None] | None = None,
+            per_paper: Callable[[ExamInfo, StudentPaper], Any] | None = None) -> list[tuple]:
+    """``[(paper, per_paper(info, paper) or None), ...]`` for ``students``, in order."""
+    info = exam_info(exam, bank, lang) if per_paper else None
+    out = []
     for student in students:
         qs = tuple(question_for(exam, bank, slot, secret, student.student_id, lang)
                    for slot in exam.slots)
-        papers.append(StudentPaper(student, variant_code(secret, exam.id, student.student_id), qs))
+        paper = StudentPaper(student, variant_code(secret, exam.id, student.student_id), qs)
+        out.append((paper, per_paper(info, paper) if per_paper else None))
         if progress:
             progress(1)
-    return papers
+    return out
 
 
-_JOB: tuple | None = None  # (exam, bank, secret, lang), inherited by forked workers
+_JOB: tuple | None = None  # (exam, bank, secret, lang, per_paper), inherited by forked workers
 
 
-def _papers_in_worker(students: list[Student]) -> list[StudentPaper]:
-    exam, bank, secret, lang = _JOB
-    return _papers(exam, bank, students, secret, lang)
+def _papers_in_worker(students: list[Student]) -> list[tuple]:
+    exam, bank, secret, lang, per_paper = _JOB
+    return _papers(exam, bank, students, secret, lang, per_paper=per_paper)
 
 
 PARALLEL_MIN_QUESTIONS = 2000
@@ -67,26 +71,40 @@ def build_quiz(exam: Exam, bank: Bank, students: Iterable[Student], secret: str,
     Large classes are split over the CPU cores (forked workers); every question still
     comes from its own (student, slot) generator, so the result does not depend on it.
     """
+    return build_quiz_with(exam, bank, students, secret, None, lang=lang, progress=progress)[0]
+
+
+def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret: str,
+                    per_paper: Callable[[ExamInfo, StudentPaper], Any] | None, *,
+                    lang: str | None = None,
+                    progress: Callable[[int], None] | None = None) -> tuple[Quiz, list]:
+    """:func:`build_quiz`, plus ``[per_paper(exam info, paper) for every paper]``.
+
+    ``per_paper`` (e.g. rendering the paper's own output files) runs where the paper is
+    built, so for large classes it runs in the worker processes too and only its result
+    travels back. It must be a pure function of its arguments.
+    """
     global _JOB
     lang = lang or exam.lang
     students = list(students)
     workers = _workers(len(students) * len(exam.slots))
     if workers == 1:
-        papers = _papers(exam, bank, students, secret, lang, progress)
+        done = _papers(exam, bank, students, secret, lang, progress, per_paper)
     else:
         size = max(1, -(-len(students) // (workers * 4)))
         chunks = [students[i:i + size] for i in range(0, len(students), size)]
-        _JOB = (exam, bank, secret, lang)
+        _JOB = (exam, bank, secret, lang, per_paper)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                papers = []
+                done = []
                 for part in pool.imap(_papers_in_worker, chunks):
-                    papers.extend(part)
+                    done.extend(part)
                     if progress:
                         progress(len(part))
         finally:
             _JOB = None
-    return Quiz(exam_info(exam, bank, lang), tuple(papers))
+    quiz = Quiz(exam_info(exam, bank, lang), tuple(paper for paper, _ in done))
+    return quiz, [extra for _, extra in done]
 
 
 def build_variants(exam: Exam, bank: Bank, n_variants: int, secret: str, *,

@@ -52,6 +52,18 @@ def common_exam_options(f):
     return wrapper
 
 
+def typeset_options(f):
+    @click.option("--duplex", is_flag=True,
+                  help="PDF print file: start every student on an odd page (two-sided printing).")
+    @click.option("--font-path", "font_paths", multiple=True, type=click.Path(exists=True),
+                  help="Folder or file with fonts for the PDFs (e.g. a Korean font); repeatable.")
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        kwargs["font_paths"] = tuple(kwargs.get("font_paths") or ())
+        return f(*args, **kwargs)
+    return wrapper
+
+
 @click.group(cls=ExitOnError)
 @click.version_option(__version__, prog_name="quizgen")
 def main():
@@ -68,8 +80,10 @@ def main():
               help="Comma-separated: md, html, pdf.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
 @click.option("--force", is_flag=True, help="Replace another exam's key.json in --out.")
+@typeset_options
 @common_exam_options
-def generate(exam, out_dir, roster, students, formats, templates, force, secret, lang, bank_dir):
+def generate(exam, out_dir, roster, students, formats, templates, force, duplex, font_paths,
+             secret, lang, bank_dir):
     """Write one paper per student, the instructor key and key.json.
 
     EXAM is an exam YAML file (default: the bundled exam covering the course notes).
@@ -84,7 +98,8 @@ def generate(exam, out_dir, roster, students, formats, templates, force, secret,
             bar.__enter__()
         result = api.generate(exam, out_dir, roster=roster, students=n, secret=secret, lang=lang,
                               formats=split_formats(formats), force=force, templates=templates,
-                              bank_dir=bank_dir, progress=update)
+                              bank_dir=bank_dir, progress=update,
+                              render_options={"duplex": duplex, "font_paths": font_paths})
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -137,6 +152,48 @@ def preview(template_id, seed, level, lang, bank_dir):
     for m in q.misconceptions:
         click.echo(f"Misconception {m.id}: "
                    f"{format_answer(q.answer_type, m.value, q.decimals, q.options)}: {m.feedback}")
+
+
+@main.command("render")
+@click.argument("key", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="exam", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder.")
+@click.option("--format", "formats", default="pdf", show_default=True,
+              help="Comma-separated: pdf, html, md.")
+@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@typeset_options
+def render_cmd(key, out_dir, formats, templates, duplex, font_paths):
+    """Typeset papers and the key again from an existing key.json.
+
+    Example: quizgen render midterm/key.json --format pdf,html --out midterm
+    """
+    written = api.render(key, out_dir, formats=split_formats(formats), templates=templates,
+                         render_options={"duplex": duplex, "font_paths": font_paths})
+    click.echo(f"Wrote {len(written)} files to {out_dir}/")
+
+
+@main.command("practice")
+@click.argument("topics", nargs=-1)
+@click.option("--n", "n", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="Fresh variants per topic.")
+@click.option("--out", "out_path", default="practice.html", show_default=True,
+              type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--seed", type=int, default=None, help="Draw the same variants again (default: new ones).")
+@click.option("--level", type=int, default=None, help="Only this difficulty level.")
+@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates):
+    """Write a self-contained practice page that checks answers in the browser.
+
+    TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic.
+    The page contains the answers: use it for practice, never for an exam.
+
+    Example: quizgen practice output-shape param-count --n 3 --out practice.html
+    """
+    path, questions = api.practice(topics, n=n, out=out_path, lang=lang, seed=seed, level=level,
+                                   bank_dir=bank_dir, templates=templates)
+    click.echo(f"Wrote {len(questions)} questions to {path}")
 
 
 @main.group(cls=ExitOnError)
@@ -199,7 +256,10 @@ def bank_check(bank_dir, seeds):
 @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
               help="Language of feedback and report (default: the key's).")
 @click.option("--no-feedback", is_flag=True, help="Skip the per-student feedback files.")
-def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback):
+@click.option("--mathml", is_flag=True, help="Math in HTML feedback as MathML (works offline; "
+                                             "slower) instead of TeX for MathJax.")
+def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback,
+          mathml):
     """Grade submission CSVs (wide or long) against KEY (key.json).
 
     Writes grades.csv, Moodle and Canvas gradebook imports, per-student feedback,
@@ -211,7 +271,8 @@ def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lan
     from .grading.submissions import parse_map_option
     result = grade_files(key, list(submissions), out_dir, keep=keep, multipart=partial,
                          choice_penalty=penalty, column_map=parse_map_option(maps),
-                         encoding=encoding, lang=lang, feedback_files=not no_feedback)
+                         encoding=encoding, lang=lang, feedback_files=not no_feedback,
+                         mathml=mathml)
     click.echo(result.describe())
 
 

@@ -19,6 +19,10 @@ class QuizgenError(Exception):
         self.hint = hint
         super().__init__(self.format())
 
+    def __reduce__(self):
+        # Keep path/line/field/hint when an error travels back from a build worker process.
+        return _restore, (type(self), self.args, self.__dict__)
+
     def format(self) -> str:
         where = []
         if self.path:
@@ -29,6 +33,13 @@ class QuizgenError(Exception):
         if self.hint:
             text += " " + self.hint
         return text
+
+
+def _restore(cls, args, state):
+    err = Exception.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class BankError(QuizgenError):

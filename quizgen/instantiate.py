@@ -17,13 +17,24 @@ from .model import Misconception, Question
 from .params import draw_space
 from .solvers import Redraw, Solution
 from .template import Template
-from .textrender import holds, render_text
+from .textrender import holds, render_text, text_scope
 
 MAX_DRAWS = 500
 
 
+_KEEP = frozenset((int, str, bool, type(None)))
+
+
 def plain(value: Any) -> Any:
     """numpy scalars/arrays and tuples -> plain JSON values (ints stay ints)."""
+    # Fast paths for the exact builtin types (the bulk of every answer and params dict).
+    kind = type(value)
+    if kind is float:
+        return value if value else 0.0
+    if kind in _KEEP:
+        return value
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, np.ndarray):
         return plain(value.tolist())
     if isinstance(value, (list, tuple)):
@@ -50,6 +61,12 @@ def _finite(value: Any) -> bool:
 
 def draw_params(template: Template, level: int, rng: np.random.Generator) -> tuple[dict, Solution]:
     """Draw until the constraints hold and the solver accepts; return (params, solution)."""
+    params, solution, _ = _draw(template, level, rng)
+    return params, solution
+
+
+def _draw(template: Template, level: int, rng: np.random.Generator) -> tuple[dict, Solution, Any]:
+    """:func:`draw_params` plus the plain answer (computed once, checked for finiteness)."""
     entry = solvers.get(template.solver)
     if entry is None:
         raise TemplateError(f"unknown solver '{template.solver}'.", path=template.path, field="solver")
@@ -72,10 +89,11 @@ def draw_params(template: Template, level: int, rng: np.random.Generator) -> tup
         except Redraw as e:
             last = str(e) or last
             continue
-        if not _finite(plain(solution.answer)):
+        answer = plain(solution.answer)
+        if not _finite(answer):
             last = "the answer was not finite"
             continue
-        return params, solution
+        return params, solution, answer
     raise TemplateError(f"no valid parameters after {MAX_DRAWS} draws at level {level} ({last}).",
                         path=template.path, field=f"levels.{level}.params",
                         hint="The parameter ranges are impossible or too narrow; widen them.")
@@ -99,8 +117,7 @@ def _shuffle_options(options: list, answer: Any, mis: dict, answer_type: str,
 def build_question(template: Template, level: int, rng: np.random.Generator, *,
                    slot: str = "q1", points: float | None = None, lang: str = "en") -> Question:
     """Sample, solve and render one question of ``template`` at ``level``."""
-    params, sol = draw_params(template, level, rng)
-    answer = plain(sol.answer)
+    params, sol, answer = _draw(template, level, rng)
     mis_values = {k: plain(v) for k, v in sol.misconceptions.items()}
     known = {m.id for m in template.misconceptions}
     unknown = set(mis_values) - known
@@ -119,6 +136,7 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
            "options": options}
     tid = template.id
     trusted = template.trusted
+    scope = text_scope(ctx, trusted)  # variables + Jinja globals, merged once for every field
     misconceptions = []
     seen_values: list = []
     for spec in template.misconceptions:
@@ -131,12 +149,13 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
         if any(answers.matches(template.answer_type, value, v, template.tolerance) for v in seen_values):
             continue
         seen_values.append(value)
-        feedback = render_text(_pick(spec.feedback, lang), {**ctx, "wrong": value}, template_id=tid,
-                               field=f"misconceptions.{spec.id}.feedback", trusted=trusted)
+        feedback = render_text(_pick(spec.feedback, lang), {**scope, "wrong": value}, template_id=tid,
+                               field=f"misconceptions.{spec.id}.feedback", trusted=trusted, scope=True)
         misconceptions.append(Misconception(spec.id, value, feedback))
     pytorch = sol.pytorch
     if template.pytorch:
-        pytorch = render_text(template.pytorch, ctx, template_id=tid, field="pytorch", trusted=trusted)
+        pytorch = render_text(template.pytorch, scope, template_id=tid, field="pytorch", trusted=trusted,
+                              scope=True)
     return Question(
         slot=slot,
         template=tid,
@@ -144,12 +163,13 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
         level=level,
         points=points if points is not None else template.points,
         title=_pick(template.title, lang),
-        prompt=render_text(_pick(template.prompt, lang), ctx, template_id=tid, field="prompt", trusted=trusted),
+        prompt=render_text(_pick(template.prompt, lang), scope, template_id=tid, field="prompt",
+                           trusted=trusted, scope=True),
         answer_type=template.answer_type,
         answer_value=answer,
         tolerance=template.tolerance,
-        solution=render_text(_pick(template.solution, lang), ctx, template_id=tid, field="solution",
-                             trusted=trusted),
+        solution=render_text(_pick(template.solution, lang), scope, template_id=tid, field="solution",
+                             trusted=trusted, scope=True),
         misconceptions=tuple(misconceptions),
         options=options,
         check=plain(sol.check) if sol.check is not None else None,

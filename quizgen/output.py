@@ -57,18 +57,35 @@ def write_files(out_dir: Path, files: dict[str, bytes | str]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
+
+
 def dumps_key(data: dict) -> str:
     """key.json text: valid JSON with one question per line (fast, diff-friendly, UTF-8)."""
-    enc = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
-    lines = ["{", f' "format": {enc(data["format"])},', f' "exam": {enc(data["exam"])},', ' "students": [']
-    students = data["students"]
-    for i, st in enumerate(students):
-        head = {k: v for k, v in st.items() if k != "questions"}
-        lines.append("  " + enc(head)[:-1] + ', "questions": [')
-        qs = st["questions"]
-        for j, q in enumerate(qs):
-            lines.append("   " + enc(q) + ("," if j < len(qs) - 1 else ""))
-        lines.append("  ]}" + ("," if i < len(students) - 1 else ""))
+    return join_key(data["format"], data["exam"], [dumps_key_student(st) for st in data["students"]])
+
+
+def dumps_key_student(student: dict) -> str:
+    """One entry of key.json's ``students`` list, as :func:`dumps_key` writes it (no final comma).
+
+    Lets each paper's part of the key be encoded where the paper is built (see :func:`join_key`).
+    """
+    enc = _ENCODE
+    head = {k: v for k, v in student.items() if k != "questions"}
+    qs = student["questions"]
+    last = len(qs) - 1
+    lines = ["  " + enc(head)[:-1] + ', "questions": [']
+    lines += ["   " + enc(q) + ("," if j < last else "") for j, q in enumerate(qs)]
+    lines.append("  ]}")
+    return "\n".join(lines)
+
+
+def join_key(key_format: str, exam: dict, students: list[str]) -> str:
+    """The whole key.json text from the :func:`dumps_key_student` parts, in order."""
+    enc = _ENCODE
+    lines = ["{", f' "format": {enc(key_format)},', f' "exam": {enc(exam)},', ' "students": [']
+    if students:
+        lines.append(",\n".join(students))
     lines.append(" ]")
     lines.append("}")
     return "\n".join(lines) + "\n"

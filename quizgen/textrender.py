@@ -33,10 +33,40 @@ def compile_condition(source: str):
     return ENV.compile_expression(source, undefined_to_none=False)
 
 
-def render_text(source: str, ctx: dict, *, template_id: str, field: str, trusted: bool = False) -> str:
-    """Render one text field; any Jinja problem becomes a TemplateError naming the field."""
+@lru_cache(maxsize=2)
+def _globals(trusted: bool) -> dict:
+    # The environments' globals never change after _make_env, so one snapshot serves all renders.
+    return dict((TRUSTED_ENV if trusted else ENV).globals)
+
+
+def text_scope(ctx: dict, trusted: bool = False) -> dict:
+    """``ctx`` merged once with the Jinja globals, to pass to several ``render_text(..., scope=True)``.
+
+    ``Template.render`` copies the variables and the globals on every call; a question renders
+    four or more fields from the same variables, so it merges them once. Never mutated by Jinja.
+    """
+    return {**_globals(trusted), **ctx}
+
+
+def _render(template: jinja2.Template, scope: dict) -> str:
+    """``template.render(ctx)`` for a scope made by :func:`text_scope` (no copy of the variables)."""
+    env = template.environment
+    context = env.context_class(env, scope, template.name, template.blocks, globals=_globals(env is TRUSTED_ENV))
     try:
-        return compile_text(source, trusted).render(ctx).strip()
+        return env.concat(template.root_render_func(context))
+    except Exception:
+        env.handle_exception()
+
+
+def render_text(source: str, ctx: dict, *, template_id: str, field: str, trusted: bool = False,
+                scope: bool = False) -> str:
+    """Render one text field; any Jinja problem becomes a TemplateError naming the field.
+
+    With ``scope=True``, ``ctx`` is a :func:`text_scope` of the same ``trusted``.
+    """
+    try:
+        template = compile_text(source, trusted)
+        return (_render(template, ctx) if scope else template.render(ctx)).strip()
     except jinja2.TemplateError as e:
         raise TemplateError(f"cannot render: {e}.", path=template_id, field=field,
                             hint="Use only names the solver provides (see `quizgen preview`).") from e

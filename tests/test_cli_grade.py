@@ -92,3 +92,21 @@ def test_simulate_bad_key_exit_2(tmp_path):
 def test_grade_needs_a_submission(tmp_path):
     r = run("grade", KEY)
     assert r.exit_code == 2 and "Missing argument" in r.output
+
+
+def test_generate_simulate_grade_end_to_end(tmp_path):
+    exam, subs, graded = tmp_path / "exam", tmp_path / "subs.csv", tmp_path / "graded"
+    r = CliRunner().invoke(main, ["generate", "--students", "12", "--out", str(exam),
+                                  "--secret", "e2e"], env={"QUIZGEN_SECRET": ""})
+    assert r.exit_code == 0, r.output
+    assert run("simulate", exam / "key.json", "--out", subs, "--seed", "2").exit_code == 0
+    r = run("grade", exam / "key.json", subs, "--out", graded)
+    assert r.exit_code == 0, r.output
+    report = (graded / "report.md").read_text(encoding="utf-8")
+    assert "Cronbach's alpha" in report or "KR-20" in report
+    assert "| q1 |" in report and "## Misconceptions" in report
+    assert len(list((graded / "feedback").glob("*.html"))) == 12
+    first = run("grade", exam / "key.json", subs, "--out", tmp_path / "again")
+    assert first.exit_code == 0
+    for name in ("grades.csv", "report.html", "score-histogram.png", "issues.csv"):
+        assert (graded / name).read_bytes() == (tmp_path / "again" / name).read_bytes()

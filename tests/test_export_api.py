@@ -90,15 +90,6 @@ def test_exports_carry_no_secret(tmp_path):
             assert b"seed_hint" not in b and b"not-a-secret" not in b
 
 
-def test_parallel_rendering_gives_the_same_bytes(tmp_path, monkeypatch):
-    import quizgen.export as export
-    seq = export_slots(exam(), slots(2), ALL, tmp_path / "seq")
-    monkeypatch.setattr(export, "PARALLEL_MIN_QUESTIONS", 1)
-    assert export._workers(14, 4) >= 1
-    par = export_slots(exam(), slots(2), ALL, tmp_path / "par")
-    assert [p.read_bytes() for p in seq] == [p.read_bytes() for p in par]
-
-
 def test_slots_with_korean_names_keep_distinct_identifiers():
     s = slots(1)
     renamed = [replace(s[0], slot="문제"), replace(s[1], slot="시험")]

@@ -193,3 +193,13 @@ def test_negative_marking_is_announced_in_feedback(tmp_path):
     assert r.graded.students[0].total == 2.75
     assert "A wrong choice costs 25% of the points." in \
         (out / "feedback/s001.md").read_text(encoding="utf-8")
+
+
+def test_mathml_feedback_needs_no_network(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": WRONG})
+    grade(KEY, [path], tmp_path / "tex")
+    grade(KEY, [path], tmp_path / "mml", mathml=True)
+    tex = (tmp_path / "tex/feedback/s001.html").read_text(encoding="utf-8")
+    mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
+    assert "mathjax" in tex and '<span class="math">\\((10 + 1) \\times 20 = 220\\)' in tex
+    assert "mathjax" not in mml and "<math" in mml and "forgot-bias" in mml

@@ -11,6 +11,8 @@ def as_array(x) -> np.ndarray:
 
 def ntuple(value, n: int, name: str = "argument") -> tuple:
     """Expand an int (or a length-1 sequence) to an ``n``-tuple, as torch does."""
+    if type(value) is int:                       # the common case, without the generic path
+        return (value,) * n
     if isinstance(value, (list, tuple)):
         if len(value) == 1:
             return tuple(int(value[0]) for _ in range(n))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["parse_expression", "evaluate", "gradients", "graph", "variables", "Node", "FUNCTIONS"]
 
@@ -156,6 +157,22 @@ def _free_prefix(candidates, names):
     return "_" + candidates[0]
 
 
+@lru_cache(maxsize=1024)
+def _parsed_with_texts(text: str) -> tuple[ast.expr, dict, list]:
+    """Parsed expression, ``{id(subtree): its source text}`` and the variable names; cached
+    per expression text.
+
+    ``ast.unparse`` costs about as much as the whole evaluation, so the texts are made once.
+    The cached tree is never modified (and it keeps the ids valid).
+    """
+    tree = parse_expression(text)
+    return tree, _texts(tree), variables(tree)
+
+
+def _texts(tree) -> dict:
+    return {id(t): ast.unparse(t) for t in ast.walk(tree)}
+
+
 def graph(expr, values: dict) -> list:
     """All nodes in topological order (inputs before users), values and gradients filled.
 
@@ -164,11 +181,11 @@ def graph(expr, values: dict) -> list:
     order (another letter if a variable is already called like that).  The last
     node is the output; ``upstream_grad`` holds d output / d node.
     """
-    tree = parse_expression(expr) if isinstance(expr, str) else expr
-    missing = [v for v in variables(tree) if v not in values]
+    tree, texts, names = (_parsed_with_texts(expr) if isinstance(expr, str)
+                          else (expr, _texts(expr), variables(expr)))
+    missing = [v for v in names if v not in values]
     if missing:
         raise ValueError(f"no value given for variable(s) {', '.join(missing)}")
-    names = variables(tree)
     op_prefix = _free_prefix(("z", "u", "v", "t", "node"), names)
     const_prefix = _free_prefix(("c", "k", "const"), names)
     nodes: list[Node] = []
@@ -184,7 +201,7 @@ def graph(expr, values: dict) -> list:
         return node
 
     def build(t) -> Node:
-        text = ast.unparse(t)
+        text = texts[id(t)]
         if isinstance(t, ast.Name):
             if t.id not in by_var:
                 by_var[t.id] = Node(t.id, "var", [], float(values[t.id]), [], 0.0, t.id)

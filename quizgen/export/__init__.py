@@ -18,8 +18,6 @@ byte-identical files. Exporters read only the :class:`~quizgen.model.Question` r
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -83,43 +81,11 @@ def export_slots(exam: ExamInfo, slots: list[SlotVariants], formats: list[str] |
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError("this path exists and is not a folder.", path=str(out_dir))
-    datas = _render_all(exam, slots, names, lang or exam.lang or "en")
-    return [write_atomic(out_dir / output_name(exam, name), data)
-            for name, data in zip(names, datas)]
-
-
-PARALLEL_MIN_QUESTIONS = 4000  # questions x formats above which formats render in parallel
-_JOB: tuple | None = None  # (exam, slots, lang), inherited by forked workers
-
-
-def _render_in_worker(name: str) -> bytes:
-    exam, slots, lang = _JOB
-    return FORMATS[name][1](exam, slots, lang)
-
-
-def _workers(n_questions: int, n_formats: int) -> int:
-    if n_formats < 2 or n_questions * n_formats < PARALLEL_MIN_QUESTIONS or \
-            "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, n_formats))
-
-
-def _render_all(exam: ExamInfo, slots: list[SlotVariants], names: list[str],
-                lang: str) -> list[bytes]:
-    """Every format's bytes; big jobs render one format per forked worker (same bytes)."""
-    global _JOB
-    workers = _workers(sum(len(s.variants) for s in slots), len(names))
-    if workers == 1:
-        return [FORMATS[n][1](exam, slots, lang) for n in names]
-    order = sorted(names, key=["qti21", "qti12", "moodle", "gift"].index)  # longest first
-    _JOB = (exam, slots, lang)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = dict(zip(order, pool.map(_render_in_worker, order, chunksize=1)))
-    finally:
-        _JOB = None
-    return [done[n] for n in names]
+    written = []
+    for name in names:
+        data = FORMATS[name][1](exam, slots, lang or exam.lang or "en")
+        written.append(write_atomic(out_dir / output_name(exam, name), data))
+    return written
 
 
 __all__ = ["export_slots", "render", "normalize_formats", "output_name", "FORMATS"]

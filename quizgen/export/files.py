@@ -36,8 +36,7 @@ def zip_bytes(files: dict[str, bytes], level: int = 1) -> bytes:
         data = files[name]
         raw = name.encode("utf-8")
         flags = 0 if raw.isascii() else 0x800  # bit 11: the name is UTF-8
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        packed = packer.compress(data) + packer.flush()
+        packed = zlib.compress(data, level, wbits=-15)  # raw deflate, as zip stores it
         crc = zlib.crc32(data)
         fields = (20, flags, 8, dos_time, dos_date, crc, len(packed), len(data), len(raw))
         offset = len(out)

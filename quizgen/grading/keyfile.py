@@ -19,7 +19,7 @@ from ..model import ANSWER_TYPES, KEY_FORMAT, ExamInfo, Quiz, StudentPaper
 _HINT = "Grade with the key.json that `quizgen generate` wrote for this exam."
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_CHUNK = 1 << 20
+_CHUNK = 1 << 22
 
 
 class _JsonStream:
@@ -157,26 +157,6 @@ class KeyReader:
     def papers(self) -> Iterator[StudentPaper]:
         for st in self.students():
             yield StudentPaper.from_dict(st)
-
-
-_HEAVY = ("prompt", "solution", "pytorch", "check", "params")
-
-
-def light_paper(st: dict, notes: dict | None = None) -> StudentPaper:
-    """A paper without the long texts scoring never reads (prompt, solution, check...).
-
-    Misconception feedback texts go to ``notes[(slot, id)]`` (first one seen) instead.
-    """
-    qs = []
-    for q in st["questions"]:
-        light = {k: v for k, v in q.items() if k not in _HEAVY}
-        mis = q.get("misconceptions") or []
-        if notes is not None:
-            for m in mis:
-                notes.setdefault((q["slot"], m["id"]), m.get("feedback", ""))
-        light["misconceptions"] = [{"id": m["id"], "value": m.get("value")} for m in mis]
-        qs.append(light)
-    return StudentPaper.from_dict({**st, "questions": qs})
 
 
 def load_key(path: str | Path) -> Quiz:

@@ -14,7 +14,8 @@ from ..model import LANGS, Quiz, StudentPaper
 from ..output import write_files
 from . import feedback, gradebook, report
 from .grader import Graded, grade_files
-from .keyfile import KeyReader, light_paper
+from .keyfile import KeyReader
+from .light import light_paper
 from .scoring import Policy
 
 MULTIPART_RULES = ("proportional", "all")
@@ -120,7 +121,7 @@ def _gc_paused():
 def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = "proportional",
           choice_penalty: float = 0.0, column_map: dict[str, str] | None = None,
           encoding: str | None = None, lang: str | None = None,
-          feedback_files: bool = True) -> GradeResult:
+          feedback_files: bool = True, mathml: bool = False) -> GradeResult:
     """Grade submission CSVs against a key.json; write every output into ``out_dir``.
 
     ``keep``: which of several submissions of a student counts (last, first, best).
@@ -128,6 +129,7 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
     ``choice_penalty``: share of the points a wrong single choice loses (0-1).
     ``column_map``: role/question -> column header, for columns quizgen cannot guess.
     ``lang``: language of feedback and report (default: the key's).
+    ``mathml``: math in the HTML feedback as MathML (offline) instead of TeX for MathJax.
     """
     if multipart not in MULTIPART_RULES:
         raise QuizgenError(f"unknown partial-credit rule '{multipart}'.", field="--partial",
@@ -137,11 +139,11 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
                            field="--penalty")
     with _gc_paused():
         return _grade(key_path, csv_paths, out_dir, keep, Policy(multipart, choice_penalty),
-                      column_map, encoding, lang, feedback_files)
+                      column_map, encoding, lang, feedback_files, mathml)
 
 
 def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lang,
-           feedback_files) -> GradeResult:
+           feedback_files, mathml) -> GradeResult:
     reader = KeyReader(key_path)
     lang = lang or reader.exam.lang or "en"
     if lang not in LANGS:
@@ -173,7 +175,7 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
         for st, result in zip(reader.students(validate=False), g.students):
             full = replace(result, paper=StudentPaper.from_dict(st))
             yield (feedback.markdown(full, reader.exam, policy, lang),
-                   feedback.html(full, reader.exam, policy, lang))
+                   feedback.html(full, reader.exam, policy, lang, mathml))
 
     out = Path(out_dir)
     for p in csv_paths:

@@ -45,3 +45,14 @@ def render(name: str, ctx: dict, *, user_dir: str | Path | None = None, autoesca
     except jinja2.TemplateError as e:
         raise RenderError(f"cannot render: {e}.", path=name,
                           hint="Use only the names the bundled template uses.") from e
+
+
+def source(name: str, *, user_dir: str | Path | None = None) -> str:
+    """A bundled or user file (CSS, JavaScript) verbatim, not rendered as a template."""
+    env = environment(str(user_dir) if user_dir else None, True)
+    try:
+        text, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound as e:
+        raise RenderError(f"output template '{name}' not found.", path=str(user_dir or templates_dir()),
+                          hint="Copy the bundled templates folder and edit the copy.") from e
+    return text

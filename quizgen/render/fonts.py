@@ -11,6 +11,8 @@ here are given to Typst, which keeps the output identical across machines.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +81,25 @@ def find_cjk(extra_dirs: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]] | 
     return None
 
 
+def typst_dirs(paths, scratch: Path) -> list[str]:
+    """Typst reads fonts from folders only: link single font files into ``scratch``."""
+    dirs = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            dirs.append(str(p))
+            continue
+        scratch.mkdir(parents=True, exist_ok=True)
+        link = scratch / p.name
+        if not link.exists():
+            try:
+                link.symlink_to(p.resolve())
+            except OSError:
+                shutil.copyfile(p, link)
+        if str(scratch) not in dirs:
+            dirs.append(str(scratch))
+    return dirs
+
+
 @lru_cache(maxsize=32)
 def user_families(paths: tuple[str, ...]) -> tuple[str, ...]:
     """Font families in the user's --font-path folders/files (tried after Libertinus)."""
@@ -86,9 +107,13 @@ def user_families(paths: tuple[str, ...]) -> tuple[str, ...]:
         return ()
     import typst
 
-    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
-                        font_paths=list(paths))
-    return tuple(sorted(set(fonts.families())))
+    scratch = Path(tempfile.mkdtemp(prefix="quizgen-fonts-"))
+    try:
+        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
+                            font_paths=typst_dirs(paths, scratch))
+        return tuple(sorted(set(fonts.families())))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def fonts_for(lang: str, texts_need_cjk: bool, font_paths=()) -> FontSet:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from .. import answers
 from ..model import Question, Quiz, StudentPaper
 from . import common, markup
-from .env import render
+from .env import render, source
 from .markdown import safe_name
 
 FONT_STACKS = {
@@ -74,15 +74,16 @@ def key_view(q: Question, n: int, t: dict) -> dict:
     return d
 
 
-def _context(quiz: Quiz, t: dict) -> dict:
+def _context(quiz: Quiz, t: dict, user_dir=None) -> dict:
     lang = quiz.exam.lang if quiz.exam.lang in FONT_STACKS else "en"
     return {"exam": quiz.exam, "t": t, "lang": lang, "font_stack": FONT_STACKS[lang],
-            "instructions": Markup(markup.to_html(quiz.exam.instructions))}
+            "instructions": Markup(markup.to_html(quiz.exam.instructions)),
+            "style": Markup(source("html/style.css", user_dir=user_dir))}
 
 
 def student_page(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None = None) -> str:
     t = common.labels(quiz.exam.lang)
-    ctx = _context(quiz, t)
+    ctx = _context(quiz, t, user_dir)
     ctx.update({
         "paper": paper,
         "qr": Markup(common.qr_svg(common.qr_payload(quiz.exam, paper))),
@@ -93,7 +94,7 @@ def student_page(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None
 
 def key_page(quiz: Quiz, *, user_dir: str | Path | None = None) -> str:
     t = common.labels(quiz.exam.lang)
-    ctx = _context(quiz, t)
+    ctx = _context(quiz, t, user_dir)
     ctx["students"] = [{"paper": p, "questions": [key_view(q, k, t)
                                                   for k, q in enumerate(p.questions, 1)]}
                        for p in quiz.papers]

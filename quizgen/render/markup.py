@@ -186,7 +186,12 @@ def _math(tex: str, display: bool) -> str:
         return f"#raw({typst_str(tex.strip())}, block: {'true' if display else 'false'});"
     if not converted:
         return ""
-    return f"$ {converted} $" if display else f"${converted}$"
+    if display:
+        return f"$ {converted} $"
+    # Typst sets inline matrices at script size; a matrix inside a sentence should be legible.
+    if "mat(" in converted or "vec(" in converted:
+        return f"$#math.display(${converted}$)$"
+    return f"${converted}$"
 
 
 def _inline(node: SyntaxTreeNode, maths: list) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -34,13 +35,16 @@ _LINE_CHARS = 95  # characters of prose on one line of the paper (for the page-f
 
 # ---------------------------------------------------------------- data for the templates
 
+_MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", re.S)
+
+
 def _breakable(q: Question) -> bool:
-    """Keep a question on one page unless it is too long to fit on one."""
-    lines = 6 + (len(q.options or ()) * 1.5)
+    """Keep a question on one page unless it may be too long for one (a rough line count)."""
+    lines = 7.0 + len(q.options or ()) * 1.6
     for block in q.prompt.split("\n"):
-        lines += 1 + len(block) // _LINE_CHARS
-    lines += q.prompt.count("\\\\") * 1.5 + q.prompt.count("$$") * 1.5
-    return lines > 38
+        rows = [m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)]
+        lines += max(1.0, 1.3 * max(rows, default=0)) + len(block) // _LINE_CHARS
+    return lines > 44
 
 
 def _question_data(q: Question, n: int, t: dict, highlight: bool = False) -> dict:
@@ -62,7 +66,7 @@ def _answer_markup(q: Question, value) -> str:
             and all(isinstance(r, list) for r in value):
         rows = "; ".join(", ".join(answers.format_answer("real", x, q.decimals) for x in row)
                          for row in value)
-        return f'$mat(delim: "[", {rows})$'
+        return f'$#math.display($mat(delim: "[", {rows})$)$'
     return markup.typst_text(common.format_value(q, value))
 
 
@@ -133,9 +137,12 @@ def _template_root(user_dir: str | Path | None) -> Path:
 
 
 def _typst_error(e: Exception, main: str) -> RenderError:
-    msg = getattr(e, "message", None) or str(e)
+    msg = (getattr(e, "message", None) or str(e)).strip()
+    where = re.search(r"┌─ ([^\n]+)", getattr(e, "diagnostic", "") or "")
+    if where:
+        msg += f" (at {where.group(1).strip()})"
     hints = getattr(e, "hints", None) or []
-    return RenderError(f"Typst could not typeset {main}: {msg.strip()}", path=main,
+    return RenderError(f"Typst could not typeset {main}: {msg}", path=main,
                        hint=" ".join(hints) or "If you use your own templates (--templates), "
                                               "check them against the bundled ones.")
 
@@ -147,7 +154,8 @@ def compile_pdf(root: Path, main: str, data: dict, font_set: fonts.FontSet,
 
     (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     try:
-        compiler = typst.Compiler(str(root / main), root=str(root), font_paths=list(font_set.paths),
+        compiler = typst.Compiler(str(root / main), root=str(root),
+                                  font_paths=fonts.typst_dirs(font_set.paths, root / "_fonts"),
                                   ignore_system_fonts=True)
         pdf = compiler.compile(format="pdf", timestamp=0, pdf_tags=False)
         pages = _page_ranges(compiler, len(data["students"])) if ranges else []

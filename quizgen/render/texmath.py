@@ -173,11 +173,16 @@ _RENAMES = (
     (re.compile(r"(?<![\w.])sect\b"), "inter"),
 )
 _DELIM_BARS = re.compile(r'(?<![\\\w])delim: "\|\|"')
+# pandoc writes fractional em spaces rounded to whole ems: \; and \enspace become #h(0em),
+# \! becomes #h(-1em). Put sensible widths back.
+_SPACES = ((re.compile(r"#h\(0em\)"), "thick"), (re.compile(r"#h\(-1em\)"), "#h(-0.17em)"))
 
 
 def modernize(typ: str) -> str:
     """Rename symbols that the bundled Typst no longer knows (outside string literals)."""
     typ = _DELIM_BARS.sub('delim: "|"', typ)
+    for pattern, repl in _SPACES:
+        typ = pattern.sub(repl, typ)
     out, i = [], 0
     for m in _STRING.finditer(typ):
         out.append(_rename(typ[i:m.start()]))

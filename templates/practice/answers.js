@@ -1,0 +1,348 @@
+/* quizgen answer checking in the browser: a line-by-line port of quizgen/answers.py
+ * (parse, compare, matches) so the practice page accepts exactly what the grader accepts.
+ * tests/test_practice_js.py runs both on the same table of inputs and requires agreement.
+ * Python's \d, \s and \w are Unicode-aware; the classes below spell out the same sets.
+ */
+(function (root) {
+  "use strict";
+  var MAX_LEN = 4000;
+  // Python str.isspace() / re \s for str patterns.
+  var S_IN = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  var S = "[" + S_IN + "]";
+  var D = "\\p{Nd}";
+  var ZEROS = root.QUIZGEN_DIGIT_ZEROS || [48];  // first code point of every Nd run of ten
+
+  function full(src, flags) { return new RegExp("^(?:" + src + ")$", "u" + (flags || "")); }
+  function glob(src, flags) { return new RegExp(src, "gu" + (flags || "")); }
+  function sd(src) { return src.replace(/\\s/g, S).replace(/\\d/g, D); }
+
+  var TRANSLATE = {
+    "\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u00d7": "x", "\u2a2f": "x", "\u2715": "x", "\u00b7": "*", "\u22c5": "*",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u3000": " ",
+    "\uff0c": ",", "\uff1b": ";", "\u2018": "'", "\u2019": "'", "\u2044": "/"
+  };
+  var TRANSLATE_RE = new RegExp("[" + Object.keys(TRANSLATE).join("") + "]", "gu");
+  var STRIP_RE = new RegExp("^" + S + "+|" + S + "+$", "gu");
+
+  function translate(s) { return s.replace(TRANSLATE_RE, function (c) { return TRANSLATE[c]; }); }
+  function pyStrip(s) { return s.replace(STRIP_RE, ""); }
+  function isAscii(s) { return /^[\x00-\x7f]*$/.test(s); }
+  function cpLen(s) { return Array.from(s).length; }
+
+  function clean(text) {
+    if (text === null || text === undefined) return "";
+    if (typeof text !== "string") text = String(text);
+    if (!isAscii(text)) text = translate(translate(text).normalize("NFKC"));
+    return pyStrip(text);
+  }
+
+  function digitValue(c) {
+    var cp = c.codePointAt(0), best = -1;
+    for (var i = 0; i < ZEROS.length; i++) {
+      if (ZEROS[i] <= cp && cp < ZEROS[i] + 10) best = cp - ZEROS[i];
+    }
+    return best;
+  }
+  function asciiDigits(s) {
+    return s.replace(/\p{Nd}/gu, function (c) { return c >= "0" && c <= "9" ? c : String(digitValue(c)); });
+  }
+  function pyFloat(s) { return Number(asciiDigits(s)); }
+  function pyInt(s) { return parseInt(asciiDigits(s), 10); }
+
+  function Bad(code, arg) {
+    arg = arg === undefined ? "" : String(arg);
+    var chars = Array.from(arg);
+    this.code = code;
+    this.arg = chars.length <= 40 ? arg : chars.slice(0, 37).join("") + "...";
+  }
+
+  // ------------------------------------------------------------ numbers
+  var NUM = "[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?";
+  var PLAIN = full(sd(NUM));
+  var PLAIN_INT = full(sd("[+-]?\\d+"));
+  var FRACTION = full(sd("(" + NUM + ")\\s*/\\s*(" + NUM + ")"));
+  var POW10 = full(sd("(" + NUM + ")\\s*[*x]\\s*10\\s*(?:\\^|\\*\\*)\\s*\\(?\\s*([+-]?\\d+)\\s*\\)?"));
+  var SPACE_GROUPS = full(sd("([+-]?\\d{1,3}(?:[ ']\\d{3})+)((?:[.,]\\d+)?(?:[eE][+-]?\\d+)?)"));
+  var COMMA_GROUPS = full(sd("[+-]?\\d{1,3}(?:,\\d{3})+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?"));
+  var DOT_GROUPS = full(sd("[+-]?\\d{1,3}(?:\\.\\d{3})+,\\d+"));
+  var DEC_COMMA = full(sd("([+-]?\\d*),(\\d+(?:[eE][+-]?\\d+)?)"));
+
+  function count(s, ch) { return s.split(ch).length - 1; }
+
+  function canonical(s, whole) {
+    var m = SPACE_GROUPS.exec(s);
+    if (m) return m[1].replace(/ /g, "").replace(/'/g, "") + m[2].replace(/,/g, ".");
+    if (COMMA_GROUPS.test(s)) {
+      if (count(s, ",") > 1 || s.indexOf(".") >= 0) return s.replace(/,/g, "");
+      var head = s.split(",")[0].replace(/^[+-]+/, "").replace(/^0+|0+$/g, "");
+      if (head === "") return s.replace(/,/g, ".");
+      return whole ? s.replace(/,/g, "") : null;
+    }
+    if (DOT_GROUPS.test(s)) return s.replace(/\./g, "").replace(/,/g, ".");
+    m = DEC_COMMA.exec(s);
+    if (m) return m[1] + "." + m[2];
+    return null;
+  }
+
+  function finish(x, s, whole) {
+    if (!isFinite(x)) throw new Bad("finite", s);
+    if (whole) {
+      if (!Number.isInteger(x)) throw new Bad("whole", s);
+      return x;
+    }
+    return x;
+  }
+
+  function number(s, whole) {
+    var canon, m;
+    if (PLAIN.test(s)) {
+      canon = s;
+    } else {
+      m = FRACTION.exec(s);
+      if (m) {
+        var den = pyFloat(m[2]);
+        if (den === 0) throw new Bad("zero_div", s);
+        return finish(pyFloat(m[1]) / den, s, whole);
+      }
+      m = POW10.exec(s);
+      if (m) {
+        var exp = pyInt(m[2]);
+        if (Math.abs(exp) > 400) throw new Bad("finite", s);
+        return finish(pyFloat(m[1]) * Math.pow(10, exp), s, whole);
+      }
+      canon = canonical(s, whole);
+      if (canon === null) throw new Bad(COMMA_GROUPS.test(s) ? "ambiguous" : "number", s);
+    }
+    if (whole && PLAIN_INT.test(canon)) return pyInt(canon);
+    return finish(pyFloat(canon), s, whole);
+  }
+
+  // ------------------------------------------------------------ lists
+  var PREFIX = new RegExp(sd("^(?:torch\\.)?(?:Size|tensor)\\s*(?=\\()|^(?:np\\.|numpy\\.)?array\\s*(?=\\()"), "iu");
+  var SEP_X = glob(sd("\\s*[xX*]\\s*|\\s+"));
+  var SEP_COMMA = glob(sd("\\s*,\\s*|\\s+"));
+  var ROW_SEP = glob(sd("\\s*(?:;|\\r?\\n|\\r)\\s*"));
+  var INNER = glob("\\[([^\\[\\]]*)\\]");
+  var BETWEEN_ROWS = full("[" + S_IN + ",;()\\[\\]]*");
+  var WS_SPLIT = glob(S + "+");
+  var OPEN = "([{", CLOSE = ")]}";
+
+  function unwrap(s) {
+    s = s.replace(PREFIX, "");
+    while (s.length >= 2 && OPEN.indexOf(s[0]) >= 0 && s[s.length - 1] === CLOSE[OPEN.indexOf(s[0])]) {
+      s = pyStrip(s.slice(1, -1));
+    }
+    return s.replace(/[,;]+$/, "").replace(new RegExp(S + "+$", "u"), "");
+  }
+
+  function pySplitWs(s) { return s.split(WS_SPLIT).filter(function (w) { return w !== ""; }); }
+
+  function tokens(s) {
+    if (s.indexOf(";") >= 0) return s.split(";").map(pyStrip);
+    if (s.indexOf(",") >= 0) {
+      var words = pySplitWs(s);
+      if (words.length > 1 && words.every(function (w) {
+        return count(w, ",") <= 1 && w[0] !== "," && w[w.length - 1] !== ",";
+      })) return words;
+      return s.split(SEP_COMMA);
+    }
+    return s.split(SEP_X);
+  }
+
+  function numbers(s, whole, original) {
+    return tokens(s).map(function (p) {
+      if (!p) throw new Bad("empty_part", original);
+      return number(p, whole);
+    });
+  }
+
+  var SHAPE_FAST = full(sd("[(\\[]?\\s*[1-9]\\d{0,8}(?:\\s*[xX,]\\s*[1-9]\\d{0,8})*\\s*[)\\]]?"));
+  var DIGIT_RUNS = /\p{Nd}+/gu;
+
+  function parseShape(s) {
+    if (SHAPE_FAST.test(s)) return (s.match(DIGIT_RUNS) || []).map(pyInt);
+    var body = unwrap(s);
+    if (!body) throw new Bad("empty_part", s);
+    var out;
+    try {
+      out = numbers(body, true, s);
+    } catch (e) {
+      if (e instanceof Bad && e.code === "whole") throw new Bad("positive", e.arg);
+      throw e;
+    }
+    out.forEach(function (v) { if (v <= 0) throw new Bad("positive", String(v)); });
+    return out;
+  }
+
+  function parseVector(s) {
+    var body = unwrap(s);
+    if (!body) throw new Bad("empty_part", s);
+    return numbers(body, false, s);
+  }
+
+  function parseMatrix(s) {
+    var body = s.replace(PREFIX, ""), rows;
+    if (count(body, "[") >= 2) {
+      rows = [];
+      var m;
+      INNER.lastIndex = 0;
+      while ((m = INNER.exec(body)) !== null) rows.push(m[1]);
+      if (!rows.length || !BETWEEN_ROWS.test(body.replace(INNER, ""))) throw new Bad("brackets", s);
+    } else {
+      body = unwrap(body);
+      rows = body ? body.split(ROW_SEP).filter(function (r) { return r; }) : [];
+    }
+    if (!rows.length) throw new Bad("empty_part", s);
+    var out = rows.map(function (row) { return numbers(pyStrip(row).replace(/,+$/, ""), false, s); });
+    if (out.some(function (r) { return r.length !== out[0].length; })) throw new Bad("ragged", s);
+    return out;
+  }
+
+  // ------------------------------------------------------------ choices
+  var ONE_CHOICE = full(sd("\\(?\\s*([A-Za-z]|\\d+)\\s*[).:]?"));
+  var CHOICE_SEP = glob("[" + S_IN + ",;/&+]+|(?<![\\p{L}\\p{N}_])and(?![\\p{L}\\p{N}_])|와|과|및", "i");
+  var TRIM = /^[().:\[\]{}]+|[().:\[\]{}]+$/g;
+
+  function index(tok, n) {
+    var idx = /^[A-Za-z]$/.test(tok) ? tok.toUpperCase().charCodeAt(0) - 65 : pyInt(tok) - 1;
+    if (idx < 0 || (n !== null && n !== undefined && idx >= n)) return null;
+    return idx;
+  }
+
+  function parseChoices(s, n) {
+    var toks = unwrap(s).split(CHOICE_SEP).map(function (t) { return t.replace(TRIM, ""); })
+      .filter(function (t) { return t; });
+    if (!toks.length) throw new Bad("option", s);
+    var singles;
+    if (toks.every(function (t) { return /^([A-Z]+|[a-z]+)$/.test(t) && t.length <= 26; })) {
+      singles = [];
+      toks.forEach(function (t) { Array.from(t).forEach(function (c) { singles.push(c); }); });
+    } else if (toks.every(function (t) { return /^\p{Nd}+$/u.test(t) && cpLen(t) < 6; })) {
+      singles = toks;
+    } else {
+      throw new Bad("option", s);
+    }
+    var picked = {};
+    singles.forEach(function (t) {
+      var idx = index(t, n);
+      if (idx === null) throw new Bad("no_option", t);
+      picked[idx] = true;
+    });
+    return Object.keys(picked).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  function parseChoice(s, n) {
+    var m = ONE_CHOICE.exec(s);
+    if (!m) {
+      try {
+        parseChoices(s, n);
+      } catch (e) {
+        if (e instanceof Bad) throw new Bad("option", s);
+        throw e;
+      }
+      throw new Bad("one_option", s);
+    }
+    var idx = cpLen(m[1]) < 6 ? index(m[1], n) : null;
+    if (idx === null) throw new Bad("no_option", m[1]);
+    return idx;
+  }
+
+  // ------------------------------------------------------------ public API
+  var READERS = {
+    real: function (s) { return number(s, false); },
+    integer: function (s) { return number(s, true); },
+    shape: parseShape,
+    vector: parseVector,
+    matrix: parseMatrix,
+    choice: parseChoice,
+    choices: parseChoices
+  };
+
+  function parse(type, text, nOptions) {
+    var reader = READERS[type];
+    if (!reader) throw new Error("unknown answer type " + type);
+    var s = clean(text);
+    if (!s) return { ok: false, value: null, code: "blank", arg: "" };
+    if (cpLen(s) > MAX_LEN) return { ok: false, value: null, code: "too_long", arg: "" };
+    try {
+      return { ok: true, value: reader(s, nOptions === undefined ? null : nOptions), code: "", arg: "" };
+    } catch (e) {
+      if (e instanceof Bad) return { ok: false, value: null, code: e.code, arg: e.arg };
+      throw e;
+    }
+  }
+
+  function close(x, a, tol) {
+    return Math.abs(x - a) <= tol.abs + tol.rel * Math.abs(a) + 1e-12 + 1e-9 * Math.abs(a);
+  }
+
+  function flat(value) {
+    if (!Array.isArray(value) || !value.length) return null;
+    if (!value.every(Array.isArray)) return null;
+    return [].concat.apply([], value);
+  }
+
+  function parts(type, value) {
+    if (type === "matrix") { var f = flat(value); return f && f.length ? f.length : 1; }
+    if ((type === "shape" || type === "vector" || type === "choices") && Array.isArray(value)) {
+      return Math.max(value.length, 1);
+    }
+    return 1;
+  }
+
+  function score(fraction, hits, n) { return { fraction: fraction, parts_correct: hits, parts_total: n }; }
+
+  function compare(type, given, correct, tol) {
+    if (given === null || given === undefined) return score(0, 0, parts(type, correct));
+    if (type === "real") return close(given, correct, tol) ? score(1, 1, 1) : score(0, 0, 1);
+    if (type === "integer" || type === "choice") return given === correct ? score(1, 1, 1) : score(0, 0, 1);
+    if (type === "choices") {
+      var want = {};
+      correct.forEach(function (c) { want[c] = true; });
+      var nWant = Object.keys(want).length;
+      var right = given.filter(function (g) { return want[g]; }).length;
+      var wrong = given.length - right;
+      if (!nWant) return score(given.length ? 0 : 1, 0, 0);
+      return score(Math.max(0, (right - wrong) / nWant), right, nWant);
+    }
+    if (type === "matrix") {
+      var rowsOk = Array.isArray(given) && given.length === correct.length &&
+        given.every(function (g, i) { return Array.isArray(g) && g.length === correct[i].length; });
+      var g = rowsOk ? flat(given) : null, c = flat(correct);
+      if (g === null || c === null) return score(0, 0, c ? c.length : 1);
+      given = g; correct = c;
+    } else if (type !== "shape" && type !== "vector") {
+      throw new Error("unknown answer type " + type);
+    }
+    var n = correct.length;
+    if (given.length !== n || n === 0) return score(0, 0, Math.max(n, 1));
+    var hits = 0;
+    for (var i = 0; i < n; i++) {
+      if (type === "shape" ? given[i] === correct[i] : close(given[i], correct[i], tol)) hits++;
+    }
+    return score(hits / n, hits, n);
+  }
+
+  function uniqSorted(a) {
+    var seen = {};
+    a.forEach(function (x) { seen[x] = true; });
+    return Object.keys(seen).map(Number).sort(function (x, y) { return x - y; });
+  }
+
+  function matches(type, given, value, tol) {
+    if (given === null || given === undefined || value === null || value === undefined) return false;
+    if (type === "choices") return JSON.stringify(uniqSorted(given)) === JSON.stringify(uniqSorted(value));
+    var s = compare(type, given, value, tol);
+    return s.parts_correct === s.parts_total && s.fraction === 1;
+  }
+
+  function letters(i) {
+    var out = "";
+    i += 1;
+    while (i > 0) { var r = (i - 1) % 26; i = Math.floor((i - 1) / 26); out = String.fromCharCode(65 + r) + out; }
+    return out;
+  }
+
+  root.quizgenAnswers = { parse: parse, compare: compare, matches: matches, clean: clean, letters: letters };
+})(typeof window !== "undefined" ? window : this);

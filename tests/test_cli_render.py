@@ -1,0 +1,74 @@
+"""`quizgen generate --format pdf,html`, `quizgen render KEY` and `quizgen practice`."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from quizgen.cli import main
+from render_helpers import SECRET, write_exam
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes else "")
+
+
+def test_generate_pdf_and_html(tmp_path):
+    out = tmp_path / "exam"
+    code, text = run("generate", write_exam(tmp_path), "--students", 2, "--format", "pdf,html",
+                     "--out", out, "--secret", SECRET, "--duplex")
+    assert code == 0, text
+    for rel in ("papers-all.pdf", "key.pdf", "key.html", "key.json", "papers/s001.pdf",
+                "papers/s002.html"):
+        assert (out / rel).is_file(), rel
+
+
+def test_render_from_an_existing_key(tmp_path):
+    out = tmp_path / "exam"
+    assert run("generate", write_exam(tmp_path), "--students", 2, "--out", out,
+               "--secret", SECRET)[0] == 0
+    code, text = run("render", out / "key.json", "--format", "pdf,html", "--out", tmp_path / "r")
+    assert code == 0, text
+    assert (tmp_path / "r" / "papers-all.pdf").is_file() and (tmp_path / "r" / "papers" / "s001.html").is_file()
+    assert not (tmp_path / "r" / "key.json").exists()
+    assert "Wrote" in text
+
+
+def test_render_rejects_a_file_that_is_not_a_key(tmp_path):
+    bad = tmp_path / "key.json"
+    bad.write_text(json.dumps({"hello": 1}), encoding="utf-8")
+    code, text = run("render", bad, "--out", tmp_path / "r")
+    assert code == 2 and "not a quizgen key" in text and "Traceback" not in text
+    bad.write_text("{not json", encoding="utf-8")
+    code, text = run("render", bad, "--out", tmp_path / "r")
+    assert code == 2 and "not valid JSON" in text
+
+
+def test_render_unknown_format(tmp_path):
+    code, text = run("render", tmp_path / "key.json", "--format", "docx", "--out", tmp_path / "r")
+    assert code == 2 and "unknown format 'docx'" in text
+
+
+def test_practice_command(tmp_path):
+    page = tmp_path / "p.html"
+    code, text = run("practice", "output-shape", "param-count", "--n", 2, "--out", page, "--seed", 4)
+    assert code == 0, text
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<article class="item"') == 4 and "quizgenAnswers" in html
+    again = tmp_path / "q.html"
+    assert run("practice", "output-shape", "param-count", "--n", 2, "--out", again, "--seed", 4)[0] == 0
+    assert again.read_text(encoding="utf-8") == html  # same seed, same page
+
+
+def test_practice_unknown_topic(tmp_path):
+    code, text = run("practice", "no-such-topic", "--out", tmp_path / "p.html")
+    assert code == 2 and "unknown topic 'no-such-topic'" in text and "output-shape" in text
+
+
+def test_bad_user_template_is_a_clear_error(tmp_path):
+    (tmp_path / "tpl" / "typst").mkdir(parents=True)
+    (tmp_path / "tpl" / "typst" / "paper.typ").write_text("#let x = (", encoding="utf-8")
+    code, text = run("generate", write_exam(tmp_path), "--students", 1, "--format", "pdf",
+                     "--out", tmp_path / "o", "--secret", SECRET, "--templates", tmp_path / "tpl")
+    assert code == 2 and "Typst could not typeset paper.typ" in text and "Traceback" not in text

@@ -1,0 +1,119 @@
+"""Markdown+TeX -> HTML (MathML) and -> Typst markup: escaping, math, shared skeletons."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from quizgen.render import markup, texmath
+
+EVIL = ('Text with # hash, $x$ math, *star*, _under_, <script>alert(1)</script>, [link], '
+        '@ref, = equals, - dash, + plus, / slash, ~ tilde, back\\slash, "quote", \'tick\', '
+        '`code #x`, and a \\$ dollar.\n\n#read("/etc/passwd") ]; #panic("x")')
+
+
+def typst_eval(markup_text: str) -> bytes:
+    """Compile one piece of markup the way the templates do (eval in markup mode)."""
+    import typst
+    src = "#set document(date: none)\n#eval(sys.inputs.m, mode: \"markup\")\n"
+    return typst.compile(src.encode(), format="svg", sys_inputs={"m": markup_text},
+                         ignore_system_fonts=True)
+
+
+def test_typst_text_escapes_every_markup_character():
+    out = markup.typst_text("#a $b *c _d `e <f> @g =h -i +j /k [l] ~m \\n \"o 'p .q :r")
+    assert re.search(r"(?<!\\)[#$*_`<>@=\-+/\[\]~\"'.:]", out.replace("\\\\", "")) is None
+
+
+def test_evil_text_compiles_and_stays_literal():
+    markup.prepare_typst([EVIL])
+    typ = markup.to_typst(EVIL)
+    assert "#read" not in typ.replace("\\#read", "")
+    svg = typst_eval(typ).decode()
+    assert "<svg" in svg  # compiled: nothing broke out of the text
+
+
+def test_html_escapes_and_keeps_math():
+    out = markup.to_html(EVIL)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "<math" in out and "<code>code #x</code>" in out
+    assert "$ dollar" in out
+
+
+def test_mathml_text_cannot_inject_html():
+    out = texmath.to_mathml(r'\text{<b>bold</b> & "q"}')
+    assert "<b>" not in out
+    bad = texmath.to_mathml(r"\frac{1}{")
+    assert "<script" not in bad
+
+
+def test_typst_math_text_with_quotes_is_escaped():
+    markup.prepare_typst([r'See $\text{a"b]} + \frac{1}{2}$.'])
+    typ = markup.to_typst(r'See $\text{a"b]} + \frac{1}{2}$.')
+    assert typst_eval(typ)
+
+
+def test_unreadable_tex_is_shown_verbatim():
+    text = r"Broken $\frac{1$ formula."
+    markup.prepare_typst([text])
+    assert '#raw("\\\\frac{1"' in markup.to_typst(text)
+    assert typst_eval(markup.to_typst(text))
+
+
+@pytest.mark.parametrize("tex,expected", [
+    (r"a \odot b", "dot.o"), (r"A \cap B", "inter"), (r"a\;b", "thick"), (r"\ominus", "minus.o"),
+])
+def test_modernized_symbols_compile(tex, expected):
+    text = f"${tex}$"
+    markup.prepare_typst([text])
+    typ = markup.to_typst(text)
+    assert expected in typ
+    assert typst_eval(typ)
+
+
+def test_matrices_and_code_blocks():
+    text = ("The input\n\n$$\nX = \\begin{bmatrix} 1 & -2 \\\\ 3 & 4 \\end{bmatrix}\n$$\n\n"
+            "```python\nnn.Conv2d(1, 4, kernel_size=3)\n```\n\n| a | b |\n|--:|:-|\n| 1 | $x$ |\n")
+    markup.prepare_typst([text])
+    typ = markup.to_typst(text)
+    assert 'mat(delim: "[", 1, - 2; 3, 4)' in typ
+    assert '#raw(block: true, lang: "python", "nn.Conv2d(1, 4, kernel_size=3)");' in typ
+    assert "table(columns: 2" in typ
+    assert "lang:" not in markup.to_typst(text, highlight=False)
+    html = markup.to_html(text)
+    assert "<mtable>" in html and '<code class="language-python">' in html and "<table>" in html
+
+
+def test_skeleton_gives_the_same_output_as_direct_rendering():
+    base = ("A tensor of shape $3 \\times {a} \\times {a}$ goes into\n\n```python\n"
+            "nn.Conv2d(3, {b}, kernel_size={c})\n```\n\n1. step one: ${b} + {c}$\n"
+            "2. step two with **{a}** items\n\n$$\n\\begin{{bmatrix}} {a} & -{c} \\\\ 0.{b} & 1 "
+            "\\end{{bmatrix}}\n$$\n")
+    texts = [base.format(a=a, b=b, c=c) for a, b, c in [(32, 16, 3), (128, 7, 5), (9, 64, 11)]]
+    markup.prepare_typst(texts)
+    for text in texts:
+        template, maths, _ = markup._html_template(text, 0)  # direct, no skeleton
+        assert markup.to_html(text) == markup._fill(template, maths, (), markup._mathml)
+        template, maths, _ = markup._typst_template(text, 0)
+        assert markup.to_typst(text) == markup._fill(template, maths, (), markup._math)
+    assert "1. step one" not in markup.to_html(texts[0])  # still an ordered list
+    assert '<ol>' in markup.to_html(texts[1])
+
+
+def test_number_shapes_convert_like_direct_conversion():
+    texs = [r"\frac{\partial L}{\partial w_{1}} = 0.25 \cdot (-3) = -0.75",
+            r"X_2 = \begin{bmatrix} 3 & 0 \\ 1 & 12 \end{bmatrix} \qquad b^{(1)}_{1}",
+            r"\left\lfloor \frac{124 + 2\cdot 2 - (5-1) - 1}{1} \right\rfloor + 1 = 124",
+            r"x^2 + y_3 = 10^{-3}", r"\tanh^2(z) = 0.5"]
+    texmath.to_typst_many(texs)
+    direct = texmath._convert_batch([texmath._clean_tex(t) for t in texs])
+    for tex, want in zip(texs, direct):
+        assert texmath.to_typst(tex) == want
+        assert texmath.to_mathml(tex) == texmath._mathml_direct(tex.strip(), False)
+
+
+def test_unsafe_shapes_are_not_normalised():
+    assert texmath._shape(r"x_12") is None           # TeX reads x_1 2
+    assert texmath._shape(r"\hspace{2em} x") is None  # a dimension, not a number
+    assert texmath._shape(r"\text{layer 2}") is None  # digits inside text
+    assert texmath._shape(r"x + 1")[1] == ["1"]

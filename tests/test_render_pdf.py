@@ -1,0 +1,191 @@
+"""PDF papers, print file and key through Typst: content, layout, fonts, determinism, safety."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from quizgen.errors import RenderError
+from quizgen.model import ExamInfo, Quiz, Student, StudentPaper
+from quizgen.render import fonts, pdf
+from render_helpers import (generate, need, pdf_layout_text, pdf_pages, pdf_text, pdf_words,
+                            synthetic_questions)
+
+
+@pytest.fixture(scope="module")
+def exam(tmp_path_factory):
+    """Three students over every answer type, as PDF (and Markdown for comparison)."""
+    folder = tmp_path_factory.mktemp("pdf")
+    result = generate(folder, students=3, formats=("md", "pdf"))
+    return result.quiz, folder / "out"
+
+
+def test_files_written(exam):
+    quiz, out = exam
+    for p in quiz.papers:
+        assert (out / "papers" / f"{p.student.student_id}.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "papers-all.pdf").is_file() and (out / "key.pdf").is_file()
+
+
+def test_each_student_pdf_is_their_pages_of_the_print_file(exam):
+    quiz, out = exam
+    combined = pdf_pages((out / "papers-all.pdf").read_bytes())
+    start = 0
+    for p in quiz.papers:
+        mine = pdf_pages((out / "papers" / f"{p.student.student_id}.pdf").read_bytes())
+        assert mine == combined[start:start + len(mine)]
+        for n, page in enumerate(mine, 1):
+            assert p.student.student_id in page and p.variant in page
+            assert f"Page {n} of {len(mine)}" in page
+            assert "Rendering test exam" in page and "AI & Creativity" in page
+        start += len(mine)
+    assert start == len(combined)
+
+
+def test_questions_in_order_with_points_and_answer_hints(exam):
+    quiz, out = exam
+    p = quiz.papers[0]
+    text = pdf_text((out / "papers" / f"{p.student.student_id}.pdf").read_bytes())
+    positions = [text.index(f"Question {k}") for k in range(1, len(p.questions) + 1)]
+    assert positions == sorted(positions)
+    assert "2 points" in text and "1 point" in text
+    assert "Your answer (a whole number)" in text
+    assert "(mark one)" in text  # the choice question has option marks, not a box
+    assert "A." in text and "B." in text
+
+
+def test_matrices_are_typeset_not_python_lists(exam):
+    quiz, out = exam
+    p = quiz.papers[0]
+    q = next(q for q in p.questions if q.template == "pool.forward")
+    path = out / "papers" / f"{p.student.student_id}.pdf"
+    assert "[[" not in pdf_text(path.read_bytes())
+    layout = pdf_layout_text(path).replace("\u2212", "-")
+    for row in q.params["x"]:  # every input row on one line, entries in order: a real matrix
+        assert re.search(r"\s+".join(re.escape(str(v)) for v in row), layout), row
+
+
+def test_text_stays_inside_the_page_margins(exam):
+    _, out = exam
+    words = pdf_words(out / "papers-all.pdf")
+    assert words
+    margin = 2 * 72 / 2.54  # 2 cm
+    for w in words:
+        assert margin - 3 <= w["x0"] and w["x1"] <= w["width"] - margin + 3, w
+        assert 0 <= w["y0"] and w["y1"] <= w["height"], w
+    footers = [w for w in words if w["text"] == "Page"]
+    assert footers and all(w["y0"] > w["height"] - margin for w in footers)
+    titles = [w for w in words if w["text"] == "Rendering"]
+    assert any(w["y1"] < 2.5 * margin / 2 for w in titles)  # the header line at the top
+
+
+def test_key_has_answers_solutions_and_misconceptions(exam):
+    quiz, out = exam
+    text = pdf_text((out / "key.pdf").read_bytes())
+    assert "Instructor key" in text and "Worked solution" in text and "Typical mistakes" in text
+    q = next(q for q in quiz.papers[0].questions if q.answer_type == "integer")
+    assert str(q.answer_value) in text
+    assert q.misconceptions[0].id in text
+
+
+def test_pdfs_are_byte_identical_across_runs(exam, tmp_path):
+    quiz, out = exam
+    again = pdf.files(quiz)
+    assert again["papers-all.pdf"] == (out / "papers-all.pdf").read_bytes()
+    assert again["key.pdf"] == (out / "key.pdf").read_bytes()
+    sid = quiz.papers[1].student.student_id
+    assert again[f"papers/{sid}.pdf"] == (out / "papers" / f"{sid}.pdf").read_bytes()
+
+
+def test_duplex_starts_every_student_on_an_odd_page(exam):
+    quiz, _ = exam
+    out = pdf.files(quiz, duplex=True, key=False)
+    from pypdf import PdfReader
+    pages = [p.extract_text() or "" for p in PdfReader(io.BytesIO(out["papers-all.pdf"])).pages]
+    for p in quiz.papers:
+        first = next(i for i, t in enumerate(pages) if p.student.student_id in t and "Page 1 of" in t)
+        assert first % 2 == 0  # 0-based index: an odd page number
+    assert len(pages) % 2 == 0 or pages[-1]
+
+
+def _hand_quiz(prompt: str, lang: str = "en", name: str = "") -> Quiz:
+    qs = synthetic_questions()
+    qs[0] = qs[0].__class__(**{**qs[0].__dict__, "prompt": prompt})
+    return Quiz(ExamInfo(id="hand", title="Hand <made> #exam $1", course="C*", lang=lang),
+                (StudentPaper(Student("s#1", name), "ABC123", tuple(qs)),))
+
+
+def test_markup_characters_in_texts_cannot_break_the_pdf():
+    evil = ('# not a heading #read("/etc/passwd") #panic("boom") $\\text{a"]}$ *x* _y_ '
+            '<b>z</b> @w `#code` ] ) } // comment /* c */ \\ end\n\n$$\n\\frac{1}{\n$$')
+    out = pdf.files(_hand_quiz(evil, name="Kim ]#1"), key=True)
+    text = pdf_text(out["papers-all.pdf"])
+    assert '#read("/etc/passwd")' in text and '#panic("boom")' in text
+    assert "Hand <made> #exam $1" in text and "Kim ]#1" in text
+    assert "// comment" in text
+
+
+def test_every_answer_type_gets_its_answer_space():
+    quiz = _hand_quiz("Plain question.")
+    data = pdf.build_data(quiz, key=False)
+    layouts = {q["hint"]: q["layout"] for q in data["students"][0]["questions"]}
+    kinds = [q["layout"] for q in data["students"][0]["questions"]]
+    assert {"kind": "cells", "n": 3, "sep": "×"} in kinds          # shape 16x50x50
+    assert {"kind": "grid", "rows": 2, "cols": 2} in kinds          # 2x2 matrix
+    assert {"kind": "cells", "n": 3, "sep": ","} in kinds           # vector of 3
+    assert {"kind": "options", "multi": True, "n": 4} in kinds      # choices
+    assert layouts
+    assert pdf.files(quiz, key=False)["papers-all.pdf"].startswith(b"%PDF")
+
+
+def test_korean_papers_use_a_cjk_font():
+    need(fonts.find_cjk() is not None, "no Korean font installed (apt-get install fonts-noto-cjk)")
+    quiz = _hand_quiz("한국어 문제: $x = 1$ 일 때 값은?", lang="ko", name="김민수")
+    out = pdf.files(quiz, key=False)
+    text = pdf_text(out["papers-all.pdf"])
+    assert "한국어 문제" in text and "김민수" in text and "문제 1" in text
+    from pypdf import PdfReader
+    fonts_used = set()
+    for page in PdfReader(io.BytesIO(out["papers-all.pdf"])).pages:
+        for f in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            fonts_used.add(str(f.get_object().get("/BaseFont")))
+    assert any("CJK" in f or "Nanum" in f for f in fonts_used), fonts_used
+
+
+def test_missing_korean_font_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(fonts, "find_cjk", lambda extra=(): None)
+    with pytest.raises(RenderError, match="fonts-noto-cjk"):
+        pdf.files(_hand_quiz("문제", lang="ko"), key=False)
+    with pytest.raises(RenderError, match="CJK"):  # an English exam with a Korean name
+        pdf.files(_hand_quiz("Plain.", name="김민수"), key=False)
+
+
+def test_font_path_must_exist():
+    with pytest.raises(RenderError, match="does not exist"):
+        pdf.files(_hand_quiz("Plain."), font_paths=["/no/such/fonts"], key=False)
+
+
+def test_user_templates_replace_the_bundled_ones(tmp_path):
+    from quizgen.resources import templates_dir
+    (tmp_path / "typst").mkdir()
+    src = (templates_dir() / "typst" / "paper.typ").read_text(encoding="utf-8")
+    (tmp_path / "typst" / "paper.typ").write_text(
+        src.replace("#for (i, s) in data.students", "#let _ = 0\n#for (i, s) in data.students")
+        .replace("#L.your_answer (#q.hint):", "ANSWER-HERE-CUSTOM (#q.hint):"), encoding="utf-8")
+    out = pdf.files(_hand_quiz("Plain."), user_dir=tmp_path, key=False)
+    assert "ANSWER-HERE-CUSTOM" in pdf_text(out["papers-all.pdf"])
+    (tmp_path / "typst" / "paper.typ").write_text("#let x = (", encoding="utf-8")
+    with pytest.raises(RenderError, match="Typst could not typeset paper.typ"):
+        pdf.files(_hand_quiz("Plain."), user_dir=tmp_path, key=False)
+
+
+def test_qr_code_holds_ids_not_answers(exam):
+    from quizgen.render import common
+    quiz, _ = exam
+    p = quiz.papers[0]
+    payload = common.qr_payload(quiz.exam, p)
+    assert payload == f"quizgen:exam=render-test&student={p.student.student_id}&variant={p.variant}"
+    assert "<path" in common.qr_svg(payload)
