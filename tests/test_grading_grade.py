@@ -203,3 +203,27 @@ def test_mathml_feedback_needs_no_network(tmp_path):
     mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
     assert "mathjax" in tex and '<span class="math">\\((10 + 1) \\times 20 = 220\\)' in tex
     assert "mathjax" not in mml and "<math" in mml and "forgot-bias" in mml
+
+
+def test_report_statistics_by_hand(tmp_path):
+    # s001 and s002 all right (2+1+3+2+1+2 = 11), s003 all blank (0), s004 no submission.
+    blank = ["", "", "", "", "", ""]
+    path = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"], "s002": RIGHT["s002"],
+                                     "s003": blank})
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
+    st = r.summary.stats
+    assert st.n == 3                             # s004 (missing) is left out of the statistics
+    assert st.mean == pytest.approx(22 / 3)      # (11 + 11 + 0) / 3 = 7.3333
+    assert st.median == 11
+    # deviations 3.667, 3.667, -7.333: squares 13.444 + 13.444 + 53.778 = 80.667; / 2; sqrt
+    assert st.sd == pytest.approx(6.350853, abs=1e-6)
+    # item variances 2m^2/9 summed over m = 2,1,3,2,1,2: 2/9 * 23 = 46/9; total 242/9
+    # alpha = 6/5 * (1 - 46/242) = 0.971901
+    assert st.alpha == pytest.approx(0.971901, abs=1e-6)
+    for item in st.items:
+        assert item.facility == pytest.approx(2 / 3) and item.r_corrected == pytest.approx(1)
+        assert item.upper_lower == 1.0           # 27 % of 3 rounds to 1 student per group
+    q1 = r.summary.slots[0]
+    assert (q1.answered, q1.blank, q1.invalid) == (3, 1, 0)
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| q1 | Parameters of a dense layer | 2 | 0.67 | 1.00 | 1.00 | 0.0 % | 33.3 % |" in report

@@ -14,10 +14,9 @@ from ..errors import ExportError
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: same input, same bytes
 
 
-def xml_bytes(root: etree._Element, doctype: str | None = None) -> bytes:
+def xml_bytes(root: etree._Element) -> bytes:
     """UTF-8 XML with declaration, indented (libxml2's pretty printer), deterministic."""
-    body = etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=True,
-                          doctype=doctype)
+    body = etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=True)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 

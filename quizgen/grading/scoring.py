@@ -6,7 +6,7 @@ use :func:`accepted_interval` so their numeric tolerances agree with the grader.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import answers
 from ..answers import BLANK, Parsed, parse
@@ -41,7 +41,6 @@ class Mark(NamedTuple):
     points: float
     max_points: float
     text: str = ""
-    given: Any = None
     reason: Parsed | None = None
     misconception: str | None = None
     parts: tuple[int, int] | None = None  # (right, total) of a partly correct answer
@@ -119,7 +118,7 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
     """Score one answer: parse, compare with tolerance, partial credit, misconception."""
     p, text = read(q, answer)
     if not p.ok:
-        return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text, None,
+        return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
                     None if p is BLANK else p)
     kind = q.answer_type
     s = answers.compare(kind, p.value, q.answer_value, q.tolerance)
@@ -127,17 +126,17 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
     if fraction < 1.0 and kind in MULTIPART and policy.multipart == "all":
         fraction = 0.0
     if fraction >= 1.0:
-        return Mark(q.slot, "correct", float(q.points), q.points, text, p.value)
+        return Mark(q.slot, "correct", float(q.points), q.points, text)
     mis = None
     for m in q.misconceptions:
         if answers.matches(kind, p.value, m.value, q.tolerance):
             mis = m.id
             break
     if fraction > 0.0:
-        return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, p.value,
-                    None, mis, (s.parts_correct, s.parts_total))
+        return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, None, mis,
+                    (s.parts_correct, s.parts_total))
     points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
-    return Mark(q.slot, "wrong", round(points, 6), q.points, text, p.value, None, mis)
+    return Mark(q.slot, "wrong", round(points, 6), q.points, text, None, mis)
 
 
 def missing(q: Question) -> Mark:

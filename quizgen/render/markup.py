@@ -41,26 +41,36 @@ _PRIVATE = re.compile("[\uE000-\uF8FF]")
 _DIGITS = re.compile(r"[0-9]+")
 _LIST_MARKER = re.compile(r"^(?:[ \t]*(?:[>*+-][ \t]+)?)*([0-9]{1,9})(?=[.)])", re.M)
 _NUM_CHAR = re.compile("[\uE100-\uE8FF]")
-_FILL = re.compile("\uF000([\uF100-\uF4FF])([\uF100-\uF4FF])|([\uE100-\uE8FF])")
+
+
+_DIGIT_SPLIT = re.compile(r"([0-9]+)")
+_NUM_CHARS = tuple(chr(_NUM_BASE + k) for k in range(_NUM_MAX))
+_MARKER = re.compile("\uF000([\uF100-\uF4FF])([\uF100-\uF4FF])")
 
 
 def _split_numbers(text: str) -> tuple[str, tuple[str, ...]] | None:
     """(skeleton, numbers), or None when the text cannot be reduced safely."""
     if "&#" in text or _PRIVATE.search(text):
         return None
-    keep = {m.start(1) for m in _LIST_MARKER.finditer(text)}
-    nums: list[str] = []
-
-    def sub(m: re.Match) -> str:
-        if m.start() in keep:
-            return m.group(0)
-        nums.append(m.group(0))
-        return chr(_NUM_BASE + len(nums) - 1)
-
-    skeleton = _DIGITS.sub(sub, text)
-    if not nums or len(nums) > _NUM_MAX:
+    parts = _DIGIT_SPLIT.split(text)
+    n = len(parts) // 2
+    if not n or n > _NUM_MAX:
         return None
-    return skeleton, tuple(nums)
+    if _LIST_MARKER.search(text) is None:
+        nums = tuple(parts[1::2])
+        parts[1::2] = _NUM_CHARS[:n]
+        return "".join(parts), nums
+    keep = {m.start(1) for m in _LIST_MARKER.finditer(text)}
+    nums_list: list[str] = []
+    pos = 0
+    for i, part in enumerate(parts):
+        if i % 2 and pos not in keep:
+            nums_list.append(part)
+            parts[i] = _NUM_CHARS[len(nums_list) - 1]
+        pos += len(part)
+    if not nums_list:
+        return None
+    return "".join(parts), tuple(nums_list)
 
 
 def _math_marker(maths: list, content: str, display: bool) -> str:
@@ -76,18 +86,18 @@ def _valid(template: str, maths, n: int) -> bool:
     return len(found) == n and len(set(found)) == n
 
 
+def _num_table(nums) -> dict:
+    return {_NUM_BASE + k: v for k, v in enumerate(nums)}
+
+
 def _fill(template: str, maths, nums, convert) -> str:
-    def restore(s: str) -> str:
-        return _NUM_CHAR.sub(lambda m: nums[ord(m.group(0)) - _NUM_BASE], s) if nums else s
-
-    done = [convert(restore(tex), display) for tex, display in maths]
-
-    def sub(m: re.Match) -> str:
-        if m.group(1):
-            return done[(ord(m.group(1)) - _MATH_BASE) * 1024 + ord(m.group(2)) - _MATH_BASE]
-        return nums[ord(m.group(3)) - _NUM_BASE]
-
-    return _FILL.sub(sub, template) if (maths or nums) else template
+    table = _num_table(nums) if nums else None
+    if maths:
+        done = [convert(tex.translate(table) if table else tex, display) for tex, display in maths]
+        template = _MARKER.sub(lambda m: done[(ord(m.group(1)) - _MATH_BASE) * 1024
+                                              + ord(m.group(2)) - _MATH_BASE], template)
+    # Converted formulas hold no private-use characters, so numbers go last, in one pass.
+    return template.translate(table) if table else template
 
 
 def _render(text: str, template_of, convert) -> str:
@@ -107,10 +117,20 @@ def _maths_of(text: str, template_of) -> list[str]:
     if split is not None:
         _, maths, ok = template_of(split[0], len(split[1]))
         if ok:
-            nums = split[1]
-            return [_NUM_CHAR.sub(lambda m: nums[ord(m.group(0)) - _NUM_BASE], tex)
-                    for tex, _ in maths]
+            table = _num_table(split[1])
+            return [tex.translate(table) for tex, _ in maths]
     return [tex for tex, _ in template_of(text, 0)[1]]
+
+
+@lru_cache(maxsize=8192)
+def _tokens(source: str) -> list:
+    """markdown-it tokens of a skeleton, shared by the HTML and the Typst writers."""
+    return MD.parse(source)
+
+
+@lru_cache(maxsize=8192)
+def _tree(source: str) -> SyntaxTreeNode:
+    return SyntaxTreeNode(_tokens(source))
 
 
 # ---------------------------------------------------------------- HTML
@@ -137,7 +157,7 @@ MD = _parser()
 @lru_cache(maxsize=8192)
 def _html_template(skeleton: str, n: int) -> tuple[str, tuple, bool]:
     env: dict = {"maths": []}
-    out = MD.render(skeleton, env)
+    out = MD.renderer.render(_tokens(skeleton), MD.options, env)
     maths = tuple(env["maths"])
     return out, maths, (_valid(out, maths, n) if n else True)
 
@@ -287,7 +307,7 @@ def _blocks(nodes: Iterable[SyntaxTreeNode], maths: list, tight: bool = False,
 @lru_cache(maxsize=8192)
 def _typst_template(skeleton: str, n: int, highlight: bool = True) -> tuple[str, tuple, bool]:
     maths: list = []
-    out = _blocks(SyntaxTreeNode(MD.parse(skeleton)).children, maths, langs=highlight).strip()
+    out = _blocks(_tree(skeleton).children, maths, langs=highlight).strip()
     return out + "\n", tuple(maths), (_valid(out, maths, n) if n else True)
 
 

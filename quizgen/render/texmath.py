@@ -114,7 +114,8 @@ def to_mathml(tex: str, display: bool = False) -> str:
     if shape is not None:
         converted = _mathml_shape(shape[0], display)
         if converted is not None:
-            out = _fill_placeholders(converted, shape[1], _MTEXT_PLACED, "<mn>{}</mn>")
+            out = _fill_placeholders(converted, shape[1], _MTEXT_PLACED, "<mn>{}</mn>",
+                                     matrix_mathml)
     if out is None:
         out = _mathml_direct(tex, display)
     return out if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
@@ -172,7 +173,7 @@ _RENAMES = (
     (re.compile(r"\b(dot|times|minus|plus|div|ast|eq|slash|backslash)\.circle\b"), r"\1.o"),
     (re.compile(r"(?<![\w.])sect\b"), "inter"),
 )
-_DELIM_BARS = re.compile(r'(?<![\\\w])delim: "\|\|"')
+_DELIM_BARS = re.compile(r'(?<![\\\w])delim: "\|\|"')  # pandoc's vmatrix (and Vmatrix)
 # pandoc writes fractional em spaces rounded to whole ems: \; and \enspace become #h(0em),
 # \! becomes #h(-1em). Put sensible widths back.
 _SPACES = ((re.compile(r"#h\(0em\)"), "thick"), (re.compile(r"#h\(-1em\)"), "#h(-0.17em)"))
@@ -247,28 +248,84 @@ def _placeholder(k: int) -> str:
     return "qzn" + out
 
 
-def _shape(tex: str) -> tuple[str, list[str]] | None:
-    """``tex`` with every number replaced by ``\\text{qzn..}``, or None when unsafe."""
+# A matrix whose entries are all (signed) numbers becomes one placeholder too, so that
+# matrices of other sizes and signs do not make new shapes; it is written out directly.
+_NUM_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}((?:[\s&+\-.\d]|\\\\)*?)\\end\{\1\}")
+_CELL = re.compile(r"\s*([-+]?)\s*(\d+(?:\.\d+)?)\s*")
+_DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "vmatrix": ("|", "|"),
+           "Bmatrix": ("{", "}"), "Vmatrix": ("‖", "‖"), "matrix": ("", "")}
+
+
+def _matrix_cells(body: str) -> list[list[tuple[str, str]]] | None:
+    rows = []
+    for row in body.split("\\\\"):
+        cells = []
+        for cell in row.split("&"):
+            m = _CELL.fullmatch(cell)
+            if not m:
+                return None
+            cells.append((m.group(1), m.group(2)))
+        rows.append(cells)
+    if len({len(r) for r in rows}) != 1:
+        return None
+    return rows
+
+
+def matrix_typst(env: str, rows) -> str:
+    """Typst for a numeric matrix, written as pandoc writes it."""
+    left = _DELIMS[env][0]
+    if env == "pmatrix" and all(len(row) == 1 for row in rows):
+        return "vec(" + ", ".join((f"{sign} " if sign else "") + num for (sign, num), in rows) + ")"
+    delim = f'"{left}"' if left else "#none"
+    body = "; ".join(", ".join((f"{sign} " if sign else "") + num for sign, num in row) for row in rows)
+    return f"mat(delim: {delim}, {body})"
+
+
+def matrix_mathml(env: str, rows) -> str:
+    """MathML for a numeric matrix, as latex2mathml writes it (serialised like _serialize)."""
+    left, right = _DELIMS[env]
+    signs = {"-": "<mo>−</mo>", "+": "<mo>+</mo>", "": ""}
+    body = "".join("<mtr>" + "".join(f"<mtd>{signs[sign]}<mn>{num}</mn></mtd>" for sign, num in row)
+                   + "</mtr>" for row in rows)
+    return (f"<mo>{html.escape(left)}</mo>" if left else "") + f"<mtable>{body}</mtable>" + \
+        (f"<mo>{html.escape(right)}</mo>" if right else "")
+
+
+def _shape(tex: str) -> tuple[str, list] | None:
+    """``tex`` with every number (and numeric matrix) replaced by ``\\text{qzn..}``.
+
+    Returns (shape, items) where an item is a number string or ``(env, rows)`` for a
+    matrix, or None when the formula is unsafe to reduce (digits inside text, dimensions,
+    unbraced multi-digit scripts, commands we do not know).
+    """
     if "qzn" in tex or _TEXTLIKE.search(tex) or _RISKY.search(tex):
         return None
     if any(c not in _SAFE for c in _COMMAND.findall(tex)):
         return None
-    nums: list[str] = []
+    items: list = []
 
-    def sub(m: re.Match) -> str:
-        nums.append(m.group(0))
-        return "\\text{" + _placeholder(len(nums) - 1) + "}"
+    def matrix(m: re.Match) -> str:
+        rows = _matrix_cells(m.group(2))
+        if rows is None:
+            return m.group(0)
+        items.append((m.group(1), rows))
+        return "\\text{" + _placeholder(len(items) - 1) + "}"
 
-    shape = _NUMBER.sub(sub, tex)
-    return (shape, nums) if nums else None
+    def number(m: re.Match) -> str:
+        items.append(m.group(0))
+        return "\\text{" + _placeholder(len(items) - 1) + "}"
+
+    shape = _NUMBER.sub(number, _NUM_MATRIX.sub(matrix, tex))
+    return (shape, items) if items else None
 
 
 _PLACED = re.compile(r'upright\("(qzn[a-z]+)"\)')
 _SCRIPT_NUMBER = re.compile(r"([_^])\((\d+(?:\.\d+)?)\)")
 
 
-def _fill_placeholders(text: str, nums: list[str], pattern: re.Pattern, form: str) -> str | None:
-    """Put the numbers back; None unless every placeholder comes back exactly once."""
+def _fill_placeholders(text: str, items: list, pattern: re.Pattern, number_form: str,
+                       matrix_form) -> str | None:
+    """Put numbers and matrices back; None unless every placeholder comes back once."""
     seen = []
 
     def sub(m: re.Match) -> str:
@@ -276,16 +333,19 @@ def _fill_placeholders(text: str, nums: list[str], pattern: re.Pattern, form: st
         k = 0
         for c in m.group(1)[3:]:
             k = k * 26 + (ord(c) - 96)
-        return form.format(nums[k - 1]) if 0 < k <= len(nums) else m.group(0)
+        if not 0 < k <= len(items):
+            return m.group(0)
+        item = items[k - 1]
+        return number_form.format(item) if isinstance(item, str) else matrix_form(*item)
 
     out = pattern.sub(sub, text)
-    if len(seen) != len(nums) or len(set(seen)) != len(nums) or "qzn" in out:
+    if len(seen) != len(items) or len(set(seen)) != len(items) or "qzn" in out:
         return None
     return out
 
 
-def _fill(typ: str, nums: list[str]) -> str | None:
-    out = _fill_placeholders(typ, nums, _PLACED, "{}")
+def _fill(typ: str, items: list) -> str | None:
+    out = _fill_placeholders(typ, items, _PLACED, "{}", matrix_typst)
     return None if out is None else _SCRIPT_NUMBER.sub(r"\1\2", out)
 
 
