@@ -1,7 +1,9 @@
 """Benchmark: `generate` for N students x 20 questions (Markdown papers + key + key.json).
 
-Prints question instances per second (median of --runs fresh processes) and peak memory
-(max RSS of the process). Not a test: the machine is shared and noisy.
+Prints question instances per second (median of --runs fresh processes), peak memory
+(max RSS of the main process, and of the largest forked build worker) and the CPU seconds
+spent (main process, workers): on a shared, loaded machine the wall time is noisy, the
+CPU time much less so. Not a test.
 
     python benchmarks/bench_generate.py [--students 1000] [--runs 5]
 """
@@ -23,8 +25,10 @@ t0 = time.perf_counter()
 res = api.generate(exam, out, students=n, secret="bench", formats=fmt.split(","), force=True)
 dt = time.perf_counter() - t0
 q = sum(len(p.questions) for p in res.quiz.papers)
-print(json.dumps({"seconds": dt, "questions": q,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": dt, "questions": q, "max_rss_mb": me.ru_maxrss / 1024,
+                  "worker_rss_mb": kids.ru_maxrss / 1024, "cpu_main": me.ru_utime + me.ru_stime,
+                  "cpu_workers": kids.ru_utime + kids.ru_stime}))
 """
 
 
@@ -58,7 +62,13 @@ def main() -> None:
     print(f"generate --format {args.format}: {args.students} students x 20 questions = {q} instances")
     print(f"  wall time: median {med:.2f} s (runs: {', '.join(f'{s:.2f}' for s in secs)})")
     print(f"  throughput: {q / med:,.0f} question instances/s (median)")
-    print(f"  peak memory (max RSS): {max(r['max_rss_mb'] for r in results):.0f} MB")
+    print(f"  peak memory (max RSS): {max(r['max_rss_mb'] for r in results):.0f} MB"
+          f" (largest build worker: {max(r.get('worker_rss_mb', 0) for r in results):.0f} MB)")
+    if "cpu_main" in results[0]:
+        cpu_main = statistics.median(r["cpu_main"] for r in results)
+        cpu_workers = statistics.median(r["cpu_workers"] for r in results)
+        print(f"  CPU: main process {cpu_main:.2f} s, build workers {cpu_workers:.2f} s (medians;"
+              f" {q / (cpu_main + cpu_workers):,.0f} instances per CPU-second)")
 
 
 if __name__ == "__main__":

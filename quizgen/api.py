@@ -20,7 +20,7 @@ from .errors import OutputError, QuizgenError
 from .exam import Exam, load_exam, numbered_students, read_roster
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
-from .output import check_key_owner, dumps_key_student, join_key, write_files
+from .output import check_key_owner, dumps_key_student, key_pieces, write_files
 from .render import markdown
 from .variants import resolve_secret
 
@@ -31,11 +31,13 @@ RENDERERS = {
     "pdf": "quizgen.render.pdf:files",
 }
 
-# Formats whose per-student files are rendered as soon as each paper is built (so, for large
-# classes, in the build worker processes): format -> ("module:paper_files", "module:shared_files")
-# with RENDERERS[format](quiz) == every paper's paper_files(exam, paper) + shared_files(quiz).
+# Formats rendered in two steps, the per-paper one as soon as each paper is built (so, for large
+# classes, in the build worker processes, in parallel): format -> ("module:paper_parts",
+# "module:assemble") with RENDERERS[format](quiz) ==
+# assemble(quiz, [paper_parts(quiz.exam, p) for p in quiz.papers]); generate passes
+# ``joined=False`` to assemble, which may then give a file as a list of strings to write in turn.
 SPLIT_RENDERERS = {
-    "md": ("quizgen.render.markdown:paper_files", "quizgen.render.markdown:shared_files"),
+    "md": ("quizgen.render.markdown:paper_parts", "quizgen.render.markdown:assemble"),
 }
 
 
@@ -94,18 +96,18 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     langs = parse_langs(lang) or [exam.lang]
     source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / ".quizgen-secret"))
     secret_value = resolve_secret(secret, out_dir)
-    split = {}  # format -> (paper_files, its options, shared_files, its options)
+    split = {}  # format -> (paper_parts, its options, assemble, its options)
     for f in formats:
         if f in SPLIT_RENDERERS:
-            own, shared = (_function(t) for t in SPLIT_RENDERERS[f])
-            split[f] = (own, _options_for(own, render_options), shared, _options_for(shared, render_options))
+            own, whole = (_function(t) for t in SPLIT_RENDERERS[f])
+            split[f] = (own, _options_for(own, render_options), whole, _options_for(whole, render_options))
 
     def per_paper(info: ExamInfo, paper: StudentPaper) -> tuple[str, dict]:
-        # The paper's part of key.json and its own files, made where the paper is built.
-        own_files = {f: own(info, paper, user_dir=templates, **opts) for f, (own, opts, _, _) in split.items()}
-        return dumps_key_student(paper.to_dict()), own_files
+        # The paper's part of key.json and of every split format, made where the paper is built.
+        own_parts = {f: own(info, paper, user_dir=templates, **opts) for f, (own, opts, _, _) in split.items()}
+        return dumps_key_student(paper.to_dict()), own_parts
 
-    files: dict[str, str | bytes] = {}
+    files: dict[str, str | bytes | list[str]] = {}
     quizzes = []
     for i, one in enumerate(langs):
         # Same secret, same generators: every language gets the same numbers and answers.
@@ -113,13 +115,13 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
                                       progress=progress if i == 0 else None)
         quizzes.append(quiz)
         prefix = f"{one}/" if len(langs) > 1 else ""
-        files["key.json" if i == 0 else f"{prefix}key.json"] = join_key(
+        files["key.json" if i == 0 else f"{prefix}key.json"] = key_pieces(
             KEY_FORMAT, quiz.exam.to_dict(), [key_part for key_part, _ in parts])
         for fmt, write in zip(formats, writers):
             if fmt in split:
-                _, _, shared, opts = split[fmt]
-                out = {rel: content for _, own_files in parts for rel, content in own_files[fmt].items()}
-                out.update(shared(quiz, user_dir=templates, **opts))
+                _, _, whole, opts = split[fmt]
+                out = whole(quiz, [own_parts[fmt] for _, own_parts in parts], user_dir=templates,
+                            joined=False, **opts)
             else:
                 out = write(quiz, user_dir=templates, **_options_for(write, render_options))
             files.update({prefix + rel: content for rel, content in out.items()})
@@ -249,6 +251,18 @@ def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: 
     if lv not in t.levels:
         raise QuizgenError(f"template '{template_id}' has no level {lv}.", field="--level")
     return build_question(t, lv, np.random.default_rng(seed), lang=lang)
+
+
+def grade(key_path: str | Path, csv_paths: list, out_dir: str | Path, **options):
+    """Grade submission CSVs against a key.json; see :func:`quizgen.grading.grade`."""
+    from .grading import grade as grade_files
+    return grade_files(key_path, list(csv_paths), out_dir, **options)
+
+
+def simulate(key_path: str | Path, out_path: str | Path, **options):
+    """Write a synthetic class's submissions; see :func:`quizgen.grading.simulate`."""
+    from .grading import simulate as simulate_class
+    return simulate_class(key_path, out_path, **options)
 
 
 def read_key(path: str | Path) -> Quiz:

@@ -256,10 +256,11 @@ def bank_check(bank_dir, seeds):
 @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
               help="Language of feedback and report (default: the key's).")
 @click.option("--no-feedback", is_flag=True, help="Skip the per-student feedback files.")
-@click.option("--mathml", is_flag=True, help="Math in HTML feedback as MathML (works offline; "
-                                             "slower) instead of TeX for MathJax.")
+@click.option("--mathjax", is_flag=True, help="Math in HTML feedback as TeX for MathJax loaded from "
+                                              "a CDN (much faster for huge classes, needs a network) "
+                                              "instead of the default offline MathML.")
 def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback,
-          mathml):
+          mathjax):
     """Grade submission CSVs (wide or long) against KEY (key.json).
 
     Writes grades.csv, Moodle and Canvas gradebook imports, per-student feedback,
@@ -272,7 +273,7 @@ def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lan
     result = grade_files(key, list(submissions), out_dir, keep=keep, multipart=partial,
                          choice_penalty=penalty, column_map=parse_map_option(maps),
                          encoding=encoding, lang=lang, feedback_files=not no_feedback,
-                         mathml=mathml)
+                         mathml=not mathjax)
     click.echo(result.describe())
 
 

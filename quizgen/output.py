@@ -30,8 +30,12 @@ def check_key_owner(out_dir: Path, exam_id: str, force: bool) -> None:
                           hint="Choose another --out folder, or pass --force to replace that exam.")
 
 
-def write_files(out_dir: Path, files: dict[str, bytes | str]) -> list[Path]:
-    """Write ``{relative path: content}`` under ``out_dir`` atomically; return final paths."""
+def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> list[Path]:
+    """Write ``{relative path: content}`` under ``out_dir`` atomically; return final paths.
+
+    A content may also be a list of strings, written one after the other (so that a large
+    file such as key.json never has to exist as one string).
+    """
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -42,8 +46,11 @@ def write_files(out_dir: Path, files: dict[str, bytes | str]) -> list[Path]:
         for rel, content in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            target.write_bytes(data)
+            if isinstance(content, list):
+                with open(target, "w", encoding="utf-8", newline="") as fh:
+                    fh.writelines(content)
+            else:
+                target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         final = []
         for rel in files:
             dest = out_dir / rel
@@ -82,10 +89,15 @@ def dumps_key_student(student: dict) -> str:
 
 def join_key(key_format: str, exam: dict, students: list[str]) -> str:
     """The whole key.json text from the :func:`dumps_key_student` parts, in order."""
+    return "".join(key_pieces(key_format, exam, students))
+
+
+def key_pieces(key_format: str, exam: dict, students: list[str]) -> list[str]:
+    """:func:`join_key` as a list of strings to write one after the other (no big copy)."""
     enc = _ENCODE
-    lines = ["{", f' "format": {enc(key_format)},', f' "exam": {enc(exam)},', ' "students": [']
-    if students:
-        lines.append(",\n".join(students))
-    lines.append(" ]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    out = ["{\n" f' "format": {enc(key_format)},\n' f' "exam": {enc(exam)},\n' ' "students": [\n']
+    for i, part in enumerate(students):
+        out.append(part)
+        out.append(",\n" if i < len(students) - 1 else "\n")
+    out.append(" ]\n}\n")
+    return out

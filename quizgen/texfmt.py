@@ -4,6 +4,7 @@ Templates only display; these turn solved values into TeX or PyTorch text.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 # Positional constructor arguments of the torch.nn classes we print; the rest are keywords.
@@ -33,6 +34,20 @@ def num(x: Any, decimals: int | None = None) -> str:
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
     return text
+
+
+def fmt4(x: Any) -> str:
+    """A worked-solution number: exact when it has at most 4 decimals, else 4 decimals."""
+    return _fmt4(float(x))
+
+
+@lru_cache(maxsize=16384)
+def _fmt4(x: float) -> str:
+    # Solvers print the same few numbers many times; cached by value (only 0.0 == -0.0
+    # collide, and both print "0").
+    if abs(x - round(x, 4)) < 1e-12:
+        return num(round(x, 4))
+    return num(x, 4)
 
 
 def tex_num(x: Any, decimals: int | None = None) -> str:

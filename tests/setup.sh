@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Python test extra. Safe to run twice.
 # Debian packages (only where missing): chromium + chromium-driver (browser tests),
-# poppler-utils (pdftoppm/pdftotext), fonts-noto-cjk (Korean PDFs).
+# poppler-utils (pdftoppm/pdftotext), fonts-noto-cjk (Korean PDFs), zbar-tools (reads QR codes).
 # npm: the independent GIFT parser in tests/js. PyTorch 2.13.0 CPU: independent key checks.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,6 +13,7 @@ fi
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -195,10 +195,10 @@ def test_negative_marking_is_announced_in_feedback(tmp_path):
         (out / "feedback/s001.md").read_text(encoding="utf-8")
 
 
-def test_mathml_feedback_needs_no_network(tmp_path):
+def test_feedback_math_is_offline_mathml_by_default(tmp_path):
     path = wide(tmp_path / "w.csv", {"s001": WRONG})
-    grade(KEY, [path], tmp_path / "tex")
-    grade(KEY, [path], tmp_path / "mml", mathml=True)
+    grade(KEY, [path], tmp_path / "tex", mathml=False)  # --mathjax
+    grade(KEY, [path], tmp_path / "mml")
     tex = (tmp_path / "tex/feedback/s001.html").read_text(encoding="utf-8")
     mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
     assert "mathjax" in tex and '<span class="math">\\((10 + 1) \\times 20 = 220\\)' in tex

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from quizgen.render import markup, texmath
+from quizgen.render import markup, mathshape, skeleton, texmath
 
 EVIL = ('Text with # hash, $x$ math, *star*, _under_, <script>alert(1)</script>, [link], '
         '@ref, = equals, - dash, + plus, / slash, ~ tilde, back\\slash, "quote", \'tick\', '
@@ -93,9 +93,9 @@ def test_skeleton_gives_the_same_output_as_direct_rendering():
     markup.prepare_typst(texts)
     for text in texts:
         template, maths, _ = markup._html_template(text, 0)  # direct, no skeleton
-        assert markup.to_html(text) == markup._fill(template, maths, (), markup._mathml)
+        assert markup.to_html(text) == skeleton.fill(template, maths, (), markup._mathml)
         template, maths, _ = markup._typst_template(text, 0)
-        assert markup.to_typst(text) == markup._fill(template, maths, (), markup._math)
+        assert markup.to_typst(text) == skeleton.fill(template, maths, (), markup._math)
     assert "1. step one" not in markup.to_html(texts[0])  # still an ordered list
     assert '<ol>' in markup.to_html(texts[1])
 
@@ -113,7 +113,35 @@ def test_number_shapes_convert_like_direct_conversion():
 
 
 def test_unsafe_shapes_are_not_normalised():
-    assert texmath._shape(r"x_12") is None           # TeX reads x_1 2
-    assert texmath._shape(r"\hspace{2em} x") is None  # a dimension, not a number
-    assert texmath._shape(r"\text{layer 2}") is None  # digits inside text
-    assert texmath._shape(r"x + 1")[1] == ["1"]
+    assert mathshape.shape(r"x_12") is None           # TeX reads x_1 2
+    assert mathshape.shape(r"\hspace{2em} x") is None  # a dimension, not a number
+    assert mathshape.shape(r"\text{layer 2}") is None  # digits inside text
+    assert mathshape.shape(r"x + 1")[1] == ["1"]
+
+
+def test_every_bank_text_renders_the_same_through_its_skeleton(tmp_path):
+    """Skeletons (numbers and formulas taken out before parsing) change nothing."""
+    from quizgen.bank import load_bank
+    lines = ["id: all", "title: All", "slots:"]
+    for t in sorted(load_bank().templates.values(), key=lambda t: t.id):
+        for lv in t.level_numbers:
+            lines.append(f"  - {{template: {t.id}, level: {lv}}}")
+    exam = tmp_path / "all.yaml"
+    exam.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from quizgen import api
+    texts = set()
+    for lang in ("en", "ko"):
+        quiz = api.generate(exam, tmp_path / lang, students=2, secret="s", lang=lang).quiz
+        for p in quiz.papers:
+            for q in p.questions:
+                texts |= {q.prompt, q.solution, *(q.options or ()), *(m.feedback for m in q.misconceptions)}
+    markup.prepare_typst(texts)
+    reduced = 0
+    for text in sorted(texts):
+        html_t, html_m, _ = markup._html_template(text, 0)
+        assert markup.to_html(text) == skeleton.fill(html_t, html_m, (), markup._mathml), text
+        for hl in (True, False):
+            typ_t, typ_m, _ = markup._typst_template(text, 0, 0, hl)
+            assert markup.to_typst(text, hl) == skeleton.fill(typ_t, typ_m, (), markup._math), text
+        reduced += skeleton.skeleton(text) is not None
+    assert reduced > len(texts) // 2

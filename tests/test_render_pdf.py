@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -72,7 +71,7 @@ def test_text_stays_inside_the_page_margins(exam):
     _, out = exam
     words = pdf_words(out / "papers-all.pdf")
     assert words
-    margin = 2 * 72 / 2.54  # 2 cm
+    margin = 1.9 * 72 / 2.54  # the left/right page margin of lib.typ
     for w in words:
         assert margin - 3 <= w["x0"] and w["x1"] <= w["width"] - margin + 3, w
         assert 0 <= w["y0"] and w["y1"] <= w["height"], w
@@ -189,3 +188,19 @@ def test_qr_code_holds_ids_not_answers(exam):
     payload = common.qr_payload(quiz.exam, p)
     assert payload == f"quizgen:exam=render-test&student={p.student.student_id}&variant={p.variant}"
     assert "<path" in common.qr_svg(payload)
+
+
+def test_every_page_has_a_readable_qr_code(exam, tmp_path):
+    need(shutil.which("pdftoppm") is not None, "pdftoppm not installed (apt-get install poppler-utils)")
+    need(shutil.which("zbarimg") is not None, "zbarimg not installed (apt-get install zbar-tools)")
+    import subprocess
+    from quizgen.render import common
+    quiz, out = exam
+    p = quiz.papers[1]
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(out / "papers" / f"{p.student.student_id}.pdf"),
+                    str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages
+    for png in pages:
+        read = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
+        assert read.stdout.strip() == common.qr_payload(quiz.exam, p), png.name

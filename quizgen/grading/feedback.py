@@ -66,7 +66,7 @@ def view(q: Question, m: Mark, t, lang: str, number: int) -> QuestionView:
         status=_status(m, t, lang), note=note, solution=q.solution, css=m.status)
 
 
-def _header(r: StudentResult, exam: ExamInfo, t) -> tuple[str, str]:
+def _header(r: StudentResult) -> tuple[str, str]:
     who = r.student_id + (f" ({r.name})" if r.name else "")
     score = (f"{fmt_points(r.total)} / {fmt_points(r.max_total)} ({r.percent:.1f} %)")
     return who, score
@@ -80,7 +80,7 @@ def _code(s: str) -> str:
 def markdown(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en") -> str:
     """The feedback page of one student in Markdown."""
     t = text(lang)
-    who, score = _header(r, exam, t)
+    who, score = _header(r)
     out = [f"# {t('feedback_title', title=exam.title or exam.id)}", "",
            f"**{t('student')}:** {who} · **{t('variant')}:** {r.paper.variant} · "
            f"**{t('score')}:** {score}", ""]
@@ -110,7 +110,7 @@ def _converters(mathml: bool):
 
 
 def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
-         mathml: bool = False) -> str:
+         mathml: bool = True) -> str:
     """The feedback page of one student as a standalone HTML file.
 
     Math is TeX for MathJax (loaded from a CDN; readable as TeX without it), or with
@@ -118,7 +118,7 @@ def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
     """
     t = text(lang)
     block, span = _converters(mathml)
-    who, score = _header(r, exam, t)
+    who, score = _header(r)
     title = escape(t("feedback_title", title=exam.title or exam.id))
     out = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{title}</title><style>{CSS}</style>", "" if mathml else MATHJAX,

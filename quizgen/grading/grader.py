@@ -90,7 +90,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                 notes: dict | None = None) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
 
-    ``quiz`` may hold light papers (:func:`~.keyfile.light_paper`); then ``notes`` carries
+    ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` carries
     the misconception feedback texts the report quotes.
     """
     if keep not in KEEP_RULES:
@@ -149,7 +149,7 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
         if a is not chosen:
             issues.extend(Issue(a.file, line, "duplicate-submission", sid, detail=(
                 f"{len(atts)} submissions; graded the one in {Path(chosen.file).name} line "
-                f"{chosen.lines[0] if chosen.lines else '?'} ({KEEP_TEXT[keep]})"))
+                f"{chosen.lines[0] if chosen.lines else '?'}, by the rule: {KEEP_TEXT[keep]}"))
                 for line in a.lines)
     slots = {q.slot for q in paper.questions}
     for s, text in chosen.answers.items():

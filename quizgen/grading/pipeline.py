@@ -121,7 +121,7 @@ def _gc_paused():
 def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = "proportional",
           choice_penalty: float = 0.0, column_map: dict[str, str] | None = None,
           encoding: str | None = None, lang: str | None = None,
-          feedback_files: bool = True, mathml: bool = False) -> GradeResult:
+          feedback_files: bool = True, mathml: bool = True) -> GradeResult:
     """Grade submission CSVs against a key.json; write every output into ``out_dir``.
 
     ``keep``: which of several submissions of a student counts (last, first, best).

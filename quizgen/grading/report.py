@@ -9,6 +9,7 @@ import base64
 import io
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -85,11 +86,11 @@ def histogram_png(percents: tuple[float, ...], lang: str = "en") -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    t = text(lang if lang == "en" or _cjk_font() else "en")
+    family = _cjk_font() if lang == "ko" else None
+    t = text(lang if lang == "en" or family else "en")
     fig = Figure(figsize=(6.4, 3.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    family = _cjk_font() if lang == "ko" else None
     ax.hist(list(percents), bins=[5.0 * k for k in range(21)], color="#4c72b0",
             edgecolor="white")
     ax.set_xlim(0, 100)
@@ -102,8 +103,9 @@ def histogram_png(percents: tuple[float, ...], lang: str = "en") -> bytes:
     return buf.getvalue()
 
 
+@lru_cache(maxsize=1)
 def _cjk_font() -> str | None:
-    """A installed font with Hangul, if any (else the Korean plot keeps English labels)."""
+    """An installed font with Hangul, if any (else the Korean plot keeps English labels)."""
     from matplotlib import font_manager
 
     for name in ("Noto Sans CJK KR", "NanumGothic", "Malgun Gothic", "AppleGothic",

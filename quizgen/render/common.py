@@ -58,19 +58,22 @@ def qr_svg(payload: str) -> str:
     qr = segno.make(payload, error="m", micro=False, mask=0, boost_error=False)
     size = len(qr.matrix)
     path = []
-    for y, row in enumerate(qr.matrix):  # one horizontal run of dark modules per segment
-        x = 0
+    for y, row in enumerate(qr.matrix):  # horizontal runs of dark modules, stroked 1 unit high
+        x, last = 0, 0
+        moves = []
         while x < size:
             if row[x] & 1:
                 start = x
                 while x < size and row[x] & 1:
                     x += 1
-                path.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+                moves.append(f"m{start - last} 0h{x - start}")
+                last = x
             else:
                 x += 1
+        if moves:
+            path.append(f"M0 {y + 0.5}" + "".join(moves))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-            f'width="{size}" height="{size}" shape-rendering="crispEdges">'
-            f'<path fill="#000" d="{"".join(path)}"/></svg>')
+            f'width="{size}" height="{size}"><path stroke="#000" d="{"".join(path)}"/></svg>')
 
 
 def labels(lang: str) -> dict:

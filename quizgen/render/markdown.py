@@ -1,6 +1,7 @@
 """Markdown papers (one per student, no answers) and the instructor key."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from ..i18n import messages
@@ -31,21 +32,47 @@ def safe_name(student_id: str) -> str:
 
 def files(quiz: Quiz, *, user_dir: str | Path | None = None) -> dict[str, str]:
     """``papers/<id>.md`` for every student and ``key.md``."""
-    out = {}
-    for p in quiz.papers:
-        out.update(paper_files(quiz.exam, p, user_dir=user_dir))
-    out.update(shared_files(quiz, user_dir=user_dir))
+    return assemble(quiz, [paper_parts(quiz.exam, p, user_dir=user_dir) for p in quiz.papers],
+                    user_dir=user_dir)
+
+
+# ``files`` in two steps, so that api.generate can render each paper's own text as soon as the
+# paper is built (in the build worker processes, in parallel):
+#     files(quiz) == assemble(quiz, [paper_parts(quiz.exam, p) for p in quiz.papers])
+
+def paper_parts(exam: ExamInfo, paper: StudentPaper, *,
+                user_dir: str | Path | None = None) -> tuple[str, str, str | None]:
+    """``(paper file name, paper Markdown, this paper's section of key.md or None)``."""
+    return (f"papers/{safe_name(paper.student.student_id)}.md", _paper(exam, paper, user_dir),
+            None if user_dir else _key_section(exam, paper))
+
+
+def assemble(quiz: Quiz, parts: list, *, user_dir: str | Path | None = None,
+             joined: bool = True) -> dict[str, str | list[str]]:
+    """The files from every paper's :func:`paper_parts`, in paper order.
+
+    With ``joined=False`` key.md may be a list of strings to write one after the other
+    (:func:`quizgen.output.write_files` takes that), which saves a copy of the whole key.
+    """
+    out = {name: text for name, text, _ in parts}
+    sections = [section for _, _, section in parts]
+    if user_dir or any(s is None for s in sections):
+        out["key.md"] = instructor_key(quiz, user_dir=user_dir)
+    else:
+        pieces = [_key_head(quiz.exam), *sections]
+        out["key.md"] = "".join(pieces) if joined else pieces
     return out
 
 
-# ``files`` split in two, so that api.generate can render each paper's own file as soon as
-# the paper is built (in the build worker processes): files == every paper_files + shared_files.
+# The bundled key.md.j2 is a head followed by one section per paper, each depending on its
+# own paper only, so key.md == head (the key of no papers) + every paper's section. A
+# user's key template (--templates) may not be: it is always rendered whole.
 
-def paper_files(exam: ExamInfo, paper: StudentPaper, *, user_dir: str | Path | None = None) -> dict[str, str]:
-    """``{"papers/<id>.md": ...}`` for one paper."""
-    return {f"papers/{safe_name(paper.student.student_id)}.md": _paper(exam, paper, user_dir)}
+@lru_cache(maxsize=8)
+def _key_head(exam: ExamInfo) -> str:
+    return instructor_key(Quiz(exam, ()))
 
 
-def shared_files(quiz: Quiz, *, user_dir: str | Path | None = None) -> dict[str, str]:
-    """The files about the whole class: ``key.md``."""
-    return {"key.md": instructor_key(quiz, user_dir=user_dir)}
+def _key_section(exam: ExamInfo, paper: StudentPaper) -> str | None:
+    head, text = _key_head(exam), instructor_key(Quiz(exam, (paper,)))
+    return text[len(head):] if text.startswith(head) else None

@@ -3,7 +3,9 @@
 Both conversions share one parser (``markdown-it-py``, CommonMark plus tables and
 strikethrough, raw HTML disabled) with the ``dollarmath`` plugin, so ``$...$`` and
 ``$$...$$`` are taken out as math before any Markdown rule can touch them and code spans
-keep their dollars. Exporters may reuse :func:`to_html` and :func:`to_typst`.
+keep their dollars. Exporters may reuse :func:`to_html` and :func:`to_typst`. Texts are
+rendered through their skeletons (:mod:`quizgen.render.skeleton`): the structure shared by
+many students' texts is parsed once.
 
 Safety: every piece of text placed into Typst markup is escaped (:func:`typst_text`,
 :func:`typst_str`); every embedded Typst expression ends with ``;`` so the following
@@ -22,104 +24,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from . import texmath
-
-
-# ---------------------------------------------------------------- skeletons
-#
-# Two hundred students get the same template with other numbers, so a text is first
-# reduced to its *skeleton*: every run of digits becomes one private-use character
-# (U+E100 + k). The skeleton is parsed and rendered once; its output keeps those
-# characters, and every formula is left as a marker (U+F000, then U+F100 + j) because
-# formulas are converted with their real numbers. Filling a skeleton is one regex pass.
-# Digits that Markdown reads (ordered-list markers at a line start) stay in the skeleton;
-# a text whose numbers do not all come back exactly once (a number inside a link target
-# is percent-encoded, for instance) is rendered directly instead.
-
-_NUM_BASE, _NUM_MAX = 0xE100, 2048
-_MATH_MARK, _MATH_BASE = "\uF000", 0xF100
-_PRIVATE = re.compile("[\uE000-\uF8FF]")
-_DIGITS = re.compile(r"[0-9]+")
-_LIST_MARKER = re.compile(r"^(?:[ \t]*(?:[>*+-][ \t]+)?)*([0-9]{1,9})(?=[.)])", re.M)
-_NUM_CHAR = re.compile("[\uE100-\uE8FF]")
-
-
-_DIGIT_SPLIT = re.compile(r"([0-9]+)")
-_NUM_CHARS = tuple(chr(_NUM_BASE + k) for k in range(_NUM_MAX))
-_MARKER = re.compile("\uF000([\uF100-\uF4FF])([\uF100-\uF4FF])")
-
-
-def _split_numbers(text: str) -> tuple[str, tuple[str, ...]] | None:
-    """(skeleton, numbers), or None when the text cannot be reduced safely."""
-    if "&#" in text or _PRIVATE.search(text):
-        return None
-    parts = _DIGIT_SPLIT.split(text)
-    n = len(parts) // 2
-    if not n or n > _NUM_MAX:
-        return None
-    if _LIST_MARKER.search(text) is None:
-        nums = tuple(parts[1::2])
-        parts[1::2] = _NUM_CHARS[:n]
-        return "".join(parts), nums
-    keep = {m.start(1) for m in _LIST_MARKER.finditer(text)}
-    nums_list: list[str] = []
-    pos = 0
-    for i, part in enumerate(parts):
-        if i % 2 and pos not in keep:
-            nums_list.append(part)
-            parts[i] = _NUM_CHARS[len(nums_list) - 1]
-        pos += len(part)
-    if not nums_list:
-        return None
-    return "".join(parts), tuple(nums_list)
-
-
-def _math_marker(maths: list, content: str, display: bool) -> str:
-    """Remember a formula; its place in the output is U+F000 and two index characters."""
-    maths.append((content, display))
-    j = len(maths) - 1
-    return _MATH_MARK + chr(_MATH_BASE + j // 1024) + chr(_MATH_BASE + j % 1024)
-
-
-def _valid(template: str, maths, n: int) -> bool:
-    """Each number of the skeleton comes back exactly once (in text or in a formula)."""
-    found = _NUM_CHAR.findall(template) + [c for tex, _ in maths for c in _NUM_CHAR.findall(tex)]
-    return len(found) == n and len(set(found)) == n
-
-
-def _num_table(nums) -> dict:
-    return {_NUM_BASE + k: v for k, v in enumerate(nums)}
-
-
-def _fill(template: str, maths, nums, convert) -> str:
-    table = _num_table(nums) if nums else None
-    if maths:
-        done = [convert(tex.translate(table) if table else tex, display) for tex, display in maths]
-        template = _MARKER.sub(lambda m: done[(ord(m.group(1)) - _MATH_BASE) * 1024
-                                              + ord(m.group(2)) - _MATH_BASE], template)
-    # Converted formulas hold no private-use characters, so numbers go last, in one pass.
-    return template.translate(table) if table else template
-
-
-def _render(text: str, template_of, convert) -> str:
-    """Render ``text`` through its skeleton when possible, else directly."""
-    split = _split_numbers(text)
-    if split is not None:
-        template, maths, ok = template_of(split[0], len(split[1]))
-        if ok:
-            return _fill(template, maths, split[1], convert)
-    template, maths, _ = template_of(text, 0)
-    return _fill(template, maths, (), convert)
-
-
-def _maths_of(text: str, template_of) -> list[str]:
-    """The TeX of every formula of ``text``, with its real numbers."""
-    split = _split_numbers(text)
-    if split is not None:
-        _, maths, ok = template_of(split[0], len(split[1]))
-        if ok:
-            table = _num_table(split[1])
-            return [tex.translate(table) for tex, _ in maths]
-    return [tex for tex, _ in template_of(text, 0)[1]]
+from .skeleton import maths_of, math_marker, render, valid
 
 
 @lru_cache(maxsize=8192)
@@ -142,11 +47,11 @@ def _parser() -> MarkdownIt:
            allow_labels=False)
     rules = md.add_render_rule
     rules("math_inline", lambda self, tokens, idx, options, env:
-          _math_marker(env["maths"], tokens[idx].content, False))
+          math_marker(env["maths"], tokens[idx].content, False))
     rules("math_inline_double", lambda self, tokens, idx, options, env:
-          _math_marker(env["maths"], tokens[idx].content, True))
+          math_marker(env["maths"], tokens[idx].content, True))
     rules("math_block", lambda self, tokens, idx, options, env: '<div class="math-block">'
-          + _math_marker(env["maths"], tokens[idx].content, True) + "</div>\n")
+          + math_marker(env["maths"], tokens[idx].content, True) + "</div>\n")
     rules("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
     return md
 
@@ -155,11 +60,15 @@ MD = _parser()
 
 
 @lru_cache(maxsize=8192)
-def _html_template(skeleton: str, n: int) -> tuple[str, tuple, bool]:
+def _html_template(skeleton: str, n: int, m: int = 0) -> tuple[str, tuple, bool]:
     env: dict = {"maths": []}
     out = MD.renderer.render(_tokens(skeleton), MD.options, env)
     maths = tuple(env["maths"])
-    return out, maths, (_valid(out, maths, n) if n else True)
+    return out, maths, (valid(out, maths, n, m) if n or m else True)
+
+
+_HTML_BLOCK = (re.compile("<p>([\uE900-\uEFFF])</p>\n"),
+               lambda mathml: f'<div class="math-block">{mathml}</div>\n')
 
 
 def _mathml(tex: str, display: bool) -> str:
@@ -169,7 +78,7 @@ def _mathml(tex: str, display: bool) -> str:
 @lru_cache(maxsize=32768)
 def to_html(text: str) -> str:
     """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``."""
-    return _render(text or "", _html_template, _mathml)
+    return render(text or "", _html_template, _mathml, _HTML_BLOCK)
 
 
 @lru_cache(maxsize=32768)
@@ -227,9 +136,9 @@ def _inline(node: SyntaxTreeNode, maths: list) -> str:
         elif t == "code_inline":
             out.append(f"#raw({typst_str(c.content)});")
         elif t == "math_inline":
-            out.append(_math_marker(maths, c.content, False))
+            out.append(math_marker(maths, c.content, False))
         elif t == "math_inline_double":
-            out.append(_math_marker(maths, c.content, True))
+            out.append(math_marker(maths, c.content, True))
         elif t == "em":
             out.append(f"#emph[{_inline(c, maths)}];")
         elif t == "strong":
@@ -292,7 +201,7 @@ def _blocks(nodes: Iterable[SyntaxTreeNode], maths: list, tight: bool = False,
             lang_arg = f", lang: {typst_str(lang)}" if langs and _LANG.fullmatch(lang or "") else ""
             out.append(f"#raw(block: true{lang_arg}, {typst_str(n.content.rstrip(chr(10)))});\n\n")
         elif t == "math_block":
-            out.append(_math_marker(maths, n.content, True) + "\n\n")
+            out.append(math_marker(maths, n.content, True) + "\n\n")
         elif t == "blockquote":
             out.append(f"#quote(block: true)[{_blocks(n.children, maths, False, langs).strip()}];\n\n")
         elif t == "hr":
@@ -305,19 +214,19 @@ def _blocks(nodes: Iterable[SyntaxTreeNode], maths: list, tight: bool = False,
 
 
 @lru_cache(maxsize=8192)
-def _typst_template(skeleton: str, n: int, highlight: bool = True) -> tuple[str, tuple, bool]:
+def _typst_template(skeleton: str, n: int, m: int = 0, highlight: bool = True) -> tuple[str, tuple, bool]:
     maths: list = []
     out = _blocks(_tree(skeleton).children, maths, langs=highlight).strip()
-    return out + "\n", tuple(maths), (_valid(out, maths, n) if n else True)
+    return out + "\n", tuple(maths), (valid(out, maths, n, m) if n or m else True)
 
 
-def _typst_template_plain(skeleton: str, n: int):
-    return _typst_template(skeleton, n, False)
+def _typst_template_plain(skeleton: str, n: int, m: int = 0):
+    return _typst_template(skeleton, n, m, False)
 
 
 def math_spans(text: str) -> list[str]:
     """Every TeX formula in ``text`` (to convert a whole document's math in one batch)."""
-    return _maths_of(text or "", _typst_template) if "$" in (text or "") else []
+    return maths_of(text or "", _typst_template) if "$" in (text or "") else []
 
 
 def prepare_typst(texts: Iterable[str]) -> None:
@@ -338,7 +247,7 @@ def to_typst(text: str, highlight: bool = True) -> str:
     """
     if not text:
         return ""
-    return _render(text, _typst_template if highlight else _typst_template_plain, _math)
+    return render(text, _typst_template if highlight else _typst_template_plain, _math)
 
 
 @lru_cache(maxsize=32768)

@@ -40,10 +40,15 @@ _MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", r
 
 def _breakable(q: Question) -> bool:
     """Keep a question on one page unless it may be too long for one (a rough line count)."""
-    lines = 7.0 + len(q.options or ()) * 1.6
-    for block in q.prompt.split("\n"):
-        rows = [m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)]
-        lines += max(1.0, 1.3 * max(rows, default=0)) + len(block) // _LINE_CHARS
+    prompt = q.prompt
+    lines = 7.0 + len(q.options or ()) * 1.6 + prompt.count("\n") + len(prompt) / _LINE_CHARS
+    if lines > 44:
+        return True
+    if "\\begin" in prompt:  # a line of matrices is as tall as its tallest matrix
+        for block in prompt.split("\n"):
+            if "\\begin" in block:
+                lines += 1.3 * max(m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)) \
+                    if _MATRIX.search(block) else 0
     return lines > 44
 
 
@@ -106,7 +111,7 @@ def build_data(quiz: Quiz, *, key: bool, duplex: bool = False, paper: str = "a4"
                font_set: fonts.FontSet | None = None) -> dict:
     """The data.json of the papers (``key=False``) or of the instructor key."""
     t = common.labels(quiz.exam.lang)
-    markup.prepare_typst(_all_texts(quiz, key))  # all formulas in one pandoc call
+    markup.prepare_typst([quiz.exam.instructions])
     data = {
         "lang": quiz.exam.lang,
         "paper": paper,
@@ -114,10 +119,27 @@ def build_data(quiz: Quiz, *, key: bool, duplex: bool = False, paper: str = "a4"
         "labels": t,
         "exam": {"id": quiz.exam.id, "title": quiz.exam.title, "course": quiz.exam.course,
                  "instructions": markup.to_typst(quiz.exam.instructions)},
-        "students": [_student(quiz, p, t, key) for p in quiz.papers],
+        "students": _students(quiz, t, key),
     }
     data["fonts"] = (font_set or fonts.FontSet((), (), (), ())).to_dict()
     return data
+
+
+def _paper_texts(papers, key: bool) -> list[str]:
+    texts = []
+    for p in papers:
+        for q in p.questions:
+            texts.append(q.prompt)
+            texts.extend(q.options or ())
+            if key:
+                texts.append(q.solution)
+                texts.extend(m.feedback for m in q.misconceptions)
+    return texts
+
+
+def _students(quiz: Quiz, t: dict, key: bool) -> list[dict]:
+    markup.prepare_typst(_paper_texts(quiz.papers, key))  # all formulas in one pandoc call
+    return [_student(quiz, p, t, key) for p in quiz.papers]
 
 
 # ---------------------------------------------------------------- compiling
@@ -197,15 +219,7 @@ def _font_set(quiz: Quiz, font_paths) -> fonts.FontSet:
 
 
 def _all_texts(quiz: Quiz, key: bool) -> list[str]:
-    texts = [quiz.exam.instructions]
-    for p in quiz.papers:
-        for q in p.questions:
-            texts.append(q.prompt)
-            texts.extend(q.options or ())
-            if key:
-                texts.append(q.solution)
-                texts.extend(m.feedback for m in q.misconceptions)
-    return texts
+    return [quiz.exam.instructions] + _paper_texts(quiz.papers, key)
 
 
 def _typeset(quiz: Quiz, user_dir, duplex: bool, paper: str, font_set: fonts.FontSet,

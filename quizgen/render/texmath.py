@@ -6,9 +6,12 @@
 * Typst math comes from pandoc's Typst writer (the ``pypandoc-binary`` wheel ships the
   binary; pandoc's texmath parser is the most complete TeX-math reader we found, and
   its writer escapes text in ``\\text{...}`` properly). Pandoc is a subprocess, so every
-  distinct formula of a whole document is converted in one call (:func:`to_typst_many`)
-  and remembered for the rest of the process. A formula pandoc cannot read comes back
-  as ``None`` and callers show the TeX source verbatim instead.
+  distinct formula *shape* of a whole document is converted in one call
+  (:func:`to_typst_many`, shapes from :mod:`quizgen.render.mathshape`) and remembered for
+  the rest of the process. :func:`modernize` renames the few symbols pandoc writes that
+  the bundled Typst no longer knows. A formula pandoc cannot read comes back as ``None``
+  and callers show the TeX source verbatim; :func:`check_typst` finds formulas Typst
+  rejects after a failed compile.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import RenderError
+from .mathshape import fill_placeholders, fill_typst, matrix_mathml, shape
 
 # ---------------------------------------------------------------- MathML
 
@@ -106,15 +110,15 @@ _MTEXT_PLACED = re.compile(r"<mtext>(qzn[a-z]+)</mtext>")
 def to_mathml(tex: str, display: bool = False) -> str:
     """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``.
 
-    Formulas that differ only in their numbers share one conversion (see :func:`_shape`).
+    Formulas that differ only in their numbers share one conversion (see :mod:`quizgen.render.mathshape`).
     """
     tex = tex.strip()
     out = None
-    shape = _shape(tex)
-    if shape is not None:
-        converted = _mathml_shape(shape[0], display)
+    reduced = shape(tex)
+    if reduced is not None:
+        converted = _mathml_shape(reduced[0], display)
         if converted is not None:
-            out = _fill_placeholders(converted, shape[1], _MTEXT_PLACED, "<mn>{}</mn>",
+            out = fill_placeholders(converted, reduced[1], _MTEXT_PLACED, "<mn>{}</mn>",
                                      matrix_mathml)
     if out is None:
         out = _mathml_direct(tex, display)
@@ -157,14 +161,22 @@ def _run(args: list[str], data: str) -> str:
     return proc.stdout.decode("utf-8")
 
 
-@lru_cache(maxsize=1)
-def _api_version() -> list:
-    return json.loads(_run(["-f", "markdown", "-t", "json"], ""))["pandoc-api-version"]
+_KNOWN_API = [1, 23, 1, 1]  # pandoc 3.x; asked from pandoc only if it refuses this one
+_api: list = []
+
+
+def _api_version(ask: bool = False) -> list:
+    if ask:
+        _api[:] = json.loads(_run(["-f", "markdown", "-t", "json"], ""))["pandoc-api-version"]
+    return _api or _KNOWN_API
 
 
 def _clean_tex(tex: str) -> str:
     # No blank lines inside one formula: they would end it, and they separate our batch.
-    return re.sub(r"\n\s*\n", "\n", tex.strip().replace("\r", ""))
+    tex = tex.strip()
+    if "\n" not in tex and "\r" not in tex:
+        return tex
+    return re.sub(r"\n\s*\n", "\n", tex.replace("\r", ""))
 
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -206,7 +218,13 @@ def _convert_batch(texs: list[str]) -> list[str | None]:
             blocks.append({"t": "Para", "c": [{"t": "Str", "c": _SEP}]})
         blocks.append({"t": "Para", "c": [{"t": "Math", "c": [{"t": "InlineMath"}, tex]}]})
     doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
-    out = _run(["-f", "json", "-t", "typst", "--wrap=none"], json.dumps(doc))
+    try:
+        out = _run(["-f", "json", "-t", "typst", "--wrap=none"], json.dumps(doc))
+    except RenderError:
+        if _api:
+            raise
+        doc["pandoc-api-version"] = _api_version(ask=True)
+        out = _run(["-f", "json", "-t", "typst", "--wrap=none"], json.dumps(doc))
     parts = out.strip("\n").split(f"\n\n{_SEP}\n\n")
     if len(parts) != len(texs):
         if len(texs) == 1:
@@ -220,135 +238,6 @@ def _convert_batch(texs: list[str]) -> list[str | None]:
     return result
 
 
-# ---- number-free shapes: formulas that differ only in their numbers are converted once
-
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_COMMAND = re.compile(r"\\([A-Za-z]+)")
-_TEXTLIKE = re.compile(r"\\(?:text\w*|math(?:rm|it|bf|sf|tt)|operatorname|mbox)\s*\{[^{}]*\d")
-_RISKY = re.compile(r"[\^_]\s*\d[\d.]|\\\\\s*\[")
-# Commands whose arguments never hold numbers that are not plain math (no dimensions).
-_SAFE = frozenset("""
-cdot times div pm mp partial frac dfrac tfrac to quad qquad hat tilde bar vec dot ddot
-left right lfloor rfloor lceil rceil langle rangle sigma tanh top odot oplus otimes max min
-ln log exp sin cos tan sqrt sum prod infty nabla approx equiv sim le leq ge geq ne neq in
-longrightarrow rightarrow leftarrow Rightarrow mapsto dots ldots cdots vdots ddots circ ast
-alpha beta gamma delta epsilon varepsilon zeta eta theta lambda mu nu xi pi rho tau phi
-varphi chi psi omega Gamma Delta Theta Lambda Pi Sigma Phi Psi Omega mathbf boldsymbol
-mathcal mathbb text mathrm operatorname begin end bmatrix pmatrix matrix vmatrix cases
-lvert rvert lVert rVert mid argmax argmin softmax ReLU
-""".split())
-
-
-def _placeholder(k: int) -> str:
-    out = ""
-    k += 1
-    while k:
-        k, r = divmod(k - 1, 26)
-        out = chr(97 + r) + out
-    return "qzn" + out
-
-
-# A matrix whose entries are all (signed) numbers becomes one placeholder too, so that
-# matrices of other sizes and signs do not make new shapes; it is written out directly.
-_NUM_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}((?:[\s&+\-.\d]|\\\\)*?)\\end\{\1\}")
-_CELL = re.compile(r"\s*([-+]?)\s*(\d+(?:\.\d+)?)\s*")
-_DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "vmatrix": ("|", "|"),
-           "Bmatrix": ("{", "}"), "Vmatrix": ("‖", "‖"), "matrix": ("", "")}
-
-
-def _matrix_cells(body: str) -> list[list[tuple[str, str]]] | None:
-    rows = []
-    for row in body.split("\\\\"):
-        cells = []
-        for cell in row.split("&"):
-            m = _CELL.fullmatch(cell)
-            if not m:
-                return None
-            cells.append((m.group(1), m.group(2)))
-        rows.append(cells)
-    if len({len(r) for r in rows}) != 1:
-        return None
-    return rows
-
-
-def matrix_typst(env: str, rows) -> str:
-    """Typst for a numeric matrix, written as pandoc writes it."""
-    left = _DELIMS[env][0]
-    if env == "pmatrix" and all(len(row) == 1 for row in rows):
-        return "vec(" + ", ".join((f"{sign} " if sign else "") + num for (sign, num), in rows) + ")"
-    delim = f'"{left}"' if left else "#none"
-    body = "; ".join(", ".join((f"{sign} " if sign else "") + num for sign, num in row) for row in rows)
-    return f"mat(delim: {delim}, {body})"
-
-
-def matrix_mathml(env: str, rows) -> str:
-    """MathML for a numeric matrix, as latex2mathml writes it (serialised like _serialize)."""
-    left, right = _DELIMS[env]
-    signs = {"-": "<mo>−</mo>", "+": "<mo>+</mo>", "": ""}
-    body = "".join("<mtr>" + "".join(f"<mtd>{signs[sign]}<mn>{num}</mn></mtd>" for sign, num in row)
-                   + "</mtr>" for row in rows)
-    return (f"<mo>{html.escape(left)}</mo>" if left else "") + f"<mtable>{body}</mtable>" + \
-        (f"<mo>{html.escape(right)}</mo>" if right else "")
-
-
-def _shape(tex: str) -> tuple[str, list] | None:
-    """``tex`` with every number (and numeric matrix) replaced by ``\\text{qzn..}``.
-
-    Returns (shape, items) where an item is a number string or ``(env, rows)`` for a
-    matrix, or None when the formula is unsafe to reduce (digits inside text, dimensions,
-    unbraced multi-digit scripts, commands we do not know).
-    """
-    if "qzn" in tex or _TEXTLIKE.search(tex) or _RISKY.search(tex):
-        return None
-    if any(c not in _SAFE for c in _COMMAND.findall(tex)):
-        return None
-    items: list = []
-
-    def matrix(m: re.Match) -> str:
-        rows = _matrix_cells(m.group(2))
-        if rows is None:
-            return m.group(0)
-        items.append((m.group(1), rows))
-        return "\\text{" + _placeholder(len(items) - 1) + "}"
-
-    def number(m: re.Match) -> str:
-        items.append(m.group(0))
-        return "\\text{" + _placeholder(len(items) - 1) + "}"
-
-    shape = _NUMBER.sub(number, _NUM_MATRIX.sub(matrix, tex))
-    return (shape, items) if items else None
-
-
-_PLACED = re.compile(r'upright\("(qzn[a-z]+)"\)')
-_SCRIPT_NUMBER = re.compile(r"([_^])\((\d+(?:\.\d+)?)\)")
-
-
-def _fill_placeholders(text: str, items: list, pattern: re.Pattern, number_form: str,
-                       matrix_form) -> str | None:
-    """Put numbers and matrices back; None unless every placeholder comes back once."""
-    seen = []
-
-    def sub(m: re.Match) -> str:
-        seen.append(m.group(1))
-        k = 0
-        for c in m.group(1)[3:]:
-            k = k * 26 + (ord(c) - 96)
-        if not 0 < k <= len(items):
-            return m.group(0)
-        item = items[k - 1]
-        return number_form.format(item) if isinstance(item, str) else matrix_form(*item)
-
-    out = pattern.sub(sub, text)
-    if len(seen) != len(items) or len(set(seen)) != len(items) or "qzn" in out:
-        return None
-    return out
-
-
-def _fill(typ: str, items: list) -> str | None:
-    out = _fill_placeholders(typ, items, _PLACED, "{}", matrix_typst)
-    return None if out is None else _SCRIPT_NUMBER.sub(r"\1\2", out)
-
-
 def to_typst_many(texs) -> None:
     """Convert every formula not yet known in one pandoc call (fills the cache).
 
@@ -360,7 +249,7 @@ def to_typst_many(texs) -> None:
     todo = [t for t in todo if t]
     if not todo:
         return
-    shapes = {t: _shape(t) for t in todo}
+    shapes = {t: shape(t) for t in todo}
     batch = sorted({sh[0] for sh in shapes.values() if sh} - _shape_cache.keys())
     batch_direct = [t for t in todo if shapes[t] is None]
     results = _convert_batch(batch + batch_direct) if batch or batch_direct else []
@@ -372,7 +261,7 @@ def to_typst_many(texs) -> None:
         if sh is None:
             continue
         converted = _shape_cache.get(sh[0])
-        filled = _fill(converted, sh[1]) if converted is not None else None
+        filled = fill_typst(converted, sh[1]) if converted is not None else None
         if filled is None:
             retry.append(t)
         else:

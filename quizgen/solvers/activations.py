@@ -12,19 +12,12 @@ import numpy as np
 from ..engine import activations as A
 from ..engine import expression as E
 from ..engine import network
-from ..texfmt import num
-from . import Redraw, Solution, register
+from ..texfmt import fmt4 as fmt
+from . import Redraw, Solution, allclose, register
 from .stacks import pick
 
 FN = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu"}
 TEX = {"Sigmoid": r"\sigma", "Tanh": r"\tanh", "ReLU": r"\mathrm{ReLU}"}
-
-
-def fmt(x: float) -> str:
-    x = float(x)
-    if abs(x - round(x, 4)) < 1e-12:
-        return num(round(x, 4))
-    return num(x, 4)
 
 
 def value(act: str, x):
@@ -149,11 +142,11 @@ def solve_points(p: dict) -> Solution:
     layers = [{"type": act}]
     acts = network.forward(layers, xs)
     if what == "value":
-        assert np.allclose(acts[-1], ans)
+        assert allclose(acts[-1], ans)
         check = {"kind": "forward", "input": xs, "layers": layers}
     else:
         g, _ = network.backward(layers, acts, np.ones(len(xs)))
-        assert np.allclose(g, ans)
+        assert allclose(g, ans)
         check = {"kind": "gradient", "input": xs, "layers": layers,
                  "loss": {"type": "upstream", "grad": [1.0] * len(xs)}, "wrt": "input"}
     mis = {}

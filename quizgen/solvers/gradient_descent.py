@@ -14,16 +14,10 @@ import itertools
 import numpy as np
 
 from ..engine.optim import sgd
+from ..texfmt import fmt4 as fmt
 from ..texfmt import num
 from . import Redraw, Solution, register
 from .stacks import pick
-
-
-def fmt(x: float) -> str:
-    x = float(x)
-    if abs(x - round(x, 4)) < 1e-12:
-        return num(round(x, 4))
-    return num(x, 4)
 
 
 def paren(x: float) -> str:

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..engine import expression as E
-from ..texfmt import num
+from ..texfmt import fmt4 as fmt
 from . import Redraw, Solution, register
 from .stacks import pick
 
@@ -129,14 +129,6 @@ def tex_tree(n, names=None, parent=None) -> str:
     if op == "exp":
         return f"\\exp({a[0]})"
     raise ValueError(op)
-
-
-def fmt(x: float) -> str:
-    """An intermediate number: exact when it has at most 4 decimals, else 4 decimals."""
-    x = float(x)
-    if abs(x - round(x, 4)) < 1e-12:
-        return num(round(x, 4))
-    return num(x, 4)
 
 
 def tex_paren(x: float) -> str:

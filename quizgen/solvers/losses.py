@@ -14,16 +14,9 @@ import numpy as np
 from ..engine import losses as EL
 from ..engine import network
 from ..engine.activations import softmax
-from ..texfmt import num
-from . import Redraw, Solution, register
+from ..texfmt import fmt4 as fmt
+from . import Redraw, Solution, allclose, register
 from .stacks import pick
-
-
-def fmt(x: float) -> str:
-    x = float(x)
-    if abs(x - round(x, 4)) < 1e-12:
-        return num(round(x, 4))
-    return num(x, 4)
 
 
 def paren(x: float) -> str:
@@ -250,7 +243,7 @@ def solve_grad(p: dict) -> Solution:
     spec = {"type": "CrossEntropyLoss", "target": t, "reduction": "mean"}
     value, grad = network.loss_and_grad(spec, acts[-1])
     probs = softmax(z)
-    assert np.allclose(grad, probs - y)
+    assert allclose(grad, probs - y)
     if np.max(np.abs(grad)) < 0.05:
         raise Redraw("gradient too small")
     mis = {

@@ -14,19 +14,11 @@ import numpy as np
 
 from ..engine import network
 from ..engine.activations import sigmoid, softmax
-from ..texfmt import num
-from . import Redraw, Solution, register
+from ..texfmt import fmt4 as fmt
+from . import Redraw, Solution, allclose, register
 from .stacks import pick
 
 ACT_TORCH = {"Sigmoid": "nn.Sigmoid()", "ReLU": "nn.ReLU()", "Tanh": "nn.Tanh()"}
-
-
-def fmt(x: float) -> str:
-    """A worked-solution number: exact when it has at most 4 decimals, else 4 decimals."""
-    x = float(x)
-    if abs(x - round(x, 4)) < 1e-12:
-        return num(round(x, 4))
-    return num(x, 4)
 
 
 def tex_mat(m) -> str:
@@ -41,8 +33,8 @@ def tex_mat(m) -> str:
 def _one_decimal(rng, lo, hi, shape=None, nonzero=True):
     vals = rng.integers(int(round(lo * 10)), int(round(hi * 10)) + 1, size=shape) / 10.0
     if nonzero:
-        vals = np.where(vals == 0, 0.1 if shape is None else np.full(np.shape(vals), 0.1), vals)
-    return np.round(vals, 1).tolist()
+        vals = np.where(vals == 0, 0.1, vals)
+    return vals.tolist()  # k / 10.0 is already the double nearest to k/10: no rounding needed
 
 
 # ---- the network: activations, right and wrong ---------------------------------------------
@@ -217,7 +209,7 @@ def solve_network(p: dict) -> Solution:
     if big < 0.02:
         raise Redraw("gradient too small to be a good question")
     hand = hand_grads(p)
-    assert np.allclose(np.asarray(_pick_value(hand, wrt, index)), np.asarray(answer))
+    assert allclose(np.asarray(_pick_value(hand, wrt, index)), np.asarray(answer))
     mis = {}
     mistakes = NET_MISTAKES + (("transposed",) if index is None else ("swapped-indices",))
     for m in mistakes:
@@ -437,7 +429,7 @@ def solve_conv(p: dict) -> Solution:
     _, grad_out = network.loss_and_grad(loss, acts[-1])
     _, grads = network.backward(layers, acts, grad_out)
     engine_dw = grads["0.weight"][0, 0]
-    assert np.allclose(engine_dw, answer)
+    assert allclose(engine_dw, answer)
     pre = acts[1][0]
     if p["relu"]:
         if np.any(np.abs(pre) < 0.05):
@@ -446,7 +438,7 @@ def solve_conv(p: dict) -> Solution:
             raise Redraw("too few ReLUs on")
     if np.max(np.abs(answer)) < 0.05 or np.sum(np.abs(answer) < 1e-9) > 1:
         raise Redraw("degenerate gradient")
-    if np.allclose(answer, answer.T):
+    if allclose(answer, answer.T):
         raise Redraw("symmetric gradient: transposing would not show")
     mis = {}
     for m in CONV_MISTAKES:
@@ -475,7 +467,7 @@ def solve_conv(p: dict) -> Solution:
         "y_tex": tex_mat(pre) if p["mode"] == "mse" or p["relu"] else "",
         "pre_tex": tex_mat(pre), "g_tex": tex_mat(g), "terms": terms, "out_size": n,
         "mask_tex": tex_mat((pre > 0).astype(float)) if p["relu"] else "",
-        "exact": bool(np.allclose(answer, np.round(answer))),
+        "exact": allclose(answer, np.round(answer)),
     }
     layer_code = f"nn.Conv2d(1, 1, kernel_size=2{', stride=2' if s == 2 else ''})"
     ctx["layer_code"] = layer_code
