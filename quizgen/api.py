@@ -76,11 +76,13 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
              formats: Iterable[str] = ("md",), force: bool = False,
              templates: str | Path | None = None, bank_dir: str | Path | None = None,
              progress: Callable[[int], None] | None = None,
-             render_options: dict | None = None) -> GenerateResult:
+             render_options: dict | None = None, n_variants: int = 20) -> GenerateResult:
     """Write papers, the instructor key and key.json for every student into ``out_dir``.
 
     Students come from ``roster`` (CSV) or ``students`` (N numbered ids; 30 by default).
     ``render_options`` go to the renderers that take them (pdf: ``duplex``, ``font_paths``).
+    LMS formats among ``formats`` (moodle, qti12, qti21, gift) are written to ``out_dir/lms/``
+    with ``n_variants`` draws per slot, as `export` does.
     """
     out_dir = Path(out_dir)
     exam, bank = load(exam_path, bank_dir)
@@ -88,7 +90,10 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         raise QuizgenError("give either a roster or a number of students, not both.",
                            field="--roster/--students")
     people = read_roster(roster) if roster is not None else numbered_students(students or 30)
+    from .export import ALIASES as LMS_ALIASES, FORMATS as LMS_FORMATS, output_name, render as lms_render
     formats = list(dict.fromkeys(formats)) or ["md"]
+    lms = [LMS_ALIASES.get(f, f) for f in formats if LMS_ALIASES.get(f, f) in LMS_FORMATS]
+    formats = [f for f in formats if LMS_ALIASES.get(f, f) not in LMS_FORMATS]
     writers = [renderer(f) for f in formats]  # unknown formats fail before any work
     check_key_owner(out_dir, exam.id, force)
     if out_dir.exists() and not out_dir.is_dir():
@@ -126,6 +131,10 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
                 out = write(quiz, user_dir=templates, **_options_for(write, render_options))
             files.update({prefix + rel: content for rel, content in out.items()})
         del parts
+        if lms:
+            info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
+            for fmt in lms:
+                files[f"lms/{prefix}{output_name(info, fmt)}"] = lms_render(info, slots, fmt, one)
     return GenerateResult(quizzes[0], write_files(out_dir, files), source)
 
 

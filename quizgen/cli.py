@@ -77,12 +77,15 @@ def main():
 @click.option("--roster", type=click.Path(dir_okay=False), help="CSV with a student_id column.")
 @click.option("--students", type=click.IntRange(1, 1_000_000), help="Number of numbered students.")
 @click.option("--format", "formats", default="md", show_default=True,
-              help="Comma-separated: md, html, pdf.")
+              help="Comma-separated: md, html, pdf; and LMS files moodle, qti12, qti21, gift "
+                   "(written to OUT/lms/ with --variants draws per slot).")
+@click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="Variants per slot in the LMS files.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
 @click.option("--force", is_flag=True, help="Replace another exam's key.json in --out.")
 @typeset_options
 @common_exam_options
-def generate(exam, out_dir, roster, students, formats, templates, force, duplex, font_paths,
+def generate(exam, out_dir, roster, students, formats, n_variants, templates, force, duplex, font_paths,
              secret, lang, bank_dir):
     """Write one paper per student, the instructor key and key.json.
 
@@ -98,7 +101,7 @@ def generate(exam, out_dir, roster, students, formats, templates, force, duplex,
             bar.__enter__()
         result = api.generate(exam, out_dir, roster=roster, students=n, secret=secret, lang=lang,
                               formats=split_formats(formats), force=force, templates=templates,
-                              bank_dir=bank_dir, progress=update,
+                              bank_dir=bank_dir, progress=update, n_variants=n_variants,
                               render_options={"duplex": duplex, "font_paths": font_paths})
     finally:
         if bar:

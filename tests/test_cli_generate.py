@@ -135,3 +135,16 @@ def test_default_exam_draws_from_every_topic_of_the_bank(bank):
     exam = load_exam(default_exam(), bank)
     topics = {bank.templates[s.template].topic if s.template else s.topic for s in exam.slots}
     assert topics == set(bank.topics())
+
+
+def test_generate_can_also_write_lms_files_identical_to_export(tmp_path):
+    out = tmp_path / "exam"
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "s",
+                 "--format", "md,moodle,gift", "--variants", "3")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "lms").iterdir()) == ["dl-basics.gift.txt", "dl-basics.moodle.xml"]
+    exp = tmp_path / "exp"
+    assert run("export", "--out", str(exp), "--secret", "s", "--format", "moodle,gift",
+               "--variants", "3").exit_code == 0
+    for name in ("dl-basics.gift.txt", "dl-basics.moodle.xml"):
+        assert (out / "lms" / name).read_bytes() == (exp / name).read_bytes()
