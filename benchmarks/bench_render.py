@@ -92,7 +92,6 @@ def one_run(key_path: str, with_key: bool) -> dict:
             data = pdf.build_data(quiz, key=True, font_set=font_set)
             return pdf.compile_pdf(pdf._template_root(None), "key.typ", data, font_set)
         kb, _ = timed("key_pdf", key_pdf)
-        out["key_pages"] = kb.count(b"/Type /Page\n") or None
         timed("key_html", lambda: html.key_page(quiz))
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -119,9 +118,10 @@ def main() -> None:
           f"median of {args.repeat} fresh processes ({os.cpu_count()} cores)")
     for name in ("pdf", "split", "html", "key_pdf", "key_html"):
         if name in runs[0]:
-            wall = statistics.median(r[name]["wall"] for r in runs)
+            walls = [r[name]["wall"] for r in runs]
             cpu = statistics.median(r[name]["cpu"] for r in runs)
-            print(f"  {name:9s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
+            print(f"  {name:9s} wall {statistics.median(walls):6.2f} s "
+                  f"(min {min(walls):.2f}, max {max(walls):.2f})   cpu {cpu:6.2f} s")
     print(f"  peak memory {max(r['peak_mib'] for r in runs):.0f} MiB")
 
 

@@ -204,3 +204,16 @@ def test_every_page_has_a_readable_qr_code(exam, tmp_path):
     for png in pages:
         read = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
         assert read.stdout.strip() == common.qr_payload(quiz.exam, p), png.name
+
+
+def test_a_formula_typst_rejects_is_shown_as_tex_instead(monkeypatch):
+    from quizgen.render import markup, texmath
+    prompt = r"Compute $\odot_{qq} + 1$ now."
+    quiz = _hand_quiz(prompt)
+    markup.prepare_typst([prompt])
+    key = texmath._clean_tex(r"\odot_{qq} + 1")
+    monkeypatch.setitem(texmath._typst_cache, key, "dot.nosuchmodifier_(q q) + 1")
+    markup.clear_caches()
+    out = pdf.files(quiz, key=False)
+    assert r"\odot_{qq} + 1" in pdf_text(out["papers-all.pdf"])
+    markup.clear_caches()

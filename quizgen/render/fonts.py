@@ -56,6 +56,9 @@ class FontSet:
         return {"text": list(self.text), "mono": list(self.mono), "math": list(self.math)}
 
 
+LATIN = FontSet((TEXT_FONT,), (MONO_FONT,), (MATH_FONT,), ())
+
+
 def needs_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 

@@ -229,12 +229,15 @@ def math_spans(text: str) -> list[str]:
     return maths_of(text or "", _typst_template) if "$" in (text or "") else []
 
 
-def prepare_typst(texts: Iterable[str]) -> None:
-    """Convert the math of many texts in one pandoc call before calling :func:`to_typst`."""
+def prepare_typst(texts: Iterable[str], meanwhile=None) -> None:
+    """Convert the math of many texts in one pandoc call before calling :func:`to_typst`.
+
+    ``meanwhile`` runs once while pandoc works (other preparation, e.g. QR codes).
+    """
     spans = []
     for text in set(texts):
         spans.extend(math_spans(text))
-    texmath.to_typst_many(spans)
+    texmath.to_typst_many(spans, meanwhile)
 
 
 @lru_cache(maxsize=32768)

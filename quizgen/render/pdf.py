@@ -46,9 +46,9 @@ def _breakable(q: Question) -> bool:
         return True
     if "\\begin" in prompt:  # a line of matrices is as tall as its tallest matrix
         for block in prompt.split("\n"):
-            if "\\begin" in block:
-                lines += 1.3 * max(m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)) \
-                    if _MATRIX.search(block) else 0
+            rows = [m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)]
+            if rows:
+                lines += 1.3 * max(rows)
     return lines > 44
 
 
@@ -76,7 +76,7 @@ def _answer_markup(q: Question, value) -> str:
 
 
 def _key_question(q: Question, n: int, t: dict) -> dict:
-    d = _question_data(q, n, t, highlight=True)
+    d = _question_data(q, n, t)
     correct = ([q.answer_value] if q.answer_type == "choice" else list(q.answer_value or [])) \
         if q.answer_type in ("choice", "choices") else []
     tol = ""
@@ -89,7 +89,7 @@ def _key_question(q: Question, n: int, t: dict) -> dict:
         "answer": _answer_markup(q, q.answer_value),
         "correct": [int(k) for k in correct],
         "tolerance": markup.typst_text(tol),
-        "solution": markup.to_typst(q.solution),
+        "solution": markup.to_typst(q.solution, False),
         "pytorch": q.pytorch,
         "misconceptions": [{"id": m.id, "value": _answer_markup(q, m.value),
                             "feedback": markup.to_typst_inline(m.feedback)}
@@ -121,7 +121,7 @@ def build_data(quiz: Quiz, *, key: bool, duplex: bool = False, paper: str = "a4"
                  "instructions": markup.to_typst(quiz.exam.instructions)},
         "students": _students(quiz, t, key),
     }
-    data["fonts"] = (font_set or fonts.FontSet((), (), (), ())).to_dict()
+    data["fonts"] = (font_set or fonts.LATIN).to_dict()
     return data
 
 
@@ -138,7 +138,12 @@ def _paper_texts(papers, key: bool) -> list[str]:
 
 
 def _students(quiz: Quiz, t: dict, key: bool) -> list[dict]:
-    markup.prepare_typst(_paper_texts(quiz.papers, key))  # all formulas in one pandoc call
+    def qr_codes():  # while pandoc converts the formulas
+        if not key:
+            for p in quiz.papers:
+                common.qr_svg(common.qr_payload(quiz.exam, p))
+
+    markup.prepare_typst(_paper_texts(quiz.papers, key), qr_codes)  # one pandoc call
     return [_student(quiz, p, t, key) for p in quiz.papers]
 
 
@@ -223,21 +228,28 @@ def _all_texts(quiz: Quiz, key: bool) -> list[str]:
 
 
 def _typeset(quiz: Quiz, user_dir, duplex: bool, paper: str, font_set: fonts.FontSet,
-             key: bool) -> dict:
-    jobs = {"papers": ("paper.typ", False)}
-    if key:
-        jobs["key"] = ("key.typ", True)
-    roots = {name: _template_root(user_dir) for name in jobs}
+             key: bool, on_papers) -> tuple:
+    """Compile the print file (then ``on_papers`` runs on it) and the key, overlapped:
+    Typst works outside the GIL, so Python prepares the key's data and cuts the papers
+    while Typst typesets."""
+    roots = [_template_root(user_dir) for _ in range(2 if key else 1)]
     try:
-        datas = {name: build_data(quiz, key=is_key, duplex=duplex, paper=paper, font_set=font_set)
-                 for name, (_, is_key) in jobs.items()}
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {name: pool.submit(compile_pdf, roots[name], main, datas[name], font_set,
-                                         name == "papers")
-                       for name, (main, _) in jobs.items()}
-            return {name: f.result() for name, f in futures.items()}
+            data = build_data(quiz, key=False, duplex=duplex, paper=paper, font_set=font_set)
+            papers = pool.submit(compile_pdf, roots[0], "paper.typ", data, font_set, True)
+            key_job = None
+            if key:
+                key_data = build_data(quiz, key=True, paper=paper, font_set=font_set)
+                key_job = pool.submit(compile_pdf, roots[1], "key.typ", key_data, font_set)
+            try:
+                done = on_papers(*papers.result())
+            except BaseException:
+                if key_job is not None:
+                    key_job.cancel()
+                raise
+            return done, (key_job.result()[0] if key_job is not None else None)
     finally:
-        for root in roots.values():
+        for root in roots:
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -245,23 +257,29 @@ def files(quiz: Quiz, *, user_dir: str | Path | None = None, duplex: bool = Fals
           font_paths=(), paper: str = "a4", key: bool = True) -> dict[str, bytes]:
     """``papers/<id>.pdf`` per student, ``papers-all.pdf`` (print file) and ``key.pdf``."""
     font_set = _font_set(quiz, font_paths)
+
+    def cut(combined: bytes, ranges: list) -> dict[str, bytes]:
+        if len(ranges) != len(quiz.papers):
+            raise RenderError("the Typst template did not mark where each student's pages "
+                              "start and end (labels qz-start-N / qz-end-N).",
+                              path="typst/paper.typ",
+                              hint="Keep the <qz-pages> metadata of the bundled paper.typ.")
+        out = {COMBINED: combined}
+        for p, piece in zip(quiz.papers, split_pdf(combined, ranges)):
+            out[f"papers/{safe_name(p.student.student_id)}.pdf"] = piece
+        return out
+
     try:
-        results = _typeset(quiz, user_dir, duplex, paper, font_set, key)
-    except RenderError:
+        out, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key, cut)
+    except RenderError as e:
         # A formula Typst rejects? Find such formulas, show them as TeX source, retry once.
+        if "qz-start" in str(e):
+            raise
         spans = [m for text in _all_texts(quiz, key) for m in markup.math_spans(text)]
         if not texmath.check_typst(spans):
             raise
         markup.clear_caches()
-        results = _typeset(quiz, user_dir, duplex, paper, font_set, key)
-    combined, ranges = results["papers"]
-    if len(ranges) != len(quiz.papers):
-        raise RenderError("the Typst template did not mark where each student's pages start "
-                          "and end (labels qz-start-N / qz-end-N).", path="typst/paper.typ",
-                          hint="Keep the <qz-pages> metadata of the bundled paper.typ.")
-    out: dict[str, bytes] = {COMBINED: combined}
-    for p, piece in zip(quiz.papers, split_pdf(combined, ranges)):
-        out[f"papers/{safe_name(p.student.student_id)}.pdf"] = piece
-    if key:
-        out[KEY] = results["key"][0]
+        out, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key, cut)
+    if key_pdf is not None:
+        out[KEY] = key_pdf
     return out

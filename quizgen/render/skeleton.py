@@ -51,6 +51,7 @@ def _split_numbers(text: str) -> tuple[str, tuple[str, ...]]:
 
 _MATH_PH_BASE, _MATH_PH_MAX = 0xE900, 1792
 _MATH_PH = re.compile("[\uE900-\uEFFF]")
+_SPECIAL = re.compile(r"[\\`$]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
@@ -95,6 +96,13 @@ def _extract_math(text: str) -> tuple[str, tuple] | None:
             continue
         j, n = 0, len(seg)
         while j < n:
+            m = _SPECIAL.search(seg, j)
+            if m is None:
+                out.append(seg[j:])
+                break
+            if m.start() > j:
+                out.append(seg[j:m.start()])
+                j = m.start()
             c = seg[j]
             if c == "\\":
                 out.append(seg[j:j + 2])
@@ -130,9 +138,6 @@ def _extract_math(text: str) -> tuple[str, tuple] | None:
                 maths.append((tex, display))
                 out.append(chr(_MATH_PH_BASE + len(maths) - 1))
                 j = end + len(delim)
-            else:
-                out.append(c)
-                j += 1
     return "".join(out), tuple(maths)
 
 

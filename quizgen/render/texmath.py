@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -238,21 +239,32 @@ def _convert_batch(texs: list[str]) -> list[str | None]:
     return result
 
 
-def to_typst_many(texs) -> None:
+def to_typst_many(texs, meanwhile=None) -> None:
     """Convert every formula not yet known in one pandoc call (fills the cache).
 
     Formulas that differ only in their numbers (the same template drawn for many
     students) are converted once with placeholders and filled in; a placeholder that does
-    not come back exactly once sends that formula through pandoc as it is.
+    not come back exactly once sends that formula through pandoc as it is. ``meanwhile``
+    (if given) runs once, while pandoc works.
     """
     todo = sorted({_clean_tex(t) for t in texs} - _typst_cache.keys())
     todo = [t for t in todo if t]
-    if not todo:
-        return
     shapes = {t: shape(t) for t in todo}
     batch = sorted({sh[0] for sh in shapes.values() if sh} - _shape_cache.keys())
     batch_direct = [t for t in todo if shapes[t] is None]
-    results = _convert_batch(batch + batch_direct) if batch or batch_direct else []
+    if not batch and not batch_direct:
+        results = []
+        if meanwhile:
+            meanwhile()
+    elif meanwhile is None:
+        results = _convert_batch(batch + batch_direct)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # pandoc runs outside the GIL
+            future = pool.submit(_convert_batch, batch + batch_direct)
+            meanwhile()
+            results = future.result()
+    if not todo:
+        return
     with _lock:
         _shape_cache.update(zip(batch, results[:len(batch)]))
         _typst_cache.update(zip(batch_direct, results[len(batch):]))
