@@ -201,7 +201,7 @@ def test_feedback_math_is_offline_mathml_by_default(tmp_path):
     grade(KEY, [path], tmp_path / "mml")
     tex = (tmp_path / "tex/feedback/s001.html").read_text(encoding="utf-8")
     mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
-    assert "mathjax" in tex and '<span class="math">\\((10 + 1) \\times 20 = 220\\)' in tex
+    assert "mathjax" in tex and '\\((10 + 1) \\times 20 = 220\\)' in tex
     assert "mathjax" not in mml and "<math" in mml and "forgot-bias" in mml
 
 

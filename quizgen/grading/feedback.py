@@ -8,7 +8,6 @@ from html import escape
 from ..answers import explain, format_answer
 from ..model import ExamInfo, Question
 from .grader import StudentResult
-from .mdhtml import MATHJAX, inline, to_html
 from .messages import text
 from .scoring import Mark, Policy
 
@@ -101,10 +100,17 @@ def markdown(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en")
     return "\n".join(out)
 
 
+# Used only with --mathjax: TeX left for MathJax from a CDN (fast; needs a network to show math).
+MATHJAX = ('<script>window.MathJax={tex:{inlineMath:[["\\\\(","\\\\)"]]}};</script>\n'
+           '<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js">'
+           '</script>')
+
+
 def _converters(mathml: bool):
-    """(block, inline) Markdown+TeX -> HTML: MathJax-ready TeX (fast) or MathML (offline)."""
+    """(block, inline) Markdown+TeX -> HTML: MathML (offline, default) or TeX for MathJax."""
     if not mathml:
-        return to_html, inline
+        from ..export.text import to_html as tex_html
+        return tex_html, lambda text: tex_html(text, inline=True)
     from ..render.markup import to_html as block_mathml, to_html_inline
     return block_mathml, to_html_inline
 

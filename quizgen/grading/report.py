@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .feedback import fmt_points
 from .grader import Graded
-from .mdhtml import to_html
+from ..render.markup import to_html
 from .messages import text
 from .stats import FACILITY_HIGH, FACILITY_LOW, ClassStats, class_statistics
 
