@@ -1,7 +1,10 @@
 """What every exporter shares: fixed strings, identifiers, input checks."""
 from __future__ import annotations
 
+import functools
 import re
+
+from lxml import etree
 
 from ..errors import ExportError
 from ..model import ANSWER_TYPES, ExamInfo, Question, SlotVariants
@@ -116,3 +119,18 @@ def _check_question(q: Question, where: str) -> None:
             raise ExportError(f"{where}: a {t} answer must be a non-empty list.")
     elif isinstance(v, (list, tuple, dict)) or v is None:
         raise ExportError(f"{where}: a {t} answer must be one number, not {v!r}.")
+
+
+def sub_element(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
+    """A child element in its parent's namespace (``tag`` given unqualified)."""
+    el = etree.SubElement(parent, clark_name(parent.tag, tag), attrs)
+    if value is not None:
+        el.text = value
+    return el
+
+
+@functools.lru_cache(maxsize=None)
+def clark_name(parent_tag: str, tag: str) -> str:
+    if tag[0] == "{" or parent_tag[0] != "{":
+        return tag
+    return parent_tag[:parent_tag.index("}") + 1] + tag

@@ -23,7 +23,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import entry_prompt, file_stem, ident, slot_ids, variant_tag, words
+from .common import entry_prompt, file_stem, ident, slot_ids, sub_element, variant_tag, words
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -32,19 +32,7 @@ CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 
 
-def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
-    """A child element in its parent's namespace (``tag`` given unqualified)."""
-    el = etree.SubElement(parent, _clark(parent.tag, tag), attrs)
-    if value is not None:
-        el.text = value
-    return el
-
-
-@functools.lru_cache(maxsize=None)
-def _clark(parent_tag: str, tag: str) -> str:
-    if tag[0] == "{" or parent_tag[0] != "{":
-        return tag
-    return parent_tag[:parent_tag.index("}") + 1] + tag
+_sub = sub_element
 
 
 def _meta(parent, fields: list[tuple[str, str]]) -> None:

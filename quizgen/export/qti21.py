@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import file_stem, ident, slot_ids, variant_tag
+from .common import file_stem, ident, slot_ids, sub_element, variant_tag
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -33,19 +33,7 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-def _sub(parent, tag: str, value: str | None = None, **attrs) -> etree._Element:
-    """A child element in its parent's namespace (``tag`` given unqualified)."""
-    el = etree.SubElement(parent, _clark(parent.tag, tag), attrs)
-    if value is not None:
-        el.text = value
-    return el
-
-
-@functools.lru_cache(maxsize=None)
-def _clark(parent_tag: str, tag: str) -> str:
-    if tag[0] == "{" or parent_tag[0] != "{":
-        return tag
-    return parent_tag[:parent_tag.index("}") + 1] + tag
+_sub = sub_element
 
 
 def _html_into(parent, html: str) -> None:
