@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..texfmt import torch_layer
-from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args, param_breakdown
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, layer_args, param_breakdown
 from . import Solution, register
 from .stacks import params_snippet, pick, shapes_or_redraw
 

@@ -11,7 +11,6 @@ Params: ``input_shape`` and ``layers`` (torch vocabulary, square windows); for
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..engine.receptive import receptive_field, receptive_field_size
 from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args
