@@ -177,7 +177,8 @@ def _number(s: str, whole: bool) -> int | float:
             exp = int(m.group(2))
             if abs(exp) > 400:
                 raise _Bad("finite", s)
-            return _finish(float(m.group(1)) * 10.0 ** exp, s, whole)
+            # float("ae±k") rounds once and overflows to inf (no OverflowError, unlike 10.0 ** k)
+            return _finish(float(f"{m.group(1)}e{exp}"), s, whole)
         canon = _canonical(s, whole)
         if canon is None:
             raise _Bad("ambiguous" if _COMMA_GROUPS.fullmatch(s) else "number", s)

@@ -310,3 +310,11 @@ if given is not None:
         assert p.ok or (p.value is None and p.reason)
         if p.ok:
             assert compare(answer_type, p.value, p.value, EXACT).fraction == 1.0
+
+
+def test_huge_powers_of_ten_are_invalid_not_an_exception():
+    from quizgen.answers import parse
+    for text in ("1x10^309", "9 × 10^400", "1*10**308"):
+        p = parse("real", text)
+        assert p.ok == (text == "1*10**308"), (text, p)
+    assert parse("real", "2.5x10^-3").value == 0.0025

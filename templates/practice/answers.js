@@ -109,7 +109,8 @@
       if (m) {
         var exp = pyInt(m[2]);
         if (Math.abs(exp) > 400) throw new Bad("finite", s);
-        return finish(pyFloat(m[1]) * Math.pow(10, exp), s, whole);
+        // like Python's float("ae±k"): one rounding, overflow to Infinity
+        return finish(pyFloat(asciiDigits(m[1]) + "e" + exp), s, whole);
       }
       canon = canonical(s, whole);
       if (canon === null) throw new Bad(COMMA_GROUPS.test(s) ? "ambiguous" : "number", s);
