@@ -117,3 +117,24 @@ def test_hand_worked_strides_and_pooling():
     assert sol.misconceptions["ignored-strides"] == [6, 6]       # 1 + 2 + 1 + 2
     assert sol.misconceptions["ignored-pooling"] == [7, 7]       # 1 + 2 + 2*2
     assert sol.misconceptions["wrong-strides"] == [9, 9]         # own strides too: 1 + 2*1 + 1*2 + 2*2
+
+
+def test_influence_snippet_prints_the_answer_when_run_in_torch():
+    """The key's PyTorch snippet for rf.influence, executed, says Yes exactly when the key does."""
+    pytest.importorskip("torch")
+    import contextlib
+    import io
+
+    import numpy as np
+
+    from quizgen.bank import load_bank
+    from quizgen.instantiate import build_question
+    t = load_bank().templates["rf.influence"]
+    for level in t.level_numbers:
+        for seed in range(12):
+            q = build_question(t, level, np.random.default_rng(seed))
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(q.pytorch, {})  # our own generated code
+            yes = q.options[q.answer_value] == "Yes"
+            assert out.getvalue().strip() == str(yes), (level, seed)

@@ -238,7 +238,26 @@ def solve_influence(p: dict) -> Solution:
            "out_h": shapes[-1][1], "out_w": shapes[-1][2], "steps": steps,
            "rows": f"{ranges[0][0] + 1}–{ranges[0][1] + 1}", "cols": f"{ranges[1][0] + 1}–{ranges[1][1] + 1}",
            "extent": extent, "inside": truth}
-    return Solution(answer=answer, context=ctx, misconceptions=mis, options=OPTIONS, check=None)
+    return Solution(answer=answer, context=ctx, misconceptions=mis, options=OPTIONS, check=None,
+                    pytorch=_influence_snippet(layers, shape, out_pos, pixel))
+
+
+def _influence_snippet(layers, shape, out_pos, pixel) -> str:
+    """Backprop from the one output: the pixel can change it iff its gradient can be non-zero."""
+    dims = ", ".join(str(v) for v in shape)
+    return ("import torch\nimport torch.nn as nn\n\n"
+            f"net = {torch_sequential(layers)}\n"
+            "for m in net.modules():  # positive weights and biases: no ReLU or sum cancels a path\n"
+            "    if isinstance(m, nn.Conv2d):\n"
+            "        nn.init.uniform_(m.weight, 0.1, 1.0)\n"
+            "        if m.bias is not None:\n"
+            "            nn.init.uniform_(m.bias, 0.1, 1.0)\n"
+            "for m in net.modules():  # max pooling routes to one pixel: average to see them all\n"
+            "    if isinstance(m, nn.MaxPool2d):\n"
+            "        m.forward = lambda x, m=m: nn.functional.avg_pool2d(x, m.kernel_size, m.stride, m.padding)\n"
+            f"x = torch.rand(1, {dims}, requires_grad=True)\n"
+            f"net(x)[0, 0, {out_pos[0]}, {out_pos[1]}].backward()  # 0-based row, column\n"
+            f"print(bool(x.grad[0, 0, {pixel[0]}, {pixel[1]}] != 0))  # True = it can change the output")
 
 
 def _sample_influence_with_pixel(rng, level, p):
