@@ -82,3 +82,22 @@ def labels(lang: str) -> dict:
 
 def format_value(q: Question, value) -> str:
     return answers.format_answer(q.answer_type, value, q.decimals, None)
+
+
+def correct_options(q: Question) -> list[int]:
+    """Indices of the right options of a choice question (empty for other types)."""
+    if q.answer_type == "choice":
+        return [int(q.answer_value)]
+    if q.answer_type == "choices":
+        return [int(k) for k in q.answer_value or ()]
+    return []
+
+
+def tolerance_text(q: Question, t: dict) -> str:
+    """``±0.005 + 0.01·|Answer|`` for the key; empty when answers must be exact."""
+    if not (q.tolerance.abs or q.tolerance.rel):
+        return ""
+    text = f"±{num(q.tolerance.abs)}"
+    if q.tolerance.rel:
+        text += f" + {num(q.tolerance.rel)}·|{t['answer']}|"
+    return text

@@ -50,21 +50,11 @@ def _answer_html(q: Question, value) -> Markup:
 
 def key_view(q: Question, n: int, t: dict) -> dict:
     d = question_view(q, n, t)
-    correct = set()
-    if q.answer_type == "choice":
-        correct = {q.answer_value}
-    elif q.answer_type == "choices":
-        correct = set(q.answer_value or ())
-    tol = ""
-    if q.tolerance.abs or q.tolerance.rel:
-        tol = f"±{common.num(q.tolerance.abs)}"
-        if q.tolerance.rel:
-            tol += f" + {common.num(q.tolerance.rel)}·|{t['answer']}|"
     d.update({
         "template": q.template,
         "answer": _answer_html(q, q.answer_value),
-        "correct": correct,
-        "tolerance": tol,
+        "correct": set(common.correct_options(q)),
+        "tolerance": common.tolerance_text(q, t),
         "solution": Markup(markup.to_html(q.solution)),
         "pytorch": q.pytorch,
         "misconceptions": [{"id": m.id, "value": _answer_html(q, m.value),

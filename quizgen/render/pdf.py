@@ -77,18 +77,11 @@ def _answer_markup(q: Question, value) -> str:
 
 def _key_question(q: Question, n: int, t: dict) -> dict:
     d = _question_data(q, n, t)
-    correct = ([q.answer_value] if q.answer_type == "choice" else list(q.answer_value or [])) \
-        if q.answer_type in ("choice", "choices") else []
-    tol = ""
-    if q.tolerance.abs or q.tolerance.rel:
-        tol = f"±{common.num(q.tolerance.abs)}"
-        if q.tolerance.rel:
-            tol += f" + {common.num(q.tolerance.rel)}·|{t['answer']}|"
     d.update({
         "template": q.template,
         "answer": _answer_markup(q, q.answer_value),
-        "correct": [int(k) for k in correct],
-        "tolerance": markup.typst_text(tol),
+        "correct": common.correct_options(q),
+        "tolerance": markup.typst_text(common.tolerance_text(q, t)),
         "solution": markup.to_typst(q.solution, False),
         "pytorch": q.pytorch,
         "misconceptions": [{"id": m.id, "value": _answer_markup(q, m.value),
