@@ -20,6 +20,7 @@ from .errors import OutputError, QuizgenError
 from .exam import Exam, load_exam, numbered_students, read_roster
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
+from .grading.keyindex import index_file, index_student
 from .output import check_key_owner, dumps_key_student, key_pieces, write_files
 from .render import markdown
 from .variants import resolve_secret
@@ -108,9 +109,11 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             split[f] = (own, _options_for(own, render_options), whole, _options_for(whole, render_options))
 
     def per_paper(info: ExamInfo, paper: StudentPaper) -> tuple[str, dict]:
-        # The paper's part of key.json and of every split format, made where the paper is built.
+        # The paper's part of key.json, of its grading index and of every split format,
+        # made where the paper is built.
         own_parts = {f: own(info, paper, user_dir=templates, **opts) for f, (own, opts, _, _) in split.items()}
-        return dumps_key_student(paper.to_dict()), own_parts
+        key_dict = paper.to_dict()
+        return (dumps_key_student(key_dict), index_student(key_dict)), own_parts
 
     files: dict[str, str | bytes | list[str]] = {}
     quizzes = []
@@ -120,8 +123,11 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
                                       progress=progress if i == 0 else None)
         quizzes.append(quiz)
         prefix = f"{one}/" if len(langs) > 1 else ""
-        files["key.json" if i == 0 else f"{prefix}key.json"] = key_pieces(
-            KEY_FORMAT, quiz.exam.to_dict(), [key_part for key_part, _ in parts])
+        key_text = key_pieces(KEY_FORMAT, quiz.exam.to_dict(), [key for (key, _), _ in parts])
+        key_name = "key" if i == 0 else f"{prefix}key"  # the first language's key at the top
+        files[f"{key_name}.json"] = key_text
+        files[f"{key_name}.index.msgpack"] = index_file(key_text, [index for (_, index), _ in parts])
+        del key_text
         for fmt, write in zip(formats, writers):
             if fmt in split:
                 _, _, whole, opts = split[fmt]

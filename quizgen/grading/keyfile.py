@@ -154,6 +154,23 @@ class KeyReader:
         finally:
             s.close()
 
+    def students_offset(self) -> int | None:
+        """Byte offset of the first student when the key starts exactly as generate writes it.
+
+        That is: an optional BOM, then ``format``, ``exam`` and ``students`` in
+        :func:`quizgen.output.key_pieces`'s layout. None otherwise (or for an empty list).
+        """
+        from ..output import key_pieces
+        if self._all is not None or set(self.header) != {"format", "exam"}:
+            return None
+        head = key_pieces(self.header["format"], self.header["exam"], ["x"])[0].encode("utf-8")
+        with open(self.path, "rb") as f:
+            start = f.read(len(head) + 3)
+        bom = 3 if start.startswith(b"\xef\xbb\xbf") else 0
+        if start[bom:bom + len(head)] != head:
+            return None
+        return bom + len(head)
+
     def papers(self) -> Iterator[StudentPaper]:
         for st in self.students():
             yield StudentPaper.from_dict(st)

@@ -25,7 +25,7 @@ class LightQuestion(NamedTuple):
 
     slot: str
     title: str
-    points: float
+    points: int | float
     answer_type: str
     answer_value: Any
     tolerance: Tolerance

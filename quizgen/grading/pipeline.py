@@ -15,6 +15,8 @@ from ..output import write_files
 from . import feedback, gradebook, report
 from .grader import Graded, grade_files
 from .keyfile import KeyReader
+from . import keyindex
+from .keyfast import NotFast, light_papers as fast_light_papers
 from .light import light_paper
 from .scoring import Policy
 
@@ -105,6 +107,21 @@ def _file_names(ids: list[str]) -> list[str]:
     return out
 
 
+def light_papers(reader: KeyReader) -> tuple[list[StudentPaper], dict]:
+    """Every student of the key as a light paper, and the misconception notes.
+
+    The typed fast reader when the key is laid out as generate writes it; otherwise (or
+    when anything in it is unexpected) the general validating reader, which names the
+    line or field of a real error.
+    """
+    notes: dict = {}
+    try:
+        return fast_light_papers(reader, notes), notes
+    except NotFast:
+        notes = {}
+        return [light_paper(st, notes) for st in reader.students()], notes
+
+
 @contextmanager
 def _gc_paused():
     """No cyclic garbage collection while a large key's objects are built: they hold no
@@ -149,10 +166,17 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
     if lang not in LANGS:
         raise QuizgenError(f"unknown language '{lang}'.", field="--lang",
                            hint="Choose " + " or ".join(LANGS) + ".")
-    notes: dict = {}
-    quiz = Quiz(reader.exam, tuple(light_paper(st, notes) for st in reader.students()))
-    g = grade_files(quiz, [str(p) for p in csv_paths], keep=keep, policy=policy,
-                    column_map=column_map, encoding=encoding, notes=notes)
+    indexed = keyindex.load(key_path)
+    while True:
+        if indexed is not None:
+            papers, notes = indexed.papers, indexed.notes
+        else:
+            papers, notes = light_papers(reader)
+        g = grade_files(Quiz(reader.exam, tuple(papers)), [str(p) for p in csv_paths], keep=keep,
+                        policy=policy, column_map=column_map, encoding=encoding, notes=notes)
+        if indexed is None or indexed.verify():
+            break
+        indexed = None  # the key was changed after generate wrote the index: grade from the key
     summary = report.summarize(g)
     png = report.histogram_png(summary.percents, lang)
     makers: dict[str, Callable[[], str | bytes]] = {

@@ -1,0 +1,207 @@
+"""The grading index: what grading reads of a key.json, pre-decoded, tied to the key's bytes.
+
+`generate` writes ``key.index.msgpack`` beside every ``key.json``: for each student the
+compact records grading needs (:class:`~.light.LightQuestion`: slot, title, points,
+answer, tolerance, misconception ids and values, options, decimals) in MessagePack, plus
+the first feedback text of each misconception, the key's size and its SHA-256. Reading
+it takes a fraction of a second where decoding a 600 MB key takes seconds.
+
+The key stays the authority. The index is used only when its size and SHA-256 match the
+key.json being graded; the hash is computed in a background thread (hashlib and file
+reads release the GIL) while the submissions are read and scored, and :func:`load`'s
+``verify`` says whether the index may be trusted. An edited key (a corrected answer), a
+missing or damaged index: grading reads the key itself, as it always could.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+import msgspec
+
+from ..model import Student, StudentPaper
+from .light import LightMisconception, LightQuestion, light_paper
+
+INDEX_FORMAT = "quizgen-key-index/1"
+_HASH_CHUNK = 1 << 22
+
+
+def index_path(key_path: str | Path) -> Path:
+    """``exam/key.json`` -> ``exam/key.index.msgpack``."""
+    key_path = Path(key_path)
+    return key_path.with_name(key_path.stem + ".index.msgpack")
+
+
+class _Tolerance(msgspec.Struct, frozen=True):
+    """:class:`~quizgen.model.Tolerance` as scoring reads it (written as its dataclass map)."""
+
+    abs: float = 0.0
+    rel: float = 0.0
+
+
+_MISCONCEPTIONS = msgspec.msgpack.Decoder(tuple[LightMisconception, ...]).decode
+
+
+class IndexQuestion(msgspec.Struct, array_like=True, frozen=True):
+    """A :class:`~.light.LightQuestion` read back from the index (same attributes).
+
+    The misconception values (often several matrices per question, most of the numbers
+    in a key) stay encoded until scoring a wrong answer asks for them: a class of 10^4
+    students would otherwise hold hundreds of MB of float objects.
+    """
+
+    slot: str
+    title: str
+    points: Union[int, float]
+    answer_type: str
+    answer_value: Any
+    tolerance: _Tolerance
+    encoded_misconceptions: msgspec.Raw
+    options: Optional[tuple[str, ...]]
+    decimals: Optional[int]
+
+    @property
+    def misconceptions(self) -> tuple[LightMisconception, ...]:
+        return _MISCONCEPTIONS(self.encoded_misconceptions)
+
+
+class _Student(msgspec.Struct, array_like=True):
+    student_id: str
+    name: str
+    email: str
+    variant: str
+    questions: list[IndexQuestion]
+
+
+class _StudentOut(msgspec.Struct, array_like=True):
+    """What :func:`index_student` writes (a :class:`_Student` once read back)."""
+
+    student_id: str
+    name: str
+    email: str
+    variant: str
+    questions: list[LightQuestion]
+
+
+class _Index(msgspec.Struct, array_like=True):
+    format: str
+    key_sha256: str
+    key_bytes: int
+    notes: list[tuple[str, str, str]]  # (slot, misconception id, feedback), first seen
+    students: list[_Student]
+
+
+_ENCODE = msgspec.msgpack.Encoder().encode
+_DECODE = msgspec.msgpack.Decoder(_Index).decode
+
+
+# ---------------------------------------------------------------- writing (generate)
+
+def index_student(student: dict) -> tuple[bytes, list[tuple[str, str, str]]]:
+    """One key.json student object -> its encoded index record and its feedback notes.
+
+    Made where the paper's part of key.json is made (in the build workers).
+    """
+    notes: dict = {}
+    paper = light_paper(student, notes)
+    s = paper.student
+    record = _ENCODE(_StudentOut(s.student_id, s.name, s.email, paper.variant, list(paper.questions)))
+    return record, [(slot, mid, text) for (slot, mid), text in notes.items()]
+
+
+def index_file(key_parts: list[str], students: list[tuple[bytes, list]]) -> bytes:
+    """The index file for the key.json written from ``key_parts`` (its strings, in order)."""
+    digest = hashlib.sha256()
+    size = 0
+    for part in key_parts:
+        data = part.encode("utf-8")
+        digest.update(data)
+        size += len(data)
+    notes: dict = {}
+    for _, own in students:
+        for slot, mid, text in own:
+            notes.setdefault((slot, mid), text)
+    head = b"\x95" + b"".join(_ENCODE(x) for x in (
+        INDEX_FORMAT, digest.hexdigest(), size, [[s, m, t] for (s, m), t in notes.items()]))
+    return head + _array_header(len(students)) + b"".join(record for record, _ in students)
+
+
+def _array_header(n: int) -> bytes:
+    """MessagePack array header for ``n`` elements."""
+    if n < 16:
+        return bytes([0x90 | n])
+    if n < 1 << 16:
+        return b"\xdc" + struct.pack(">H", n)
+    return b"\xdd" + struct.pack(">I", n)
+
+
+# ---------------------------------------------------------------- reading (grade)
+
+@dataclass
+class IndexedKey:
+    """Light papers and notes from the index; ``verify()`` is True when they match the key."""
+
+    papers: list[StudentPaper]
+    notes: dict
+    verify: Callable[[], bool]
+
+
+def load(key_path: str | Path) -> IndexedKey | None:
+    """The index of ``key_path`` when there is one that is readable and of the key's size.
+
+    Never raises for a bad index: it is only a shortcut (None means: read the key).
+    """
+    key_path = Path(key_path)
+    path = index_path(key_path)
+    try:
+        key_size = os.stat(key_path).st_size
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        index = _DECODE(data)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if index.format != INDEX_FORMAT or index.key_bytes != key_size:
+        return None
+    papers = []
+    seen: set[str] = set()
+    for st in index.students:
+        if st.student_id in seen:
+            return None
+        seen.add(st.student_id)
+        papers.append(StudentPaper(Student(st.student_id, st.name, st.email), st.variant,
+                                   tuple(st.questions)))
+    if not papers:
+        return None
+    notes = {(slot, mid): text for slot, mid, text in index.notes}
+    return IndexedKey(papers, notes, _hash_in_background(key_path, index.key_sha256))
+
+
+def _hash_in_background(path: Path, expected: str) -> Callable[[], bool]:
+    """Start hashing ``path``; the returned function waits and says whether it matched."""
+    result: list[bool] = []
+
+    def work() -> None:
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(_HASH_CHUNK):
+                    digest.update(chunk)
+        except OSError:
+            result.append(False)
+            return
+        result.append(digest.hexdigest() == expected)
+
+    thread = threading.Thread(target=work, name="quizgen-key-hash", daemon=True)
+    thread.start()
+
+    def verify() -> bool:
+        thread.join()
+        return bool(result and result[0])
+
+    return verify
