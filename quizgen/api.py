@@ -18,9 +18,9 @@ from .bank import Bank, load_bank
 from .build import build_quiz_with, build_variants
 from .errors import OutputError, QuizgenError
 from .exam import Exam, load_exam, numbered_students, read_roster
+from .grading.keyindex import index_file, index_student
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
-from .grading.keyindex import index_file, index_student
 from .output import check_key_owner, dumps_key_student, key_pieces, write_files
 from .render import markdown
 from .variants import resolve_secret

@@ -3,6 +3,7 @@ correct answer, the points, the misconception note and the worked solution."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from ..answers import explain, format_answer
@@ -19,8 +20,9 @@ CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;p
        "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}")
 
 
+@lru_cache(maxsize=4096)
 def fmt_points(x: float) -> str:
-    """Points as people write them: 2, 1.5, 0.67."""
+    """Points as people write them: 2, 1.5, 0.67 (cached: a class repeats a few values)."""
     r = round(x, 2) + 0.0
     return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
 

@@ -6,11 +6,13 @@ Every row read ends up either in the submission graded for its student or in an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import QuizgenError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
+from .parallel import score_jobs
 from .scoring import Mark, Policy, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
@@ -35,15 +37,15 @@ class StudentResult:
     def student_id(self) -> str:
         return self.paper.student.student_id
 
-    @property
+    @cached_property
     def total(self) -> float:
         return round(sum(m.points for m in self.marks), 6)
 
-    @property
+    @cached_property
     def max_total(self) -> float:
         return float(sum(m.max_points for m in self.marks))
 
-    @property
+    @cached_property
     def percent(self) -> float:
         return 100.0 * self.total / self.max_total if self.max_total else 0.0
 
@@ -119,10 +121,19 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                               for line in att.lines)
                 continue
             by_student.setdefault(kid, []).append(att)
+    # Score first (in parallel for a large class), then choose and report, in key order.
+    jobs = []
+    for paper in quiz.papers:
+        atts = by_student.get(paper.student.student_id, [])
+        scored = atts if keep == "best" else atts and [_choose(atts, keep, {})]
+        jobs.extend((paper, a) for a in scored)
+    marks = score_jobs(jobs, lambda job: mark_attempt(job[0], job[1], policy),
+                       lambda job: len(job[0].questions))
+    marks_of = {id(a): m for (_, a), m in zip(jobs, marks)}
     students = []
     for paper in quiz.papers:
         atts = by_student.get(paper.student.student_id, [])
-        students.append(_grade_student(paper, atts, keep, policy, issues))
+        students.append(_grade_student(paper, atts, keep, policy, issues, marks_of))
     if notes is None:
         notes = {}
         for p in quiz.papers:
@@ -137,12 +148,12 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
 
 
 def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: Policy,
-                   issues: list[Issue]) -> StudentResult:
+                   issues: list[Issue], marks_of: dict[int, list[Mark]]) -> StudentResult:
+    """``marks_of``: id(attempt) -> its marks, for every attempt ``keep`` needs scored."""
     sid = paper.student.student_id
     if not atts:
         return StudentResult(paper, [missing(q) for q in paper.questions], name=paper.student.name,
                              email=paper.student.email)
-    marks_of = {id(a): mark_attempt(paper, a, policy) for a in atts} if keep == "best" else {}
     chosen = _choose(atts, keep, marks_of)
     marks = marks_of.get(id(chosen)) or mark_attempt(paper, chosen, policy)
     for a in atts:
