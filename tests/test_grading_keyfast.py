@@ -179,3 +179,14 @@ def test_grading_with_and_without_the_index_is_byte_identical(exam_dir, tmp_path
     assert len(files) > 10
     for rel in files:
         assert (tmp_path / "g1" / rel).read_bytes() == (tmp_path / "g2" / rel).read_bytes(), rel
+
+
+def test_feedback_pass_reads_every_student_whatever_the_layout(exam_dir, tmp_path):
+    from quizgen.grading.pipeline import full_students
+    data = json.loads((exam_dir / "key.json").read_text(encoding="utf-8"))
+    for name, text in (("generate", dumps_key(data)),
+                       ("no-final-newline", dumps_key(data).rstrip("\n")),  # fails at the end
+                       ("indented", json.dumps(data, indent=1))):
+        key = tmp_path / f"{name}.json"
+        key.write_text(text, encoding="utf-8")
+        assert list(full_students(KeyReader(key))) == data["students"], name

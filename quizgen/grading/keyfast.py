@@ -77,6 +77,7 @@ class _Student(msgspec.Struct, kw_only=True):
 
 _DECODE = msgspec.json.Decoder(_Student).decode
 _TEXT = msgspec.json.Decoder(str).decode
+_DECODE_PLAIN = msgspec.json.Decoder().decode
 
 
 def light_papers(reader: KeyReader, notes: dict | None = None) -> list[StudentPaper]:
@@ -96,6 +97,19 @@ def light_papers(reader: KeyReader, notes: dict | None = None) -> list[StudentPa
     if not out:
         raise NotFast("no students")
     return out
+
+
+def raw_students(reader: KeyReader) -> Iterator[dict]:
+    """Each student object of the key as plain JSON (dicts), not validated.
+
+    For a second pass over a key already validated (or matched by its index). NotFast,
+    possibly after some students, when the key is not in generate's layout.
+    """
+    for block in _blocks(reader):
+        try:
+            yield _DECODE_PLAIN(block)
+        except msgspec.DecodeError as e:
+            raise NotFast(str(e)) from None
 
 
 def _blocks(reader: KeyReader) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ from . import feedback, gradebook, report
 from .grader import Graded, grade_files
 from .keyfile import KeyReader
 from . import keyindex
-from .keyfast import NotFast, light_papers as fast_light_papers
+from .keyfast import NotFast, raw_students, light_papers as fast_light_papers
 from .light import light_paper
 from .scoring import Policy
 
@@ -122,6 +122,21 @@ def light_papers(reader: KeyReader) -> tuple[list[StudentPaper], dict]:
         return [light_paper(st, notes) for st in reader.students()], notes
 
 
+def full_students(reader: KeyReader) -> Iterator[dict]:
+    """The key's student objects again, for feedback (already validated by the first pass)."""
+    done = 0
+    try:
+        for st in raw_students(reader):
+            yield st
+            done += 1
+        return
+    except NotFast:
+        pass
+    for k, st in enumerate(reader.students(validate=False)):
+        if k >= done:
+            yield st
+
+
 @contextmanager
 def _gc_paused():
     """No cyclic garbage collection while a large key's objects are built: they hold no
@@ -196,7 +211,7 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
             pages[f"feedback/{stem}.html"] = (k, "html")
 
     def render() -> Iterator[tuple[str, str]]:
-        for st, result in zip(reader.students(validate=False), g.students):
+        for st, result in zip(full_students(reader), g.students):
             full = replace(result, paper=StudentPaper.from_dict(st))
             yield (feedback.markdown(full, reader.exam, policy, lang),
                    feedback.html(full, reader.exam, policy, lang, mathml))
