@@ -318,3 +318,35 @@ def test_huge_powers_of_ten_are_invalid_not_an_exception():
         p = parse("real", text)
         assert p.ok == (text == "1*10**308"), (text, p)
     assert parse("real", "2.5x10^-3").value == 0.0025
+
+
+
+def _general_floats(s):
+    from quizgen.answers import _Bad, _number, _tokens
+    try:
+        tokens = _tokens(s)
+        if not all(tokens):
+            return None
+        return [_number(t, False) for t in tokens]
+    except _Bad:
+        return None
+
+
+if given is not None:
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet="0123456789.-+,; \t\nex_", max_size=14))
+    def test_plain_floats_fast_path_agrees_with_the_general_reader(s):
+        """The hot path for rows of reals gives the general path's numbers, or steps aside."""
+        from quizgen.answers import _plain_floats
+        fast = _plain_floats(s)
+        if fast is not None:
+            assert fast == _general_floats(s) and all(type(x) is float for x in fast)
+
+
+def test_plain_floats_fast_path_is_taken_for_the_common_spellings():
+    from quizgen.answers import _plain_floats
+    for text, want in (("1.5 -2 3e2", [1.5, -2.0, 300.0]), ("1.5, -2,  3", [1.5, -2.0, 3.0]),
+                       ("-0.141 -0.030 0.000", [-0.141, -0.03, 0.0])):
+        assert _plain_floats(text) == want == _general_floats(text)
+    for other in ("0,5 0,25", "1;2", "1_0 2", "inf 1", "1,2", "", " 1 2"):
+        assert _plain_floats(other) is None
