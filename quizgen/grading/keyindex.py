@@ -7,14 +7,15 @@ the first feedback text of each misconception, the key's size and its SHA-256. R
 it takes a fraction of a second where decoding a 600 MB key takes seconds.
 
 The key stays the authority. The index is used only when its size and SHA-256 match the
-key.json being graded; the hash is computed in a background thread (hashlib and file
-reads release the GIL) while the submissions are read and scored, and :func:`load`'s
-``verify`` says whether the index may be trusted. An edited key (a corrected answer), a
+key.json being graded; the hash is computed by a forked process (a thread where fork is
+not available) while the submissions are read and scored, and :func:`load`'s ``verify``
+says whether the index may be trusted. An edited key (a corrected answer), a
 missing or damaged index: grading reads the key itself, as it always could.
 """
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import struct
 import threading
@@ -182,22 +183,46 @@ def load(key_path: str | Path) -> IndexedKey | None:
     return IndexedKey(papers, notes, _hash_in_background(key_path, index.key_sha256))
 
 
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(_HASH_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def _hash_in_background(path: Path, expected: str) -> Callable[[], bool]:
-    """Start hashing ``path``; the returned function waits and says whether it matched."""
-    result: list[bool] = []
+    """Start hashing ``path``; the returned function waits and says whether it matched.
 
-    def work() -> None:
-        digest = hashlib.sha256()
+    The hash runs in a forked process (no thread: grading forks again to score, and a
+    fork with a running thread is fragile); without fork, in a thread.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _hash_in_thread(path, expected)
+    pid = os.fork()
+    if pid == 0:  # the exit code is the answer: 0 when the hash matches
+        code = 1
         try:
-            with open(path, "rb") as f:
-                while chunk := f.read(_HASH_CHUNK):
-                    digest.update(chunk)
-        except OSError:
-            result.append(False)
-            return
-        result.append(digest.hexdigest() == expected)
+            code = 0 if _sha256(path) == expected else 3
+        finally:
+            os._exit(code)
+    status: list[int] = []
 
-    thread = threading.Thread(target=work, name="quizgen-key-hash", daemon=True)
+    def verify() -> bool:
+        if not status:
+            status.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        return status[0] == 0
+
+    return verify
+
+
+def _hash_in_thread(path: Path, expected: str) -> Callable[[], bool]:
+    result: list[bool] = []
+    thread = threading.Thread(target=lambda: result.append(_sha256(path) == expected),
+                              name="quizgen-key-hash", daemon=True)
     thread.start()
 
     def verify() -> bool:

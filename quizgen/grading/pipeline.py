@@ -187,9 +187,13 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
             papers, notes = indexed.papers, indexed.notes
         else:
             papers, notes = light_papers(reader)
-        g = grade_files(Quiz(reader.exam, tuple(papers)), [str(p) for p in csv_paths], keep=keep,
-                        policy=policy, column_map=column_map, encoding=encoding, notes=notes)
-        if indexed is None or indexed.verify():
+        try:
+            g = grade_files(Quiz(reader.exam, tuple(papers)), [str(p) for p in csv_paths],
+                            keep=keep, policy=policy, column_map=column_map, encoding=encoding,
+                            notes=notes)
+        finally:
+            trusted = indexed is not None and indexed.verify()  # also reaps the hashing process
+        if indexed is None or trusted:
             break
         indexed = None  # the key was changed after generate wrote the index: grade from the key
     summary = report.summarize(g)
