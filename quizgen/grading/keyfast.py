@@ -4,7 +4,8 @@
 separated by ``,\\n``. Each block is decoded on its own by msgspec straight into typed
 records that hold only what grading needs (the long prompts, solutions and snippets are
 skipped, not built as Python strings): about four times faster than decoding the whole
-JSON. Anything unexpected (another layout, a field of another type, a value that is not
+JSON. The result is the same compact :class:`~.keyindex.IndexQuestion` records the
+grading index gives (misconception values kept encoded until scoring needs them). Anything unexpected (another layout, a field of another type, a value that is not
 valid for its answer type) makes this path give up with :class:`NotFast`; the caller
 then reads the key with the general validating reader of :mod:`.keyfile`, which is the
 authority and names the file, line and field of a real error. This path is only ever
@@ -25,7 +26,8 @@ import msgspec
 
 from ..model import Student, StudentPaper
 from .keyfile import KeyReader, valid_value
-from .light import LightMisconception, LightQuestion, _tolerance
+from .keyindex import IndexQuestion, encode_misconceptions, tolerance
+from .light import LightMisconception
 
 _NonNegative = Union[Annotated[int, msgspec.Meta(ge=0)], Annotated[float, msgspec.Meta(ge=0)]]
 _CHUNK = 1 << 24
@@ -170,9 +172,9 @@ def _paper(st: _Student, seen: set[str], notes: dict | None) -> StudentPaper:
             if notes is not None and (slot, mid) not in notes:
                 notes[(slot, mid)] = _feedback_text(m.feedback)
         tol = q.tolerance
-        qs.append(LightQuestion(
-            slot, intern(q.title or slot), q.points, kind, answer.value,
-            _tolerance({"abs": tol.abs, "rel": tol.rel}), tuple(mis),
+        qs.append(IndexQuestion(
+            slot, intern(q.title or slot), q.points, intern(kind), answer.value,
+            tolerance(tol.abs, tol.rel), encode_misconceptions(mis),
             tuple(intern(o) for o in options) if options is not None else None, answer.decimals))
     return StudentPaper(Student(sid, st.name, st.email), st.variant, tuple(qs))
 

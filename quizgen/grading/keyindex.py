@@ -71,6 +71,23 @@ class IndexQuestion(msgspec.Struct, array_like=True, frozen=True):
         return _MISCONCEPTIONS(self.encoded_misconceptions)
 
 
+_TOLERANCES: dict[tuple, _Tolerance] = {}
+
+
+def tolerance(abs_: float, rel: float) -> _Tolerance:
+    """A shared :class:`_Tolerance` (a class has a handful of distinct ones)."""
+    key = (abs_, rel)
+    tol = _TOLERANCES.get(key)
+    if tol is None:
+        tol = _TOLERANCES[key] = _Tolerance(float(abs_), float(rel))
+    return tol
+
+
+def encode_misconceptions(items: list[LightMisconception]) -> msgspec.Raw:
+    """Misconceptions as :attr:`IndexQuestion.encoded_misconceptions` holds them."""
+    return msgspec.Raw(_ENCODE(items))
+
+
 class _Student(msgspec.Struct, array_like=True):
     student_id: str
     name: str
