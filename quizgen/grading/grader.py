@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 from ..errors import QuizgenError
 from ..model import Quiz, StudentPaper
@@ -89,8 +90,11 @@ def mark_attempt(paper: StudentPaper, attempt: Attempt, policy: Policy) -> list[
 
 def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = Policy(),
                 column_map: dict[str, str] | None = None, encoding: str | None = None,
-                notes: dict | None = None) -> Graded:
+                notes: dict | None = None, meanwhile: Callable[[], object] | None = None) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
+
+    ``meanwhile``: work to do while a second process scores (e.g. imports the report
+    needs), called once in any case.
 
     ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` carries
     the misconception feedback texts the report quotes.
@@ -128,7 +132,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         scored = atts if keep == "best" else atts and [_choose(atts, keep, {})]
         jobs.extend((paper, a) for a in scored)
     marks = score_jobs(jobs, lambda job: mark_attempt(job[0], job[1], policy),
-                       lambda job: len(job[0].questions))
+                       lambda job: len(job[0].questions), meanwhile)
     marks_of = {id(a): m for (_, a), m in zip(jobs, marks)}
     students = []
     for paper in quiz.papers:

@@ -26,15 +26,17 @@ def _cores() -> int:
 
 
 def score_jobs(jobs: Sequence, mark: Callable[[object], list[Mark]],
-               size: Callable[[object], int]) -> list[list[Mark]]:
+               size: Callable[[object], int],
+               meanwhile: Callable[[], object] | None = None) -> list[list[Mark]]:
     """``[mark(job) for job in jobs]``, split over two processes when it is worth it.
 
     ``size(job)`` is the number of answers a job scores (to split the work evenly).
+    ``meanwhile()`` runs once: in the parent after its half, while the child finishes.
     """
     total = sum(size(j) for j in jobs)
     if (total < PARALLEL_MIN_ANSWERS or _cores() < 2
             or "fork" not in multiprocessing.get_all_start_methods()):
-        return [mark(j) for j in jobs]
+        return _serial(jobs, mark, meanwhile)
     done, cut = 0, len(jobs)
     for i, j in enumerate(jobs):
         done += size(j)
@@ -43,7 +45,7 @@ def score_jobs(jobs: Sequence, mark: Callable[[object], list[Mark]],
             break
     first, second = jobs[:cut], jobs[cut:]
     if not second:
-        return [mark(j) for j in jobs]
+        return _serial(jobs, mark, meanwhile)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: score the second half, send it, leave without any cleanup
@@ -63,6 +65,8 @@ def score_jobs(jobs: Sequence, mark: Callable[[object], list[Mark]],
     os.close(write_end)
     try:
         ours = [mark(j) for j in first]
+        if meanwhile is not None:
+            meanwhile()
         chunks = []
         with os.fdopen(read_end, "rb") as pipe:
             read_end = -1
@@ -81,3 +85,10 @@ def score_jobs(jobs: Sequence, mark: Callable[[object], list[Mark]],
     if theirs is None or len(theirs) != len(second):
         theirs = [mark(j) for j in second]
     return ours + theirs
+
+
+def _serial(jobs: Sequence, mark: Callable, meanwhile: Callable[[], object] | None) -> list:
+    out = [mark(j) for j in jobs]
+    if meanwhile is not None:
+        meanwhile()
+    return out
