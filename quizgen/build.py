@@ -1,8 +1,10 @@
 """Exam + students + secret -> :class:`Quiz` (one paper per student), or N variants per slot."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 from . import __version__
@@ -50,6 +52,25 @@ def _papers(exam: Exam, bank: Bank, students: list[Student], secret: str, lang: 
 _JOB: tuple | None = None  # (exam, bank, secret, lang, per_paper), inherited by forked workers
 
 
+@contextmanager
+def _no_automatic_gc():
+    """Suspend Python's automatic cycle collection while the workers' papers arrive.
+
+    Each automatic collection of the oldest generation traverses every live container
+    object, and a class's papers are millions of them (questions, params, nested lists):
+    unpickling them spent most of its time in those traversals. Unpickling makes no
+    reference cycles, so there is nothing to collect meanwhile. (The workers, which do
+    make some, are forked before collection is suspended and keep it.)
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _papers_in_worker(students: list[Student]) -> list[tuple]:
     exam, bank, secret, lang, per_paper = _JOB
     return _papers(exam, bank, students, secret, lang, per_paper=per_paper)
@@ -95,9 +116,9 @@ def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret:
         chunks = [students[i:i + size] for i in range(0, len(students), size)]
         _JOB = (exam, bank, secret, lang, per_paper)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers) as pool, _no_automatic_gc():
                 done = []
-                for part in pool.imap(_papers_in_worker, chunks):
+                for part in pool.imap(_papers_in_worker, chunks):   # unpickled in this process
                     done.extend(part)
                     if progress:
                         progress(len(part))

@@ -33,8 +33,13 @@ def plain(value: Any) -> Any:
         return value if value else 0.0
     if kind in _KEEP:
         return value
+    # Lists of numbers (vectors, matrix rows) and dicts inline the scalar cases instead of recursing.
     if kind is list:
-        return [plain(v) for v in value]
+        return [(v if v else 0.0) if type(v) is float else v if type(v) in _KEEP else plain(v)
+                for v in value]
+    if kind is dict:
+        return {str(k): (v if v else 0.0) if type(v) is float else v if type(v) in _KEEP else plain(v)
+                for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return plain(value.tolist())
     if isinstance(value, (list, tuple)):
@@ -53,7 +58,7 @@ def plain(value: Any) -> Any:
 
 def _finite(value: Any) -> bool:
     if isinstance(value, list):
-        return all(_finite(v) for v in value)
+        return all(math.isfinite(v) if type(v) is float else _finite(v) for v in value)
     if isinstance(value, float):
         return math.isfinite(value)
     return True

@@ -23,6 +23,17 @@ _POOLS = ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "MinPool1d", "MinP
 
 def num(x: Any, decimals: int | None = None) -> str:
     """A number as a student sees it: ints plainly, reals with ``decimals`` (no ``-0``)."""
+    kind = type(x)
+    if kind is int:                      # the common cases first (the same steps as below)
+        return str(x)
+    if kind is float:
+        if decimals is None:
+            if x.is_integer():
+                return str(int(x))
+            text = f"{x:.10g}"
+        else:
+            text = f"{x:.{decimals}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
     if isinstance(x, bool):
         return str(x)
     if isinstance(x, int) or (decimals is None and float(x).is_integer()):
@@ -39,6 +50,11 @@ def num(x: Any, decimals: int | None = None) -> str:
 def fmt4(x: Any) -> str:
     """A worked-solution number: exact when it has at most 4 decimals, else 4 decimals."""
     return _fmt4(float(x))
+
+
+def fmt4_row(values: Iterable[float]) -> list[str]:
+    """:func:`fmt4` of each of ``values`` (Python floats, e.g. a row of ``ndarray.tolist()``)."""
+    return [_fmt4(v) for v in values]
 
 
 @lru_cache(maxsize=16384)
@@ -63,7 +79,9 @@ def tex_matrix(m: Iterable, decimals: int | None = None, env: str = "bmatrix") -
     rows = list(m)
     if rows and not isinstance(rows[0], (list, tuple)):
         rows = [rows]
-    body = r" \\ ".join(" & ".join(num(v, decimals) for v in row) for row in rows)
+    # ints inline num's first case (matrices are mostly small ints: one call fewer per entry)
+    body = r" \\ ".join(" & ".join([str(v) if type(v) is int else num(v, decimals) for v in row])
+                         for row in rows)
     return rf"\begin{{{env}}} {body} \end{{{env}}}"
 
 

@@ -9,6 +9,20 @@ def as_array(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+def pad_hw(x: np.ndarray, padding: tuple, value: float = 0.0) -> np.ndarray:
+    """``x`` ``[C, H, W]`` with ``padding = (pH, pW)`` rows/columns of ``value`` on each side.
+
+    The same array as ``np.pad(x, ((0, 0), (pH, pH), (pW, pW)), constant_values=value)``
+    (always a new array), without ``np.pad``'s general machinery, which costs more than
+    the copy itself for the tiny tensors of hand-computed questions.
+    """
+    ph, pw = padding
+    c, h, w = x.shape
+    out = np.full((c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out[:, ph:ph + h, pw:pw + w] = x
+    return out
+
+
 def ntuple(value, n: int, name: str = "argument") -> tuple:
     """Expand an int (or a length-1 sequence) to an ``n``-tuple, as torch does."""
     if type(value) is int:                       # the common case, without the generic path

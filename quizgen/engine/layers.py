@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import as_array, conv_out_size, ntuple, window
+from ._util import as_array, conv_out_size, ntuple, pad_hw, window
 from ..errors import ShapeError
 
 
@@ -63,7 +63,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1):
     -> ``[C_out, H_out, W_out]`` with H_out = floor((H + 2p - d(k-1) - 1)/s) + 1."""
     x, weight = as_array(x), as_array(weight)
     s, p, d, ho, wo = _conv_setup(x, weight, stride, padding, dilation)
-    xp = np.pad(x, ((0, 0), (p[0], p[0]), (p[1], p[1])))
+    xp = pad_hw(x, p)
     out = np.zeros((weight.shape[0], ho, wo))
     for a in range(weight.shape[2]):               # one kernel tap at a time,
         for b in range(weight.shape[3]):           # all output positions at once
@@ -78,7 +78,7 @@ def conv2d_backward(x, weight, bias, grad_out, stride=1, padding=0, dilation=1):
     """Gradients of Conv2d: grad_x ``[C_in, H, W]``, grad_w like weight, grad_b ``[C_out]``."""
     x, weight, g = as_array(x), as_array(weight), as_array(grad_out)
     s, p, d, ho, wo = _conv_setup(x, weight, stride, padding, dilation)
-    xp = np.pad(x, ((0, 0), (p[0], p[0]), (p[1], p[1])))
+    xp = pad_hw(x, p)
     grad_xp = np.zeros_like(xp)
     grad_w = np.zeros_like(weight)
     for a in range(weight.shape[2]):

@@ -62,8 +62,8 @@ def forward(layers, x) -> list:
     outs = [as_array(x)]
     for i, layer in enumerate(layers):
         h = outs[-1]
-        output_shape(layer, h.shape, i)                    # validates the layer against its input
         args = layer_args(layer, h.shape, i)
+        output_shape(layer, h.shape, i, args)              # validates the layer against its input
         kind = args["type"]
         if kind == "Linear":
             y = L.linear_forward(h, *parameters(layer, args, i))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import as_array, conv_out_size, ntuple, window
+from ._util import as_array, conv_out_size, ntuple, pad_hw, window
 from ..errors import ShapeError
 
 __all__ = ["max_pool1d", "max_pool1d_backward", "max_pool2d", "max_pool2d_backward",
@@ -37,7 +37,7 @@ def _setup(x, kernel_size, stride, padding, dilation):
 
 
 def _pad(x, p, value):
-    return np.pad(x, ((0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
+    return pad_hw(x, p, value)
 
 
 def _windows(xp, k, s, d, i, j):

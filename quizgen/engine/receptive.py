@@ -13,7 +13,7 @@ whole input as its receptive field.
 """
 from __future__ import annotations
 
-from .shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args
+from .shapes import CONV_TYPES, POOL_TYPES, infer_shapes_and_args, layer_args
 from ..errors import ShapeError
 
 __all__ = ["receptive_field", "receptive_field_size", "center_index"]
@@ -51,20 +51,20 @@ def receptive_field(input_shape, layers, output_index=None):
     inclusive ``(first, last)`` input index per axis.  An output that sees only
     padding gives extent 0 and range None on every axis.
     """
-    shapes = infer_shapes(input_shape, layers)
+    shapes, args_list = infer_shapes_and_args(input_shape, layers)
     in_spatial = shapes[0][1:] if len(shapes[0]) > 1 else shapes[0]
-    if any(layer_args(layer, shapes[i], i)["type"] in ("Linear", "Flatten") for i, layer in enumerate(layers)):
+    if any(args["type"] in ("Linear", "Flatten") for args in args_list):
         ranges = [(0, n - 1) for n in in_spatial]      # everything is connected
         return [n for n in in_spatial], ranges
     out_shape = shapes[-1]
     position = center_index(out_shape) if output_index is None else _spatial_index(output_index, out_shape)
     connected = [{o} for o in position]                # one set of positions per axis
     for i in reversed(range(len(layers))):
-        args = layer_args(layers[i], shapes[i], i)
+        args = args_list[i]
         if args["type"] not in CONV_TYPES and args["type"] not in POOL_TYPES:
             continue                                   # elementwise: same positions
-        for axis, size in enumerate(shapes[i][1:]):
-            k, s, p, d = (args[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
+        per_axis = zip(shapes[i][1:], args["kernel"], args["stride"], args["padding"], args["dilation"])
+        for axis, (size, k, s, p, d) in enumerate(per_axis):
             connected[axis] = {o * s - p + a * d for o in connected[axis] for a in range(k)}
             connected[axis] = {x for x in connected[axis] if 0 <= x < size}
     if not all(connected):                             # the output reads only padding

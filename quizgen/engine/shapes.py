@@ -35,8 +35,9 @@ POOL_TYPES = {"MaxPool1d": ("max", 1), "MaxPool2d": ("max", 2),
               "MinPool1d": ("min", 1), "MinPool2d": ("min", 2)}
 ACTIVATION_TYPES = ("ReLU", "Sigmoid", "Tanh", "Softmax")
 LAYER_TYPES = ("Linear", *CONV_TYPES, *POOL_TYPES, "Flatten", *ACTIVATION_TYPES)
+_LAYER_TYPE_SET = frozenset(LAYER_TYPES)
 
-__all__ = ["output_shape", "infer_shapes", "param_count", "total_params", "param_breakdown",
+__all__ = ["output_shape", "infer_shapes", "infer_shapes_and_args", "param_count", "total_params", "param_breakdown",
            "layer_args", "has_bias", "LAYER_TYPES", "CONV_TYPES", "POOL_TYPES", "ACTIVATION_TYPES"]
 
 
@@ -61,7 +62,7 @@ def layer_args(layer: dict, in_shape=None, index=None) -> dict:
     Missing channel/feature counts come from ``weight`` or ``in_shape`` (else None).
     """
     kind = layer.get("type")
-    if kind not in LAYER_TYPES:
+    if kind not in _LAYER_TYPE_SET:
         _fail(index, layer, f"unknown layer type {kind!r}", "type",
               "Supported: " + ", ".join(LAYER_TYPES) + ".")
     args = {"type": kind}
@@ -152,21 +153,23 @@ def layer_args(layer: dict, in_shape=None, index=None) -> dict:
                   "As in torch, layer dims count the batch dimension; use dim=-1 (or 1 for classes).")
         args["dim"] = dim - 1 if dim > 0 else dim
     for name in ("kernel", "stride", "dilation"):
-        if name in args and any(v < 1 for v in args[name]):
+        if name in args and min(args[name]) < 1:
             _fail(index, layer, f"{name} must be positive, got {args[name]}", name)
-    if "padding" in args and any(v < 0 for v in args["padding"]):
+    if "padding" in args and min(args["padding"]) < 0:
         _fail(index, layer, f"padding must be non-negative, got {args['padding']}", "padding")
     return args
 
 
-def output_shape(layer: dict, in_shape, index=None) -> tuple:
+def output_shape(layer: dict, in_shape, index=None, args: dict | None = None) -> tuple:
     """Shape after ``layer`` for an unbatched input of shape ``in_shape``.
 
     Raises ShapeError (naming layer ``index`` when given) on channel / in_features
     mismatch, a kernel larger than the padded input, or pool padding > kernel/2.
+    ``args``: ``layer_args(layer, in_shape, index)`` when the caller has it already.
     """
     in_shape = tuple(int(v) for v in in_shape)
-    args = layer_args(layer, in_shape, index)
+    if args is None:
+        args = layer_args(layer, in_shape, index)
     kind = args["type"]
     if kind == "Linear":
         if len(in_shape) < 1 or in_shape[-1] != args["in_features"]:
@@ -185,8 +188,8 @@ def output_shape(layer: dict, in_shape, index=None) -> tuple:
             _fail(index, layer, f"padding {args['padding']} must be at most half of kernel_size "
                   f"{args['kernel']}", "padding")
         sizes = []
-        for axis, size in enumerate(in_shape[1:]):
-            k, s, p, d = (args[n][axis] for n in ("kernel", "stride", "padding", "dilation"))
+        per_axis = zip(in_shape[1:], args["kernel"], args["stride"], args["padding"], args["dilation"])
+        for axis, (size, k, s, p, d) in enumerate(per_axis):
             effective = d * (k - 1) + 1
             if size + 2 * p < effective:
                 _fail(index, layer, f"kernel (effective size {effective}) is larger than the padded "
@@ -209,10 +212,18 @@ def output_shape(layer: dict, in_shape, index=None) -> tuple:
 
 def infer_shapes(input_shape, layers) -> list:
     """``[input_shape, shape after layer 0, ..., output shape]`` as tuples."""
+    return infer_shapes_and_args(input_shape, layers)[0]
+
+
+def infer_shapes_and_args(input_shape, layers) -> tuple[list, list]:
+    """:func:`infer_shapes` and the :func:`layer_args` of every layer (along those shapes)."""
     shapes = [tuple(int(v) for v in input_shape)]
+    args_list = []
     for i, layer in enumerate(layers):
-        shapes.append(output_shape(layer, shapes[-1], i))
-    return shapes
+        args = layer_args(layer, shapes[-1], i)
+        args_list.append(args)
+        shapes.append(output_shape(layer, shapes[-1], i, args))
+    return shapes, args_list
 
 
 def _counts(layer, in_shape, index):

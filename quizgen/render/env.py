@@ -14,13 +14,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from .. import answers, texfmt
 from ..errors import RenderError
 from ..resources import templates_dir
+from ..textrender import Environment
 
 
 @lru_cache(maxsize=16)
 def environment(user_dir: str | None = None, autoescape: bool = False) -> jinja2.Environment:
     dirs = ([user_dir] if user_dir else []) + [str(templates_dir())]
     # A user's templates render sandboxed; the bundled ones are ours and skip its checks.
-    cls = SandboxedEnvironment if user_dir else jinja2.Environment
+    cls = SandboxedEnvironment if user_dir else Environment
     env = cls(loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(texfmt.FILTERS)

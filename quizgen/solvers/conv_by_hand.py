@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.layers import conv1d_forward, conv2d_forward
 from ..texfmt import torch_layer
 from . import Redraw, Solution, register
 from .stacks import pick
 
 
-def _ints(a) -> list:
-    return np.rint(np.asarray(a)).astype(int).tolist()
+class _Factors(dict):
+    """int -> the factor as written in a product: negative numbers in parentheses (memoised)."""
+
+    def __missing__(self, v: int) -> str:
+        text = self[v] = f"({v})" if v < 0 else str(v)
+        return text
+
+
+_FACTORS = _Factors()
 
 
 def _factor(v: int) -> str:
-    return f"({v})" if v < 0 else str(v)
+    return _FACTORS[v]
 
 
 def _layer(p: dict, dims: int) -> dict:
@@ -38,11 +44,40 @@ def _layer(p: dict, dims: int) -> dict:
     return layer
 
 
-def _forward(x, w, bias, stride, padding, dims) -> np.ndarray:
-    """Output of the one-output-channel conv (``[H_out, W_out]`` or ``[L_out]``)."""
-    fn = conv2d_forward if dims == 2 else conv1d_forward
-    b = None if bias is None else np.array([float(bias)])
-    return fn(np.asarray(x, float), np.asarray([w], float), b, stride=stride, padding=padding)[0]
+def _pad(x: list, p: int, dims: int) -> list:
+    """``x`` (``[C, H, W]`` or ``[C, L]`` nested lists of ints) with a border of ``p`` zeros."""
+    if dims == 1:
+        return [[0] * p + row + [0] * p for row in x]
+    out = []
+    for channel in x:
+        width = len(channel[0]) + 2 * p
+        out.append([[0] * width for _ in range(p)] + [[0] * p + row + [0] * p for row in channel]
+                   + [[0] * width for _ in range(p)])
+    return out
+
+
+def _forward(xp: list, w: list, bias, stride: int, dims: int) -> list:
+    """Output of the one-output-channel conv on the padded input ``xp``, exactly in integers.
+
+    ``xp`` ``[C, H+2p, W+2p]`` (or ``[C, L+2p]``), ``w`` ``[C, k, k]`` (or ``[C, k]``) nested lists
+    of ints -> ``[H_out][W_out]`` (or ``[L_out]``) nested lists of ints. The same cross-correlation
+    as ``engine.layers.conv2d_forward`` (tests compare the two), in the student's integer arithmetic:
+    these inputs are a few dozen small ints, for which plain Python beats the array machinery.
+    """
+    if dims == 1:
+        return _forward([[row] for row in xp], [[row] for row in w], bias, stride, 2)[0]
+    k = len(w[0])
+    ho = (len(xp[0]) - k) // stride + 1
+    wo = (len(xp[0][0]) - len(w[0][0])) // stride + 1
+    if ho < 1 or wo < 1:
+        raise ValueError("the kernel is larger than the padded input")
+    taps = [(xc, a, b, v) for xc, wc in zip(xp, w) for a, row in enumerate(wc) for b, v in enumerate(row) if v]
+    b0 = bias or 0
+    out = []
+    for i in range(ho):
+        rows = [(xc[i * stride + a], b, v) for xc, a, b, v in taps]   # the input rows under output row i
+        out.append([b0 + sum([row[j * stride + b] * v for row, b, v in rows]) for j in range(wo)])
+    return out
 
 
 def _out_size(n, k, s, p):
@@ -113,23 +148,19 @@ def sample_entry(rng, level, p):
 
 # ------------------------------------------------------------------ worked solution
 
-def _pad(x: np.ndarray, p: int, dims: int) -> np.ndarray:
-    if dims == 2:
-        return np.pad(x, ((0, 0), (p, p), (p, p)))
-    return np.pad(x, ((0, 0), (p, p)))
-
-
 def _entry_text(xp, w, bias, s, idx, dims) -> str:
-    """``x·w + ... (+ b) = y`` for one output position, with the student's numbers."""
-    groups, total = [], 0
-    for c in range(len(w)):
-        wc = np.asarray(w[c])
-        patch = _patch(xp, c, idx, s, wc.shape[0], dims)
-        terms = []
-        for a, b in zip(patch.ravel(), wc.ravel()):
-            terms.append(f"{_factor(int(a))}\\cdot {_factor(int(b))}")
-            total += int(a) * int(b)
-        groups.append(" + ".join(terms))
+    """``x·w + ... (+ b) = y`` for one output position, with the student's numbers.
+
+    ``xp`` is the padded input (nested lists of ints, ``[C, H, W]`` or ``[C, L]``), ``w`` the kernels.
+    """
+    groups, total, factor = [], 0, _FACTORS
+    for xc, wc in zip(xp, w):
+        patch = _patch(xc, idx, s, len(wc), dims)
+        if dims == 2:
+            patch = [v for row in patch for v in row]
+            wc = [v for row in wc for v in row]
+        groups.append(" + ".join([f"{factor[a]}\\cdot {factor[b]}" for a, b in zip(patch, wc)]))
+        total += sum([a * b for a, b in zip(patch, wc)])
     text = " + ".join(f"({g})" for g in groups) if len(groups) > 1 else groups[0]
     if bias is not None:
         text += f" + {_factor(bias)}"
@@ -137,45 +168,49 @@ def _entry_text(xp, w, bias, s, idx, dims) -> str:
     return f"{text} = {total}"
 
 
-def _patch(xp, c, idx, s, k, dims):
+def _patch(xc: list, idx: tuple, s: int, k: int, dims: int) -> list:
+    """The ``k``-wide window of one padded channel ``xc`` under output position ``idx``."""
     if dims == 2:
         i, j = idx
-        return xp[c, i * s:i * s + k, j * s:j * s + k]
-    return xp[c, idx[0] * s:idx[0] * s + k]
+        return [row[j * s:j * s + k] for row in xc[i * s:i * s + k]]
+    return xc[idx[0] * s:idx[0] * s + k]
 
 
-def _context(p: dict, dims: int, out: np.ndarray) -> dict:
-    x = np.asarray(p["x"])
-    xp = _pad(x, p["padding"], dims)
-    entries = []
-    for idx in np.ndindex(*out.shape):
-        name = f"y_{{{','.join(str(v + 1) for v in idx)}}}"
-        entries.append({"name": name, "text": _entry_text(xp, p["w"], p["bias"], p["stride"], idx, dims)})
-    layer = _layer(p, dims)
-    shown = {k: v for k, v in layer.items() if k not in ("weight", "bias")}
+def _code(p: dict, dims: int) -> str:
+    """``nn.Conv2d(...)`` as the prompt shows it (no weight values)."""
+    shown = {k: v for k, v in _layer(p, dims).items() if k not in ("weight", "bias")}
     if p["bias"] is None:
         shown["bias"] = False
-    n_in = x.shape[1:]
+    return torch_layer(shown)
+
+
+def _context(p: dict, dims: int, xp: list, out: list) -> dict:
+    x = p["x"]
+    shape = (len(out), len(out[0])) if dims == 2 else (len(out),)
+    entries = []
+    for idx in np.ndindex(*shape):
+        name = f"y_{{{','.join(str(v + 1) for v in idx)}}}"
+        entries.append({"name": name, "text": _entry_text(xp, p["w"], p["bias"], p["stride"], idx, dims)})
+    n_in = len(x[0])
     k = len(p["w"][0])
     return {
-        "channels": int(x.shape[0]),
+        "channels": len(x),
         "k": k,
-        "padded": xp.tolist(),
+        "padded": xp,
         "entries": entries,
-        "code": torch_layer(shown),
-        "in_size": int(n_in[0]),
-        "out_size": int(out.shape[-1]),
-        "size_formula": (f"\\left\\lfloor \\frac{{{n_in[0]} + 2\\cdot {p['padding']} - {k}}}{{{p['stride']}}}"
-                         f" \\right\\rfloor + 1 = {out.shape[-1]}"),
+        "code": _code(p, dims),
+        "in_size": n_in,
+        "out_size": shape[-1],
+        "size_formula": (f"\\left\\lfloor \\frac{{{n_in} + 2\\cdot {p['padding']} - {k}}}{{{p['stride']}}}"
+                         f" \\right\\rfloor + 1 = {shape[-1]}"),
     }
 
 
 def _snippet(p: dict, dims: int, index=None) -> str:
     x = p["x"]
     shape = f"[{len(x)}, {len(x[0])}, {len(x[0][0])}]" if dims == 2 else f"[{len(x)}, {len(x[0])}]"
-    code = _context(p, dims, _forward(p["x"], p["w"], p["bias"], p["stride"], p["padding"], dims))["code"]
     lines = ["import torch", "import torch.nn as nn", "",
-             f"conv = {code}",
+             f"conv = {_code(p, dims)}",
              "with torch.no_grad():",
              f"    conv.weight.copy_(torch.tensor([{p['w']}], dtype=torch.float))"]
     if p["bias"] is not None:
@@ -188,29 +223,40 @@ def _snippet(p: dict, dims: int, index=None) -> str:
 
 # ------------------------------------------------------------------ misconceptions
 
-def _wrong_outputs(p: dict, dims: int) -> dict:
-    """Whole wrong outputs (arrays) per misconception id; None where it does not apply."""
-    x, w, b, s, pad = p["x"], np.asarray(p["w"]), p["bias"], p["stride"], p["padding"]
+def _flip(w: list, dims: int) -> list:
+    """Every channel's kernel turned by 180° (reversed along each spatial axis)."""
+    if dims == 2:
+        return [[row[::-1] for row in wc[::-1]] for wc in w]
+    return [wc[::-1] for wc in w]
+
+
+def _wrong_outputs(p: dict, dims: int, xp: list) -> dict:
+    """Whole wrong outputs (nested lists) per misconception id; None where it does not apply."""
+    x, w, b, s, pad = p["x"], p["w"], p["bias"], p["stride"], p["padding"]
     n = len(x[0])
-    k = w.shape[-1]
-    flipped = w[:, ::-1, ::-1] if dims == 2 else w[:, ::-1]
-    out = {"flipped-kernel": _forward(x, flipped.tolist(), b, s, pad, dims)}
+    k = len(w[0])
+    out = {"flipped-kernel": _forward(xp, _flip(w, dims), b, s, dims)}
     if b is not None:
-        out["forgot-bias"] = _forward(x, w.tolist(), None, s, pad, dims)
+        out["forgot-bias"] = _forward(xp, w, None, s, dims)
     if pad and n >= k:
-        out["ignored-padding"] = _forward(x, w.tolist(), b, s, 0, dims)
+        out["ignored-padding"] = _forward(x, w, b, s, dims)
     if s != 1:
-        out["stride-one"] = _forward(x, w.tolist(), b, 1, pad, dims)
+        out["stride-one"] = _forward(xp, w, b, 1, dims)
     if len(x) > 1:
-        out["first-channel-only"] = _forward(x[:1], w[:1].tolist(), b, s, pad, dims)
+        out["first-channel-only"] = _forward(xp[:1], w[:1], b, s, dims)
     return out
 
 
-def _solve(p: dict, dims: int) -> tuple[np.ndarray, dict, dict]:
-    out = _forward(p["x"], p["w"], p["bias"], p["stride"], p["padding"], dims)
-    if not np.any(out):
+def _any(out: list) -> bool:
+    return any(any(row) if isinstance(row, list) else row for row in out)
+
+
+def _solve(p: dict, dims: int) -> tuple[list, dict, dict, list]:
+    xp = _pad(p["x"], p["padding"], dims)
+    out = _forward(xp, p["w"], p["bias"], p["stride"], dims)
+    if not _any(out):
         raise Redraw("the output is all zeros")
-    return out, _wrong_outputs(p, dims), _context(p, dims, out)
+    return out, _wrong_outputs(p, dims, xp), _context(p, dims, xp, out), xp
 
 
 def _flatten_check(p: dict, dims: int) -> dict:
@@ -219,34 +265,32 @@ def _flatten_check(p: dict, dims: int) -> dict:
 
 
 def solve_2d(p: dict) -> Solution:
-    out, wrong, ctx = _solve(p, 2)
-    return Solution(answer=_ints(out), context=ctx, misconceptions={k: _ints(v) for k, v in wrong.items()},
+    out, wrong, ctx, _ = _solve(p, 2)
+    return Solution(answer=out, context=ctx, misconceptions=wrong,
                     check=_flatten_check(p, 2), pytorch=_snippet(p, 2))
 
 
 def solve_1d(p: dict) -> Solution:
-    out, wrong, ctx = _solve(p, 1)
-    return Solution(answer=_ints(out), context=ctx, misconceptions={k: _ints(v) for k, v in wrong.items()},
+    out, wrong, ctx, _ = _solve(p, 1)
+    return Solution(answer=out, context=ctx, misconceptions=wrong,
                     check=_flatten_check(p, 1), pytorch=_snippet(p, 1))
 
 
 def solve_entry(p: dict) -> Solution:
-    out, wrong, ctx = _solve(p, 2)
+    out, wrong, ctx, xp = _solve(p, 2)
     i, j = p["row"], p["col"]
-    x = np.asarray(p["x"])
-    xp = _pad(x, p["padding"], 2)
     k, s = len(p["w"][0]), p["stride"]
     mis = {}
     for key, arr in wrong.items():
-        if i < arr.shape[0] and j < arr.shape[1]:
-            mis[key] = int(round(arr[i, j]))
-    answer = int(round(out[i, j]))
+        if i < len(arr) and j < len(arr[0]):
+            mis[key] = arr[i][j]
+    answer = out[i][j]
     ctx.update({
         "entry": _entry_text(xp, p["w"], p["bias"], s, (i, j), 2),
         "r1": i + 1, "c1": j + 1,
         "first_row": i * s, "first_col": j * s,     # window corner in the padded input (0-based)
         "last_row": i * s + k - 1, "last_col": j * s + k - 1,
-        "patches": [_patch(xp, c, (i, j), s, k, 2).tolist() for c in range(len(p["w"]))],
+        "patches": [_patch(xc, (i, j), s, k, 2) for xc in xp],
     })
     return Solution(answer=answer, context=ctx, misconceptions=mis,
                     check={"kind": "forward", "input": p["x"], "layers": [_layer(p, 2)], "index": [0, i, j]},

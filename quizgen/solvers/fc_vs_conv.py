@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.layers import conv2d_forward
 from . import Redraw, Solution, register
-from .conv_by_hand import _entry_text, _factor
+from .conv_by_hand import _entry_text, _factor, _forward
 from .stacks import pick
 
 
@@ -119,8 +118,8 @@ def sample_equivariance(rng, level, p):
 
 
 def _conv(img, w, bias) -> np.ndarray:
-    b = None if bias is None else np.array([float(bias)])
-    return np.rint(conv2d_forward(np.asarray([img], float), np.asarray([[w]], float), b)[0]).astype(int)
+    """Conv2d(1, 1, 3) of the integer image ``[H, W]``, exactly in integers -> ``[H-2, W-2]`` ints."""
+    return np.array(_forward([np.asarray(img).tolist()], [w], bias, 1, 2))
 
 
 def solve_equivariance(p: dict) -> Solution:
@@ -142,9 +141,10 @@ def solve_equivariance(p: dict) -> Solution:
     if bias is not None:
         mis["forgot-bias"] = (ys - bias).tolist()
     entries = []
+    xs_rows = xs.tolist()
     for i, j in np.ndindex(*ys.shape):
         if np.any(xs[i:i + 3, j:j + 3]):
-            text = _entry_text(xs[None], [w], bias, 1, (i, j), 2)
+            text = _entry_text([xs_rows], [w], bias, 1, (i, j), 2)
         else:  # the window sees only zeros
             text = "0" + (f" + {_factor(bias)} = {bias}" if bias is not None else "")
         entries.append({"name": f"y'_{{{i + 1},{j + 1}}}", "text": text})

@@ -10,6 +10,7 @@ or the gradient arriving at node ``h_k`` (its upstream gradient).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -100,6 +101,7 @@ def py_text(n, keep=None) -> str:
     return f"{n[0]}({', '.join(args)})"
 
 
+@lru_cache(maxsize=256)
 def tex_name(name: str) -> str:
     """``w1`` -> ``w_1``; ``h3`` -> ``h_3``."""
     head = name.rstrip("0123456789")
@@ -236,26 +238,33 @@ def local_grads(node, val, mistake=None) -> list:
     raise ValueError(op)
 
 
-def backprop(structure, val, mistake=None) -> tuple[dict, dict]:
+def backprop(structure, val, mistake=None, nodes=None, variables=None) -> tuple[dict, dict]:
     """``(adjoints, contributions)``: d f / d every node, and the downstream pieces per node,
-    written out node by node (``val``: every node's value) with one mistake switched on."""
-    nodes = op_nodes(structure)
+    written out node by node (``val``: every node's value) with one mistake switched on.
+
+    ``nodes`` / ``variables``: ``op_nodes(structure)`` / ``variables_of(structure)`` when the
+    caller has them already.
+    """
+    if nodes is None:
+        nodes = op_nodes(structure)
     contrib: dict = {"f": [1.0]}
     adj = {}
     for node in reversed(nodes):
         parts = contrib.get(node["name"], [])
-        adj[node["name"]] = float(np.prod(parts)) if mistake == "multiplied-at-fork" else float(sum(parts))
+        adj[node["name"]] = float(math.prod(parts)) if mistake == "multiplied-at-fork" else float(sum(parts))
         for name, local in zip(node["inputs"], local_grads(node, val, mistake)):
             contrib.setdefault(name, []).append(adj[node["name"]] * local)
-    for v in variables_of(structure):
+    for v in variables if variables is not None else variables_of(structure):
         parts = contrib.get(v, [])
-        adj[v] = float(np.prod(parts)) if mistake == "multiplied-at-fork" else float(sum(parts))
+        adj[v] = float(math.prod(parts)) if mistake == "multiplied-at-fork" else float(sum(parts))
     return adj, contrib
 
 
-def target_name(structure, target) -> str:
+def target_name(structure, target, nodes=None) -> str:
     kind, what = target
-    return what if kind == "var" else op_nodes(structure)[int(what) - 1]["name"]
+    if kind == "var":
+        return what
+    return (nodes if nodes is not None else op_nodes(structure))[int(what) - 1]["name"]
 
 
 def check_recipe(structure, values, target, val) -> dict:
@@ -331,9 +340,10 @@ def solve(p: dict) -> Solution:
             raise Redraw("ReLU input exactly 0")
         if node["op"] == "exp" and abs(ins[0]) > 2.5:
             raise Redraw("exp argument too large for a hand calculation")
-    name = target_name(structure, target)
+    name = target_name(structure, target, nodes)
     answer = engine_grads[name]
-    adj, contrib = backprop(structure, val)           # the same walk, written out for the solution
+    variables = variables_of(structure)
+    adj, contrib = backprop(structure, val, None, nodes, variables)  # the same walk, written out
     assert abs(adj[name] - answer) < 1e-9
     if abs(answer) < 1e-6 or abs(answer) > 500:
         raise Redraw("zero or huge answer")
@@ -361,7 +371,7 @@ def solve(p: dict) -> Solution:
             })
         backward_steps.append({"node": me, "upstream": fmt(up), "edges": lines})
     forks = []
-    for v in variables_of(structure):
+    for v in variables:
         parts = contrib.get(v, [])
         if len(parts) > 1:
             forks.append({"var": tex_name(v), "parts": " + ".join(tex_paren(x) for x in parts),
@@ -375,15 +385,15 @@ def solve(p: dict) -> Solution:
             consumers = [n for n in nodes if name in n["inputs"]]
             mis[m] = sum(adj[n["name"]] for n in consumers)
         else:
-            wrong, _ = backprop(structure, val, m)
+            wrong, _ = backprop(structure, val, m, nodes, variables)
             if abs(wrong[name] - answer) > 1e-9:
                 mis[m] = wrong[name]
 
     if level <= 2 and any(abs(v - round(v)) > 1e-9 for v in mis.values()):
         decimals = 1                     # a halved gradient (max split in two) must show as x.5
-    fork_vars = [tex_name(v) for v in variables_of(structure) if len(contrib.get(v, [])) > 1]
+    fork_vars = [tex_name(v) for v in variables if len(contrib.get(v, [])) > 1]
     formula = tex_tree(structure)
-    value_text = ", \\; ".join(f"{tex_name(v)} = {fmt(values[v])}" for v in variables_of(structure))
+    value_text = ", \\; ".join(f"{tex_name(v)} = {fmt(values[v])}" for v in variables)
     return Solution(
         answer=round(answer, 10),
         decimals=decimals,

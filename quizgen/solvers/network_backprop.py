@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import network
 from ..engine.activations import sigmoid, softmax
-from ..texfmt import fmt4 as fmt
+from ..texfmt import fmt4 as fmt, fmt4_row
 from . import Redraw, Solution, allclose, register
 from .stacks import pick
 
@@ -24,17 +24,30 @@ ACT_TORCH = {"Sigmoid": "nn.Sigmoid()", "ReLU": "nn.ReLU()", "Tanh": "nn.Tanh()"
 def tex_mat(m) -> str:
     """A 2-D array (or a 1-D one as a column) as a bmatrix with :func:`fmt` numbers."""
     a = np.asarray(m, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    body = r" \\ ".join(" & ".join(fmt(v) for v in row) for row in a)
+    if a.ndim == 1:                       # a column: one number a row
+        body = r" \\ ".join(fmt4_row(a.tolist()))
+    else:
+        body = r" \\ ".join(" & ".join(fmt4_row(row)) for row in a.tolist())
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.outer(a, b)`` of two 1-D arrays, ``[len(a), len(b)]``: the same products ``a[i] * b[j]``
+    without ``np.outer``'s conversions (this runs a dozen times per question)."""
+    return a[:, None] * b[None, :]
 
 
 def _one_decimal(rng, lo, hi, shape=None, nonzero=True):
     vals = rng.integers(int(round(lo * 10)), int(round(hi * 10)) + 1, size=shape) / 10.0
-    if nonzero:
-        vals = np.where(vals == 0, 0.1, vals)
-    return vals.tolist()  # k / 10.0 is already the double nearest to k/10: no rounding needed
+    vals = vals.tolist()  # k / 10.0 is already the double nearest to k/10: no rounding needed
+    return _no_zero(vals) if nonzero else vals
+
+
+def _no_zero(v):
+    """A number, or nested lists of numbers, with every 0 replaced by 0.1."""
+    if isinstance(v, list):
+        return [_no_zero(u) for u in v]
+    return 0.1 if v == 0 else v
 
 
 # ---- the network: activations, right and wrong ---------------------------------------------
@@ -74,43 +87,70 @@ def loss_spec(p) -> dict:
 def engine_grads(p) -> tuple[list, float, dict]:
     layers = layers_of(p)
     acts = network.forward(layers, p["x"])
-    value, g = network.loss_and_grad(loss_spec(p), acts[-1])
-    _, grads = network.backward(layers, acts, g)
+    value, grads = _engine_backward(p, layers, acts)
     return acts, value, grads
 
 
-def hand_grads(p, mistake=None) -> dict:
-    """The backward pass written out, with one typical mistake switched on."""
+def _engine_backward(p, layers, acts) -> tuple[float, dict]:
+    value, g = network.loss_and_grad(loss_spec(p), acts[-1])
+    _, grads = network.backward(layers, acts, g)
+    return value, grads
+
+
+def _hand_forward(p) -> dict:
+    """The forward pass of :func:`hand_grads` (float arrays) and what every mistake shares.
+
+    ``x``, ``W2``, ``z`` (pre-activation), ``h``, ``y`` (output), ``deriv`` (the activation's
+    derivative at ``z``) and, for MSE, ``err`` (``y - target``); for cross-entropy ``probs``
+    (softmax of ``y``) and ``onehot``.
+    """
     x = np.asarray(p["x"], float)
     W1, b1 = np.asarray(p["W1"], float), np.asarray(p["b1"], float)
     W2, b2 = np.asarray(p["W2"], float), np.asarray(p["b2"], float)
     z = W1 @ x + b1
     h = _act(p["act"], z)
     y = W2 @ h + b2
+    fw = {"x": x, "W2": W2, "z": z, "h": h, "y": y, "deriv": _act_deriv(p["act"], z)}
+    if p["loss"] == "mse":
+        fw["err"] = y - np.asarray(p["target"], float)
+    else:
+        fw["probs"] = softmax(y)
+        fw["onehot"] = np.eye(y.size)[int(p["target"])]
+    return fw
+
+
+def hand_grads(p, mistake=None, forward=None, wrt=None) -> dict:
+    """The backward pass written out, with one typical mistake switched on.
+
+    ``forward``: ``_hand_forward(p)`` when the caller has it already (it does not depend on the
+    mistake). ``wrt``: compute only what that gradient needs ("2.weight" and "2.bias" need no
+    pass through the first layer); None: all four.
+    """
+    fw = forward or _hand_forward(p)
+    x, W2, z, h, y = fw["x"], fw["W2"], fw["z"], fw["h"], fw["y"]
     n = y.size
     if p["loss"] == "mse":
-        t = np.asarray(p["target"], float)
         factor = 1.0 if mistake == "forgot-factor-two" else 2.0
-        d2 = factor * (y - t) / (1 if mistake == "forgot-mean" else n)
+        d2 = factor * fw["err"] / (1 if mistake == "forgot-mean" else n)
     else:
-        onehot = np.eye(n)[int(p["target"])]
-        d2 = (y if mistake == "forgot-softmax" else softmax(y)) - onehot
+        d2 = (y if mistake == "forgot-softmax" else fw["probs"]) - fw["onehot"]
     if mistake == "wrong-sign":
         d2 = -d2
     h_used = z if mistake == "pre-activation-input" else h
-    dW2 = np.outer(d2, h_used)
-    dh = W2.T @ d2
-    if mistake == "forgot-activation-derivative":
-        deriv = np.ones_like(z)
-    elif mistake == "derivative-at-output":
-        deriv = _act_deriv(p["act"], h)
-    else:
-        deriv = _act_deriv(p["act"], z)
-    d1 = dh * deriv
-    dW1 = np.outer(d1, x)
-    out = {"0.weight": dW1, "0.bias": d1, "2.weight": dW2, "2.bias": d2}
-    if mistake == "transposed":
-        out = {"0.weight": dW1.T, "0.bias": d1, "2.weight": dW2.T, "2.bias": d2}
+    dW2 = _outer(d2, h_used)
+    out = {}
+    if wrt is None or wrt.startswith("0."):
+        dh = W2.T @ d2
+        if mistake == "forgot-activation-derivative":
+            deriv = np.ones_like(z)
+        elif mistake == "derivative-at-output":
+            deriv = _act_deriv(p["act"], h)
+        else:
+            deriv = fw["deriv"]
+        d1 = dh * deriv
+        dW1 = _outer(d1, x)
+        out = {"0.weight": dW1.T if mistake == "transposed" else dW1, "0.bias": d1}
+    out.update({"2.weight": dW2.T if mistake == "transposed" else dW2, "2.bias": d2})
     return out
 
 
@@ -197,18 +237,21 @@ def _wrt_tex(wrt: str, index) -> str:
 
 
 def solve_network(p: dict) -> Solution:
-    acts, loss_value, grads = engine_grads(p)
+    layers = layers_of(p)
+    acts = network.forward(layers, p["x"])
     x, z, h, y = (np.asarray(a, float) for a in acts)
     if np.any(np.abs(z) < 0.05):
         raise Redraw("a pre-activation is (almost) 0")
     if p["act"] == "ReLU" and not np.any(z > 0):
         raise Redraw("every ReLU is off")
+    loss_value, grads = _engine_backward(p, layers, acts)
     wrt, index = p["wrt"], p.get("index")
     answer = _pick_value(grads, wrt, index)
     big = np.max(np.abs(answer)) if index is None else abs(answer)
     if big < 0.02:
         raise Redraw("gradient too small to be a good question")
-    hand = hand_grads(p)
+    forward = _hand_forward(p)
+    hand = hand_grads(p, forward=forward, wrt=wrt)
     assert allclose(np.asarray(_pick_value(hand, wrt, index)), np.asarray(answer))
     mis = {}
     mistakes = NET_MISTAKES + (("transposed",) if index is None else ("swapped-indices",))
@@ -228,44 +271,48 @@ def solve_network(p: dict) -> Solution:
             continue                      # the activation's derivative is not on the path to layer 2
         if m == "pre-activation-input" and not wrt == "2.weight":
             continue
-        mis[m] = _pick_value(hand_grads(p, m), wrt, index)
+        mis[m] = _pick_value(hand_grads(p, m, forward, wrt), wrt, index)
 
     first = wrt.startswith("0.")
     n = len(y)
+    y_tex = tex_mat(y)                    # each matrix below is shown more than once
     if p["loss"] == "mse":
         t = np.asarray(p["target"], float)
         probs = None
         d2 = 2 * (y - t) / n
+        d2_tex = tex_mat(d2)
         d2_formula = (r"\frac{\partial L}{\partial \hat y} = 2(\hat y - t) = 2\,(" + fmt(y[0]) + " - "
                       + tex_paren(t[0]) + f") = {fmt(d2[0])}") if n == 1 else (
             rf"\frac{{\partial L}}{{\partial \hat y}} = \frac{{2}}{{{n}}}(\hat y - t) = \frac{{2}}{{{n}}}"
-            + "\\left(" + tex_mat(y) + " - " + tex_mat(t) + "\\right) = " + tex_mat(d2))
+            + "\\left(" + y_tex + " - " + tex_mat(t) + "\\right) = " + d2_tex)
         loss_formula = (rf"L = (\hat y - t)^2 = {fmt(loss_value)}" if n == 1 else
                         rf"L = \frac{{1}}{{{n}}}\sum_k (\hat y_k - t_k)^2 = {fmt(loss_value)}")
     else:
         probs = softmax(y)
         onehot = np.eye(n)[int(p["target"])]
         d2 = probs - onehot
+        d2_tex = tex_mat(d2)
         d2_formula = (r"\frac{\partial L}{\partial \hat y} = p - y_{\text{one-hot}} = " + tex_mat(probs)
-                      + " - " + tex_mat(onehot) + " = " + tex_mat(d2))
+                      + " - " + tex_mat(onehot) + " = " + d2_tex)
         loss_formula = rf"L = -\ln p_{{{int(p['target']) + 1}}} = {fmt(loss_value)}"
     deriv = _act_deriv(p["act"], z)
     dh = np.asarray(p["W2"], float).T @ d2
     d1 = dh * deriv
+    d1_tex = tex_mat(d1)
     steps = {
         "z": rf"z = W^{{(1)}} x + b^{{(1)}} = {tex_mat(z)}",
         "h": rf"h = {_ACT_TEX[p['act']]}(z) = {tex_mat(h)}",
-        "y": rf"\hat y = W^{{(2)}} h + b^{{(2)}} = {tex_mat(y)}",
+        "y": rf"\hat y = W^{{(2)}} h + b^{{(2)}} = {y_tex}",
         "p": (rf"p = \mathrm{{softmax}}(\hat y) = {tex_mat(probs)}" if probs is not None else ""),
         "loss": loss_formula,
         "d2": d2_formula,
-        "dW2": rf"\frac{{\partial L}}{{\partial W^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}}\, h^\top = {tex_mat(np.outer(d2, h))}",
-        "db2": rf"\frac{{\partial L}}{{\partial b^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}} = {tex_mat(d2)}",
+        "dW2": rf"\frac{{\partial L}}{{\partial W^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}}\, h^\top = {tex_mat(_outer(d2, h))}",
+        "db2": rf"\frac{{\partial L}}{{\partial b^{{(2)}}}} = \frac{{\partial L}}{{\partial \hat y}} = {d2_tex}",
         "dh": rf"\frac{{\partial L}}{{\partial h}} = W^{{(2)\top}} \frac{{\partial L}}{{\partial \hat y}} = {tex_mat(dh)}",
         "deriv": rf"{_DERIV_TEX[p['act']]}: \quad {tex_mat(deriv)}",
-        "d1": rf"\frac{{\partial L}}{{\partial z}} = \frac{{\partial L}}{{\partial h}} \odot {_ACT_TEX[p['act']]}'(z) = {tex_mat(d1)}",
-        "dW1": rf"\frac{{\partial L}}{{\partial W^{{(1)}}}} = \frac{{\partial L}}{{\partial z}}\, x^\top = {tex_mat(np.outer(d1, x))}",
-        "db1": rf"\frac{{\partial L}}{{\partial b^{{(1)}}}} = \frac{{\partial L}}{{\partial z}} = {tex_mat(d1)}",
+        "d1": rf"\frac{{\partial L}}{{\partial z}} = \frac{{\partial L}}{{\partial h}} \odot {_ACT_TEX[p['act']]}'(z) = {d1_tex}",
+        "dW1": rf"\frac{{\partial L}}{{\partial W^{{(1)}}}} = \frac{{\partial L}}{{\partial z}}\, x^\top = {tex_mat(_outer(d1, x))}",
+        "db1": rf"\frac{{\partial L}}{{\partial b^{{(1)}}}} = \frac{{\partial L}}{{\partial z}} = {d1_tex}",
     }
     if index is not None and wrt.endswith("weight"):
         r, c = index
@@ -279,7 +326,6 @@ def solve_network(p: dict) -> Solution:
     else:
         final = ""
     w1 = np.asarray(p["W1"])
-    layers = layers_of(p)
     code = (f"model = nn.Sequential(nn.Linear({w1.shape[1]}, {w1.shape[0]}), {ACT_TORCH[p['act']]}, "
             f"nn.Linear({len(h)}, {n}))")
     loss_code = "nn.MSELoss()" if p["loss"] == "mse" else "nn.CrossEntropyLoss()"
@@ -355,24 +401,25 @@ def _conv_forward(x, w, b, s):
     return out
 
 
-def _patches(x, s, n):
-    x = np.asarray(x, float)
-    return [[x[s * i:s * i + 2, s * j:s * j + 2] for j in range(n)] for i in range(n)]
+def conv_weight_grad(p: dict, mistake=None, out=None):
+    """dL/dW (2x2) by the formula dW[a, b] = sum_ij G[i, j] X[s i + a, s j + b], with mistakes.
 
-
-def conv_weight_grad(p: dict, mistake=None):
-    """dL/dW (2x2) by the formula dW[a, b] = sum_ij G[i, j] X[s i + a, s j + b], with mistakes."""
+    ``out``: the layer's output ``_conv_forward(x, weight, bias, stride)`` when the caller has it
+    already (it does not depend on the mistake).
+    """
     x = np.asarray(p["x"], float)
     s = p["stride"]
     n = (x.shape[0] - 2) // s + 1
+    if out is None and (p["mode"] != "upstream" or p["relu"]):
+        out = _conv_forward(x, p["weight"], p["bias"], s)
     if p["mode"] == "upstream":
         g = np.asarray(p["grad"], float)
     else:
-        y = _conv_forward(x, p["weight"], p["bias"], s)
+        y = out
         t = np.asarray(p["target"], float)
         g = (1.0 if mistake == "forgot-factor-two" else 2.0) * (y - t) / (1 if mistake == "forgot-mean" else y.size)
     if p["relu"] and mistake != "forgot-relu-mask":
-        pre = _conv_forward(x, p["weight"], p["bias"], s)
+        pre = out
         g = g * (pre > 0)
     if mistake == "wrong-sign":
         g = -g
@@ -381,7 +428,7 @@ def conv_weight_grad(p: dict, mistake=None):
     dw = np.zeros((2, 2))
     for i in range(n):
         for j in range(n):
-            dw += g[i, j] * np.asarray(x[s * i:s * i + 2, s * j:s * j + 2])
+            dw += g[i, j] * x[s * i:s * i + 2, s * j:s * j + 2]
     if mistake == "transposed":
         dw = dw.T
     if mistake == "rotated-kernel":
@@ -414,7 +461,12 @@ def solve_conv(p: dict) -> Solution:
     x = np.asarray(p["x"], float)
     s = p["stride"]
     n = (x.shape[0] - 2) // s + 1
-    answer, g = conv_weight_grad(p)
+    out = _conv_forward(x, p["weight"], p["bias"], s) if p["mode"] != "upstream" or p["relu"] else None
+    answer, g = conv_weight_grad(p, out=out)
+    if np.max(np.abs(answer)) < 0.05 or np.sum(np.abs(answer) < 1e-9) > 1:
+        raise Redraw("degenerate gradient")
+    if allclose(answer, answer.T):
+        raise Redraw("symmetric gradient: transposing would not show")
     # the engine's Conv2d backward, as the reference
     layers = [{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 2, "stride": s,
                "weight": [[p["weight"] if p["weight"] is not None else [[0.0, 0.0], [0.0, 0.0]]]],
@@ -436,10 +488,6 @@ def solve_conv(p: dict) -> Solution:
             raise Redraw("a ReLU input is (almost) 0")
         if np.sum(pre > 0) < 2:
             raise Redraw("too few ReLUs on")
-    if np.max(np.abs(answer)) < 0.05 or np.sum(np.abs(answer) < 1e-9) > 1:
-        raise Redraw("degenerate gradient")
-    if allclose(answer, answer.T):
-        raise Redraw("symmetric gradient: transposing would not show")
     mis = {}
     for m in CONV_MISTAKES:
         if m in ("forgot-factor-two", "forgot-mean") and p["mode"] != "mse":
@@ -448,13 +496,13 @@ def solve_conv(p: dict) -> Solution:
             continue
         if m == "ignored-stride" and s == 1:
             continue
-        mis[m] = conv_weight_grad(p, m)[0].tolist()
-    patches = _patches(x, s, n)
+        mis[m] = conv_weight_grad(p, m, out)[0].tolist()
+    gs, xs = g.tolist(), x.tolist()     # window (i, j) of the input starts at (s i, s j)
     terms = []
     for a in range(2):
         row = []
         for b in range(2):
-            parts = [f"{tex_paren(g[i, j])} \\cdot {tex_paren(patches[i][j][a, b])}"
+            parts = [f"{tex_paren(gs[i][j])} \\cdot {tex_paren(xs[s * i + a][s * j + b])}"
                      for i in range(n) for j in range(n)]
             row.append(rf"\frac{{\partial L}}{{\partial w_{{{a}{b}}}}} = " + " + ".join(parts)
                        + f" = {fmt(answer[a, b])}")

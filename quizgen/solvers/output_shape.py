@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import Redraw, Solution, register
-from .stacks import (MISTAKES, layer_arguments, pick, shape_check, shape_snippet, shape_steps, shapes_or_redraw,
+from .stacks import (MISTAKES, pick, shape_check, shape_snippet, shape_steps, shapes_and_args_or_redraw,
                      wrong_shape)
 
 
@@ -67,17 +67,16 @@ def sample_stack(rng: np.random.Generator, level: int, p: dict, dims: int) -> di
 
 
 def solve(p: dict) -> Solution:
-    shapes = shapes_or_redraw(p["input_shape"], p["layers"])
+    shapes, args_list = inferred = shapes_and_args_or_redraw(p["input_shape"], p["layers"])
     answer = list(shapes[-1])
     if any(v < 2 for v in answer[1:]) or answer[-1] > 100000:
         raise Redraw("output too small or too large to be a good question")
     mis = {}
-    args_list = layer_arguments(p["input_shape"], p["layers"])
     for m in MISTAKES:
         wrong = wrong_shape(p["input_shape"], p["layers"], m, args_list)
         if wrong is not None and wrong != answer:
             mis[m] = wrong
-    steps = shape_steps(p["input_shape"], p["layers"])
+    steps = shape_steps(p["input_shape"], p["layers"], inferred)
     return Solution(
         answer=answer,
         context={"steps": steps, "code": "\n".join(f"    {s['code']}," for s in steps)},

@@ -34,25 +34,38 @@ def _positions(n, k, s, partial=False):
     return starts
 
 
-def pool(x, mode, k, s, partial=False) -> np.ndarray:
-    """Plain-loop pooling of a 2-D array (``partial`` keeps windows cut off by the border)."""
-    x = np.asarray(x, float)
-    rows, cols = _positions(x.shape[0], k, s, partial), _positions(x.shape[1], k, s, partial)
-    out = np.zeros((len(rows), len(cols)))
-    f = {"max": np.max, "min": np.min, "avg": np.mean}[mode]
-    for a, i in enumerate(rows):
-        for b, j in enumerate(cols):
-            out[a, b] = f(x[i:i + k, j:j + k])
-    return out
+def _window(x, i, j, k) -> list:
+    """The ``k`` x ``k`` window of the 2-D list ``x`` at (i, j), row-major (cut off at the border)."""
+    return [v for row in x[i:i + k] for v in row[j:j + k]]
+
+
+def _mean(values) -> float:
+    return sum(values) / len(values)
+
+
+_REDUCE = {"max": max, "min": min, "avg": _mean}
+
+
+def pool(x, mode, k, s, partial=False) -> list:
+    """Plain-loop pooling of a 2-D integer image (``partial`` keeps windows cut off by the border).
+
+    Nested lists of floats ``[H_out][W_out]``. The image holds small ints, so every window's
+    sum is exact and the values equal numpy's max/min/mean of the window.
+    """
+    x = x.tolist() if isinstance(x, np.ndarray) else x
+    rows, cols = _positions(len(x), k, s, partial), _positions(len(x[0]), k, s, partial)
+    f = _REDUCE[mode]
+    return [[float(f(_window(x, i, j, k))) for j in cols] for i in rows]
 
 
 def _has_tie(x, mode, k, s) -> bool:
-    x = np.asarray(x)
-    for i in _positions(x.shape[0], k, s):
-        for j in _positions(x.shape[1], k, s):
-            win = x[i:i + k, j:j + k]
-            best = win.max() if mode == "max" else win.min()
-            if np.count_nonzero(win == best) > 1:
+    """Whether some window's maximum (``mode`` "max") or minimum occurs twice."""
+    x = x.tolist() if isinstance(x, np.ndarray) else x
+    best_of = max if mode == "max" else min
+    for i in _positions(len(x), k, s):
+        for j in _positions(len(x[0]), k, s):
+            win = _window(x, i, j, k)
+            if win.count(best_of(win)) > 1:
                 return True
     return False
 
@@ -103,13 +116,12 @@ def sample_forward(rng, level, p):
 
 def _windows_text(x, mode, k, s, decimals) -> list:
     """One line per output entry: the window's values and the result."""
-    x = np.asarray(x)
     rows = []
-    for a, i in enumerate(_positions(x.shape[0], k, s)):
-        for b, j in enumerate(_positions(x.shape[1], k, s)):
-            vals = [int(v) for v in x[i:i + k, j:j + k].ravel()]
+    for a, i in enumerate(_positions(len(x), k, s)):
+        for b, j in enumerate(_positions(len(x[0]), k, s)):
+            vals = _window(x, i, j, k)
             if mode == "avg":
-                value = np.mean(vals)
+                value = _mean(vals)
                 eq = "=" if abs(value - round(value, decimals)) < 1e-9 else "\\approx"
                 text = f"\\frac{{{' + '.join(map(str, vals))}}}{{{k * k}}} {eq} {_fmt(value, decimals)}"
             else:
@@ -124,8 +136,13 @@ def _shown(m) -> list:
     """A matrix as a student writes it: integers stay, other values rounded to 2 decimals."""
     out = []
     for row in np.asarray(m, float).tolist():
-        out.append([int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2) for v in row])
+        out.append([r if abs(v - (r := round(v))) < 1e-9 else round(v, 2) for v in row])
     return out
+
+
+def _rint(m: list) -> list:
+    """A nested list of integral floats as ints."""
+    return [[round(v) for v in row] for row in m]
 
 
 def _fmt(v, decimals):
@@ -150,7 +167,7 @@ def solve_forward(p: dict) -> Solution:
         mis["non-overlapping"] = pool(x, mode, k, k)
     if (n - k) % s:
         mis["kept-partial-window"] = pool(x, mode, k, s, partial=True)
-    answer = out.tolist() if mode == "avg" else np.rint(out).astype(int).tolist()
+    answer = out if mode == "avg" else _rint(out)
     ho = _out(n, k, s)
     leftover = (n - k) % s
     ctx = {"name": NAMES[mode], "code": _code(mode, k, s), "n": n, "out_size": ho,
@@ -185,25 +202,26 @@ def sample_backward(rng, level, p):
     return {**p, "x": x, "mode": mode, "k": k, "s": s, "g": g.tolist()}
 
 
-def route(x, g, mode, k, s, *, assign=False, divide=True, to=None) -> np.ndarray:
-    """Plain-loop gradient routing (``to`` overrides where a max window sends its gradient)."""
-    x = np.asarray(x, float)
-    g = np.asarray(g, float)
-    grad = np.zeros_like(x)
-    rows, cols = _positions(x.shape[0], k, s), _positions(x.shape[1], k, s)
+def route(x, g, mode, k, s, *, assign=False, divide=True, to=None) -> list:
+    """Plain-loop gradient routing (``to`` overrides where a max window sends its gradient).
+
+    ``x`` ``[H, W]`` and ``g`` ``[H_out, W_out]`` nested lists -> the gradient ``[H][W]`` (floats).
+    """
+    grad = [[0.0] * len(row) for row in x]
+    rows, cols = _positions(len(x), k, s), _positions(len(x[0]), k, s)
     rule = to or mode
     for a, i in enumerate(rows):
         for b, j in enumerate(cols):
-            win = x[i:i + k, j:j + k]
             if rule in ("max", "min"):
-                flat = int(win.argmax() if rule == "max" else win.argmin())
+                win = _window(x, i, j, k)
+                flat = win.index(max(win) if rule == "max" else min(win))   # the first arg-max/min
                 targets = [(i + flat // k, j + flat % k)]
-                share = g[a, b]
+                share = float(g[a][b])
             else:
                 targets = [(i + u, j + v) for u in range(k) for v in range(k)]
-                share = g[a, b] / (k * k) if divide else g[a, b]
-            for t in targets:
-                grad[t] = share if assign else grad[t] + share
+                share = g[a][b] / (k * k) if divide else float(g[a][b])
+            for r, c in targets:
+                grad[r][c] = share if assign else grad[r][c] + share
     return grad
 
 
@@ -225,17 +243,17 @@ def solve_backward(p: dict) -> Solution:
     answer = grad.tolist() if mode == "avg" else np.rint(grad).astype(int).tolist()
     out = pool(x, mode, k, s)
     steps = []
-    xa = np.asarray(x)
     for a, i in enumerate(_positions(n, k, s)):
         for b, j in enumerate(_positions(n, k, s)):
-            win = xa[i:i + k, j:j + k]
-            flat = int(win.argmax())
+            win = _window(x, i, j, k)
+            best = max(win)
+            flat = win.index(best)
             steps.append({"name": f"y_{{{a + 1},{b + 1}}}", "g": int(g[a][b]), "rows": f"{i + 1}–{i + k}",
-                          "cols": f"{j + 1}–{j + k}", "max": int(win.max()),
+                          "cols": f"{j + 1}–{j + k}", "max": int(best),
                           "at": f"({i + flat // k + 1}, {j + flat % k + 1})",
                           "share": _fmt(g[a][b] / (k * k), 4)})
     ctx = {"name": NAMES[mode], "code": _code(mode, k, s), "n": n, "out_size": len(g),
-           "pooled": np.rint(out).astype(int).tolist() if mode == "max" else out.tolist(),
+           "pooled": _rint(out) if mode == "max" else out,
            "steps": steps, "kk": k * k, "overlapping": s < k}
     # One channel [1, H, W]; ``index: [0]`` picks the [H, W] gradient the student writes.
     check = {"kind": "gradient", "input": [x], "layers": _pool_layers(mode, k, s),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 
 from ..engine.receptive import receptive_field, receptive_field_size
-from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, infer_shapes_and_args, layer_args
 from ..texfmt import torch_layer, torch_sequential
 from . import Redraw, Solution, register
 from .stacks import pick, shapes_or_redraw
@@ -38,9 +38,12 @@ def _pool(dims, k, s=None, kind="Max") -> dict:
 def _geometry(layers, input_shape=None):
     """Per conv/pool layer: (index, code, kernel, stride, padding) along the first spatial axis."""
     out = []
-    shapes = infer_shapes(input_shape, layers) if input_shape else [None] * (len(layers) + 1)
+    if input_shape:
+        args_list = infer_shapes_and_args(input_shape, layers)[1]
+    else:
+        args_list = [layer_args(layer, None, i) for i, layer in enumerate(layers)]
     for i, layer in enumerate(layers):
-        args = layer_args(layer, shapes[i], i)
+        args = args_list[i]
         if args["type"] in CONV_TYPES or args["type"] in POOL_TYPES:
             out.append({"index": i, "code": torch_layer(layer), "k": args["kernel"][0], "s": args["stride"][0],
                         "p": args["padding"][0], "pool": args["type"] in POOL_TYPES})
@@ -262,25 +265,23 @@ def _influence_snippet(layers, shape, out_pos, pixel) -> str:
 
 def _sample_influence_with_pixel(rng, level, p):
     q = sample_influence(rng, level, p)
-    shapes = infer_shapes(q["input_shape"], q["layers"])
     _, ranges = receptive_field(q["input_shape"], q["layers"], q["out_pos"])
     if ranges[0] is None or ranges[1] is None:
         raise Redraw("the output sees only padding")
     n = q.pop("_n")
     inside = rng.random() < 0.5
-    # pick the pixel near the border of the field (one step inside or outside) on one axis
-    cand = []
-    for r in range(n):
-        for c in range(n):
-            ins = _inside(ranges[0], ranges[1], (r, c))
-            dr = min(abs(r - ranges[0][0]), abs(r - ranges[0][1]))
-            dc = min(abs(c - ranges[1][0]), abs(c - ranges[1][1]))
-            if ins == inside and min(dr, dc) <= 1:
-                cand.append([r, c])
+    # pick the pixel near the border of the field (one step inside or outside) on one axis:
+    # per axis, whether each index is in the field's range and its distance to the range's ends
+    (r_lo, r_hi), (c_lo, c_hi) = ranges
+    r_in = [r_lo <= r <= r_hi for r in range(n)]
+    c_in = [c_lo <= c <= c_hi for c in range(n)]
+    r_dist = [min(abs(r - r_lo), abs(r - r_hi)) for r in range(n)]
+    c_dist = [min(abs(c - c_lo), abs(c - c_hi)) for c in range(n)]
+    cand = [[r, c] for r in range(n) for c in range(n)
+            if (r_in[r] and c_in[c]) == inside and min(r_dist[r], c_dist[c]) <= 1]
     if not cand:
         raise Redraw("no pixel of the wanted kind")
     q["pixel"] = cand[int(rng.integers(len(cand)))]
-    del shapes
     return q
 
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, layer_args
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes_and_args
 from ..errors import ShapeError
 from ..texfmt import torch_layer, torch_sequential
 from . import Redraw
@@ -20,8 +20,13 @@ def pick(rng: np.random.Generator, values):
 
 
 def shapes_or_redraw(input_shape, layers) -> list[tuple]:
+    return shapes_and_args_or_redraw(input_shape, layers)[0]
+
+
+def shapes_and_args_or_redraw(input_shape, layers) -> tuple[list[tuple], list[dict]]:
+    """``infer_shapes_and_args(input_shape, layers)``; an invalid stack is a Redraw."""
     try:
-        return infer_shapes(input_shape, layers)
+        return infer_shapes_and_args(input_shape, layers)
     except ShapeError as e:
         raise Redraw(str(e)) from e
 
@@ -57,16 +62,16 @@ def wrong_shape(input_shape, layers, mistake: str, args_list=None):
     if args_list is None:
         args_list = layer_arguments(input_shape, layers)
     shape = list(input_shape)
+    rule = None if mistake in ("kept-channels", "pool-stride-one") else mistake  # for size_rule
     for args in args_list:
         kind = args["type"]
         if kind in CONV_TYPES or kind in POOL_TYPES:
             sizes = []
-            for axis, n in enumerate(shape[1:]):
-                k, s, p, d = (args[name][axis] for name in ("kernel", "stride", "padding", "dilation"))
+            per_axis = zip(shape[1:], args["kernel"], args["stride"], args["padding"], args["dilation"])
+            for n, k, s, p, d in per_axis:
                 if kind in POOL_TYPES and mistake == "pool-stride-one":
                     s = 1
-                m = None if mistake in ("kept-channels", "pool-stride-one") else mistake
-                sizes.append(size_rule(n, k, s, p, d, m))
+                sizes.append(size_rule(n, k, s, p, d, rule))
             if any(v < 1 for v in sizes):
                 return None
             channels = shape[0]
@@ -82,22 +87,24 @@ def wrong_shape(input_shape, layers, mistake: str, args_list=None):
 
 def layer_arguments(input_shape, layers) -> list[dict]:
     """Normalised arguments of every layer (``layer_args``), computed along the true shapes."""
-    shapes = infer_shapes(input_shape, layers)
-    return [layer_args(layer, shapes[i], i) for i, layer in enumerate(layers)]
+    return infer_shapes_and_args(input_shape, layers)[1]
 
 
-def shape_steps(input_shape, layers) -> list[dict]:
-    """Per layer: its code, the shape after it and the TeX of each axis' size computation."""
-    shapes = infer_shapes(input_shape, layers)
+def shape_steps(input_shape, layers, inferred: tuple | None = None) -> list[dict]:
+    """Per layer: its code, the shape after it and the TeX of each axis' size computation.
+
+    ``inferred``: ``infer_shapes_and_args(input_shape, layers)`` when the caller has it already.
+    """
+    shapes, args_list = inferred or infer_shapes_and_args(input_shape, layers)
     steps = []
     for i, layer in enumerate(layers):
         before, after = shapes[i], shapes[i + 1]
-        args = layer_args(layer, before, i)
+        args = args_list[i]
         kind = args["type"]
         formulas = []
         if kind in CONV_TYPES or kind in POOL_TYPES:
-            for axis, n in enumerate(before[1:]):
-                k, s, p, d = (args[name][axis] for name in ("kernel", "stride", "padding", "dilation"))
+            per_axis = zip(before[1:], args["kernel"], args["stride"], args["padding"], args["dilation"])
+            for axis, (n, k, s, p, d) in enumerate(per_axis):
                 dil = f"{d}\\cdot({k}-1)" if d != 1 else f"({k}-1)"
                 formulas.append(
                     rf"\left\lfloor \frac{{{n} + 2\cdot {p} - {dil} - 1}}{{{s}}} \right\rfloor + 1 = {after[axis + 1]}")
