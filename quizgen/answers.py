@@ -214,7 +214,8 @@ _OPEN, _CLOSE = "([{", ")]}"
 
 def _unwrap(s: str) -> str:
     """Drop ``torch.Size(...)``-like prefixes, outer brackets and a trailing comma."""
-    s = _PREFIX.sub("", s)
+    if s[:1].isalpha():  # every prefix starts with a letter
+        s = _PREFIX.sub("", s)
     while len(s) >= 2 and s[0] in _OPEN and s[-1] == _CLOSE[_OPEN.index(s[0])]:
         s = s[1:-1].strip()
     return s.rstrip(",;").rstrip()
@@ -300,7 +301,42 @@ def _parse_vector(s: str) -> list[float]:
     return _numbers(body, False, s)
 
 
+_BRACKET_ROWS = re.compile(r"\[\s*\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])*\s*\]")
+
+
 def _parse_matrix(s: str) -> list[list[float]]:
+    rows = _common_rows(s)
+    if rows is None:
+        rows = _rows_of(s)
+    out = [_numbers(row.strip().rstrip(","), False, s) for row in rows]
+    if any(len(r) != len(out[0]) for r in out):
+        raise _Bad("ragged", s)
+    return out
+
+
+def _common_rows(s: str) -> list[str] | None:
+    """:func:`_rows_of` for the two common layouts by cheaper steps (else None).
+
+    ``[[1, 2], [3, 4]]``: rows in brackets separated by commas, where the general rule
+    finds the same rows and nothing else around them. ``1 2; 3 4`` or lines: no prefix, no
+    bracket to strip, fewer than two ``[``: the general rule strips trailing ``,;`` and
+    splits at ``;`` and line breaks (whitespace around them dropped, empty rows skipped).
+    """
+    first = s[0]
+    if first == "[":
+        return _INNER.findall(s) if _BRACKET_ROWS.fullmatch(s) else None
+    if first in _OPEN or first.isalpha() or "\r" in s or s.count("[") >= 2:
+        return None
+    body = s.rstrip(",;").rstrip()
+    rows = [r.strip() for r in body.replace("\n", ";").split(";")] if body else []
+    rows = [r for r in rows if r]
+    if not rows:
+        raise _Bad("empty_part", s)
+    return rows
+
+
+def _rows_of(s: str) -> list[str]:
+    """The row texts of a matrix answer: ``[[..], [..]]``, or rows split at ``;``/lines."""
     body = _PREFIX.sub("", s) if s[0].isalpha() else s  # prefixes start with a letter
     if body.count("[") >= 2:
         rows = _INNER.findall(body)
@@ -311,10 +347,7 @@ def _parse_matrix(s: str) -> list[list[float]]:
         rows = [r for r in _ROW_SEP.split(body) if r] if body else []
     if not rows:
         raise _Bad("empty_part", s)
-    out = [_numbers(row.strip().rstrip(","), False, s) for row in rows]
-    if any(len(r) != len(out[0]) for r in out):
-        raise _Bad("ragged", s)
-    return out
+    return rows
 
 
 # ---------------------------------------------------------------- choices

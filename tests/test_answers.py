@@ -350,3 +350,32 @@ def test_plain_floats_fast_path_is_taken_for_the_common_spellings():
         assert _plain_floats(text) == want == _general_floats(text)
     for other in ("0,5 0,25", "1;2", "1_0 2", "inf 1", "1,2", "", " 1 2"):
         assert _plain_floats(other) is None
+
+
+if given is not None:
+    @settings(max_examples=4000, deadline=None)
+    @given(st.text(alphabet="0123456789.-, ;\n\r[]()x", min_size=1, max_size=18))
+    def test_matrix_common_rows_agree_with_the_general_rule(s):
+        """The cheap row split gives the general rule's rows (or the same error), or steps aside."""
+        from quizgen.answers import _Bad, _common_rows, _rows_of
+        s = s.strip()
+        if not s:
+            return
+        try:
+            fast = _common_rows(s)
+        except _Bad as bad:
+            with pytest.raises(_Bad) as e:
+                _rows_of(s)
+            assert e.value.code == bad.code
+            return
+        if fast is not None:
+            general = [r.strip().rstrip(",") for r in _rows_of(s)]
+            assert [r.strip().rstrip(",") for r in fast] == general
+
+
+def test_matrix_common_rows_are_taken():
+    from quizgen.answers import _common_rows
+    assert _common_rows("[[1, 2], [3, 4]]") == ["1, 2", "3, 4"]
+    assert _common_rows("1 2; 3 4") == ["1 2", "3 4"]
+    assert _common_rows("1 2\n3 4;") == ["1 2", "3 4"]
+    assert _common_rows("(1 2; 3 4)") is None and _common_rows("[[1,2]x[3,4]]") is None
