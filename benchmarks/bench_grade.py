@@ -17,7 +17,7 @@ processes, median of --runs:
 
 Not a test: the machine is shared and noisy.
 
-    python benchmarks/bench_grade.py [--students 10000] [--runs 5] [--workdir DIR]
+    python benchmarks/bench_grade.py [--students 10000] [--runs 5] [--workdir DIR] [--exam default]
 """
 from __future__ import annotations
 
@@ -80,15 +80,19 @@ print(json.dumps({"wall": time.perf_counter() - t0,
 """
 
 
-def make_key(path: Path, students: int) -> None:
-    """key.json and its grading index, written as `generate` writes them."""
+def make_key(path: Path, students: int, which: str = "bench") -> None:
+    """key.json and its grading index, written as `generate` writes them.
+
+    ``which``: ``bench`` (20 slots cycling through every template and level: a
+    matrix-heavy mix) or ``default`` (the bundled default exam: a typical mix).
+    """
     from quizgen import api
     from quizgen.build import build_quiz
     from quizgen.exam import numbered_students
     from quizgen.grading.keyindex import index_file, index_path, index_student
     from quizgen.model import KEY_FORMAT
     from quizgen.output import dumps_key_student, key_pieces
-    exam, bank = api.load(exam_with_20_slots(path.parent / "exam.yaml"))
+    exam, bank = api.load(None if which == "default" else exam_with_20_slots(path.parent / "exam.yaml"))
     quiz = build_quiz(exam, bank, numbered_students(students), "bench")
     dicts = [p.to_dict() for p in quiz.papers]
     text = key_pieces(KEY_FORMAT, quiz.exam.to_dict(), [dumps_key_student(d) for d in dicts])
@@ -113,18 +117,22 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--feedback-runs", type=int, default=0)
     ap.add_argument("--workdir", help="keep (and reuse) the key and CSV here")
+    ap.add_argument("--exam", choices=("bench", "default"), default="bench",
+                    help="bench: every template and level in turn (matrix-heavy); "
+                         "default: the bundled default exam")
     args = ap.parse_args()
     from quizgen.grading.keyindex import index_path
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.workdir or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        key, subs = work / f"key-{args.students}.json", work / f"subs-{args.students}.csv"
+        tag = f"{args.students}" if args.exam == "bench" else f"{args.exam}-{args.students}"
+        key, subs = work / f"key-{tag}.json", work / f"subs-{tag}.csv"
         if not (key.exists() and subs.exists() and index_path(key).exists()):
             # In a child process: Linux keeps a process's peak RSS across fork + exec, so a
             # large setup here would inflate every measured child's figure.
             t0 = time.perf_counter()
             subprocess.run([sys.executable, __file__, "--setup", str(key), str(subs),
-                            str(args.students)], check=True)
+                            str(args.students), args.exam], check=True)
             print(f"setup: key + index + simulated class in {time.perf_counter() - t0:.0f} s")
         bare = work / "key-only" / key.name  # the same key without its index beside it
         bare.parent.mkdir(exist_ok=True)
@@ -158,7 +166,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--setup"]:
         from quizgen.grading import simulate
-        make_key(Path(sys.argv[2]), int(sys.argv[4]))
+        make_key(Path(sys.argv[2]), int(sys.argv[4]), sys.argv[5])
         simulate(sys.argv[2], sys.argv[3], seed=1)
     else:
         main()

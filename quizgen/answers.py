@@ -479,6 +479,23 @@ def _hits(given: list, correct: list, tol: Tolerance | None) -> int:
     return hits
 
 
+def _all_close(given: list, value: list, tol: Tolerance | None) -> bool:
+    """Every component equal (``tol`` None) or within ``tol``: :func:`_hits` == len, early out.
+
+    The caller has checked that the lengths agree.
+    """
+    if tol is None:
+        for x, a in zip(given, value):
+            if x != a:
+                return False
+        return True
+    ta, tr = tol.abs + 1e-12, tol.rel + 1e-9
+    for x, a in zip(given, value):
+        if not abs(x - a) <= ta + tr * abs(a):
+            return False
+    return True
+
+
 def _rows(given: Any, correct: list) -> tuple[list, list] | None:
     """Both matrices flattened, or None when their row structure differs."""
     if not isinstance(given, (list, tuple)) or len(given) != len(correct):
@@ -524,6 +541,8 @@ def compare(answer_type: str, given: Any, correct: Any, tol: Tolerance) -> Score
         given, correct = flat
     elif answer_type not in ("shape", "vector"):
         raise ValueError(f"unknown answer type {answer_type!r}")
+    if given == correct and correct:  # the common right answer: every part equal
+        return _score(1.0, len(correct), len(correct))
     n = len(correct)
     if len(given) != n or n == 0:
         return _score(0.0, 0, max(n, 1))
@@ -541,14 +560,18 @@ def matches(answer_type: str, given: Any, value: Any, tol: Tolerance) -> bool:
         return given == value
     if answer_type == "choices":
         return sorted(set(given)) == sorted(set(value))
-    if answer_type == "matrix":
-        flat = _rows(given, value)
-        if flat is None:
+    exact = None if answer_type == "shape" else tol
+    if answer_type == "matrix":  # row by row, stopping at the first difference
+        if not isinstance(given, (list, tuple)) or len(given) != len(value):
             return False
-        given, value = flat
+        for g_row, v_row in zip(given, value):
+            if (not isinstance(g_row, (list, tuple)) or len(g_row) != len(v_row)
+                    or not _all_close(g_row, v_row, exact)):
+                return False
+        return True
     if len(given) != len(value):
         return False
-    return _hits(given, value, None if answer_type == "shape" else tol) == len(value)
+    return _all_close(given, value, exact)
 
 
 def _fmt_real(x: Any, decimals: int | None) -> str:

@@ -379,3 +379,27 @@ def test_matrix_common_rows_are_taken():
     assert _common_rows("1 2; 3 4") == ["1 2", "3 4"]
     assert _common_rows("1 2\n3 4;") == ["1 2", "3 4"]
     assert _common_rows("(1 2; 3 4)") is None and _common_rows("[[1,2]x[3,4]]") is None
+
+
+def test_matches_and_compare_agree_with_counting_every_part():
+    """``matches`` stops at the first difference and ``compare`` takes equal lists at once:
+    both must say what counting every component says."""
+    import random
+    from quizgen.answers import _hits, _rows
+    rnd = random.Random(7)
+    tol = Tolerance(0.01, 0.0)
+    for _ in range(3000):
+        kind = rnd.choice(["shape", "vector", "matrix"])
+        n, m = rnd.randint(1, 4), rnd.randint(1, 4)
+        pick = (lambda: rnd.randint(1, 3)) if kind == "shape" else (lambda: rnd.choice([0.5, 1.0, 1.005, 2.0]))
+        make = ((lambda: [[pick() for _ in range(m)] for _ in range(n)]) if kind == "matrix"
+                else (lambda: [pick() for _ in range(n)]))
+        a, b = make(), make()
+        if rnd.random() < 0.3:
+            b = a
+        t = None if kind == "shape" else tol
+        fa, fb = _rows(a, b) if kind == "matrix" else (a, b)
+        hits = _hits(fa, fb, t)
+        assert matches(kind, a, b, tol) == (hits == len(fb))
+        assert compare(kind, a, b, tol).parts_correct == hits
+        assert compare(kind, a, b, tol).fraction == hits / len(fb)
