@@ -8,7 +8,7 @@ processes, median of --runs:
 * parse + score, two figures: every answer through the scoring function in one process
   (:func:`quizgen.grading.scoring.score`), and the grader's whole read-and-score stage
   (:func:`quizgen.grading.grader.grade_files`: reading the CSV, matching students,
-  parsing and scoring every answer, on two processes for a large class); answers/s;
+  parsing and scoring every answer); answers/s;
 * the whole command `quizgen grade KEY subs.csv --out DIR --no-feedback` (key, CSV,
   scoring, statistics, the report with its histogram, grades/LMS CSVs): with the index,
   and with the key alone (a hard link to key.json in a folder without the index);
@@ -145,7 +145,7 @@ def main() -> None:
         n, n_stage = scores[0]["answers"], scores[0]["stage_answers"]
         print(f"parse + score, one process: {n} answers; median {n / median(scores, 'wall'):,.0f} "
               f"answers/s wall, {n / median(scores, 'cpu'):,.0f} answers/s CPU")
-        print(f"read CSV + parse + score (grade_files, two processes): {n_stage} answers in "
+        print(f"read CSV + parse + score (grade_files): {n_stage} answers in "
               f"{median(scores, 'stage_wall'):.2f} s; {n_stage / median(scores, 'stage_wall'):,.0f} "
               "answers/s wall")
         cases = [("with index, without feedback", key, ["--no-feedback"], args.runs),
@@ -159,7 +159,7 @@ def main() -> None:
             walls = ", ".join(f"{r['wall']:.1f}" for r in res)
             print(f"grade {label}: median {median(res, 'wall'):.2f} s wall ({walls}), "
                   f"{median(res, 'cpu'):.1f} s CPU (with children), peak RSS "
-                  f"{max(r['rss_mb'] for r in res):.0f} MB (scoring child "
+                  f"{max(r['rss_mb'] for r in res):.0f} MB (key-hashing child "
                   f"{max(r['child_rss_mb'] for r in res):.0f} MB)")
 
 

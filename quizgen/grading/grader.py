@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 from ..errors import QuizgenError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
-from .parallel import score_jobs
 from .scoring import Mark, Policy, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
@@ -90,11 +88,8 @@ def mark_attempt(paper: StudentPaper, attempt: Attempt, policy: Policy) -> list[
 
 def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = Policy(),
                 column_map: dict[str, str] | None = None, encoding: str | None = None,
-                notes: dict | None = None, meanwhile: Callable[[], object] | None = None) -> Graded:
+                notes: dict | None = None) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
-
-    ``meanwhile``: work to do while a second process scores (e.g. imports the report
-    needs), called once in any case.
 
     ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` carries
     the misconception feedback texts the report quotes.
@@ -125,19 +120,10 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                               for line in att.lines)
                 continue
             by_student.setdefault(kid, []).append(att)
-    # Score first (in parallel for a large class), then choose and report, in key order.
-    jobs = []
-    for paper in quiz.papers:
-        atts = by_student.get(paper.student.student_id, [])
-        scored = atts if keep == "best" else atts and [_choose(atts, keep, {})]
-        jobs.extend((paper, a) for a in scored)
-    marks = score_jobs(jobs, lambda job: mark_attempt(job[0], job[1], policy),
-                       lambda job: len(job[0].questions), meanwhile)
-    marks_of = {id(a): m for (_, a), m in zip(jobs, marks)}
     students = []
     for paper in quiz.papers:
         atts = by_student.get(paper.student.student_id, [])
-        students.append(_grade_student(paper, atts, keep, policy, issues, marks_of))
+        students.append(_grade_student(paper, atts, keep, policy, issues))
     if notes is None:
         notes = {}
         for p in quiz.papers:
@@ -152,12 +138,12 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
 
 
 def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: Policy,
-                   issues: list[Issue], marks_of: dict[int, list[Mark]]) -> StudentResult:
-    """``marks_of``: id(attempt) -> its marks, for every attempt ``keep`` needs scored."""
+                   issues: list[Issue]) -> StudentResult:
     sid = paper.student.student_id
     if not atts:
         return StudentResult(paper, [missing(q) for q in paper.questions], name=paper.student.name,
                              email=paper.student.email)
+    marks_of = {id(a): mark_attempt(paper, a, policy) for a in atts} if keep == "best" else {}
     chosen = _choose(atts, keep, marks_of)
     marks = marks_of.get(id(chosen)) or mark_attempt(paper, chosen, policy)
     for a in atts:

@@ -222,8 +222,8 @@ def _sha256(path: Path) -> str | None:
 def _hash_in_background(path: Path, expected: str) -> Callable[[], bool]:
     """Start hashing ``path``; the returned function waits and says whether it matched.
 
-    The hash runs in a forked process (no thread: grading forks again to score, and a
-    fork with a running thread is fragile); without fork, in a thread.
+    The hash runs in a forked process (no thread, so that the process stays safe to fork
+    for anyone who forks it later); without fork, in a thread.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
         return _hash_in_thread(path, expected)

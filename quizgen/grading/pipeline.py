@@ -190,7 +190,7 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
         try:
             g = grade_files(Quiz(reader.exam, tuple(papers)), [str(p) for p in csv_paths],
                             keep=keep, policy=policy, column_map=column_map, encoding=encoding,
-                            notes=notes, meanwhile=report.prepare_histogram)
+                            notes=notes)
         finally:
             trusted = indexed is not None and indexed.verify()  # also reaps the hashing process
         if indexed is None or trusted:

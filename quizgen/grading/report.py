@@ -81,12 +81,6 @@ def summarize(g: Graded) -> Summary:
     return Summary(stats, summaries, percents, tuple(sorted(kinds.items())))
 
 
-def prepare_histogram() -> None:
-    """Import what :func:`histogram_png` needs (about 0.3 s), e.g. while scoring runs."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
-
-
 def histogram_png(percents: tuple[float, ...], lang: str = "en") -> bytes:
     """A bar chart of scores in 5 % bins; byte-identical for the same input."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
