@@ -133,12 +133,15 @@ def test_a_corrected_key_is_graded_from_the_key_not_the_stale_index(exam_dir, tm
     (exam / "key.json").write_text(text.replace(old, new), encoding="utf-8")
     assert keyindex.load(exam / "key.json") is not None  # same size: only the hash tells
     assert not keyindex.load(exam / "key.json").verify()
+    assert "key.index.msgpack, checked against key.json" in before.describe()
     after = _grade(exam, subs, tmp_path / "g2")
+    assert "key.json itself (key.index.msgpack does not match it" in after.describe()
     mark = next(m for m in after.graded.students[k].marks if m.slot == hit.slot)
     assert mark.status != "correct"  # graded against the corrected answer
     # ... exactly as without any index
     keyindex.index_path(exam / "key.json").unlink()
     again = _grade(exam, subs, tmp_path / "g3")
+    assert "key.json (no key.index.msgpack beside it)" in again.describe()
     assert (tmp_path / "g2" / "grades.csv").read_bytes() == (tmp_path / "g3" / "grades.csv").read_bytes()
     assert again.summary.stats.mean == after.summary.stats.mean
 

@@ -31,6 +31,7 @@ class GradeResult:
     summary: report.Summary
     files: list[Path]
     out_dir: Path
+    key_source: str = ""  # how the key was read (the grading index or key.json itself)
 
     @property
     def issues(self):
@@ -46,6 +47,8 @@ class GradeResult:
                          f"alpha {'–' if st.alpha is None else f'{st.alpha:.2f}'}.")
         lines.append(f"Rows: {g.rows_read} read = {g.rows_graded} graded + {g.rows_reported} "
                      "reported in issues.csv.")
+        if self.key_source:
+            lines.append(f"Key: {self.key_source}.")
         for f in g.files:
             cols = ", ".join(f"{k}={v!r}" for k, v in f.mapping.items())
             lines.append(f"Columns of {Path(f.path).name} ({f.layout}): {cols}")
@@ -105,6 +108,16 @@ def _file_names(ids: list[str]) -> list[str]:
         seen.add(name.lower())
         out.append(name)
     return out
+
+
+def _key_source(key_path, used_index: bool) -> str:
+    key, index = Path(key_path).name, keyindex.index_path(key_path)
+    if used_index:
+        return f"{index.name}, checked against {key}"
+    if index.exists():
+        return (f"{key} itself ({index.name} does not match it: the key was changed after "
+                "generate wrote the index, or the index is damaged)")
+    return f"{key} (no {index.name} beside it)"
 
 
 def light_papers(reader: KeyReader) -> tuple[list[StudentPaper], dict]:
@@ -226,4 +239,4 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
             raise QuizgenError(f"--out {out} would overwrite the input {p}.", field="--out",
                                hint="Choose another output folder.")
     files = write_files(out, _Outputs(makers, pages, render))
-    return GradeResult(g, summary, files, out)
+    return GradeResult(g, summary, files, out, _key_source(key_path, indexed is not None))
