@@ -193,3 +193,16 @@ def test_feedback_pass_reads_every_student_whatever_the_layout(exam_dir, tmp_pat
         key = tmp_path / f"{name}.json"
         key.write_text(text, encoding="utf-8")
         assert list(full_students(KeyReader(key))) == data["students"], name
+
+
+def test_simulate_reads_the_same_class_from_index_key_or_any_layout(exam_dir, tmp_path):
+    data = json.loads((exam_dir / "key.json").read_text(encoding="utf-8"))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "key.json").write_text(dumps_key(data), encoding="utf-8")
+    (tmp_path / "indented.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    outs = []
+    for key in (exam_dir / "key.json", tmp_path / "plain" / "key.json", tmp_path / "indented.json"):
+        out = tmp_path / f"subs-{len(outs)}.csv"
+        api.simulate(key, out, seed=9, layout="long")
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2] and len(outs[0]) > 1000

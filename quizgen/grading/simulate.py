@@ -20,7 +20,9 @@ from pathlib import Path
 from ..answers import format_answer, letters
 from ..errors import OutputError, QuizgenError
 from ..model import Question
+from . import keyindex
 from .keyfile import KeyReader
+from .pipeline import light_papers
 
 GARBAGE = ("idk", "?", "1..2", "see paper", "N/A", "#REF!", "=1+1", "-", "16x", "too hard")
 WRONG_KINDS = (("misconception", 0.45), ("typo", 0.30), ("blank", 0.17), ("garbage", 0.08))
@@ -146,7 +148,7 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
     difficulty: dict[str, float] = {}
     records = []  # (minute, sid, name, email, {slot: text})
     minute = 0
-    for paper in KeyReader(key_path).papers():  # streamed: keys of large classes are big
+    for paper in _light_papers(key_path):
         for q in paper.questions:
             if q.slot not in difficulty:
                 difficulty[q.slot] = rng.gauss(-0.3, 0.8)
@@ -171,6 +173,15 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
     rows = _layout(records, slots, headers, layout, rng)
     _write(Path(out_path), rows, delimiter, bom)
     return SimulateResult(Path(out_path), len({r[1] for r in records}), len(rows) - 1)
+
+
+def _light_papers(key_path) -> list:
+    """What simulating needs of every paper: from the grading index when it matches the
+    key, else from the key (read as grading reads it)."""
+    indexed = keyindex.load(key_path)
+    if indexed is not None and indexed.verify():
+        return indexed.papers
+    return light_papers(KeyReader(key_path))[0]
 
 
 def _stamp(minute: int) -> str:
