@@ -57,8 +57,18 @@ def plain(value: Any) -> Any:
 
 
 def _finite(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(math.isfinite(v) if type(v) is float else _finite(v) for v in value)
+    """No NaN or infinity anywhere in a plain value (nested lists of numbers)."""
+    if type(value) is list:
+        for v in value:
+            kind = type(v)
+            if kind is int:
+                continue
+            if kind is float:
+                if not math.isfinite(v):
+                    return False
+            elif not _finite(v):
+                return False
+        return True
     if isinstance(value, float):
         return math.isfinite(value)
     return True
@@ -148,14 +158,17 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
         if spec.id not in mis_values or mis_values[spec.id] is None:
             continue
         value = mis_values[spec.id]
+        if not _finite(value):  # no student types an infinity; and key.json holds finite numbers only
+            continue
         # A mistake that gives the right answer (or repeats an earlier mistake) cannot be told apart.
         if answers.matches(template.answer_type, value, answer, template.tolerance):
             continue
         if any(answers.matches(template.answer_type, value, v, template.tolerance) for v in seen_values):
             continue
         seen_values.append(value)
-        feedback = render_text(_pick(spec.feedback, lang), {**scope, "wrong": value}, template_id=tid,
-                               field=f"misconceptions.{spec.id}.feedback", trusted=trusted, scope=True)
+        feedback = render_text(_pick(spec.feedback, lang), scope, template_id=tid,
+                               field=f"misconceptions.{spec.id}.feedback", trusted=trusted, scope=True,
+                               extra={"wrong": value})
         misconceptions.append(Misconception(spec.id, value, feedback))
     pytorch = sol.pytorch
     if template.pytorch:

@@ -29,7 +29,10 @@ class Environment(jinja2.Environment):
                 return obj[attribute]
             except (TypeError, LookupError):
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        try:  # jinja2.Environment.getattr's first step, without the call to it
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
 
 def _make_env(cls=SandboxedEnvironment) -> jinja2.Environment:
@@ -70,10 +73,15 @@ def text_scope(ctx: dict, trusted: bool = False) -> dict:
     return {**_globals(trusted), **ctx}
 
 
-def _render(template: jinja2.Template, scope: dict) -> str:
-    """``template.render(ctx)`` for a scope made by :func:`text_scope` (no copy of the variables)."""
+def _render(template: jinja2.Template, scope: dict, extra: dict | None = None) -> str:
+    """``template.render(ctx)`` for a scope made by :func:`text_scope` (no copy of the variables).
+
+    ``extra`` adds variables for this render only (looked up before ``scope``), without copying it.
+    """
     env = template.environment
     context = env.context_class(env, scope, template.name, template.blocks, globals=_globals(env is TRUSTED_ENV))
+    if extra:
+        context.vars.update(extra)
     try:
         return env.concat(template.root_render_func(context))
     except Exception:
@@ -81,14 +89,20 @@ def _render(template: jinja2.Template, scope: dict) -> str:
 
 
 def render_text(source: str, ctx: dict, *, template_id: str, field: str, trusted: bool = False,
-                scope: bool = False) -> str:
+                scope: bool = False, extra: dict | None = None) -> str:
     """Render one text field; any Jinja problem becomes a TemplateError naming the field.
 
-    With ``scope=True``, ``ctx`` is a :func:`text_scope` of the same ``trusted``.
+    With ``scope=True``, ``ctx`` is a :func:`text_scope` of the same ``trusted`` and
+    ``extra`` may add variables for this field only. A text with no Jinja syntax at all
+    (no brace; many feedback texts) renders as itself, so it is not run through Jinja.
     """
+    if "{" not in source and "\r" not in source:  # Jinja would only normalise line breaks
+        return source.strip()
     try:
         template = compile_text(source, trusted)
-        return (_render(template, ctx) if scope else template.render(ctx)).strip()
+        if scope:
+            return _render(template, ctx, extra).strip()
+        return template.render({**ctx, **extra} if extra else ctx).strip()
     except jinja2.TemplateError as e:
         raise TemplateError(f"cannot render: {e}.", path=template_id, field=field,
                             hint="Use only names the solver provides (see `quizgen preview`).") from e

@@ -132,3 +132,68 @@ def test_forward_checks_weight_shapes():
         network.forward([layer], np.ones(3))
     with pytest.raises(ShapeError, match="no weight"):
         network.forward([{"type": "Linear", "in_features": 3, "out_features": 2}], np.ones(3))
+
+
+def _odd_layer(rng):
+    """A layer dict of any supported kind with plain, odd or invalid argument values."""
+    kind = str(rng.choice(["Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+                           "MinPool2d", "Linear", "Flatten", "ReLU", "Sigmoid", "Tanh", "Softmax", "Dropout"]))
+    values = [0, 1, 2, 3, -1, None, True, False, np.int64(2), 2.0, [2], [2, 3], (1, 2), "same", "valid"]
+
+    def value():
+        return values[int(rng.integers(len(values)))] if rng.random() < 0.3 else int(rng.integers(1, 4))
+
+    layer = {"type": kind}
+    names = {"Linear": ["in_features", "out_features", "bias"],
+             "Flatten": ["start_dim", "end_dim"], "Softmax": ["dim"]}.get(
+        kind, ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "bias",
+               "ceil_mode", "count_include_pad"])
+    for name in names:
+        if rng.random() < 0.7:
+            layer[name] = value()
+    return layer
+
+
+def test_plain_layer_args_fast_path_equals_the_general_path():
+    """``layer_args`` answers plain-int layers without the general code: same dict, same key order, same errors."""
+    rng = np.random.default_rng(11)
+    fast = 0
+    for _ in range(3000):
+        layer = _odd_layer(rng)
+        in_shape = [None, (), (3,), (3, 9), (2, 8, 8), (4, 5, 6, 7)][int(rng.integers(6))]
+        try:
+            ref = shapes._layer_args_general(layer, in_shape, 0)
+        except ShapeError as e:
+            ref = ("error", str(e))
+        except (TypeError, ValueError) as e:
+            ref = ("raises", type(e))
+        try:
+            got = shapes.layer_args(layer, in_shape, 0)
+        except ShapeError as e:
+            got = ("error", str(e))
+        except (TypeError, ValueError) as e:
+            got = ("raises", type(e))
+        if isinstance(ref, dict):
+            assert isinstance(got, dict) and list(got.items()) == list(ref.items()), (layer, in_shape)
+        else:
+            assert got == ref, (layer, in_shape)
+        fast += shapes._plain_layer_args(layer, in_shape) is not None
+    assert fast > 300          # the fast path is actually exercised
+
+
+def test_output_shape_matches_the_size_rule_on_random_layers():
+    """The inlined size arithmetic of ``output_shape`` is torch's rule (``conv_out_size``)."""
+    from quizgen.engine._util import conv_out_size
+    rng = np.random.default_rng(12)
+    for _ in range(500):
+        nd = int(rng.integers(1, 3))
+        k, s, p, d = (int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(0, 3)),
+                      int(rng.integers(1, 3)))
+        in_shape = (2, *[int(rng.integers(1, 20)) for _ in range(nd)])
+        layer = {"type": f"Conv{nd}d", "in_channels": 2, "out_channels": 5, "kernel_size": k, "stride": s,
+                 "padding": p, "dilation": d}
+        if any(n + 2 * p < d * (k - 1) + 1 for n in in_shape[1:]):
+            with pytest.raises(ShapeError, match="larger than the padded"):
+                shapes.output_shape(layer, in_shape)
+        else:
+            assert shapes.output_shape(layer, in_shape) == (5, *[conv_out_size(n, k, s, p, d) for n in in_shape[1:]])

@@ -90,3 +90,52 @@ def test_hand_worked_values():
     assert sol.misconceptions["relu-kept-negative"] == [-1.0, 0.5, 2.0]
     sol = S.solve_points({"act": "Tanh", "what": "value", "x": [-1.0, 0.5]})
     np.testing.assert_allclose(sol.misconceptions["tanh-as-sigmoid"], [0.268941421, 0.622459331])
+
+
+# ------------------------------------------------------------------ fast paths vs the engine
+# _numbers / _steps compute on Python floats with one batched np.exp / np.tanh call; value,
+# derivative and wrong are the engine-based reference. numpy's exp/tanh differ from math's in
+# the last bit for a good share of inputs, so equality here is exact and over many points.
+
+from quizgen.engine import activations as A                 # noqa: E402
+
+
+def test_numbers_match_engine_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for _ in range(1500):
+        n = int(rng.integers(1, 6))
+        xs = (rng.integers(-800, 801, n) / 100).tolist()
+        if rng.random() < 0.2:
+            xs[0] = 0.0
+        for act in ("Sigmoid", "Tanh", "ReLU"):
+            trans = S._transcendentals(act, xs)
+            for what in ("value", "derivative"):
+                answers, mis = S._numbers(act, what, xs, trans)
+                ref = S.value(act, xs) if what == "value" else S.derivative(act, xs)
+                assert answers == ref.tolist(), (act, what, xs)
+                expected = {}
+                for m in S.MISTAKES[what]:
+                    w = S.wrong(act, what, xs, m)
+                    if w is not None:
+                        expected[m] = np.asarray(w, float).tolist()
+                assert mis == expected, (act, what, xs)
+            if act != "ReLU":                      # the numbers the worked steps print
+                e_neg, e_abs, th = trans
+                assert e_neg == [float(np.exp(-np.float64(x))) for x in xs]
+                assert [S._sigmoid(x, e) for x, e in zip(xs, e_abs)] == [float(A.sigmoid(x)) for x in xs]
+                if act == "Tanh":
+                    assert th == [float(np.tanh(np.float64(x))) for x in xs]
+
+
+def test_point_solver_matches_expression_engine():
+    """solve_point's answer is what the expression engine evaluates (the former assertion)."""
+    from quizgen.engine import expression as E
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        x = float(rng.integers(-30, 31)) / 10
+        for act in ("Sigmoid", "Tanh", "ReLU"):
+            for what in ("value", "derivative"):
+                sol = S.solve_point({"act": act, "what": what, "x": x})
+                expr = f"{S.FN[act]}(x)"
+                eng = E.evaluate(expr, {"x": x}) if what == "value" else E.gradients(expr, {"x": x})["x"]
+                assert abs(eng - sol.answer) < 1e-12

@@ -453,3 +453,41 @@ def test_built_question_reads_right(bank):
     assert q.solution.startswith(f"**{letter}**: {q.options[q.answer_value]}")
     assert q.prompt.endswith("알맞은 답을 하나 고르십시오.")
     assert "_pool" not in q.params and "statement" in q.params
+
+
+# ------------------------------------------------------------------ fast paths
+
+def test_by_id_index_is_the_first_match(bank):
+    """_by_id answers from a cached index; it must be the linear scan's first match."""
+    def scan(items, key, value):
+        return next((item for item in items if item.get(key) == value), None)
+
+    for tid in (*CHOICE, MULTI):
+        for table in tables(bank.get(tid)).values():
+            for item in table:
+                assert solver._by_id(table, "id", item["id"], "x") is scan(table, "id", item["id"])
+                for group in ("distractors", "correct", "incorrect"):
+                    for key in ("mis", "id"):
+                        for sub in item.get(group, []):
+                            if key in sub:
+                                assert solver._by_id(item[group], key, sub[key], "x") is scan(item[group], key, sub[key])
+    # duplicates: the first wins; a table changed in place after indexing is still read right
+    items = [{"id": "a", "n": 1}, {"id": "b"}, {"id": "a", "n": 2}]
+    assert solver._by_id(items, "id", "a", "x")["n"] == 1
+    items.insert(0, {"id": "c"})
+    assert solver._by_id(items, "id", "c", "x") is items[0]
+    items[1]["id"] = "z"
+    assert solver._by_id(items, "id", "a", "x")["n"] == 2
+    with pytest.raises(ValueError):
+        solver._by_id(items, "id", "missing", "x")
+
+
+def test_fill_without_tokens_is_the_regex_result(bank):
+    for tid in (*CHOICE, MULTI):
+        for table in tables(bank.get(tid)).values():
+            for item in table:
+                for text in [item.get("stem"), item.get("why"),
+                             *[c.get("text") for c in item.get("correct", []) + item.get("incorrect", [])]]:
+                    if isinstance(text, dict) and "[[" not in str(text):
+                        assert solver.fill(text, {}) == {lang: solver.TOKEN.sub("", text.get(lang, text["en"])).strip()
+                                                         for lang in solver.LANGS}

@@ -5,6 +5,7 @@ import pytest
 from quizgen.bankcheck import question_problems
 from quizgen.instantiate import build_question
 from quizgen.solvers import get
+from quizgen.solvers import conv_by_hand as C
 
 IDS = ("conv.by-hand", "conv.by-hand-1d", "conv.entry")
 
@@ -102,7 +103,7 @@ def test_hand_worked_2d():
     assert sol.answer == [[3, 7], [0, 0]]
     # flipped kernel [[2, -1], [0, 1]]: y11 = 1*2 + 2*(-1) + 0*0 + 1*1 = 1
     assert sol.misconceptions["flipped-kernel"][0][0] == 1
-    assert sol.context["entries"][0]["text"] == "1\\cdot 1 + 2\\cdot 0 + 0\\cdot (-1) + 1\\cdot 2 = 3"
+    assert sol.context["entry_lines"].splitlines()[0] == "- $y_{1,1} = 1\\cdot 1 + 2\\cdot 0 + 0\\cdot (-1) + 1\\cdot 2 = 3$"
 
 
 def test_hand_worked_padding_stride_bias_and_entry():
@@ -127,3 +128,85 @@ def test_hand_worked_1d_two_channels():
     assert sol.answer == [6, -1, 0]
     assert sol.misconceptions["first-channel-only"] == [0, -3, 0]
     assert len(sol.check["layers"]) == 1 and sol.check["index"] == [0]  # out[0]: the single channel
+
+
+# ------------------------------------------------------------------ fast paths vs references
+
+def _random_case(rng):
+    dims = int(rng.integers(1, 3))
+    c, n = int(rng.integers(1, 4)), int(rng.integers(2, 8))
+    k = int(rng.integers(1, min(n, 4) + 1))
+    s, pad = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    shape = (c, n, n) if dims == 2 else (c, n)
+    p = {"x": rng.integers(-3, 6, size=shape).tolist(),
+         "w": rng.integers(-3, 4, size=(c, k, k) if dims == 2 else (c, k)).tolist(),
+         "bias": None if rng.random() < 0.3 else int(rng.integers(-4, 5)), "stride": s, "padding": pad}
+    return p, dims, C._pad(p["x"], pad, dims)
+
+
+def test_outputs_match_one_convolution_per_mistake():
+    rng = np.random.default_rng(11)
+    for _ in range(1500):
+        p, dims, xp = _random_case(rng)
+        out, wrong = C._outputs(p, dims, xp)
+        assert out == C._forward(xp, p["w"], p["bias"], p["stride"], dims), p
+        assert wrong == C._wrong_outputs(p, dims, xp), p
+
+
+def test_entry_texts_match_entry_text():
+    rng = np.random.default_rng(12)
+    for _ in range(800):
+        p, dims, xp = _random_case(rng)
+        if rng.random() < 0.5:     # sparse inputs: windows of zeros
+            p["x"] = (np.asarray(p["x"]) * (rng.random(np.shape(p["x"])) < 0.2)).tolist()
+            xp = C._pad(p["x"], p["padding"], dims)
+        out = C._forward(xp, p["w"], p["bias"], p["stride"], dims)
+        idx = ([(i, j) for i in range(len(out)) for j in range(len(out[0]))] if dims == 2
+               else [(i,) for i in range(len(out))])
+        want = [C._entry_text(xp, p["w"], p["bias"], p["stride"], ij, dims) for ij in idx]
+        assert C._entry_texts(xp, p["w"], p["bias"], p["stride"], out, dims) == want, p
+        # zero windows written as given
+        patches = [[C._patch(xc, ij, p["stride"], len(p["w"][0]), dims) for xc in xp] for ij in idx]
+        zero = [not np.any(np.asarray(patch)) for patch in patches]
+        want = ["ZERO" if z else t for z, t in zip(zero, want)]
+        assert C._entry_texts(xp, p["w"], p["bias"], p["stride"], out, dims, zeros="ZERO") == want, p
+
+
+def test_wrong_entries_match_whole_wrong_outputs():
+    rng = np.random.default_rng(13)
+    done = 0
+    while done < 800:
+        p, dims, xp = _random_case(rng)
+        if dims == 1:
+            continue
+        done += 1
+        out = C._forward(xp, p["w"], p["bias"], p["stride"], 2)
+        wrong = C._wrong_outputs(p, 2, xp)
+        for i in range(len(out)):
+            for j in range(len(out[0])):
+                assert C._at(xp, p["w"], p["bias"], p["stride"], i, j) == out[i][j]
+                want = {key: v[i][j] for key, v in wrong.items() if i < len(v) and j < len(v[0])}
+                assert C._wrong_entries(p, xp, i, j) == want, (p, i, j)
+
+
+def _kernel_numpy(rng, shape):
+    """The former numpy acceptance test of C._kernel."""
+    while True:
+        w = rng.integers(-2, 4, size=shape)
+        if np.count_nonzero(w) >= max(2, w.size // 2) and np.any(w < 0) and np.any(w > 0):
+            return w.tolist()
+
+
+def test_kernel_draw_matches_numpy_rule():
+    for seed in range(400):
+        shape = [(1, 2, 2), (1, 3, 3), (2, 3, 3), (1, 2), (2, 3), (1, 4), (2, 2, 2)][seed % 7]
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        assert C._kernel(a, shape) == _kernel_numpy(b, shape)
+        assert a.integers(1 << 30) == b.integers(1 << 30)     # the same draws were consumed
+
+
+def test_code_matches_torch_layer():
+    rng = np.random.default_rng(14)
+    for _ in range(300):
+        p, dims, _ = _random_case(rng)
+        assert C._code(p, dims) == C._code_reference(p, dims), p

@@ -111,3 +111,99 @@ def test_hand_worked_shift():
     # shifted right: the 1 moves to column 4, the output moves right with it; the 1 leaves the output
     assert sol.answer == [[0, 0, 0], [0, 0, 2], [0, 0, 0]]
     assert sol.misconceptions["wrapped-around"] == [[0, 0, 0], [1, 0, 2], [0, 0, 0]]
+
+
+# ------------------------------------------------------------------ fast paths vs references
+
+def _shift_numpy(img, direction):
+    """The former numpy shift (zeros enter)."""
+    img = np.asarray(img)
+    out = np.zeros_like(img)
+    if direction == "right":
+        out[:, 1:] = img[:, :-1]
+    elif direction == "left":
+        out[:, :-1] = img[:, 1:]
+    elif direction == "down":
+        out[1:, :] = img[:-1, :]
+    else:
+        out[:-1, :] = img[1:, :]
+    return out
+
+
+def _sample_numpy(rng, level, p):
+    """The former numpy sampler of fcconv.equivariance."""
+    from quizgen.solvers import Redraw
+    from quizgen.solvers.stacks import pick
+    n = 6 if level == 1 else 5
+    direction = "right" if level == 1 else pick(rng, ["right", "down"])
+    ph, pw = pick(rng, [(2, 2), (2, 3), (3, 2)] if level == 1 else [(2, 2), (1, 2), (2, 1)])
+    img = np.zeros((n, n), dtype=int)
+    if direction == "right":
+        r0 = int(rng.integers(0, n - ph + 1))
+        c0 = int(rng.integers(2, n - pw))
+    else:
+        r0 = int(rng.integers(2, n - ph))
+        c0 = int(rng.integers(0, n - pw + 1))
+    if (direction == "right" and c0 + pw > n - 1) or (direction == "down" and r0 + ph > n - 1):
+        raise Redraw("pattern touches the border it moves to")
+    img[r0:r0 + ph, c0:c0 + pw] = rng.integers(1, 4, size=(ph, pw))
+    w = rng.integers(-1, 3, size=(3, 3))
+    if np.count_nonzero(w) < 5:
+        raise Redraw("kernel too sparse")
+    bias = int(pick(rng, [-2, -1, 1, 2])) if level >= 2 else None
+    return {**p, "x": img.tolist(), "w": w.tolist(), "bias": bias, "direction": direction}
+
+
+def test_list_shift_and_roll_match_numpy():
+    from quizgen.solvers import fc_vs_conv as F
+    rng = np.random.default_rng(31)
+    for _ in range(300):
+        img = rng.integers(-3, 4, size=(int(rng.integers(1, 6)), int(rng.integers(1, 6)))).tolist()
+        for d in ("right", "left", "down", "up"):
+            assert F._shift(img, d) == _shift_numpy(img, d).tolist(), (img, d)
+            b = int(rng.integers(-2, 3))
+            assert F._shift(img, d, b) == (_shift_numpy(np.asarray(img) - b, d) + b).tolist()
+        for d in ("right", "down"):
+            assert F._roll(img, d) == np.roll(img, 1, axis=1 if d == "right" else 0).tolist()
+
+
+def test_sampler_matches_numpy_sampler():
+    from quizgen.solvers import Redraw
+    from quizgen.solvers import fc_vs_conv as F
+    for level in (1, 2):
+        for seed in range(300):
+            a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+            try:
+                want = _sample_numpy(a, level, {"level": level})
+            except Redraw as e:
+                with pytest.raises(Redraw, match=str(e)):
+                    F.sample_equivariance(b, level, {"level": level})
+            else:
+                assert F.sample_equivariance(b, level, {"level": level}) == want
+            assert a.integers(1 << 30) == b.integers(1 << 30)     # the same draws were consumed
+
+
+def test_conv_shifted_matches_full_convolution():
+    """Equivariance as the solver uses it, on images whose content does reach the borders."""
+    from quizgen.solvers import fc_vs_conv as F
+    rng = np.random.default_rng(32)
+    for _ in range(400):
+        n = int(rng.integers(3, 8))
+        x = (rng.integers(0, 4, size=(n, n)) * (rng.random((n, n)) < 0.5)).tolist()
+        w = rng.integers(-2, 3, size=(3, 3)).tolist()
+        bias = None if rng.random() < 0.3 else int(rng.integers(-3, 4))
+        y = F._conv(x, w, bias)
+        for d in ("right", "left", "down", "up"):
+            assert F._conv_shifted(x, y, w, bias, d) == brute_conv(shift_any(x, d), w, bias), (x, w, bias, d)
+
+
+def shift_any(img, direction):
+    """``img`` moved one pixel (zeros enter) in any of the four directions."""
+    n = len(img[0])
+    if direction == "right":
+        return [[0] + row[:-1] for row in img]
+    if direction == "left":
+        return [row[1:] + [0] for row in img]
+    if direction == "down":
+        return [[0] * n] + [list(r) for r in img[:-1]]
+    return [list(r) for r in img[1:]] + [[0] * n]

@@ -137,3 +137,55 @@ def test_hand_worked_steps():
     # r = -1: gw = -4, gb = -2 -> w = 0.4, b = 0.2; r = 0: stays
     assert sol.answer == pytest.approx(0.4)
     assert sol.misconceptions["reused-first-gradient"] == pytest.approx(0.8)
+
+
+# ------------------------------------------------------------------ fast paths vs the engine
+# run() and _trace() are torch.optim.SGD's loop on Python floats; they must give the engine's
+# trajectories (engine.optim.sgd, through run_reference) bit for bit.
+
+from quizgen.engine.optim import sgd as engine_sgd          # noqa: E402
+
+
+def _random_sgd_params(rng):
+    steps = int(rng.integers(1, 5))
+    momentum = [0.0, 0.5, 0.9, 0.37][int(rng.integers(4))]
+    lr = float(rng.integers(1, 60)) / 100
+    if rng.random() < 0.5:
+        return {"form": "square", "a": int(rng.integers(-5, 6)), "init": {"w": int(rng.integers(-5, 6))},
+                "lr": lr, "steps": steps, "momentum": momentum, "ask": "w"}
+    return {"form": "linear", "x": float(rng.integers(-20, 21)) / 10, "y": int(rng.integers(-3, 4)),
+            "init": {"w": float(rng.integers(-10, 11)) / 10, "b": float(rng.integers(-10, 11)) / 10},
+            "lr": lr, "steps": steps, "momentum": momentum, "ask": "w" if rng.random() < 0.5 else "b"}
+
+
+def test_run_matches_engine_sgd():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        p = _random_sgd_params(rng)
+        for mistake in (None, *S.SGD_MISTAKES):
+            assert S.run(p, mistake) == S.run_reference(p, mistake), (p, mistake)
+
+
+def test_learning_rate_traces_match_engine_sgd():
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        a = [0.5, 1.0, 2.0, float(rng.integers(1, 40)) / 10][int(rng.integers(4))]   # not only powers of 2
+        c = int(rng.integers(-3, 4))
+        w0 = c + int(rng.integers(-4, 5))
+        lr = round(float(rng.integers(1, 140)) / 100 / a, 4)
+        ref = engine_sgd(lambda q: {"w": 2.0 * a * (q["w"] - c)}, {"w": float(w0)}, lr, 6)
+        ws = S._trace(a, c, w0, lr, 6)
+        assert ws == [t["w"] for t in ref]
+        losses = [a * (w - c) ** 2 for w in ws]
+        assert S._cells(ws) == [S._cell(v) for v in ws]
+        assert S._cells(losses) == [S._cell(v) for v in losses]
+    assert S._cells([-0.0004, -0.00049, 123.456, -123.44, -0.04]) == ["0.000", "0.000", "123.5", "-123.4", "-0.040"]
+
+
+def test_learning_rate_table_lines():
+    p = {"a": 1.0, "c": 0, "w0": 2, "rates": {"large": 0.95, "good": 0.3, "small": 0.05},
+         "order": ["good", "large", "small"], "steps": 6, "level": 2}
+    rows = S.solve_lr(p).context["rows"]
+    assert rows[0]["loss_line"] == "| A: $L$ | " + "".join(f"{v} | " for v in rows[0]["loss"])
+    assert rows[1]["w_line"] == "| B: $w$ | " + "".join(f"{v} | " for v in rows[1]["w"])
+    assert rows[1]["w"][:2] == ["2.000", "-1.800"]

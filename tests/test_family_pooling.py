@@ -127,3 +127,51 @@ def test_hand_worked_backward():
     av = bwd({"x": X, "g": g, "mode": "avg", "k": 2, "s": 2})
     assert av.answer[0] == [0.25, 0.25, 0.5, 0.5]
     assert av.misconceptions["forgot-divide"][0] == [1, 1, 2, 2]
+
+
+# ------------------------------------------------------------------ fast paths vs references
+
+def test_backward_matches_engine_bit_for_bit():
+    """The plain-float answer equals the engine's (the reference), also for 3x3 averages (k*k = 9)."""
+    from quizgen.solvers import pooling as P
+    rng = np.random.default_rng(21)
+    for _ in range(600):
+        n, k = int(rng.integers(2, 8)), int(rng.integers(1, 5))
+        if k > n:
+            continue
+        s = int(rng.integers(1, 4))
+        m = P._out(n, k, s)
+        x = rng.integers(0, 12, size=(n, n)).tolist()          # ties included: first arg-max wins
+        g = (rng.integers(1, 10, size=(m, m)) * rng.choice([-1, 1], size=(m, m))).tolist()
+        for mode in ("max", "avg", "min"):
+            ref = P._BWD[mode](np.asarray([x], float), np.asarray([g], float), k, s)[0]
+            ref = ref.tolist() if mode == "avg" else np.rint(ref).astype(int).tolist()
+            got = P._backward(x, g, mode, k, s)
+            assert got == ref and [type(v) for r in got for v in r] == [type(v) for r in ref for v in r]
+
+
+def test_pooled_windows_match_pool():
+    from quizgen.solvers import pooling as P
+    rng = np.random.default_rng(22)
+    for _ in range(600):
+        n, k = int(rng.integers(2, 8)), int(rng.integers(1, 5))
+        if k > n:
+            continue
+        x = rng.integers(0, 20, size=(n, n)).tolist()
+        wins = P._windows(x, k)
+        for s in (1, 2, 3, k):
+            for mode, f in P._REDUCE.items():
+                assert P._pooled(wins, f, s) == P.pool(x, mode, k, s)
+
+
+def test_shown_matches_numpy_conversion():
+    from quizgen.solvers import pooling as P
+    rng = np.random.default_rng(23)
+    for _ in range(300):
+        m = (rng.integers(-40, 40, size=(3, 4)) / int(rng.integers(1, 10))).tolist()
+        m[0][0] = int(rng.integers(-5, 5))                        # ints and floats mixed
+        m[1][1] = 2 + 1e-12                                       # within 1e-9 of an integer
+        want = [[r if abs(v - (r := round(v))) < 1e-9 else round(v, 2) for v in row]
+                for row in np.asarray(m, float).tolist()]
+        got = P._shown(m)
+        assert got == want and [type(v) for r in got for v in r] == [type(v) for r in want for v in r]

@@ -138,3 +138,80 @@ def test_influence_snippet_prints_the_answer_when_run_in_torch():
                 exec(q.pytorch, {})  # our own generated code
             yes = q.options[q.answer_value] == "Yes"
             assert out.getvalue().strip() == str(yes), (level, seed)
+
+
+def _random_rf_stack(rng):
+    """A 1-D or 2-D conv/pool stack (sometimes dilated, strided past its window, or with Flatten)."""
+    dims = int(rng.integers(1, 3))
+    shape = [int(rng.integers(1, 3))] + [int(rng.integers(5, 30)) for _ in range(dims)]
+    layers, ch = [], shape[0]
+    for _ in range(int(rng.integers(1, 5))):
+        k = int(rng.integers(1, 6))
+        if rng.random() < 0.6:
+            layer = {"type": f"Conv{dims}d", "in_channels": ch, "out_channels": 2, "kernel_size": k,
+                     "stride": int(rng.integers(1, 4)), "padding": int(rng.integers(0, 3))}
+            if rng.random() < 0.15:
+                layer["dilation"] = 2
+            ch = 2
+        else:
+            layer = {"type": f"{rng.choice(['Max', 'Avg'])}Pool{dims}d", "kernel_size": k,
+                     "stride": int(rng.integers(1, 4)), "padding": int(rng.integers(0, k // 2 + 1))}
+        layers.append(layer)
+        if rng.random() < 0.2:
+            layers.append({"type": "ReLU"})
+    if rng.random() < 0.05:
+        layers.append({"type": "Flatten"})
+    return shape, layers
+
+
+def test_interval_field_equals_the_engines_position_sets():
+    """The solvers' two-ends walk (``_field``, ``_field_size``) gives the engine's receptive field exactly."""
+    from quizgen.engine.receptive import receptive_field, receptive_field_size
+    from quizgen.engine.shapes import infer_shapes_and_args
+    from quizgen.errors import ShapeError
+    from quizgen.solvers import receptive_field as R
+    rng = np.random.default_rng(21)
+    checked = empty = 0
+    while checked < 800:
+        shape, layers = _random_rf_stack(rng)
+        try:
+            shapes, args_list = infer_shapes_and_args(shape, layers)
+        except ShapeError:
+            continue
+        checked += 1
+        out = shapes[-1]
+        index = None if rng.random() < 0.3 else [int(rng.integers(n)) for n in out[1:]]
+        assert R._field(shape, layers, shapes, args_list, index) == receptive_field(shape, layers, index), \
+            (shape, layers, index)
+        empty += R._field(shape, layers, shapes, args_list, index)[1][0] is None
+        try:
+            ref = receptive_field_size(layers)
+        except ShapeError as e:
+            with pytest.raises(ShapeError, match=str(e)[:20]):
+                R._field_size(layers, args_list)
+        else:
+            assert R._field_size(layers, args_list) == ref
+    assert empty > 5            # outputs that read only padding are covered
+
+
+def test_border_pixels_equal_the_plain_double_loop():
+    from quizgen.solvers.receptive_field import _border_pixels
+
+    def reference(n, ranges, inside):
+        (r_lo, r_hi), (c_lo, c_hi) = ranges
+        r_in = [r_lo <= r <= r_hi for r in range(n)]
+        c_in = [c_lo <= c <= c_hi for c in range(n)]
+        r_dist = [min(abs(r - r_lo), abs(r - r_hi)) for r in range(n)]
+        c_dist = [min(abs(c - c_lo), abs(c - c_hi)) for c in range(n)]
+        return [[r, c] for r in range(n) for c in range(n)
+                if (r_in[r] and c_in[c]) == inside and min(r_dist[r], c_dist[c]) <= 1]
+
+    checked = 0
+    for n in range(1, 11):
+        spans = [(lo, hi) for lo in range(n) for hi in range(lo, n)]
+        for rows in spans:
+            for cols in spans[::3]:
+                for inside in (True, False):
+                    assert _border_pixels(n, (rows, cols), inside) == reference(n, (rows, cols), inside)
+                    checked += 1
+    assert checked > 1000

@@ -1,5 +1,7 @@
 """api.generate renders each paper's Markdown and key.json part where the paper is built;
 the assembled files must equal the whole-quiz renderers byte for byte."""
+import json
+
 from quizgen import api
 from quizgen.build import build_quiz
 from quizgen.exam import numbered_students
@@ -28,5 +30,8 @@ def test_key_md_is_head_plus_paper_sections():
 def test_key_json_from_parts_equals_dumps_key():
     quiz = _quiz()
     d = quiz.to_dict()
-    assert join_key(d["format"], d["exam"], [dumps_key_student(p.to_dict()) for p in quiz.papers]) == dumps_key(d)
-    assert join_key(d["format"], d["exam"], []) == dumps_key({**d, "students": []})
+    parts = [dumps_key_student(p.to_dict()) for p in quiz.papers]
+    assert join_key(d["format"], d["exam"], parts).decode("utf-8") == dumps_key(d)
+    assert join_key(d["format"], d["exam"], []).decode("utf-8") == dumps_key({**d, "students": []})
+    assert json.loads(dumps_key(d)) == d  # the same data whatever the encoder
+    assert json.loads(dumps_key({**d, "students": []})) == {**d, "students": []}

@@ -73,6 +73,30 @@ def test_index_equals_the_general_reader(exam_dir):
     assert indexed.verify()
 
 
+def _legacy_layout(data):
+    """key.json as earlier quizgen versions wrote it (json module: a space after each separator)."""
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    blocks = []
+    for st in data["students"]:
+        head = {k: v for k, v in st.items() if k != "questions"}
+        lines = ["  " + enc(head)[:-1] + ', "questions": [']
+        lines += ["   " + enc(q) + ("," if j < len(st["questions"]) - 1 else "")
+                  for j, q in enumerate(st["questions"])]
+        blocks.append("\n".join(lines + ["  ]}"]))
+    return ('{\n' f' "format": {enc(data["format"])},\n' f' "exam": {enc(data["exam"])},\n'
+            ' "students": [\n' + ",\n".join(blocks) + "\n ]\n}\n")
+
+
+def test_keys_of_earlier_versions_still_take_the_fast_path(exam_dir, tmp_path):
+    data = json.loads((exam_dir / "key.json").read_text(encoding="utf-8"))
+    key = tmp_path / "key.json"
+    key.write_text(_legacy_layout(data), encoding="utf-8")
+    assert json.loads(key.read_text(encoding="utf-8")) == data
+    assert key.read_bytes() != (exam_dir / "key.json").read_bytes()
+    want = [plain(p) for p in general(exam_dir / "key.json")[0]]
+    assert [plain(p) for p in keyfast.light_papers(KeyReader(key))] == want
+
+
 def test_other_layouts_go_to_the_general_reader(exam_dir, tmp_path):
     data = json.loads((exam_dir / "key.json").read_text(encoding="utf-8"))
     want = [plain(p) for p in general(exam_dir / "key.json")[0]]
@@ -124,11 +148,11 @@ def test_a_corrected_key_is_graded_from_the_key_not_the_stale_index(exam_dir, tm
             break
     q = data["students"][k]["questions"][int(hit.slot[1:]) - 1]
     text = (exam / "key.json").read_text(encoding="utf-8")
-    old = json.dumps(q, ensure_ascii=False, separators=(", ", ": "))
+    old = json.dumps(q, ensure_ascii=False, separators=(",", ":"))
     value = q["answer"]["value"]
     new_value = value + 1 if len(str(value + 1)) == len(str(value)) else value - 1
     q["answer"]["value"] = new_value
-    new = json.dumps(q, ensure_ascii=False, separators=(", ", ": "))
+    new = json.dumps(q, ensure_ascii=False, separators=(",", ":"))
     assert old in text and len(new) == len(old)
     (exam / "key.json").write_text(text.replace(old, new), encoding="utf-8")
     assert keyindex.load(exam / "key.json") is not None  # same size: only the hash tells

@@ -76,3 +76,115 @@ def test_param_counts_equal_summed_array_sizes(bank, family):
 def test_wrong_shape_returns_none_when_the_mistake_breaks_the_stack():
     layers = [{"type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 5, "padding": 2}]
     assert wrong_shape([1, 4, 4], layers, "ignored-padding") is None
+
+
+def _random_valid_stack(rng):
+    """A shape-valid stack: a sampled exam stack, or a random one with odd kernels, dilation, Flatten, Linear."""
+    from quizgen.engine.shapes import infer_shapes
+    from quizgen.errors import ShapeError
+    while True:
+        if rng.random() < 0.5:
+            dims, level = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+            p = output_shape.sample_stack(rng, level, {"size": int(rng.integers(8, 100))}, dims)
+            shape, layers = p["input_shape"], p["layers"]
+        else:
+            dims = int(rng.integers(1, 3))
+            shape = [int(rng.integers(1, 4))] + [int(rng.integers(3, 40)) for _ in range(dims)]
+            layers, ch = [], shape[0]
+            for _ in range(int(rng.integers(1, 6))):
+                k = int(rng.integers(1, 6))
+                if rng.random() < 0.6:
+                    out = int(rng.integers(1, 9))
+                    layers.append({"type": f"Conv{dims}d", "in_channels": ch, "out_channels": out, "kernel_size": k,
+                                   "stride": int(rng.integers(1, 4)), "padding": int(rng.integers(0, 3)),
+                                   "dilation": int(rng.integers(1, 3))})
+                    ch = out
+                else:
+                    layers.append({"type": f"{rng.choice(['Max', 'Avg'])}Pool{dims}d", "kernel_size": k,
+                                   "stride": int(rng.integers(1, 4)), "padding": int(rng.integers(0, k // 2 + 1))})
+                if rng.random() < 0.3:
+                    layers.append({"type": "ReLU"})
+                if rng.random() < 0.1:   # Linear on the last axis, then more windows
+                    layers.append({"type": "Linear", "out_features": int(rng.integers(3, 30))})
+            if rng.random() < 0.4:
+                layers += [{"type": "Flatten"}, {"type": "Linear", "out_features": int(rng.integers(1, 20))}]
+        try:
+            infer_shapes(shape, layers)
+        except ShapeError:
+            continue
+        return shape, layers
+
+
+def test_wrong_shapes_equals_wrong_shape_for_every_mistake(monkeypatch):
+    """The one-pass ``wrong_shapes`` gives exactly the reference ``wrong_shape`` for all mistakes."""
+    from quizgen.solvers.stacks import MISTAKES, layer_arguments, wrong_shapes
+    from quizgen.solvers import stacks
+    calls = {"general": 0}
+    general = stacks._apply_rule
+
+    def counted(*args):
+        calls["general"] += 1
+        return general(*args)
+
+    rng = np.random.default_rng(5)
+    broken = 0
+    monkeypatch.setattr(stacks, "_apply_rule", counted)
+    for _ in range(600):
+        shape, layers = _random_valid_stack(rng)
+        args_list = layer_arguments(shape, layers)
+        got = wrong_shapes(shape, args_list)
+        assert list(got) == list(MISTAKES)
+        for m in MISTAKES:
+            assert got[m] == wrong_shape(shape, layers, m, args_list), (shape, layers, m)
+            broken += got[m] is None
+    assert broken > 10          # the "mistake breaks the stack" case is exercised
+    assert calls["general"] > 20  # windows after a Linear: the general walk is exercised too
+
+
+def test_remembered_layer_code_equals_torch_layer():
+    """``layer_code`` caches ``torch_layer`` by value and type: 1, True and 1.0 stay apart."""
+    from quizgen.solvers.stacks import layer_code
+    from quizgen.texfmt import torch_layer
+    rng = np.random.default_rng(9)
+    values = [0, 1, 2, 3, True, False, None, 1.0, 2.0, "same", [3, 3], (2, 1)]
+    for _ in range(2000):
+        layer = {"type": str(rng.choice(["Conv2d", "Conv1d", "MaxPool2d", "AvgPool1d", "Linear", "ReLU"]))}
+        for name in ("in_channels", "out_channels", "in_features", "out_features", "kernel_size", "stride",
+                     "padding", "dilation", "bias"):
+            if rng.random() < 0.4:
+                layer[name] = values[int(rng.integers(len(values)))]
+        assert layer_code(layer) == torch_layer(layer), layer
+        assert layer_code(dict(layer)) == torch_layer(layer), layer
+
+
+def test_steps_text_is_the_former_jinja_loop():
+    """The solution's step list, built in Python, equals what the templates' Jinja loop printed."""
+    from quizgen.engine.shapes import infer_shapes
+    from quizgen.solvers.stacks import shape_steps_and_text, steps_text
+    from quizgen.texfmt import torch_layer
+    from quizgen.textrender import render_text
+    loop = ("{% for s in steps %}\n"
+            "{{ loop.index }}. `{{ s.code }}`: ${{ s.before|tex_shape }} \\to {{ s.after|tex_shape }}$"
+            "{% for f in s.formulas %}; ${{ f }}${% endfor %}\n\n{% endfor %}\n")
+    rng = np.random.default_rng(6)
+    for _ in range(300):
+        shape, layers = _random_valid_stack(rng)
+        steps, text = shape_steps_and_text(shape, layers)
+        assert text == steps_text(steps)
+        jinja = render_text("A\n\n" + loop + "\nB", {"steps": steps}, template_id="t", field="f", trusted=True)
+        assert jinja == f"A\n\n{text}\n\nB", (shape, layers)
+        assert [tuple(s["after"]) for s in steps] == infer_shapes(shape, layers)[1:]
+        assert [s["code"] for s in steps] == [torch_layer(layer) for layer in layers]
+
+
+def test_dense_sum_tex_is_the_former_jinja_expression(bank):
+    """params.dense's solution sum, built in the solver, equals the Jinja expression it replaces."""
+    from quizgen.instantiate import _draw
+    from quizgen.textrender import render_text
+    expr = "{{ rows|map(attribute='weights')|join(' + ') }}{% for r in rows if r.biases %} + {{ r.biases }}{% endfor %}"
+    t = bank.templates["params.dense"]
+    for level in t.level_numbers:
+        for seed in range(60):
+            params, sol, _ = _draw(t, level, np.random.default_rng(seed))
+            jinja = render_text(expr, sol.context, template_id="t", field="f", trusted=True)
+            assert sol.context["sum_tex"] == jinja

@@ -26,7 +26,7 @@ from math import prod
 
 import numpy as np
 
-from ._util import conv_out_size, ntuple
+from ._util import ntuple
 from ..errors import ShapeError
 
 CONV_TYPES = {"Conv1d": 1, "Conv2d": 2, "Conv3d": 3}
@@ -38,7 +38,8 @@ LAYER_TYPES = ("Linear", *CONV_TYPES, *POOL_TYPES, "Flatten", *ACTIVATION_TYPES)
 _LAYER_TYPE_SET = frozenset(LAYER_TYPES)
 
 __all__ = ["output_shape", "infer_shapes", "infer_shapes_and_args", "param_count", "total_params", "param_breakdown",
-           "layer_args", "has_bias", "LAYER_TYPES", "CONV_TYPES", "POOL_TYPES", "ACTIVATION_TYPES"]
+           "layer_args", "layer_param_counts", "has_bias", "LAYER_TYPES", "CONV_TYPES", "POOL_TYPES",
+           "ACTIVATION_TYPES"]
 
 
 def _fail(index, layer, message, field=None, hint=None):
@@ -61,6 +62,79 @@ def layer_args(layer: dict, in_shape=None, index=None) -> dict:
     out_features, bias``; Flatten: ``start_dim, end_dim`` (unbatched); Softmax: ``dim``.
     Missing channel/feature counts come from ``weight`` or ``in_shape`` (else None).
     """
+    if "weight" not in layer:
+        args = _plain_layer_args(layer, in_shape)
+        if args is not None:
+            return args
+    return _layer_args_general(layer, in_shape, index)
+
+
+_ELEMENTWISE = frozenset(("ReLU", "Sigmoid", "Tanh"))
+
+
+def _plain_layer_args(layer: dict, in_shape):
+    """:func:`layer_args` for the common layer: no weight values, every argument a plain valid int.
+
+    Returns None for anything else (lists, bools, numpy ints, strings, bad values,
+    Softmax...), which :func:`_layer_args_general` then handles, errors included.  Shape
+    inference calls ``layer_args`` for every layer of every stack many times per question,
+    and the general path's closures, ``ntuple`` calls and final checks cost several times
+    this.  Same dicts, same key order (tests/test_engine_shapes.py compares the two).
+    """
+    kind = layer.get("type")
+    if type(kind) is not str:
+        return None
+    if kind in _ELEMENTWISE:
+        return {"type": kind}
+    get = layer.get
+    nd = CONV_TYPES.get(kind)
+    if nd is not None:
+        k, s, d, p = get("kernel_size"), get("stride", 1), get("dilation", 1), get("padding", 0)
+        c_out, c_in = get("out_channels"), get("in_channels")
+        if not (type(k) is int and type(s) is int and type(d) is int and type(p) is int
+                and type(c_out) is int and k >= 1 and s >= 1 and d >= 1 and p >= 0):
+            return None
+        if c_in is None:
+            if in_shape:
+                c_in = int(in_shape[0])
+        elif type(c_in) is not int:
+            return None
+        return {"type": kind, "nd": nd, "out_channels": c_out, "in_channels": c_in, "kernel": (k,) * nd,
+                "stride": (s,) * nd, "dilation": (d,) * nd, "padding": (p,) * nd,
+                "bias": has_bias(layer)}
+    pool = POOL_TYPES.get(kind)
+    if pool is not None:
+        mode, nd = pool
+        k, s, d, p = get("kernel_size"), get("stride"), get("dilation", 1), get("padding", 0)
+        if not (type(k) is int and type(d) is int and type(p) is int and k >= 1 and d >= 1 and p >= 0
+                and (s is None or type(s) is int and s >= 1) and (d == 1 or mode != "avg")
+                and not get("ceil_mode") and get("count_include_pad") is not False):
+            return None
+        kernel = (k,) * nd
+        return {"type": kind, "mode": mode, "nd": nd, "kernel": kernel,
+                "stride": kernel if s is None else (s,) * nd, "padding": (p,) * nd, "dilation": (d,) * nd}
+    if kind == "Flatten":
+        start, end = get("start_dim", 1), get("end_dim", -1)
+        if type(start) is not int or type(end) is not int:
+            return None
+        # torch's dims count the batch dimension; ours do not (as in the general path)
+        return {"type": kind, "start_dim": max(start - 1, 0) if start >= 0 else start,
+                "end_dim": max(end - 1, 0) if end >= 0 else end}
+    if kind == "Linear":
+        n_in, n_out = get("in_features"), get("out_features")
+        if type(n_out) is not int:
+            return None
+        if n_in is None:
+            if in_shape:
+                n_in = int(in_shape[-1])
+        elif type(n_in) is not int:
+            return None
+        return {"type": kind, "in_features": n_in, "out_features": n_out, "bias": has_bias(layer)}
+    return None
+
+
+def _layer_args_general(layer: dict, in_shape=None, index=None) -> dict:
+    """:func:`layer_args` for any layer dict (the reference; raises ShapeError on bad layers)."""
     kind = layer.get("type")
     if kind not in _LAYER_TYPE_SET:
         _fail(index, layer, f"unknown layer type {kind!r}", "type",
@@ -167,9 +241,14 @@ def output_shape(layer: dict, in_shape, index=None, args: dict | None = None) ->
     mismatch, a kernel larger than the padded input, or pool padding > kernel/2.
     ``args``: ``layer_args(layer, in_shape, index)`` when the caller has it already.
     """
-    in_shape = tuple(int(v) for v in in_shape)
+    in_shape = tuple(map(int, in_shape))
     if args is None:
         args = layer_args(layer, in_shape, index)
+    return _output_shape(layer, in_shape, index, args)
+
+
+def _output_shape(layer: dict, in_shape: tuple, index, args: dict) -> tuple:
+    """:func:`output_shape` for ``in_shape`` a tuple of ints and ``args`` given."""
     kind = args["type"]
     if kind == "Linear":
         if len(in_shape) < 1 or in_shape[-1] != args["in_features"]:
@@ -177,26 +256,29 @@ def output_shape(layer: dict, in_shape, index=None, args: dict | None = None) ->
                   f"{list(in_shape)} (last dim {in_shape[-1] if in_shape else None})", "in_features",
                   "Linear acts on the last dimension; add a Flatten before it?")
         return in_shape[:-1] + (args["out_features"],)
-    if kind in CONV_TYPES or kind in POOL_TYPES:
+    conv = kind in CONV_TYPES
+    if conv or kind in POOL_TYPES:
         nd = args["nd"]
         if len(in_shape) != nd + 1:
             _fail(index, layer, f"expects an input [C, {nd} spatial dims], got shape {list(in_shape)}")
-        if kind in CONV_TYPES and in_shape[0] != args["in_channels"]:
+        if conv and in_shape[0] != args["in_channels"]:
             _fail(index, layer, f"in_channels={args['in_channels']} but the input has {in_shape[0]} channels",
                   "in_channels")
-        if kind in POOL_TYPES and any(2 * p > k for p, k in zip(args["padding"], args["kernel"])):
-            _fail(index, layer, f"padding {args['padding']} must be at most half of kernel_size "
-                  f"{args['kernel']}", "padding")
-        sizes = []
-        per_axis = zip(in_shape[1:], args["kernel"], args["stride"], args["padding"], args["dilation"])
-        for axis, (size, k, s, p, d) in enumerate(per_axis):
+        kernel, stride, padding, dilation = args["kernel"], args["stride"], args["padding"], args["dilation"]
+        if not conv:
+            for p, k in zip(padding, kernel):
+                if 2 * p > k:
+                    _fail(index, layer, f"padding {padding} must be at most half of kernel_size {kernel}",
+                          "padding")
+        sizes = [in_shape[0] if not conv else args["out_channels"]]   # channels, then each spatial size
+        for axis in range(nd):
+            size, k, s, p, d = in_shape[axis + 1], kernel[axis], stride[axis], padding[axis], dilation[axis]
             effective = d * (k - 1) + 1
             if size + 2 * p < effective:
                 _fail(index, layer, f"kernel (effective size {effective}) is larger than the padded "
                       f"input ({size} + 2*{p} = {size + 2 * p}) along spatial axis {axis}", "kernel_size")
-            sizes.append(conv_out_size(size, k, s, p, d))
-        channels = args["out_channels"] if kind in CONV_TYPES else in_shape[0]
-        return (channels, *sizes)
+            sizes.append((size + 2 * p - effective) // s + 1)     # conv_out_size(size, k, s, p, d), inlined
+        return tuple(sizes)
     if kind == "Flatten":
         if not in_shape:
             return (1,)
@@ -217,17 +299,23 @@ def infer_shapes(input_shape, layers) -> list:
 
 def infer_shapes_and_args(input_shape, layers) -> tuple[list, list]:
     """:func:`infer_shapes` and the :func:`layer_args` of every layer (along those shapes)."""
-    shapes = [tuple(int(v) for v in input_shape)]
+    shape = tuple(map(int, input_shape))
+    shapes = [shape]
     args_list = []
     for i, layer in enumerate(layers):
-        args = layer_args(layer, shapes[-1], i)
+        args = layer_args(layer, shape, i)
         args_list.append(args)
-        shapes.append(output_shape(layer, shapes[-1], i, args))
+        shape = _output_shape(layer, shape, i, args)     # (a tuple of ints again)
+        shapes.append(shape)
     return shapes, args_list
 
 
 def _counts(layer, in_shape, index):
-    args = layer_args(layer, in_shape, index)
+    return layer_param_counts(layer, layer_args(layer, in_shape, index), index)
+
+
+def layer_param_counts(layer: dict, args: dict, index=None) -> tuple:
+    """``(weights, biases)`` of one layer from its ``args = layer_args(layer, in_shape, index)``."""
     if args["type"] == "Linear":
         if args["in_features"] is None:
             _fail(index, layer, "in_features is missing", "in_features",
@@ -252,8 +340,11 @@ def param_breakdown(layers, input_shape=None) -> list:
     With ``input_shape`` the stack is shape-checked and missing ``in_features`` /
     ``in_channels`` are taken from the inferred shapes.
     """
-    shapes = infer_shapes(input_shape, layers) if input_shape is not None else [None] * (len(layers) + 1)
-    return [(i, *_counts(layer, shapes[i], i)) for i, layer in enumerate(layers)]
+    if input_shape is None:
+        return [(i, *_counts(layer, None, i)) for i, layer in enumerate(layers)]
+    # the inference computes layer_args(layer, shapes[i], i) of every layer already
+    args_list = infer_shapes_and_args(input_shape, layers)[1]
+    return [(i, *layer_param_counts(layer, args, i)) for i, (layer, args) in enumerate(zip(layers, args_list))]
 
 
 def total_params(layers, input_shape=None) -> int:

@@ -160,14 +160,19 @@ class KeyReader:
         That is: an optional BOM, then ``format``, ``exam`` and ``students`` in
         :func:`quizgen.output.key_pieces`'s layout. None otherwise (or for an empty list).
         """
-        from ..output import key_pieces
+        from ..output import key_head
         if self._all is not None or set(self.header) != {"format", "exam"}:
             return None
-        head = key_pieces(self.header["format"], self.header["exam"], ["x"])[0].encode("utf-8")
+        fmt, exam = self.header["format"], self.header["exam"]
+        heads = (key_head(fmt, exam),
+                 # the layout of earlier quizgen versions (spaces after the separators)
+                 ('{\n "format": %s,\n "exam": %s,\n "students": [\n'
+                  % (json.dumps(fmt, ensure_ascii=False), json.dumps(exam, ensure_ascii=False))).encode("utf-8"))
         with open(self.path, "rb") as f:
-            start = f.read(len(head) + 3)
+            start = f.read(max(map(len, heads)) + 3)
         bom = 3 if start.startswith(b"\xef\xbb\xbf") else 0
-        if start[bom:bom + len(head)] != head:
+        head = next((h for h in heads if start[bom:bom + len(h)] == h), None)
+        if head is None:
             return None
         return bom + len(head)
 

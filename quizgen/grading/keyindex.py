@@ -140,12 +140,12 @@ def index_student(student: dict) -> tuple[bytes, list[tuple[str, str, str]]]:
     return record, [(slot, mid, text) for (slot, mid), text in notes.items()]
 
 
-def index_file(key_parts: list[str], students: list[tuple[bytes, list]]) -> bytes:
-    """The index file for the key.json written from ``key_parts`` (its strings, in order)."""
+def index_file(key_parts: list[bytes | str], students: list[tuple[bytes, list]]) -> bytes:
+    """The index file for the key.json written from ``key_parts`` (its UTF-8 pieces, in order)."""
     digest = hashlib.sha256()
     size = 0
     for part in key_parts:
-        data = part.encode("utf-8")
+        data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(data)
         size += len(data)
     notes: dict = {}

@@ -3,17 +3,21 @@
 ``activation.point`` (real): one point, the value (level 1) or the derivative (level 2).
 ``activation.points`` (vector): several points at once, values (level 1) or derivatives
 (level 2).  Params: ``act`` (Sigmoid, Tanh, ReLU), ``x`` (a number or a list), ``what``
-("value" or "derivative").  Values come from ``quizgen.engine.activations``.
+("value" or "derivative").  Values follow ``quizgen.engine.activations``.
+
+Speed: the solvers compute on Python floats (:func:`_numbers`, :func:`_steps`) and call numpy
+only for ``exp`` and ``tanh``, once per question for all the points (numpy's ``exp``/``tanh``
+can differ from ``math``'s in the last bit, so they stay numpy).  :func:`value`,
+:func:`derivative` and :func:`wrong` are the engine-based reference;
+``tests/test_family_activations.py`` checks the fast numbers against them bit for bit.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..engine import activations as A
-from ..engine import expression as E
-from ..engine import network
 from ..texfmt import fmt4 as fmt
-from . import Redraw, Solution, allclose, register
+from . import Redraw, Solution, register
 from .stacks import pick
 
 FN = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu"}
@@ -87,23 +91,73 @@ def sample_points(rng: np.random.Generator, level: int, p: dict) -> dict:
     return {**p, "act": act, "what": what, "x": xs}
 
 
-def _steps(act: str, what: str, xs) -> list:
-    """One TeX line per point."""
+def _transcendentals(act: str, xs: list) -> tuple:
+    """numpy's ``exp(-x)``, ``exp(-|x|)`` and ``tanh(x)`` of the points ``xs`` (lists; None where
+    ``act`` needs none): one ``np.exp`` call (and one ``np.tanh`` for Tanh) per question."""
+    if act == "ReLU":
+        return None, None, None
+    n = len(xs)
+    e = np.exp([-x for x in xs] + [-abs(x) for x in xs]).tolist()
+    return e[:n], e[n:], (np.tanh(xs).tolist() if act == "Tanh" else None)
+
+
+def _sigmoid(x: float, e: float) -> float:
+    """``engine.activations.sigmoid`` of one point, given ``e = exp(-|x|)``."""
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+
+
+def _numbers(act: str, what: str, xs: list, trans: tuple) -> tuple:
+    """``(answers, {mistake: values})`` for the Python-float points ``xs``, as
+    ``value``/``derivative`` and ``wrong`` (only the mistakes that apply) give them."""
+    _, e_abs, th = trans
+    if act == "Sigmoid":
+        values = [_sigmoid(x, e) for x, e in zip(xs, e_abs)]
+    elif act == "Tanh":
+        values = th
+    else:
+        values = [x if x > 0 else 0.0 for x in xs]           # np.maximum(x, 0.0), 0.0 at +-0
+    mis = {}
+    if what == "value":
+        if act == "Sigmoid":
+            mis["sigmoid-wrong-sign"] = [_sigmoid(-x, e) for x, e in zip(xs, e_abs)]
+        elif act == "Tanh":
+            mis["tanh-as-sigmoid"] = [_sigmoid(x, e) for x, e in zip(xs, e_abs)]
+        else:
+            mis["relu-kept-negative"] = list(xs)
+        return values, mis
+    # the backward functions multiply by grad_out = 1.0 first (exact)
+    if act == "Sigmoid":
+        answers = [s * (1.0 - s) for s in values]
+    elif act == "Tanh":
+        answers = [1.0 - t * t for t in th]                   # numpy's t ** 2 is t * t
+    else:
+        answers = [1.0 if x > 0 else 0.0 for x in xs]
+    mis["derivative-is-value"] = values
+    if act == "Tanh":
+        mis["tanh-not-squared"] = [1 - t for t in th]
+    elif act == "ReLU":
+        mis["relu-derivative-one"] = [1.0] * len(xs)
+    return answers, mis
+
+
+def _steps(act: str, what: str, xs: list, trans: tuple) -> list:
+    """One TeX line per point (``xs`` Python floats, ``trans`` from :func:`_transcendentals`)."""
+    e_neg, e_abs, th = trans
     out = []
-    for x in np.atleast_1d(np.asarray(xs, float)):
+    for i, x in enumerate(xs):
         if what == "value":
             if act == "Sigmoid":
-                out.append(rf"\sigma({fmt(x)}) = \frac{{1}}{{1 + e^{{{fmt(-x)}}}}} = \frac{{1}}{{1 + {fmt(np.exp(-x))}}} = {fmt(A.sigmoid(x))}")
+                out.append(rf"\sigma({fmt(x)}) = \frac{{1}}{{1 + e^{{{fmt(-x)}}}}} = \frac{{1}}{{1 + {fmt(e_neg[i])}}} = {fmt(_sigmoid(x, e_abs[i]))}")
             elif act == "Tanh":
-                out.append(rf"\tanh({fmt(x)}) = \frac{{e^{{{fmt(x)}}} - e^{{{fmt(-x)}}}}}{{e^{{{fmt(x)}}} + e^{{{fmt(-x)}}}}} = {fmt(np.tanh(x))}")
+                out.append(rf"\tanh({fmt(x)}) = \frac{{e^{{{fmt(x)}}} - e^{{{fmt(-x)}}}}}{{e^{{{fmt(x)}}} + e^{{{fmt(-x)}}}}} = {fmt(th[i])}")
             else:
                 out.append(rf"\mathrm{{ReLU}}({fmt(x)}) = \max(0, {fmt(x)}) = {fmt(max(x, 0.0))}")
         else:
             if act == "Sigmoid":
-                s = float(A.sigmoid(x))
+                s = _sigmoid(x, e_abs[i])
                 out.append(rf"\sigma({fmt(x)}) = {fmt(s)}, \quad \sigma'({fmt(x)}) = {fmt(s)} \cdot (1 - {fmt(s)}) = {fmt(s * (1 - s))}")
             elif act == "Tanh":
-                t = float(np.tanh(x))
+                t = th[i]
                 out.append(rf"\tanh({fmt(x)}) = {fmt(t)}, \quad \tanh'({fmt(x)}) = 1 - ({fmt(t)})^2 = {fmt(1 - t * t)}")
             else:
                 if x == 0:
@@ -116,15 +170,12 @@ def _steps(act: str, what: str, xs) -> list:
 
 def solve_point(p: dict) -> Solution:
     act, what, x = p["act"], p["what"], float(p["x"])
-    ans = float(value(act, x) if what == "value" else derivative(act, x))
+    trans = _transcendentals(act, [x])
+    answers, wrongs = _numbers(act, what, [x], trans)
+    ans = answers[0]
     expr = f"{FN[act]}(x)"
-    eng = E.evaluate(expr, {"x": x}) if what == "value" else E.gradients(expr, {"x": x})["x"]
-    assert abs(eng - ans) < 1e-12
-    mis = {}
-    for m in MISTAKES[what]:
-        w = wrong(act, what, x, m)
-        if w is not None and m != "relu-kept-negative":     # ReLU values are not asked at one point
-            mis[m] = float(w)
+    # ReLU values are not asked at one point
+    mis = {m: w[0] for m, w in wrongs.items() if m != "relu-kept-negative"}
     check = {"kind": "expression", "expression": expr, "values": {"x": x}}
     if what == "derivative":
         check["wrt"] = "x"
@@ -132,34 +183,26 @@ def solve_point(p: dict) -> Solution:
     pytorch = (f"import torch\nx = torch.tensor({x}, requires_grad=True)\ny = {fn}(x)\n"
                + ("print(y)" if what == "value" else "y.backward()\nprint(x.grad)"))
     return Solution(answer=ans, decimals=3, misconceptions=mis, check=check, pytorch=pytorch,
-                    context={"act_tex": TEX[act], "steps": _steps(act, what, x), "x_text": fmt(x),
+                    context={"act_tex": TEX[act], "steps": _steps(act, what, [x], trans), "x_text": fmt(x),
                              "at_zero": x == 0.0})
 
 
 def solve_points(p: dict) -> Solution:
-    act, what, xs = p["act"], p["what"], list(p["x"])
-    ans = value(act, xs) if what == "value" else derivative(act, xs)
+    act, what, xs = p["act"], p["what"], [float(v) for v in p["x"]]
+    trans = _transcendentals(act, xs)
+    ans, mis = _numbers(act, what, xs, trans)
     layers = [{"type": act}]
-    acts = network.forward(layers, xs)
     if what == "value":
-        assert allclose(acts[-1], ans)
         check = {"kind": "forward", "input": xs, "layers": layers}
     else:
-        g, _ = network.backward(layers, acts, np.ones(len(xs)))
-        assert allclose(g, ans)
         check = {"kind": "gradient", "input": xs, "layers": layers,
                  "loss": {"type": "upstream", "grad": [1.0] * len(xs)}, "wrt": "input"}
-    mis = {}
-    for m in MISTAKES[what]:
-        w = wrong(act, what, xs, m)
-        if w is not None:
-            mis[m] = np.asarray(w).tolist()
     fn = {"Sigmoid": "torch.sigmoid", "Tanh": "torch.tanh", "ReLU": "torch.relu"}[act]
     pytorch = (f"import torch\nx = torch.tensor({xs}, requires_grad=True)\ny = {fn}(x)\n"
                + ("print(y)" if what == "value" else "y.sum().backward()   # each y_i depends only on x_i\nprint(x.grad)"))
-    return Solution(answer=np.asarray(ans).tolist(), decimals=3, misconceptions=mis, check=check,
+    return Solution(answer=ans, decimals=3, misconceptions=mis, check=check,
                     pytorch=pytorch,
-                    context={"act_tex": TEX[act], "steps": _steps(act, what, xs),
+                    context={"act_tex": TEX[act], "steps": _steps(act, what, xs, trans),
                              "x_tex": r"\begin{bmatrix} " + " & ".join(fmt(v) for v in xs) + r" \end{bmatrix}",
                              "n": len(xs), "act_name": act})
 

@@ -73,12 +73,32 @@ def fill(text: Any, values: dict) -> dict:
     out = {}
     for lang in LANGS:
         source = text.get(lang, text["en"])
-        out[lang] = TOKEN.sub(lambda m: _show(values[m.group(1)], lang), source).strip()
+        # most texts have no [[name]]: skip the regex (its result would be `source` itself)
+        out[lang] = (TOKEN.sub(lambda m: _show(values[m.group(1)], lang), source) if "[[" in source
+                     else source).strip()
     return out
 
 
+# (id(items), key) -> (items, {value: first item with that value}). The tables are constants
+# of the bank, looked up several times per question; a linear scan reads up to 40 dicts each.
+# The entry holds `items` itself, so its id cannot be reused by another list while cached.
+_INDEX: dict = {}
+
+
 def _by_id(items: list, key: str, value: str, what: str) -> dict:
-    for item in items:
+    """The first item of ``items`` whose ``key`` is ``value``."""
+    entry = _INDEX.get((id(items), key))
+    if entry is None or entry[0] is not items:
+        if len(_INDEX) > 512:                   # tables built on the fly (tests): stay bounded
+            _INDEX.clear()
+        index: dict = {}
+        for item in items:
+            index.setdefault(item.get(key), item)
+        entry = _INDEX[(id(items), key)] = (items, index)
+    item = entry[1].get(value)
+    if item is not None and item.get(key) == value:
+        return item
+    for item in items:                          # a table changed in place since indexed: scan
         if item.get(key) == value:
             return item
     raise ValueError(f"concepts: no {what} with {key} '{value}' in this template's table")
@@ -138,16 +158,17 @@ def _claim_ids(claim: dict) -> set:
 def _take(rng: np.random.Generator, claims: list, n: int, used_ids: set, used_concepts: set) -> list:
     """Up to ``n`` claims in random order whose misconception ids and concepts are still free."""
     out = []
-    for i in rng.permutation(len(claims)):
-        c = claims[int(i)]
+    for i in rng.permutation(len(claims)).tolist():
         if len(out) == n:
             break
-        if _claim_ids(c) & used_ids or (c.get("concept") and c["concept"] in used_concepts):
+        c = claims[i]
+        ids, concept = _claim_ids(c), c.get("concept")
+        if ids & used_ids or (concept and concept in used_concepts):
             continue
         out.append(c)
-        used_ids |= _claim_ids(c)
-        if c.get("concept"):
-            used_concepts.add(c["concept"])
+        used_ids |= ids
+        if concept:
+            used_concepts.add(concept)
     return out
 
 
@@ -188,8 +209,8 @@ def solve_choices(p: dict) -> Solution:
         elif i >= len(trues):
             mis[c["mis"]] = sorted(answer + [i])
     # Why each option is true or false, keyed by its text (the solution walks the shuffled options).
-    notes = {lang: {o[lang]: fill(c["why"], {})[lang] for o, c in zip(options, claims)}
-             for lang in LANGS}
+    whys = [fill(c["why"], {}) for c in claims]
+    notes = {lang: {o[lang]: w[lang] for o, w in zip(options, whys)} for lang in LANGS}
     return Solution(
         answer=answer,
         context={"stem": fill(theme["stem"], {}), "notes": notes, "n_true": len(trues)},

@@ -7,10 +7,8 @@
 """
 from __future__ import annotations
 
-import numpy as np
-
 from . import Redraw, Solution, register
-from .conv_by_hand import _entry_text, _factor, _forward
+from .conv_by_hand import _entry_texts, _factor, _forward
 from .stacks import pick
 
 
@@ -78,18 +76,16 @@ def solve_params(p: dict) -> Solution:
 
 # ------------------------------------------------------------------ translation equivariance
 
-def _shift(img: np.ndarray, direction: str) -> np.ndarray:
-    """Move the image content one pixel (zeros enter; nothing may leave - checked by the sampler)."""
-    out = np.zeros_like(img)
+def _shift(img: list, direction: str, fill: int = 0) -> list:
+    """Move the ``[H][W]`` image content one pixel; ``fill`` enters (nothing may leave - checked
+    by the sampler). Nested lists of ints, a new list."""
     if direction == "right":
-        out[:, 1:] = img[:, :-1]
-    elif direction == "left":
-        out[:, :-1] = img[:, 1:]
-    elif direction == "down":
-        out[1:, :] = img[:-1, :]
-    else:  # up
-        out[:-1, :] = img[1:, :]
-    return out
+        return [[fill] + row[:-1] for row in img]
+    if direction == "left":
+        return [row[1:] + [fill] for row in img]
+    if direction == "down":
+        return [[fill] * len(img[0])] + [list(row) for row in img[:-1]]
+    return [list(row) for row in img[1:]] + [[fill] * len(img[0])]       # up
 
 
 _OPPOSITE = {"right": "left", "left": "right", "down": "up", "up": "down"}
@@ -99,7 +95,6 @@ def sample_equivariance(rng, level, p):
     n = 6 if level == 1 else 5
     direction = "right" if level == 1 else pick(rng, ["right", "down"])
     ph, pw = pick(rng, [(2, 2), (2, 3), (3, 2)] if level == 1 else [(2, 2), (1, 2), (2, 1)])
-    img = np.zeros((n, n), dtype=int)
     # the pattern stays >= 2 pixels from the side the zeros enter and off the side it moves to
     if direction == "right":
         r0 = int(rng.integers(0, n - ph + 1))
@@ -109,50 +104,75 @@ def sample_equivariance(rng, level, p):
         c0 = int(rng.integers(0, n - pw + 1))
     if (direction == "right" and c0 + pw > n - 1) or (direction == "down" and r0 + ph > n - 1):
         raise Redraw("pattern touches the border it moves to")
-    img[r0:r0 + ph, c0:c0 + pw] = rng.integers(1, 4, size=(ph, pw))
-    w = rng.integers(-1, 3, size=(3, 3))
-    if np.count_nonzero(w) < 5:
+    img = [[0] * n for _ in range(n)]
+    for a, row in enumerate(rng.integers(1, 4, size=(ph, pw)).tolist()):
+        img[r0 + a][c0:c0 + pw] = row
+    w = rng.integers(-1, 3, size=(3, 3)).tolist()
+    if sum([v != 0 for row in w for v in row]) < 5:
         raise Redraw("kernel too sparse")
     bias = int(pick(rng, [-2, -1, 1, 2])) if level >= 2 else None
-    return {**p, "x": img.tolist(), "w": w.tolist(), "bias": bias, "direction": direction}
+    return {**p, "x": img, "w": w, "bias": bias, "direction": direction}
 
 
-def _conv(img, w, bias) -> np.ndarray:
-    """Conv2d(1, 1, 3) of the integer image ``[H, W]``, exactly in integers -> ``[H-2, W-2]`` ints."""
-    return np.array(_forward([np.asarray(img).tolist()], [w], bias, 1, 2))
+def _conv(img: list, w: list, bias) -> list:
+    """Conv2d(1, 1, 3) of the integer image ``[H][W]``, exactly in integers -> ``[H-2][W-2]`` ints."""
+    return _forward([img], [w], bias, 1, 2)
+
+
+def _conv_shifted(x: list, y: list, w: list, bias, direction: str) -> list:
+    """``_conv(_shift(x, direction), w, bias)`` given ``y = _conv(x, w, bias)``: ``[H-2][W-2]`` ints.
+
+    Equivariance, exactly: an output away from the entering side reads the shifted input where
+    the original output one step back read the original input, so it equals that output. Only
+    the entering line (the first column for "right", ...) reads the new zeros and is computed
+    here from the three input lines under it. Tests compare this with the full convolution.
+    """
+    xs = _shift(x, direction)
+    if direction == "right":
+        line = [row[0] for row in _conv([row[:3] for row in xs], w, bias)]
+        return [[v] + row[:-1] for v, row in zip(line, y)]
+    if direction == "left":
+        line = [row[0] for row in _conv([row[-3:] for row in xs], w, bias)]
+        return [row[1:] + [v] for v, row in zip(line, y)]
+    if direction == "down":
+        return _conv(xs[:3], w, bias) + [list(row) for row in y[:-1]]
+    return [list(row) for row in y[1:]] + _conv(xs[-3:], w, bias)     # up
+
+
+def _roll(y: list, direction: str) -> list:
+    """``np.roll(y, 1, axis=1 if direction == "right" else 0)``: the last column (row) wraps to the front."""
+    if direction == "right":
+        return [row[-1:] + row[:-1] for row in y]
+    return y[-1:] + y[:-1]
 
 
 def solve_equivariance(p: dict) -> Solution:
-    x, w, bias, d = np.asarray(p["x"]), p["w"], p["bias"], p["direction"]
+    x, w, bias, d = p["x"], p["w"], p["bias"], p["direction"]
+    b0 = bias or 0
     y = _conv(x, w, bias)
     xs = _shift(x, d)
-    ys = _conv(xs, w, bias)
-    if not np.any(y != (bias or 0)):
+    ys = _conv_shifted(x, y, w, bias, d)
+    if all([v == b0 for row in y for v in row]):
         raise Redraw("the output shows nothing of the pattern")
     # equivariance away from the border: the shifted output is the old one moved by one
-    moved = _shift(y - (bias or 0), d) + (bias or 0)
-    if not np.array_equal(moved, ys):
+    # (the bias alone enters: a window of zeros)
+    if _shift(y, d, b0) != ys:
         raise Redraw("border effect: not a clean shift")
-    if np.array_equal(ys, y):
+    if ys == y:
         raise Redraw("the shift is invisible")
-    mis = {"unchanged": y.tolist(), "shifted-wrong-way": _conv(_shift(x, _OPPOSITE[d]), w, bias).tolist()}
-    rolled = np.roll(y, 1, axis=1 if d == "right" else 0)
-    mis["wrapped-around"] = rolled.tolist()
+    mis = {"unchanged": y, "shifted-wrong-way": _conv_shifted(x, y, w, bias, _OPPOSITE[d]),
+           "wrapped-around": _roll(y, d)}
     if bias is not None:
-        mis["forgot-bias"] = (ys - bias).tolist()
-    entries = []
-    xs_rows = xs.tolist()
-    for i, j in np.ndindex(*ys.shape):
-        if np.any(xs[i:i + 3, j:j + 3]):
-            text = _entry_text([xs_rows], [w], bias, 1, (i, j), 2)
-        else:  # the window sees only zeros
-            text = "0" + (f" + {_factor(bias)} = {bias}" if bias is not None else "")
-        entries.append({"name": f"y'_{{{i + 1},{j + 1}}}", "text": text})
+        mis["forgot-bias"] = [[v - bias for v in row] for row in ys]
+    # "- $y'_{i,j} = ...$" per output entry, one a line (the list the solution text shows);
+    # a window that sees only zeros is written as 0 (+ the bias)
+    zeros = "0" + (f" + {_factor(bias)} = {bias}" if bias is not None else "")
+    texts = iter(_entry_texts([xs], [w], bias, 1, ys, 2, zeros=zeros))
+    lines = [f"- $y'_{{{i + 1},{j + 1}}} = {next(texts)}$" for i in range(len(ys)) for j in range(len(ys[0]))]
     layer = {"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3,
              "weight": [[w]], "bias": [bias] if bias is not None else False}
     code = "nn.Conv2d(1, 1, kernel_size=3" + (", bias=False)" if bias is None else ")")
-    ctx = {"y": y.tolist(), "xs": xs.tolist(), "code": code, "entries": entries, "n": len(x),
-           "m": len(y)}
+    ctx = {"y": y, "xs": xs, "code": code, "entry_lines": "\n".join(lines), "n": len(x), "m": len(y)}
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"conv = {code}\n"
                "with torch.no_grad():\n"
@@ -161,8 +181,8 @@ def solve_equivariance(p: dict) -> Solution:
                + f"x = torch.tensor([{p['x']}], dtype=torch.float)\n"
                + f"x_shifted = torch.roll(x, 1, dims={2 if d == 'right' else 1})  # the pattern is away from the border\n"
                "print(conv(x)[0])\nprint(conv(x_shifted)[0])")
-    return Solution(answer=ys.tolist(), context=ctx, misconceptions=mis,
-                    check={"kind": "forward", "input": [xs.tolist()], "layers": [layer], "index": [0]},
+    return Solution(answer=ys, context=ctx, misconceptions=mis,
+                    check={"kind": "forward", "input": [xs], "layers": [layer], "index": [0]},
                     pytorch=snippet)
 
 

@@ -3,9 +3,12 @@ large, a good and a too small learning rate apart (``gd.learning-rate``).
 
 ``gd.sgd`` params: ``loss`` (an expression in the parameters), ``init`` (name -> value),
 ``lr``, ``steps``, ``momentum`` (0 for plain SGD), ``ask`` (the parameter asked for).
-The trajectory comes from ``quizgen.engine.optim.sgd`` (torch.optim.SGD semantics) with
+The trajectory follows ``quizgen.engine.optim.sgd`` (torch.optim.SGD semantics) with
 closed-form gradients of the two loss shapes (the tests compare them with the engine's
-``expression.gradients`` and with torch).
+``expression.gradients`` and with torch).  The solvers run the same loop on Python floats
+(:func:`run`, :func:`_trace`; the engine wraps every update in numpy, about 1 us per scalar
+operation); ``tests/test_family_gradient_descent.py`` checks that both give identical
+trajectories.
 """
 from __future__ import annotations
 
@@ -80,7 +83,38 @@ def gradient(p: dict, params: dict) -> dict:
 
 
 def run(p: dict, mistake: str | None = None) -> list:
-    """The trajectory [params_0, ..., params_k] with one typical mistake switched on."""
+    """The trajectory [params_0, ..., params_k] with one typical mistake switched on.
+
+    The update of ``engine.optim.sgd`` (torch.optim.SGD) written out on Python floats:
+    :func:`run_reference` is the same through the engine (tests compare them bit for bit).
+    """
+    lr = 1.0 if mistake == "forgot-lr" else p["lr"]
+    momentum = 0.0 if mistake == "ignored-momentum" else p["momentum"]
+    params = {k: float(v) for k, v in p["init"].items()}
+    trajectory = [dict(params)]
+    first = None
+    buffers: dict = {}
+    for _ in range(p["steps"]):
+        g = gradient(p, params)
+        if mistake == "forgot-factor-two":
+            g = {k: v / 2 for k, v in g.items()}
+        elif mistake == "reused-first-gradient":
+            if first is None:
+                first = g
+            g = first
+        elif mistake == "ascent":
+            g = {k: -v for k, v in g.items()}
+        for k in params:
+            gk = g[k]
+            if momentum:             # velocity = g on the first step, momentum * velocity + g after
+                gk = buffers[k] = gk if k not in buffers else momentum * buffers[k] + gk
+            params[k] = params[k] - lr * gk
+        trajectory.append(dict(params))
+    return trajectory
+
+
+def run_reference(p: dict, mistake: str | None = None) -> list:
+    """:func:`run` through ``engine.optim.sgd`` (the reference)."""
     lr, steps, momentum = p["lr"], p["steps"], p["momentum"]
     first: dict = {}
 
@@ -174,6 +208,9 @@ LABELS = {"large": {"en": "too large", "ko": "너무 큼"},
 KINDS = ("large", "good", "small")
 PERMS = list(itertools.permutations(KINDS))          # canonical option order
 RUNS = ("A", "B", "C")
+# The six options (one per permutation, canonical order); solve_lr hands out copies.
+OPTIONS = [{lang: ", ".join(f"{RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm)) for lang in ("en", "ko")}
+           for perm in PERMS]
 
 
 def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
@@ -185,7 +222,7 @@ def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
     if level >= 2:
         base["small"] = pick(rng, [0.05, 0.08, 0.1])
     rates = {k: round(v / a, 4) for k, v in base.items()}
-    order = [KINDS[i] for i in rng.permutation(3)]          # run A, B, C -> kind
+    order = [KINDS[i] for i in rng.permutation(3).tolist()]          # run A, B, C -> kind
     return {**p, "a": a, "c": c, "w0": c + d, "rates": rates, "order": order, "steps": 6}
 
 
@@ -193,20 +230,48 @@ def _cell(x: float) -> str:
     return num(x, 1) if abs(x) >= 100 else num(x, 3)
 
 
+def _cells(values: list) -> list:
+    """``[_cell(x) for x in values]`` for Python floats, with ``num``'s float case inlined
+    (42 cells a question): fixed decimals, and no "-0.000"."""
+    out = []
+    for x in values:
+        text = f"{x:.1f}" if abs(x) >= 100 else f"{x:.3f}"
+        out.append(text[1:] if text[0] == "-" and float(text) == 0 else text)
+    return out
+
+
+def _trace(a: float, c: float, w0: float, lr: float, steps: int) -> list:
+    """``w_0 ... w_steps`` of SGD on ``a (w - c)^2``: what ``engine.optim.sgd`` gives with the
+    gradient ``2.0 * a * (w - c)``, the same operations in a plain loop (checked in the tests)."""
+    w = float(w0)
+    ws = [w]
+    for _ in range(steps):
+        w = w - lr * (2.0 * a * (w - c))
+        ws.append(w)
+    return ws
+
+
 def solve_lr(p: dict) -> Solution:
     a, c, w0, steps = p["a"], p["c"], p["w0"], p["steps"]
     text = f"{fmt(a)} * (w {_const(c)}) ** 2"
     traces = {}
     for kind in KINDS:
-        traj = sgd(lambda q: {"w": 2.0 * a * (q["w"] - c)}, {"w": float(w0)}, p["rates"][kind], steps)
-        ws = [t["w"] for t in traj]
+        ws = _trace(a, c, w0, p["rates"][kind], steps)
         traces[kind] = {"w": ws, "loss": [a * (w - c) ** 2 for w in ws],
                         "factor": 1 - 2 * a * p["rates"][kind]}
     order = list(p["order"])
     answer = PERMS.index(tuple(order))
-    rows = [{"run": RUNS[i], "w": [_cell(v) for v in traces[k]["w"]], "loss": [_cell(v) for v in traces[k]["loss"]],
-             "lr": fmt(p["rates"][k]), "factor": fmt(traces[k]["factor"]), "kind": k,
-             "label_en": LABELS[k]["en"], "label_ko": LABELS[k]["ko"]} for i, k in enumerate(order)]
+    show_w = p.get("level", 1) >= 2
+    rows = []
+    for i, k in enumerate(order):
+        # the table rows of the prompt, "| A: $L$ | 8.000 | 7.373 | ... | " (w only where shown)
+        w = _cells(traces[k]["w"]) if show_w else []
+        loss = _cells(traces[k]["loss"])
+        rows.append({"run": RUNS[i], "w": w, "loss": loss,
+                     "w_line": f"| {RUNS[i]}: $w$ | " + "".join(f"{v} | " for v in w),
+                     "loss_line": f"| {RUNS[i]}: $L$ | " + "".join(f"{v} | " for v in loss),
+                     "lr": fmt(p["rates"][k]), "factor": fmt(traces[k]["factor"]), "kind": k,
+                     "label_en": LABELS[k]["en"], "label_ko": LABELS[k]["ko"]})
 
     def swapped(x, y):
         perm = [y if k == x else x if k == y else k for k in order]
@@ -214,9 +279,7 @@ def solve_lr(p: dict) -> Solution:
     mis = {"swapped-large-small": swapped("large", "small"),
            "swapped-large-good": swapped("large", "good"),
            "swapped-good-small": swapped("good", "small")}
-    options = [{lang: ", ".join(f"{RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm)) for lang in ("en", "ko")}
-               for perm in PERMS]
-    return Solution(answer=answer, options=options, misconceptions=mis, check=None,
+    return Solution(answer=answer, options=[dict(o) for o in OPTIONS], misconceptions=mis, check=None,
                     pytorch=("import torch\n"
                              + "\n".join(f"# run {RUNS[i]}: lr = {p['rates'][k]}" for i, k in enumerate(order))
                              + f"\nw = torch.tensor({float(w0)}, requires_grad=True)\n"
@@ -225,7 +288,7 @@ def solve_lr(p: dict) -> Solution:
                              "    print(step, w.item(), loss.item())\n    loss.backward()\n    opt.step()"),
                     context={"rows": rows, "loss_tex": f"{fmt(a) if a != 1 else ''}(w {_const(c)})^2",
                              "w0": w0, "c": c, "steps": steps, "cols": list(range(steps + 1)),
-                             "show_w": p.get("level", 1) >= 2, "two_a": fmt(2 * a)})
+                             "show_w": show_w, "two_a": fmt(2 * a)})
 
 
 register("gd.sgd", solve_sgd, sample_sgd)

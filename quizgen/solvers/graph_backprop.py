@@ -153,21 +153,16 @@ def _draw_value(rng, level) -> float:
 def sample(rng: np.random.Generator, level: int, p: dict) -> dict:
     graphs = LEVEL_GRAPHS[level]
     structure = graphs[int(rng.integers(len(graphs)))]
-    names = variables_of(structure)
+    shape = _shape_of(structure)
+    names = shape["variables"]
     values = {v: _draw_value(rng, level) for v in names}
-    nodes = op_nodes(structure)
-    counts = {v: 0 for v in names}
-    for n in nodes:
-        for i in n["inputs"]:
-            if i in counts:
-                counts[i] += 1
-    forked = [v for v, c in counts.items() if c > 1]
-    node_targets = list(range(1, len(nodes)))                 # h1 .. h_{n-1}
+    forked = shape["forked"]
+    node_targets = list(range(1, len(shape["nodes"])))     # h1 .. h_{n-1}
     if level == 3:   # ask only for gradients whose path goes back through a sigmoid/exp node
-        above = _nonlinear_above(nodes)
+        above = shape["nonlinear_above"]
         names = [v for v in names if above[v]]
         forked = [v for v in forked if above[v]]
-        node_targets = [k for k in node_targets if above[nodes[k - 1]["name"]]]
+        node_targets = [k for k in node_targets if above[shape["nodes"][k - 1]["name"]]]
     r = rng.random()
     if forked and r < 0.6:
         target = ["var", pick(rng, forked)]
@@ -192,6 +187,77 @@ def _nonlinear_above(nodes) -> dict:
                              for c in consumers.get(name, []))
         return memo[name]
     return {name: walk(name) for name in consumers}
+
+
+@lru_cache(maxsize=256)
+def _shape_of(structure: tuple) -> dict:
+    """Everything about a graph that depends only on its structure (a tuple tree), made once
+    per structure: the levels have 17 graphs, each drawn again and again. Read-only.
+
+    ``nodes`` (:func:`op_nodes`), ``variables`` (:func:`variables_of`), ``forked`` (variables
+    used by more than one node), ``nonlinear_above`` (:func:`_nonlinear_above`), ``defs``
+    (``h_k = <TeX of its node>``), ``formula`` (TeX of the whole tree), ``py_text``, ``tex``
+    (name -> :func:`tex_name`) and ``local_lhs``.
+    """
+    nodes = op_nodes(structure)
+    variables = variables_of(structure)
+    counts = {v: 0 for v in variables}
+    for n in nodes:
+        for i in n["inputs"]:
+            if i in counts:
+                counts[i] += 1
+    names = {n["tree"]: n["name"] for n in nodes}
+    return {
+        "nodes": nodes,
+        "variables": variables,
+        "forked": [v for v, c in counts.items() if c > 1],
+        "nonlinear_above": _nonlinear_above(nodes),
+        "defs": [f"{tex_name(n['name'])} = {tex_tree(n['tree'], names)}" for n in nodes],
+        "formula": tex_tree(structure),
+        "py_text": py_text(structure),
+        "tex": {name: tex_name(name) for name in [*variables, *(n["name"] for n in nodes)]},
+        # node name -> for each input, the start of its local-gradient line
+        "local_lhs": {n["name"]: [f"\\frac{{\\partial {tex_name(n['name'])}}}{{\\partial {tex_name(i)}}} = "
+                                  for i in n["inputs"]] for n in nodes},
+    }
+
+
+@lru_cache(maxsize=1024)
+def _path_above(structure: tuple, name: str) -> tuple[list, frozenset, frozenset]:
+    """The nodes on the paths from ``name`` (a variable or node) to ``f``, which are all that
+    d f / d name depends on: ``(those nodes in post-order, their names and name, their ops)``."""
+    on_path = {name}
+    path, ops = [], set()
+    for n in _shape_of(structure)["nodes"]:   # post-order: a node comes after its inputs
+        if any(i in on_path for i in n["inputs"]):
+            on_path.add(n["name"])
+            path.append(n)
+            ops.add(n["op"])
+    return path, frozenset(on_path), frozenset(ops)
+
+
+def adjoint_fast(structure: tuple, val: dict, name: str, mistake=None) -> float:
+    """``backprop(structure, val, mistake)[0][name]``, walking only the nodes between ``name``
+    and ``f``: the same pieces, summed (or multiplied) in the same order."""
+    path, on_path, _ = _path_above(structure, name)
+    multiply = mistake == "multiplied-at-fork"
+    contrib: dict = {"f": [1.0]}
+    for node in reversed(path):
+        parts = contrib[node["name"]]        # its consumer, on the path too, came first
+        adj = float(math.prod(parts)) if multiply else float(sum(parts))
+        for inp, local in zip(node["inputs"], local_grads(node, val, mistake)):
+            if inp in on_path:
+                contrib.setdefault(inp, []).append(adj * local)
+    parts = contrib.get(name, [])
+    return float(math.prod(parts)) if multiply else float(sum(parts))
+
+
+@lru_cache(maxsize=1024)
+def _node_check_text(structure: tuple, k: int) -> tuple[str, frozenset]:
+    """The CHECK expression with node ``h_k`` kept as a variable, and the variables it uses."""
+    node = _shape_of(structure)["nodes"][k - 1]
+    text = py_text(structure, keep={node["tree"]: node["name"]})
+    return text, frozenset(E.variables(text))
 
 
 # ---- backpropagation, right and wrong -----------------------------------------------------
@@ -270,15 +336,14 @@ def target_name(structure, target, nodes=None) -> str:
 def check_recipe(structure, values, target, val) -> dict:
     kind, what = target
     if kind == "var":
-        return {"kind": "expression", "expression": py_text(structure),
+        return {"kind": "expression", "expression": _shape_of(structure)["py_text"],
                 "values": {k: float(v) for k, v in values.items()}, "wrt": what}
-    node = op_nodes(structure)[int(what) - 1]
+    name = _shape_of(structure)["nodes"][int(what) - 1]["name"]
     vals = {k: float(v) for k, v in values.items()}
-    vals[node["name"]] = val[node["name"]]
-    text = py_text(structure, keep={node["tree"]: node["name"]})
-    used = E.variables(text)
+    vals[name] = val[name]
+    text, used = _node_check_text(structure, int(what))
     return {"kind": "expression", "expression": text,
-            "values": {k: v for k, v in vals.items() if k in used}, "wrt": node["name"]}
+            "values": {k: v for k, v in vals.items() if k in used}, "wrt": name}
 
 
 _TORCH = {"+": "{0} + {1}", "*": "{0} * {1}", "max": "torch.maximum({0}, {1})",
@@ -286,11 +351,12 @@ _TORCH = {"+": "{0} + {1}", "*": "{0} * {1}", "max": "torch.maximum({0}, {1})",
 
 
 def snippet(structure, values, target) -> str:
+    shape = _shape_of(structure)
     lines = ["import torch", ""]
-    for v in variables_of(structure):
+    for v in shape["variables"]:
         lines.append(f"{v} = torch.tensor({float(values[v])!r}, requires_grad=True)")
-    name = target_name(structure, target)
-    for node in op_nodes(structure):
+    name = target_name(structure, target, shape["nodes"])
+    for node in shape["nodes"]:
         lines.append(f"{node['name']} = " + _TORCH[node["op"]].format(*node["inputs"]))
         if node["name"] == name:
             lines.append(f"{name}.retain_grad()")
@@ -300,7 +366,7 @@ def snippet(structure, values, target) -> str:
 
 # ---- solving ------------------------------------------------------------------------------
 
-def _local_tex(node, k, val, names) -> str:
+def _local_tex(node, k, val) -> str:
     """TeX justification of one local gradient."""
     op, ins = node["op"], node["inputs"]
     other = ins[1 - k] if len(ins) == 2 else None
@@ -323,13 +389,48 @@ def _local_tex(node, k, val, names) -> str:
     raise ValueError(op)
 
 
+# A mistake that switches the local gradients of one operation changes nothing when no node
+# with that operation lies on a path from the target to f: backprop would return the right
+# gradient, which solve drops anyway, so it is not run.
+_MISTAKE_OPS = {"forgot-sigmoid-derivative": "sigmoid", "max-wrong-branch": "max", "max-split": "max",
+                "relu-always-open": "relu", "swapped-product-inputs": "*"}
+
+
+def forward_fast(shape: dict, values: dict) -> dict:
+    """Every node's value (variables as floats, then h1, ..., f) with the operations of the
+    engine's graph (:func:`quizgen.engine.expression.graph`, which :func:`engine_graph` runs),
+    without parsing the expression text; the tests compare the two."""
+    val = {v: float(values[v]) for v in shape["variables"]}
+    for node in shape["nodes"]:
+        op, ins = node["op"], [val[i] for i in node["inputs"]]
+        if op == "+":
+            v = ins[0] + ins[1]
+        elif op == "*":
+            v = ins[0] * ins[1]
+        elif op == "max":
+            v = ins[0] if ins[0] >= ins[1] else ins[1]      # the engine's test, word for word
+        elif op == "relu":
+            v = max(ins[0], 0.0)
+        elif op == "exp":
+            v = math.exp(ins[0])
+        elif op == "sigmoid":
+            v = E._sigmoid(ins[0])
+        else:
+            raise ValueError(f"unknown operation {op!r}")
+        val[node["name"]] = v
+    return val
+
+
 def solve(p: dict) -> Solution:
-    structure = _as_tuple(p["structure"])
+    structure = p["structure"]
+    if type(structure) is not tuple:                # params read back from JSON hold lists
+        structure = _as_tuple(structure)
+    shape = _shape_of(structure)
+    nodes, variables, tex = shape["nodes"], shape["variables"], shape["tex"]
     values = p["values"]
     target = p["target"]
-    nodes = op_nodes(structure)
     try:
-        val, engine_grads = engine_graph(structure, values)
+        val = forward_fast(shape, values)
     except (ValueError, OverflowError) as e:
         raise Redraw(str(e)) from e
     for node in nodes:                              # no ties at max, no ReLU exactly at its kink
@@ -341,10 +442,9 @@ def solve(p: dict) -> Solution:
         if node["op"] == "exp" and abs(ins[0]) > 2.5:
             raise Redraw("exp argument too large for a hand calculation")
     name = target_name(structure, target, nodes)
-    answer = engine_grads[name]
-    variables = variables_of(structure)
-    adj, contrib = backprop(structure, val, None, nodes, variables)  # the same walk, written out
-    assert abs(adj[name] - answer) < 1e-9
+    # the walk written out; its sums are the engine graph's, in the same order (tests compare)
+    adj, contrib = backprop(structure, val, None, nodes, variables)
+    answer = adj[name]
     if abs(answer) < 1e-6 or abs(answer) > 500:
         raise Redraw("zero or huge answer")
     level = p.get("level", 1)
@@ -352,29 +452,26 @@ def solve(p: dict) -> Solution:
     if level <= 2 and abs(answer - round(answer)) > 1e-9:
         raise Redraw("level 1-2 answers are integers")
 
-    names = {n["tree"]: n["name"] for n in nodes}
-    forward_steps = []
-    for n in nodes:
-        expr = tex_tree(n["tree"], names)
-        forward_steps.append(f"{tex_name(n['name'])} = {expr} = {fmt(val[n['name']])}")
+    forward_steps = [f"{d} = {fmt(val[n['name']])}" for d, n in zip(shape["defs"], nodes)]
     # the backward walk, node by node from the output
     backward_steps = []
     for node in reversed(nodes):
         up = adj[node["name"]]
-        me = tex_name(node["name"])
+        up_tex = tex_paren(up)
+        lhs = shape["local_lhs"][node["name"]]
         lines = []
         for k, (inp, local) in enumerate(zip(node["inputs"], local_grads(node, val))):
             lines.append({
-                "input": tex_name(inp),
-                "local": f"\\frac{{\\partial {me}}}{{\\partial {tex_name(inp)}}} = {_local_tex(node, k, val, names)}",
-                "down": f"{tex_paren(up)} \\cdot {tex_paren(local)} = {fmt(up * local)}",
+                "input": tex[inp],
+                "local": lhs[k] + _local_tex(node, k, val),
+                "down": f"{up_tex} \\cdot {tex_paren(local)} = {fmt(up * local)}",
             })
-        backward_steps.append({"node": me, "upstream": fmt(up), "edges": lines})
+        backward_steps.append({"node": tex[node["name"]], "upstream": fmt(up), "edges": lines})
     forks = []
     for v in variables:
         parts = contrib.get(v, [])
         if len(parts) > 1:
-            forks.append({"var": tex_name(v), "parts": " + ".join(tex_paren(x) for x in parts),
+            forks.append({"var": tex[v], "parts": " + ".join(tex_paren(x) for x in parts),
                           "total": fmt(sum(parts))})
 
     mis = {}
@@ -384,28 +481,31 @@ def solve(p: dict) -> Solution:
         elif m == "forgot-local-gradient":
             consumers = [n for n in nodes if name in n["inputs"]]
             mis[m] = sum(adj[n["name"]] for n in consumers)
+        elif m == "multiplied-at-fork" and name not in shape["forked"]:
+            continue                     # one downstream piece at every node on the way: product = sum
+        elif m in _MISTAKE_OPS and _MISTAKE_OPS[m] not in _path_above(structure, name)[2]:
+            continue
         else:
-            wrong, _ = backprop(structure, val, m, nodes, variables)
-            if abs(wrong[name] - answer) > 1e-9:
-                mis[m] = wrong[name]
+            wrong = adjoint_fast(structure, val, name, m)
+            if abs(wrong - answer) > 1e-9:
+                mis[m] = wrong
 
     if level <= 2 and any(abs(v - round(v)) > 1e-9 for v in mis.values()):
         decimals = 1                     # a halved gradient (max split in two) must show as x.5
-    fork_vars = [tex_name(v) for v in variables if len(contrib.get(v, [])) > 1]
-    formula = tex_tree(structure)
-    value_text = ", \\; ".join(f"{tex_name(v)} = {fmt(values[v])}" for v in variables)
+    fork_vars = [tex[v] for v in variables if len(contrib.get(v, [])) > 1]
+    value_text = ", \\; ".join(f"{tex[v]} = {fmt(values[v])}" for v in variables)
     return Solution(
         answer=round(answer, 10),
         decimals=decimals,
         context={
-            "formula": formula,
+            "formula": shape["formula"],
             "value_text": value_text,
-            "node_defs": [f"{tex_name(n['name'])} = {tex_tree(n['tree'], names)}" for n in nodes],
+            "node_defs": list(shape["defs"]),
             "forward_steps": forward_steps,
             "backward_steps": backward_steps,
             "forks": forks,
             "fork_vars": fork_vars,
-            "asked": tex_name(name),
+            "asked": tex[name],
             "asked_is_node": target[0] == "node",
             "f_value": fmt(val["f"]),
             "exact": level <= 2,

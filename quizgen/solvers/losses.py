@@ -2,8 +2,16 @@
 cross-entropy (``loss.mse-bce``) and the gradient of softmax cross-entropy with respect to
 the logits (``loss.softmax-gradient``).
 
-Values come from ``quizgen.engine.losses`` (torch semantics, natural logarithm); the
+Values follow ``quizgen.engine.losses`` (torch semantics, natural logarithm); the
 misconceptions recompute with one typical mistake.  Given numbers have one or two decimals.
+
+Speed: a question holds 2-8 numbers, where every numpy call costs about a microsecond, so
+the solvers do the arithmetic on Python floats and call numpy only for the transcendental
+functions (``np.exp`` / ``np.log``), once per question on all the inputs at a time.  numpy's
+``exp``/``log`` can differ from ``math``'s in the last bit, which is why they stay numpy
+(``math.log`` is used exactly where the reference used it).  Sums use :func:`_nsum`, numpy's
+order for short arrays.  The engine versions stay as the reference:
+``tests/test_family_losses.py`` checks the fast numbers bit for bit against them.
 """
 from __future__ import annotations
 
@@ -11,11 +19,9 @@ import math
 
 import numpy as np
 
-from ..engine import losses as EL
-from ..engine import network
-from ..engine.activations import softmax
 from ..texfmt import fmt4 as fmt
-from . import Redraw, Solution, allclose, register
+from ..texfmt import fmt4_row
+from . import Redraw, Solution, register
 from .stacks import pick
 
 
@@ -24,22 +30,65 @@ def paren(x: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def tex_vec(v) -> str:
-    """A row vector in brackets: [0.2, 0.7, 0.1] -> \\begin{bmatrix} 0.2 & 0.7 & 0.1 \\end{bmatrix}."""
-    return r"\begin{bmatrix} " + " & ".join(fmt(x) for x in v) + r" \end{bmatrix}"
+def tex_vec(v: list) -> str:
+    """A row vector of Python floats in brackets: [0.2, 0.7, 0.1] -> \\begin{bmatrix} 0.2 & 0.7 & 0.1 \\end{bmatrix}."""
+    return r"\begin{bmatrix} " + " & ".join(fmt4_row(v)) + r" \end{bmatrix}"
+
+
+def _nsum(values: list) -> float:
+    """``float(np.sum(values))`` for fewer than 8 floats: numpy adds short arrays left to right.
+
+    (From 8 elements on numpy sums pairwise, a different rounding; every list here is shorter.)
+    """
+    total = values[0]
+    for v in values[1:]:
+        total += v
+    return total
 
 
 def _partition(rng, k: int, total: int, low: int) -> list:
-    """k positive integers >= low summing to total (uniform-ish)."""
+    """k positive integers >= low summing to total (uniform-ish).
+
+    ``rng.choice(total - 1, ...) + 1`` draws exactly what ``rng.choice(np.arange(1, total), ...)``
+    draws (same random stream), without building the array.
+    """
     while True:
-        cuts = np.sort(rng.choice(np.arange(1, total), size=k - 1, replace=False))
-        parts = np.diff(np.concatenate([[0], cuts, [total]]))
-        if parts.min() >= low:
-            return [int(v) for v in parts]
+        cuts = sorted(v + 1 for v in rng.choice(total - 1, size=k - 1, replace=False).tolist())
+        bounds = [0, *cuts, total]
+        parts = [b - a for a, b in zip(bounds, bounds[1:])]
+        if min(parts) >= low:
+            return parts
 
 
 def _logits(rng, k):
-    return (rng.integers(-20, 21, size=k) / 10.0).round(1).tolist()
+    """k logits in [-2, 2] with one decimal (``n / 10.0`` is already what numpy's round(1) gives)."""
+    return [v / 10.0 for v in rng.integers(-20, 21, size=k).tolist()]
+
+
+def _softmax_rows(rows: list) -> list:
+    """For each logit row ``[k]``: ``(exp(z), exp(z - max z), S, log S)``, S the sum of the
+    shifted exponentials -- the numbers ``engine.activations.softmax`` / ``log_softmax`` use.
+    One ``np.exp`` and one ``np.log`` call for all rows."""
+    shifted = []
+    for r in rows:
+        m = max(r)
+        shifted.append([x - m for x in r])
+    flat = [x for r in rows for x in r] + [x for s in shifted for x in s]
+    e = np.exp(flat).tolist()
+    n = len(flat) // 2
+    out, i = [], 0
+    for r in rows:
+        k = len(r)
+        out.append([e[i:i + k], e[n + i:n + i + k]])
+        i += k
+    sums = [_nsum(es) for _, es in out]
+    logs = np.log(sums).tolist()
+    return [(ez, es, s, ls) for (ez, es), s, ls in zip(out, sums, logs)]
+
+
+def _argmax(v: list) -> int:
+    """Index of the first largest element (as ``np.argmax``)."""
+    return max(range(len(v)), key=v.__getitem__)
 
 
 # =========================================================== cross-entropy (real)
@@ -67,57 +116,68 @@ def solve_ce(p: dict) -> Solution:
     mis = {}
     ctx: dict = {"mode": mode}
     if mode == "probs":
-        probs, q = np.asarray(p["probs"]), np.asarray(p["q"])
-        value, _ = EL.cross_entropy_from_probs(probs, q, "sum")
-        used = [i for i in range(len(q)) if q[i] != 0]
+        probs, q = [float(v) for v in p["probs"]], [float(v) for v in p["q"]]
+        k = len(q)
+        lnp = np.log(probs).tolist()                     # numpy's log, as the engine's
+        # engine.losses.cross_entropy_from_probs(probs, q, "sum"): terms with q_c = 0 count 0.0
+        value = -_nsum([q[i] * lnp[i] if q[i] != 0 else 0.0 for i in range(k)])
+        used = [i for i in range(k) if q[i] != 0]
         logs = {i: math.log(probs[i]) for i in used}
         ctx["terms"] = " + ".join(f"{fmt(q[i])} \\ln {fmt(probs[i])}" for i in used)
         ctx["term_values"] = " + ".join(f"{fmt(q[i])} \\cdot ({fmt(logs[i])})" for i in used)
         ctx["p_tex"], ctx["q_tex"] = tex_vec(probs), tex_vec(q)
-        ctx["k"] = len(q)
+        ctx["k"] = k
         ctx["one_hot"] = len(used) == 1
         mis["log-base-2"] = value / math.log(2)
         mis["log-base-10"] = value / math.log(10)
         mis["forgot-minus"] = -value
-        mis["summed-all-classes"] = -float(np.sum(np.log(probs)))
-        if len(used) == 1 and int(np.argmax(probs)) != used[0]:
-            mis["wrong-class"] = -math.log(probs[int(np.argmax(probs))])
-        expr = "-(" + " + ".join(f"q{i} * log(p{i})" for i in range(len(q))) + ")"
-        values = {**{f"p{i}": float(probs[i]) for i in range(len(q))},
-                  **{f"q{i}": float(q[i]) for i in range(len(q))}}
+        mis["summed-all-classes"] = -_nsum(lnp)
+        top = _argmax(probs)
+        if len(used) == 1 and top != used[0]:
+            mis["wrong-class"] = -math.log(probs[top])
+        expr = "-(" + " + ".join(f"q{i} * log(p{i})" for i in range(k)) + ")"
+        values = {**{f"p{i}": probs[i] for i in range(k)}, **{f"q{i}": q[i] for i in range(k)}}
         check = {"kind": "expression", "expression": expr, "values": values}
         pytorch = (f"import torch\np = torch.tensor({p['probs']})\nq = torch.tensor({p['q']})\n"
                    "print(-(q * torch.log(p)).sum())")
     else:
-        z = np.asarray(p["logits"], float)
         t = p["target"]
         red = p["reduction"]
-        value, _ = EL.cross_entropy(z, np.asarray(t), red)
-        rows = z if z.ndim == 2 else z[None]
+        batched = isinstance(p["logits"][0], list)
+        rows = [[float(v) for v in r] for r in (p["logits"] if batched else [p["logits"]])]
         targets = list(t) if isinstance(t, list) else [t]
+        soft = _softmax_rows(rows)
+        # engine.losses.cross_entropy(z, t, red): per row -sum_c onehot_c * (z_c - max - log S)
+        nll = []
+        for r, c, (_, _, _, log_s) in zip(rows, targets, soft):
+            m = max(r)
+            nll.append(-_nsum([(1.0 if j == c else 0.0) * ((x - m) - log_s) for j, x in enumerate(r)]))
+        value = _nsum(nll) / len(nll) if red == "mean" else _nsum(nll)
         per = []
-        for r, c in zip(rows, targets):
-            probs = softmax(r)
-            per.append({"z_tex": tex_vec(r), "exp_tex": tex_vec(np.exp(r)), "sum": fmt(np.exp(r).sum()),
+        losses = []                 # -ln p_c from the displayed softmax (math.log, as shown)
+        wl = []                     # the same for the highest-scoring class
+        for r, c, (ez, es, s, _) in zip(rows, targets, soft):
+            probs = [v / s for v in es]
+            losses.append(-math.log(probs[c]))
+            wl.append(-math.log(probs[_argmax(r)]))
+            per.append({"z_tex": tex_vec(r), "exp_tex": tex_vec(ez), "sum": fmt(_nsum(ez)),
                         "p_tex": tex_vec(probs), "c": c, "c1": c + 1, "pc": fmt(probs[c]),
-                        "loss": fmt(-math.log(probs[c]))})
+                        "loss": fmt(losses[-1])})
+        n = len(rows)
         ctx["rows"] = per
-        ctx["n"] = len(rows)
-        ctx["k"] = int(z.shape[-1])
-        losses = np.array([-math.log(softmax(r)[c]) for r, c in zip(rows, targets)])
+        ctx["n"] = n
+        ctx["k"] = len(rows[0])
         mis["log-base-2"] = value / math.log(2)
         mis["log-base-10"] = value / math.log(10)
         mis["forgot-minus"] = -value
         if all(r[c] > 0 for r, c in zip(rows, targets)):
-            raw = np.array([-math.log(r[c]) for r, c in zip(rows, targets)])
-            mis["skipped-softmax"] = float(raw.mean() if red == "mean" else raw.sum())
-        wrong = [int(np.argmax(r)) for r in rows]
-        if any(w != c for w, c in zip(wrong, targets)):
-            wl = np.array([-math.log(softmax(r)[w]) for r, w in zip(rows, wrong)])
-            mis["wrong-class"] = float(wl.mean() if red == "mean" else wl.sum())
+            raw = [-math.log(r[c]) for r, c in zip(rows, targets)]
+            mis["skipped-softmax"] = _nsum(raw) / n if red == "mean" else _nsum(raw)
+        if any(_argmax(r) != c for r, c in zip(rows, targets)):
+            mis["wrong-class"] = _nsum(wl) / n if red == "mean" else _nsum(wl)
         if mode == "batch":
-            mis["forgot-mean" if red == "mean" else "took-mean"] = float(
-                losses.sum() if red == "mean" else losses.mean())
+            mis["forgot-mean" if red == "mean" else "took-mean"] = (
+                _nsum(losses) if red == "mean" else _nsum(losses) / n)
         check = {"kind": "loss", "input": p["logits"],
                  "loss": {"type": "CrossEntropyLoss", "target": t, "reduction": red}}
         pytorch = ("import torch\nimport torch.nn.functional as F\n"
@@ -127,7 +187,7 @@ def solve_ce(p: dict) -> Solution:
         ctx["sum_losses"] = " + ".join(fmt(v) for v in losses)
     if not (0.01 < value < 20):
         raise Redraw("loss too small or too large")
-    return Solution(answer=float(value), decimals=3, context=ctx, misconceptions=mis, check=check,
+    return Solution(answer=value, decimals=3, context=ctx, misconceptions=mis, check=check,
                     pytorch=pytorch)
 
 
@@ -145,12 +205,13 @@ def sample_mse_bce(rng: np.random.Generator, level: int, p: dict) -> dict:
         return {**p, "kind": kind, "target": t, "pred": y}
     if level == 2:
         n = int(rng.integers(3, 5))
-        return {**p, "kind": "mse", "pred": (rng.integers(-20, 21, n) / 10).round(1).tolist(),
-                "target": (rng.integers(-20, 21, n) / 10).round(1).tolist(),
+        # k / 10 and k / 100 are already what numpy's round(1) / round(2) give (tested)
+        return {**p, "kind": "mse", "pred": [v / 10 for v in rng.integers(-20, 21, n).tolist()],
+                "target": [v / 10 for v in rng.integers(-20, 21, n).tolist()],
                 "reduction": pick(rng, ["mean", "mean", "sum"])}
     n = int(rng.integers(2, 4))
-    probs = (rng.integers(5, 96, n) / 100).round(2).tolist()
-    labels = [float(v) for v in rng.integers(0, 2, n)]
+    probs = [v / 100 for v in rng.integers(5, 96, n).tolist()]
+    labels = [float(v) for v in rng.integers(0, 2, n).tolist()]
     if len(set(labels)) == 1:
         labels[int(rng.integers(n))] = 1.0 - labels[0]
     return {**p, "kind": "bce", "pred": probs, "target": labels, "reduction": "mean"}
@@ -162,12 +223,10 @@ def solve_mse_bce(p: dict) -> Solution:
     ctx: dict = {"kind": kind}
     if kind in ("simple", "squared"):
         t, y = float(p["target"]), float(p["pred"])
-        diff = t - y
+        diff = t - y                     # = engine.losses.simple_loss(t, y)
         if abs(diff) < 0.05:
             raise Redraw("prediction equals the target")
         value = diff if kind == "simple" else diff ** 2
-        simple, _ = EL.simple_loss(t, y)
-        assert abs(float(simple) - diff) < 1e-12
         if kind == "simple":
             mis["prediction-minus-target"] = -diff
             mis["squared-instead"] = diff ** 2
@@ -181,41 +240,50 @@ def solve_mse_bce(p: dict) -> Solution:
                    else f"import torch\nimport torch.nn.functional as F\n"
                         f"print(F.mse_loss(torch.tensor([{y}]), torch.tensor([{t}])))")
     elif kind == "mse":
-        y, t = np.asarray(p["pred"]), np.asarray(p["target"])
+        y, t = [float(v) for v in p["pred"]], [float(v) for v in p["target"]]
         red = p["reduction"]
-        value, _ = EL.mse_loss(y, t, red)
-        sq = (y - t) ** 2
         n = len(y)
+        d = [a - b for a, b in zip(y, t)]
+        sq = [v * v for v in d]          # numpy's x ** 2 is x * x
+        total = _nsum(sq)
+        value = total / n if red == "mean" else total          # engine.losses.mse_loss
         if red == "mean":
-            mis["forgot-mean"] = float(sq.sum())
+            mis["forgot-mean"] = total
         else:
-            mis["took-mean"] = float(sq.mean())
-        mis["forgot-square"] = float(np.abs(y - t).mean() if red == "mean" else np.abs(y - t).sum())
+            mis["took-mean"] = total / n
+        ad = _nsum([abs(v) for v in d])
+        mis["forgot-square"] = ad / n if red == "mean" else ad
         mis["took-root"] = math.sqrt(value)
         ctx.update(y_tex=tex_vec(y), t_tex=tex_vec(t), n=n, reduction=red,
                    squares=" + ".join(f"({fmt(a)} - {paren(b)})^2" for a, b in zip(y, t)),
-                   square_values=" + ".join(fmt(v) for v in sq), total=fmt(sq.sum()))
+                   square_values=" + ".join(fmt(v) for v in sq), total=fmt(total))
         check = {"kind": "loss", "input": p["pred"],
                  "loss": {"type": "MSELoss", "target": p["target"], "reduction": red}}
         pytorch = ("import torch\nfrom torch import nn\n"
                    f"print(nn.MSELoss(reduction='{red}')(torch.tensor({p['pred']}), torch.tensor({p['target']})))")
     else:
-        q, y = np.asarray(p["pred"]), np.asarray(p["target"])
-        value, _ = EL.bce_loss(q, y, "mean")
-        per = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+        q, y = [float(v) for v in p["pred"]], [float(v) for v in p["target"]]
         n = len(q)
+        # numpy's logs in one call each: ln q, ln(1 - q) (the worked solution) and log1p(-q)
+        # (engine.losses.bce_loss, as torch)
+        logs = np.log(q + [1 - v for v in q]).tolist()
+        lq, l1q = logs[:n], logs[n:]
+        l1p = np.log1p([-v for v in q]).tolist()
+        value = _nsum([-(b * max(a, -100.0) + (1.0 - b) * max(c, -100.0))
+                       for a, b, c in zip(lq, y, l1p)]) / n
+        per = [-(b * a + (1 - b) * c) for a, b, c in zip(lq, y, l1q)]
         mis["log-base-2"] = value / math.log(2)
         mis["log-base-10"] = value / math.log(10)
         mis["forgot-minus"] = -value
-        mis["forgot-mean"] = float(per.sum())
-        mis["only-positive-term"] = float(-(y * np.log(q)).mean())
-        mis["used-p-for-negatives"] = float(-np.log(q).mean())
+        mis["forgot-mean"] = _nsum(per)
+        mis["only-positive-term"] = -(_nsum([b * a for a, b in zip(lq, y)]) / n)
+        mis["used-p-for-negatives"] = -(_nsum(lq) / n)
         rows = []
         for qi, yi, li in zip(q, y, per):
             rows.append({"p": fmt(qi), "y": fmt(yi), "term": (f"-\\ln {fmt(qi)}" if yi == 1
                                                               else f"-\\ln(1 - {fmt(qi)})"),
                          "loss": fmt(li)})
-        ctx.update(rows=rows, n=n, total=fmt(per.sum()))
+        ctx.update(rows=rows, n=n, total=fmt(_nsum(per)))
         check = {"kind": "loss", "input": p["pred"],
                  "loss": {"type": "BCELoss", "target": p["target"], "reduction": "mean"}}
         pytorch = ("import torch\nfrom torch import nn\n"
@@ -236,34 +304,39 @@ def sample_grad(rng: np.random.Generator, level: int, p: dict) -> dict:
 
 
 def solve_grad(p: dict) -> Solution:
-    z = np.asarray(p["logits"], float)
+    z = [float(v) for v in p["logits"]]
     t = p["target"]
-    y = np.eye(len(z))[t] if isinstance(t, int) else np.asarray(t, float)
-    acts = network.forward([], z)
+    k = len(z)
+    one_hot = isinstance(t, int)
+    y = [1.0 if i == t else 0.0 for i in range(k)] if one_hot else [float(v) for v in t]
     spec = {"type": "CrossEntropyLoss", "target": t, "reduction": "mean"}
-    value, grad = network.loss_and_grad(spec, acts[-1])
-    probs = softmax(z)
-    assert allclose(grad, probs - y)
-    if np.max(np.abs(grad)) < 0.05:
+    # engine network.loss_and_grad(spec, z), reduction 'mean' over one sample (divides by 1):
+    # grad = softmax(z) * sum(y) - y, value = -sum(y * log_softmax(z))
+    ez, es, s, log_s = _softmax_rows([z])[0]
+    probs = [v / s for v in es]
+    sum_y = _nsum(y)
+    grad = [(pc * sum_y - yc) / 1 for pc, yc in zip(probs, y)]
+    m = max(z)
+    value = -_nsum([yc * ((x - m) - log_s) for yc, x in zip(y, z)]) / 1
+    if max(abs(g) for g in grad) < 0.05:
         raise Redraw("gradient too small")
     mis = {
-        "y-minus-p": (y - probs).tolist(),
-        "skipped-softmax": (z - y).tolist(),
-        "forgot-target": probs.tolist(),
+        "y-minus-p": [yc - pc for yc, pc in zip(y, probs)],
+        "skipped-softmax": [x - yc for x, yc in zip(z, y)],
+        "forgot-target": probs,
     }
-    if isinstance(t, int):
-        only = np.zeros_like(z)
+    if one_hot:
+        only = [0.0] * k
         only[t] = probs[t] - 1
-        mis["only-target-component"] = only.tolist()
-    e = np.exp(z)
-    ctx = {"z_tex": tex_vec(z), "exp_tex": tex_vec(e), "sum": fmt(e.sum()), "p_tex": tex_vec(probs),
-           "y_tex": tex_vec(y), "k": len(z), "one_hot": isinstance(t, int),
-           "cls": t if isinstance(t, int) else 0, "loss": fmt(value)}
+        mis["only-target-component"] = only
+    ctx = {"z_tex": tex_vec(z), "exp_tex": tex_vec(ez), "sum": fmt(_nsum(ez)), "p_tex": tex_vec(probs),
+           "y_tex": tex_vec(y), "k": k, "one_hot": one_hot,
+           "cls": t if one_hot else 0, "loss": fmt(value)}
     check = {"kind": "gradient", "input": p["logits"], "layers": [], "loss": spec, "wrt": "input"}
     pytorch = ("import torch\nimport torch.nn.functional as F\n"
                f"z = torch.tensor({p['logits']}, requires_grad=True)\n"
                f"F.cross_entropy(z, torch.tensor({t})).backward()\nprint(z.grad)")
-    return Solution(answer=grad.tolist(), decimals=3, context=ctx, misconceptions=mis, check=check,
+    return Solution(answer=grad, decimals=3, context=ctx, misconceptions=mis, check=check,
                     pytorch=pytorch)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import Redraw, Solution, register
-from .stacks import (MISTAKES, pick, shape_check, shape_snippet, shape_steps, shapes_and_args_or_redraw,
-                     wrong_shape)
+from .stacks import (pick, shape_check, shape_snippet, shape_steps_and_text, shapes_and_args_or_redraw,
+                     wrong_shapes)
 
 
 def _conv(c_in, c_out, dims, k, s=1, p=0, d=1) -> dict:
@@ -67,22 +67,21 @@ def sample_stack(rng: np.random.Generator, level: int, p: dict, dims: int) -> di
 
 
 def solve(p: dict) -> Solution:
-    shapes, args_list = inferred = shapes_and_args_or_redraw(p["input_shape"], p["layers"])
+    input_shape, layers = p["input_shape"], p["layers"]
+    shapes, args_list = inferred = shapes_and_args_or_redraw(input_shape, layers)
     answer = list(shapes[-1])
     if any(v < 2 for v in answer[1:]) or answer[-1] > 100000:
         raise Redraw("output too small or too large to be a good question")
-    mis = {}
-    for m in MISTAKES:
-        wrong = wrong_shape(p["input_shape"], p["layers"], m, args_list)
-        if wrong is not None and wrong != answer:
-            mis[m] = wrong
-    steps = shape_steps(p["input_shape"], p["layers"], inferred)
+    mis = {m: wrong for m, wrong in wrong_shapes(input_shape, args_list).items()
+           if wrong is not None and wrong != answer}
+    steps, text = shape_steps_and_text(input_shape, layers, inferred)
+    code = "\n".join([f"    {s['code']}," for s in steps])
     return Solution(
         answer=answer,
-        context={"steps": steps, "code": "\n".join(f"    {s['code']}," for s in steps)},
+        context={"steps": steps, "steps_text": text, "code": code},
         misconceptions=mis,
-        check=shape_check(p["input_shape"], p["layers"]),
-        pytorch=shape_snippet(p["input_shape"], p["layers"]),
+        check=shape_check(input_shape, layers),
+        pytorch=shape_snippet(input_shape, layers, code),
     )
 
 

@@ -10,10 +10,9 @@ import math
 
 import numpy as np
 
-from ..texfmt import torch_layer
-from ..engine.shapes import CONV_TYPES, POOL_TYPES, layer_args, param_breakdown
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, layer_args, layer_param_counts
 from . import Solution, register
-from .stacks import params_snippet, pick, shapes_or_redraw
+from .stacks import layers_code, params_snippet, pick, shapes_and_args_or_redraw
 
 
 def _linear(n_in, n_out, bias=True) -> dict:
@@ -86,7 +85,8 @@ def _display(layers, lazy) -> list:
     return shown
 
 
-def _wrong_counts(p: dict, breakdown, shapes) -> dict:
+def _wrong_counts(p: dict, breakdown, shapes, args_list) -> dict:
+    """``args_list``: the ``layer_args`` of every layer along ``shapes``."""
     layers = p["layers"]
     weights = sum(w for _, w, _ in breakdown)
     biases = sum(b for _, _, b in breakdown)
@@ -95,8 +95,7 @@ def _wrong_counts(p: dict, breakdown, shapes) -> dict:
     if has_bias:
         mis["forgot-bias"] = weights
     mis["bias-per-weight"] = 2 * weights
-    outs = [layer_args(l, shapes[i], i) for i, l in enumerate(layers)]
-    learnable = [a for a in outs if a["type"] == "Linear" or a["type"] in CONV_TYPES]
+    learnable = [a for a in args_list if a["type"] == "Linear" or a["type"] in CONV_TYPES]
     if all(a["type"] == "Linear" for a in learnable):
         mis["neurons-only"] = sum(a["out_features"] for a in learnable)
         mis["sum-not-product"] = sum(a["in_features"] + a["out_features"] + (a["out_features"] if a["bias"] else 0)
@@ -116,33 +115,39 @@ def _wrong_counts(p: dict, breakdown, shapes) -> dict:
     positions = math.prod(shapes[first + 1][1:])
     w_first, b_first = breakdown[first][1], breakdown[first][2]
     mis["per-position"] = weights + biases + (positions - 1) * (w_first + b_first)
-    pools = [layer_args(l, shapes[i], i) for i, l in enumerate(layers) if l["type"] in POOL_TYPES]
+    pools = [a for l, a in zip(layers, args_list) if l["type"] in POOL_TYPES]
     if pools:
         mis["counted-pooling"] = weights + biases + sum(math.prod(a["kernel"]) for a in pools)
     return mis
 
 
 def solve(p: dict) -> Solution:
-    layers = p["layers"]
-    shapes = shapes_or_redraw(p["input_shape"], layers) if p["input_shape"] else [None] * (len(layers) + 1)
-    breakdown = param_breakdown(layers, p["input_shape"])
+    layers, input_shape = p["layers"], p["input_shape"]
+    if input_shape:
+        shapes, args_list = shapes_and_args_or_redraw(input_shape, layers)
+    else:   # (as param_breakdown(layers, None): no shapes, no shape check)
+        shapes = [None] * (len(layers) + 1)
+        args_list = [layer_args(layer, None, i) for i, layer in enumerate(layers)]
+    # == param_breakdown(layers, input_shape), from the arguments at hand
+    breakdown = [(i, *layer_param_counts(layer, args, i)) for i, (layer, args) in enumerate(zip(layers, args_list))]
     rows = []
-    for (i, w, b), layer in zip(breakdown, layers):
+    for (i, w, b), layer, args in zip(breakdown, layers, args_list):
         if w or b or layer["type"] in POOL_TYPES:
-            args = layer_args(layer, shapes[i], i)
             rows.append({"index": i, "kind": layer["type"], "weights": w, "biases": b,
                          "factors": ([args["out_features"], args["in_features"]] if layer["type"] == "Linear"
                                      else [args["out_channels"], args["in_channels"], *args["kernel"]]
                                      if layer["type"] in CONV_TYPES else [])})
     total = sum(w + b for _, w, b in breakdown)
     shown = _display(layers, p.get("lazy", []))
-    code = "\n".join(f"    {torch_layer(l)}," for l in shown)
+    code = layers_code(shown)
     check = {"kind": "param_count", "layers": layers}
-    if p["input_shape"]:
-        check["input_shape"] = list(p["input_shape"])
-    return Solution(answer=total, context={"rows": rows, "code": code, "total": total},
-                    misconceptions=_wrong_counts(p, breakdown, shapes), check=check,
-                    pytorch=params_snippet(layers))
+    if input_shape:
+        check["input_shape"] = list(input_shape)
+    # the solution's sum: every row's weights, then the non-zero biases
+    sum_tex = " + ".join([str(r["weights"]) for r in rows] + [str(r["biases"]) for r in rows if r["biases"]])
+    return Solution(answer=total, context={"rows": rows, "code": code, "total": total, "sum_tex": sum_tex},
+                    misconceptions=_wrong_counts(p, breakdown, shapes, args_list), check=check,
+                    pytorch=params_snippet(layers, None if p.get("lazy") else code))
 
 
 register("params.dense", solve, sample_dense)

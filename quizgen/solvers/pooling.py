@@ -9,6 +9,8 @@ Params (drawn by ``sample``): ``x`` (``[H, W]`` ints), ``mode`` (max/avg/min),
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..engine import pooling as P
@@ -58,6 +60,17 @@ def pool(x, mode, k, s, partial=False) -> list:
     return [[float(f(_window(x, i, j, k))) for j in cols] for i in rows]
 
 
+def _windows(x: list, k: int) -> list:
+    """Every whole ``k`` x ``k`` window of the 2-D list ``x`` (stride 1): ``wins[i][j]`` is
+    ``_window(x, i, j, k)``. Pooling with stride ``s`` reads ``wins[::s]`` and ``row[::s]``."""
+    return [[_window(x, i, j, k) for j in range(len(x[0]) - k + 1)] for i in range(len(x) - k + 1)]
+
+
+def _pooled(wins: list, f, s: int) -> list:
+    """:func:`pool` (without partial windows) from the stride-1 windows of :func:`_windows`."""
+    return [[float(f(win)) for win in row[::s]] for row in wins[::s]]
+
+
 def _has_tie(x, mode, k, s) -> bool:
     """Whether some window's maximum (``mode`` "max") or minimum occurs twice."""
     x = x.tolist() if isinstance(x, np.ndarray) else x
@@ -73,9 +86,9 @@ def _has_tie(x, mode, k, s) -> bool:
 def _draw_image(rng, n, mode, k, s):
     top = 10 if k == 2 else 20
     for _ in range(200):
-        x = rng.integers(0, top, size=(n, n))
+        x = rng.integers(0, top, size=(n, n)).tolist()
         if mode == "avg" or not _has_tie(x, mode, k, s):
-            return x.tolist()
+            return x
     raise Redraw("no tie-free image")
 
 
@@ -114,12 +127,13 @@ def sample_forward(rng, level, p):
     return {**p, "x": _draw_image(rng, n, mode, k, s), "mode": mode, "k": k, "s": s}
 
 
-def _windows_text(x, mode, k, s, decimals) -> list:
-    """One line per output entry: the window's values and the result."""
+def _windows_text(wins, mode, k, s, decimals) -> list:
+    """One line per output entry: the window's values and the result (``wins`` from :func:`_windows`)."""
     rows = []
-    for a, i in enumerate(_positions(len(x), k, s)):
-        for b, j in enumerate(_positions(len(x[0]), k, s)):
-            vals = _window(x, i, j, k)
+    for a, wrow in enumerate(wins[::s]):
+        i = a * s
+        for b, vals in enumerate(wrow[::s]):
+            j = b * s
             if mode == "avg":
                 value = _mean(vals)
                 eq = "=" if abs(value - round(value, decimals)) < 1e-9 else "\\approx"
@@ -132,12 +146,33 @@ def _windows_text(x, mode, k, s, decimals) -> list:
     return rows
 
 
+def _shown_value(v) -> int | float:
+    """One number as a student writes it: an int when within 1e-9 of one, else 2 decimals."""
+    v = float(v)        # what np.asarray(m, float).tolist() made of each entry
+    r = round(v)
+    return r if abs(v - r) < 1e-9 else round(v, 2)
+
+
+class _Shown(dict):
+    """v -> ``_shown_value(v)``, memoised: matrices repeat the same few numbers.
+
+    Keys that compare equal (``3`` and ``3.0``, ``0.0`` and ``-0.0``) have the same float value,
+    hence the same shown value, so sharing their entry changes nothing.
+    """
+
+    def __missing__(self, v):
+        shown = _shown_value(v)
+        if len(self) < 50_000:          # bounded: a memo, not a leak
+            self[v] = shown
+        return shown
+
+
+_SHOWN = _Shown()
+
+
 def _shown(m) -> list:
     """A matrix as a student writes it: integers stay, other values rounded to 2 decimals."""
-    out = []
-    for row in np.asarray(m, float).tolist():
-        out.append([r if abs(v - (r := round(v))) < 1e-9 else round(v, 2) for v in row])
-    return out
+    return [[_SHOWN[v] for v in row] for row in m]
 
 
 def _rint(m: list) -> list:
@@ -145,7 +180,9 @@ def _rint(m: list) -> list:
     return [[round(v) for v in row] for row in m]
 
 
+@lru_cache(maxsize=4096)
 def _fmt(v, decimals):
+    # memoised by value (3 and 3.0 share an entry: the text depends only on float(v))
     r = round(float(v), decimals)
     return str(int(r)) if float(r).is_integer() else f"{r:.{decimals}f}".rstrip("0")
 
@@ -153,31 +190,34 @@ def _fmt(v, decimals):
 def solve_forward(p: dict) -> Solution:
     x, mode, k, s = p["x"], p["mode"], p["k"], p["s"]
     n = len(x)
-    out = pool(x, mode, k, s)
+    # every pooling below (but the partial one) reads its windows from the stride-1 windows
+    wins = _windows(x, k)
+    f = _REDUCE[mode]
+    out = _pooled(wins, f, s)
     decimals = 2 if mode == "avg" else 0
     mis = {}
     if mode in ("max", "min"):
-        mis["average-instead"] = pool(x, "avg", k, s)
-        mis["min-max-swapped"] = pool(x, "min" if mode == "max" else "max", k, s)
+        mis["average-instead"] = _pooled(wins, _mean, s)
+        mis["min-max-swapped"] = _pooled(wins, min if mode == "max" else max, s)
     else:
-        mis["max-instead-of-average"] = pool(x, "max", k, s)
+        mis["max-instead-of-average"] = _pooled(wins, max, s)
     if s != 1:
-        mis["stride-one"] = pool(x, mode, k, 1)
+        mis["stride-one"] = _pooled(wins, f, 1)
     if s < k:
-        mis["non-overlapping"] = pool(x, mode, k, k)
+        mis["non-overlapping"] = _pooled(wins, f, k)
     if (n - k) % s:
         mis["kept-partial-window"] = pool(x, mode, k, s, partial=True)
     answer = out if mode == "avg" else _rint(out)
     ho = _out(n, k, s)
     leftover = (n - k) % s
     ctx = {"name": NAMES[mode], "code": _code(mode, k, s), "n": n, "out_size": ho,
-           "windows": _windows_text(x, mode, k, s, 2), "leftover": leftover,
+           "windows": _windows_text(wins, mode, k, s, 2), "leftover": leftover,
            "size_formula": f"\\left\\lfloor \\frac{{{n} - {k}}}{{{s}}} \\right\\rfloor + 1 = {ho}",
            "overlap": k - s if s < k else 0}
     check = {"kind": "forward", "input": [x], "layers": _pool_layers(mode, k, s), "index": [0]}
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"x = torch.tensor([{x}], dtype=torch.float)  # [1, {n}, {n}]\n"
-               f"pool = {_code(mode, k, s)}\n"
+               f"pool = {ctx['code']}\n"
                + ("print(-pool(-x)[0])  # min pooling = -maxpool(-x)" if mode == "min" else "print(pool(x)[0])"))
     ctx["shown"] = _shown(answer)
     return Solution(answer=answer, context=ctx, misconceptions={k_: _shown(v) for k_, v in mis.items()},
@@ -202,20 +242,32 @@ def sample_backward(rng, level, p):
     return {**p, "x": x, "mode": mode, "k": k, "s": s, "g": g.tolist()}
 
 
-def route(x, g, mode, k, s, *, assign=False, divide=True, to=None) -> list:
-    """Plain-loop gradient routing (``to`` overrides where a max window sends its gradient).
+def _picks(x, k, s, rule) -> list:
+    """(row, column) of each window's first maximum (``rule`` "max") or minimum, windows row-major."""
+    best_of = max if rule == "max" else min
+    picks = []
+    for i in _positions(len(x), k, s):
+        for j in _positions(len(x[0]), k, s):
+            win = _window(x, i, j, k)
+            flat = win.index(best_of(win))   # the first arg-max/min, as torch routes it
+            picks.append((i + flat // k, j + flat % k))
+    return picks
 
-    ``x`` ``[H, W]`` and ``g`` ``[H_out, W_out]`` nested lists -> the gradient ``[H][W]`` (floats).
+
+def _send(shape, g, k, s, picks=None, *, assign=False, divide=True) -> list:
+    """Route the upstream ``g`` ``[H_out][W_out]`` into an ``[H][W]`` float gradient.
+
+    Each window's gradient goes to its entry of ``picks`` (from :func:`_picks`) or, when ``picks``
+    is None, to all its ``k*k`` positions (``divide``: ``g/(k*k)`` each). ``assign`` overwrites
+    where windows overlap instead of adding.
     """
-    grad = [[0.0] * len(row) for row in x]
-    rows, cols = _positions(len(x), k, s), _positions(len(x[0]), k, s)
-    rule = to or mode
-    for a, i in enumerate(rows):
-        for b, j in enumerate(cols):
-            if rule in ("max", "min"):
-                win = _window(x, i, j, k)
-                flat = win.index(max(win) if rule == "max" else min(win))   # the first arg-max/min
-                targets = [(i + flat // k, j + flat % k)]
+    h, w = shape
+    grad = [[0.0] * w for _ in range(h)]
+    at = iter(picks) if picks is not None else None
+    for a, i in enumerate(_positions(h, k, s)):
+        for b, j in enumerate(_positions(w, k, s)):
+            if at is not None:
+                targets = [next(at)]
                 share = float(g[a][b])
             else:
                 targets = [(i + u, j + v) for u in range(k) for v in range(k)]
@@ -225,42 +277,86 @@ def route(x, g, mode, k, s, *, assign=False, divide=True, to=None) -> list:
     return grad
 
 
+def route(x, g, mode, k, s, *, assign=False, divide=True, to=None) -> list:
+    """Plain-loop gradient routing (``to`` overrides where a max window sends its gradient).
+
+    ``x`` ``[H, W]`` and ``g`` ``[H_out, W_out]`` nested lists -> the gradient ``[H][W]`` (floats).
+    """
+    rule = to or mode
+    picks = _picks(x, k, s, rule) if rule in ("max", "min") else None
+    return _send((len(x), len(x[0])), g, k, s, picks, assign=assign, divide=divide)
+
+
+def _avg_backward(g, shape, k, s) -> list:
+    """``engine.pooling.avg_pool2d_backward`` of one channel (no padding) in plain floats.
+
+    The engine adds ``g/(k*k)`` window offset by window offset (``(a, b)`` row-major, every output
+    at once); these loops add the same numbers to every position in the same order, so the
+    float sums are bit-identical (tests compare the two).
+    """
+    h, w = shape
+    grad = [[0.0] * w for _ in range(h)]
+    shares = [[v / (k * k) for v in row] for row in g]
+    for a in range(k):
+        for b in range(k):
+            for i, srow in enumerate(shares):
+                grow = grad[i * s + a]
+                for j, v in enumerate(srow):
+                    grow[j * s + b] += v
+    return grad
+
+
+def _backward(x, g, mode, k, s, picks=None) -> list:
+    """The answer: dL/dx ``[H][W]`` (ints for max pooling, floats for average pooling).
+
+    Same values as ``_BWD[mode]`` (the engine) on ``[x]``, ``[g]``; ``picks``: :func:`_picks`
+    of ``mode`` if already known.
+    """
+    shape = (len(x), len(x[0]))
+    if mode == "avg":
+        return _avg_backward(g, shape, k, s)
+    grad = _send(shape, g, k, s, picks if picks is not None else _picks(x, k, s, mode))
+    return _rint(grad)      # integer sums of integers: exact, as np.rint(...).astype(int) gives
+
+
 def solve_backward(p: dict) -> Solution:
     x, g, mode, k, s = p["x"], p["g"], p["mode"], p["k"], p["s"]
     n = len(x)
-    grad = _BWD[mode](np.asarray([x], float), np.asarray([g], float), k, s)[0]
+    shape = (n, len(x[0]))
+    picks = _picks(x, k, s, "max")          # where max pooling sends each window's gradient
+    answer = _backward(x, g, mode, k, s, picks if mode == "max" else None)
     mis = {}
     if mode == "max":
-        mis["spread-evenly"] = route(x, g, mode, k, s, to="avg")
-        mis["all-positions"] = route(x, g, mode, k, s, to="avg", divide=False)
-        mis["routed-to-min"] = route(x, g, mode, k, s, to="min")
+        mis["spread-evenly"] = _send(shape, g, k, s)
+        mis["all-positions"] = _send(shape, g, k, s, divide=False)
+        mis["routed-to-min"] = _send(shape, g, k, s, _picks(x, k, s, "min"))
     else:
-        mis["forgot-divide"] = route(x, g, mode, k, s, divide=False)
-        mis["routed-to-max"] = route(x, g, mode, k, s, to="max")
+        mis["forgot-divide"] = _send(shape, g, k, s, divide=False)
+        mis["routed-to-max"] = _send(shape, g, k, s, picks)
     if s < k:
-        mis["overwrote-overlaps"] = route(x, g, mode, k, s, assign=True)
+        mis["overwrote-overlaps"] = _send(shape, g, k, s, picks if mode == "max" else None, assign=True)
     decimals = 2 if mode == "avg" else 0
-    answer = grad.tolist() if mode == "avg" else np.rint(grad).astype(int).tolist()
-    out = pool(x, mode, k, s)
     steps = []
+    at = iter(picks)
     for a, i in enumerate(_positions(n, k, s)):
         for b, j in enumerate(_positions(n, k, s)):
-            win = _window(x, i, j, k)
-            best = max(win)
-            flat = win.index(best)
-            steps.append({"name": f"y_{{{a + 1},{b + 1}}}", "g": int(g[a][b]), "rows": f"{i + 1}–{i + k}",
-                          "cols": f"{j + 1}–{j + k}", "max": int(best),
-                          "at": f"({i + flat // k + 1}, {j + flat % k + 1})",
-                          "share": _fmt(g[a][b] / (k * k), 4)})
-    ctx = {"name": NAMES[mode], "code": _code(mode, k, s), "n": n, "out_size": len(g),
-           "pooled": _rint(out) if mode == "max" else out,
+            r, c = next(at)
+            step = {"name": f"y_{{{a + 1},{b + 1}}}", "g": int(g[a][b]), "rows": f"{i + 1}–{i + k}",
+                    "cols": f"{j + 1}–{j + k}"}
+            if mode == "max":       # the text shows where the maximum is ...
+                step["max"], step["at"] = int(x[r][c]), f"({r + 1}, {c + 1})"
+            else:                   # ... or the share of every position
+                step["share"] = _fmt(g[a][b] / (k * k), 4)
+            steps.append(step)
+    code = _code(mode, k, s)
+    ctx = {"name": NAMES[mode], "code": code, "n": n, "out_size": len(g),
            "steps": steps, "kk": k * k, "overlapping": s < k}
     # One channel [1, H, W]; ``index: [0]`` picks the [H, W] gradient the student writes.
     check = {"kind": "gradient", "input": [x], "layers": _pool_layers(mode, k, s),
              "loss": {"type": "upstream", "grad": [g]}, "wrt": "input", "index": [0]}
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"x = torch.tensor([{x}], dtype=torch.float, requires_grad=True)  # [1, {n}, {n}]\n"
-               f"y = {_code(mode, k, s)}(x)\n"
+               f"y = {code}(x)\n"
                f"y.backward(torch.tensor([{g}], dtype=torch.float))  # the upstream gradient\n"
                "print(x.grad[0])")
     ctx["shown"] = _shown(answer)

@@ -11,12 +11,12 @@ Params: ``input_shape`` and ``layers`` (torch vocabulary, square windows); for
 """
 from __future__ import annotations
 
+from operator import gt
 
-from ..engine.receptive import receptive_field, receptive_field_size
-from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes, infer_shapes_and_args, layer_args
-from ..texfmt import torch_layer, torch_sequential
+from ..engine.receptive import center_index, receptive_field, receptive_field_size
+from ..engine.shapes import CONV_TYPES, POOL_TYPES, infer_shapes_and_args, layer_args
 from . import Redraw, Solution, register
-from .stacks import pick, shapes_or_redraw
+from .stacks import layer_code, layers_code, pick, sequential_code, shapes_and_args_or_redraw
 
 
 def _conv(dims, c_in, c_out, k, s=1, p=0) -> dict:
@@ -35,19 +35,80 @@ def _pool(dims, k, s=None, kind="Max") -> dict:
     return layer
 
 
-def _geometry(layers, input_shape=None):
-    """Per conv/pool layer: (index, code, kernel, stride, padding) along the first spatial axis."""
+def _geometry(layers, args_list=None, code=True):
+    """Per conv/pool layer: (index, code, kernel, stride, padding) along the first spatial axis.
+
+    ``args_list``: the ``layer_args`` of the layers (default: computed without input shape);
+    ``code=False`` leaves the layer's code out.
+    """
     out = []
-    if input_shape:
-        args_list = infer_shapes_and_args(input_shape, layers)[1]
-    else:
+    if args_list is None:
         args_list = [layer_args(layer, None, i) for i, layer in enumerate(layers)]
     for i, layer in enumerate(layers):
         args = args_list[i]
         if args["type"] in CONV_TYPES or args["type"] in POOL_TYPES:
-            out.append({"index": i, "code": torch_layer(layer), "k": args["kernel"][0], "s": args["stride"][0],
-                        "p": args["padding"][0], "pool": args["type"] in POOL_TYPES})
+            g = {"index": i, "code": layer_code(layer) if code else None, "k": args["kernel"][0],
+                 "s": args["stride"][0], "p": args["padding"][0], "pool": args["type"] in POOL_TYPES}
+            out.append(g)
     return out
+
+
+def _field(input_shape, layers, shapes, args_list, output_index=None):
+    """``receptive_field(input_shape, layers, output_index)`` given the stack's inferred shapes and args.
+
+    The engine tracks sets of positions (exact with dilation).  Without dilation and with no
+    stride larger than its window, the positions a contiguous range reads form a contiguous
+    range again, so two ends per axis suffice; every other stack goes to the engine.
+    tests/test_family_receptive_field.py compares the two.
+    """
+    windows = []   # (input spatial sizes, kernel, stride, padding) of each conv/pool layer
+    for i, args in enumerate(args_list):
+        kind = args["type"]
+        if kind in CONV_TYPES or kind in POOL_TYPES:
+            kernel, stride = args["kernel"], args["stride"]
+            if max(args["dilation"]) > 1 or any(map(gt, stride, kernel)):     # (dilations are >= 1)
+                return receptive_field(input_shape, layers, output_index)
+            windows.append((shapes[i][1:], kernel, stride, args["padding"]))
+        elif kind in ("Linear", "Flatten"):
+            return receptive_field(input_shape, layers, output_index)
+    out_spatial = shapes[-1][1:]
+    if output_index is None:
+        position = center_index(shapes[-1])
+    elif (isinstance(output_index, (list, tuple)) and len(output_index) == len(out_spatial)
+          and all(type(i) is int and 0 <= i < n for i, n in zip(output_index, out_spatial))):
+        position = output_index
+    else:
+        return receptive_field(input_shape, layers, output_index)
+    ranges = []
+    windows.reverse()
+    for axis, o in enumerate(position):
+        lo = hi = o
+        for sizes, kernel, stride, padding in windows:
+            s, p = stride[axis], padding[axis]
+            lo, hi = max(lo * s - p, 0), min(hi * s - p + kernel[axis] - 1, sizes[axis] - 1)
+            if lo > hi:
+                return [0] * len(position), [None] * len(position)   # the output reads only padding
+        ranges.append((lo, hi))
+    return [hi - lo + 1 for lo, hi in ranges], ranges
+
+
+def _field_size(layers, args_list):
+    """``receptive_field_size(layers)`` from the layers' args (the engine for any unusual stack)."""
+    size = jump = None
+    for args in args_list:
+        kind = args["type"]
+        if kind in ("Linear", "Flatten"):
+            return receptive_field_size(layers)          # raises
+        if kind not in CONV_TYPES and kind not in POOL_TYPES:
+            continue
+        if size is None:
+            size, jump = [1] * args["nd"], [1] * args["nd"]
+        elif len(size) != args["nd"]:
+            return receptive_field_size(layers)          # raises
+        for axis in range(len(size)):
+            size[axis] += (args["kernel"][axis] - 1) * args["dilation"][axis] * jump[axis]
+            jump[axis] *= args["stride"][axis]
+    return receptive_field_size(layers) if size is None else size
 
 
 # ------------------------------------------------------------------ rf.size
@@ -83,7 +144,7 @@ def sample_size(rng, level, p):
                 out = pick(rng, widths)
                 layers.append(_conv(dims, ch, out, k, pick(rng, [1, 2]), pick(rng, [0, k // 2])))
                 ch = out
-        if not any(g["s"] > 1 for g in _geometry(layers)[:-1]):
+        if not any(g["s"] > 1 for g in _geometry(layers, code=False)[:-1]):
             raise Redraw("level 3 needs a stride before the last layer")
     size = 64 if dims == 2 else 96
     return {**p, "dims": dims, "input_shape": [c] + [size] * dims, "layers": layers}
@@ -111,14 +172,15 @@ def _wrong_sizes(geo) -> dict:
 
 
 def solve_size(p: dict) -> Solution:
-    shapes = shapes_or_redraw(p["input_shape"], p["layers"])
+    input_shape, layers = p["input_shape"], p["layers"]
+    shapes, args_list = shapes_and_args_or_redraw(input_shape, layers)
     if any(n < 2 for n in shapes[-1][1:]):
         raise Redraw("output too small")
-    extent, _ = receptive_field(p["input_shape"], p["layers"])
-    size = receptive_field_size(p["layers"])
+    extent, _ = _field(input_shape, layers, shapes, args_list)
+    size = _field_size(layers, args_list)
     if list(extent) != list(size):
         raise Redraw("the centre output's receptive field is clipped by the border")
-    geo = _geometry(p["layers"], p["input_shape"])
+    geo = _geometry(layers, args_list)
     jumps = _jumps(geo)
     rows, r = [], 1
     for g, j in zip(geo, jumps):
@@ -128,9 +190,9 @@ def solve_size(p: dict) -> Solution:
         r = new
     dims = p["dims"]
     mis = {k: [v] * dims for k, v in _wrong_sizes(geo).items()}
-    code = "\n".join(f"    {torch_layer(l)}," for l in p["layers"])
+    code = layers_code(layers)
     snippet = ("import torch\nimport torch.nn as nn\n\n"
-               f"net = {torch_sequential(p['layers'])}\n"
+               f"net = {sequential_code(layers, code)}\n"
                f"x = torch.ones(1, {', '.join(map(str, p['input_shape']))}, requires_grad=True)\n"
                "y = net(x)\n"
                + ("y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()\n"
@@ -150,7 +212,8 @@ def solve_size(p: dict) -> Solution:
 
 # ------------------------------------------------------------------ rf.influence
 
-def sample_influence(rng, level, p):
+def _sample_influence(rng, level, p):
+    """:func:`sample_influence` and the stack's inferred shapes and layer args."""
     n = int(rng.integers(7, 11))
     if level == 1:
         layers = [_conv(2, 1, 4, 3, 1, pick(rng, [0, 1])), {"type": "ReLU"},
@@ -163,12 +226,17 @@ def sample_influence(rng, level, p):
         else:
             layers = [first, {"type": "ReLU"}, _conv(2, 4, 4, 3, 2, pick(rng, [0, 1])), {"type": "ReLU"},
                       _conv(2, 4, 1, pick(rng, [1, 3]), 1, 0)]
-    shapes = shapes_or_redraw([1, n, n], layers)
+    shapes, args_list = shapes_and_args_or_redraw([1, n, n], layers)
     ho, wo = shapes[-1][1:]
     if ho < 2:
         raise Redraw("output too small")
     out_pos = [int(rng.integers(ho)), int(rng.integers(wo))]
-    return {**p, "input_shape": [1, n, n], "layers": layers, "out_pos": out_pos, "_n": n}
+    return {**p, "input_shape": [1, n, n], "layers": layers, "out_pos": out_pos, "_n": n}, shapes, args_list
+
+
+def sample_influence(rng, level, p):
+    """A stack and an output position (no pixel yet); see :func:`_sample_influence_with_pixel`."""
+    return _sample_influence(rng, level, p)[0]
 
 
 def walk_back(geo, sizes, pos, mistake=None):
@@ -203,10 +271,10 @@ OPTIONS = [{"en": "Yes", "ko": "예"}, {"en": "No", "ko": "아니요"}]
 
 def solve_influence(p: dict) -> Solution:
     layers, shape, out_pos = p["layers"], p["input_shape"], p["out_pos"]
-    shapes = infer_shapes(shape, layers)
-    geo = _geometry(layers, shape)
+    shapes, args_list = infer_shapes_and_args(shape, layers)
+    geo = _geometry(layers, args_list)
     sizes = [shapes[g["index"]][1] for g in geo]
-    extent, ranges = receptive_field(shape, layers, out_pos)
+    extent, ranges = _field(shape, layers, shapes, args_list, out_pos)
     if 0 in extent:
         raise Redraw("the output sees only padding")
     pixel = p.get("pixel")
@@ -236,20 +304,23 @@ def solve_influence(p: dict) -> Solution:
         steps.append({"index": g["index"], "code": g["code"], "k": g["k"], "s": g["s"], "p": g["p"],
                       "rows": f"{rlo + 1}–{rhi + 1}", "cols": f"{clo + 1}–{chi + 1}"})
     assert (r_steps[-1][1], r_steps[-1][2]) == tuple(ranges[0])
-    ctx = {"code": "\n".join(f"    {torch_layer(l)}," for l in layers), "n": shape[1],
+    code = layers_code(layers)
+    ctx = {"code": code, "n": shape[1],
            "oi": out_pos[0] + 1, "oj": out_pos[1] + 1, "pr": pixel[0] + 1, "pc": pixel[1] + 1,
            "out_h": shapes[-1][1], "out_w": shapes[-1][2], "steps": steps,
            "rows": f"{ranges[0][0] + 1}–{ranges[0][1] + 1}", "cols": f"{ranges[1][0] + 1}–{ranges[1][1] + 1}",
            "extent": extent, "inside": truth}
     return Solution(answer=answer, context=ctx, misconceptions=mis, options=OPTIONS, check=None,
-                    pytorch=_influence_snippet(layers, shape, out_pos, pixel))
+                    pytorch=_influence_snippet(layers, shape, out_pos, pixel, code))
 
 
-def _influence_snippet(layers, shape, out_pos, pixel) -> str:
-    """Backprop from the one output: the pixel can change it iff its gradient can be non-zero."""
+def _influence_snippet(layers, shape, out_pos, pixel, code=None) -> str:
+    """Backprop from the one output: the pixel can change it iff its gradient can be non-zero.
+
+    ``code``: :func:`layers_code` of ``layers`` when the caller has it."""
     dims = ", ".join(str(v) for v in shape)
     return ("import torch\nimport torch.nn as nn\n\n"
-            f"net = {torch_sequential(layers)}\n"
+            f"net = {sequential_code(layers, code)}\n"
             "for m in net.modules():  # positive weights and biases: no ReLU or sum cancels a path\n"
             "    if isinstance(m, nn.Conv2d):\n"
             "        nn.init.uniform_(m.weight, 0.1, 1.0)\n"
@@ -263,22 +334,43 @@ def _influence_snippet(layers, shape, out_pos, pixel) -> str:
             f"print(bool(x.grad[0, 0, {pixel[0]}, {pixel[1]}] != 0))  # True = it can change the output")
 
 
+def _border_pixels(n, ranges, inside) -> list:
+    """The pixels ``[r, c]`` of an ``n x n`` image near the border of the field (one step inside
+    or outside on one axis), inside the field or outside it; row by row, as
+
+    ``[[r, c] for r in range(n) for c in range(n) if (r in field rows and c in field cols) == inside
+    and (r or c is at most 1 from an end of the field's range on its axis)]``
+
+    with each row's columns taken from lists made once (tests/test_family_receptive_field.py compares).
+    """
+    (r_lo, r_hi), (c_lo, c_hi) = ranges
+    cols = range(n)
+    c_in = [c_lo <= c <= c_hi for c in cols]
+    c_near = [min(abs(c - c_lo), abs(c - c_hi)) <= 1 for c in cols]
+    cols_near = [c for c in cols if c_near[c]]
+    if inside:
+        # row in the field: near the border -> every column in the field, else those near it
+        by_row = ([c for c in cols if c_in[c]], [c for c in cols if c_in[c] and c_near[c]], [], [])
+    else:
+        # row in the field: the columns outside (near), row outside: any column (near)
+        by_row = ([c for c in cols if not c_in[c]], [c for c in cols if not c_in[c] and c_near[c]],
+                  list(cols), cols_near)
+    cand = []
+    for r in range(n):
+        r_near = min(abs(r - r_lo), abs(r - r_hi)) <= 1
+        row_cols = by_row[(0 if r_near else 1) if r_lo <= r <= r_hi else (2 if r_near else 3)]
+        cand += [[r, c] for c in row_cols]
+    return cand
+
+
 def _sample_influence_with_pixel(rng, level, p):
-    q = sample_influence(rng, level, p)
-    _, ranges = receptive_field(q["input_shape"], q["layers"], q["out_pos"])
+    q, shapes, args_list = _sample_influence(rng, level, p)
+    _, ranges = _field(q["input_shape"], q["layers"], shapes, args_list, q["out_pos"])
     if ranges[0] is None or ranges[1] is None:
         raise Redraw("the output sees only padding")
     n = q.pop("_n")
     inside = rng.random() < 0.5
-    # pick the pixel near the border of the field (one step inside or outside) on one axis:
-    # per axis, whether each index is in the field's range and its distance to the range's ends
-    (r_lo, r_hi), (c_lo, c_hi) = ranges
-    r_in = [r_lo <= r <= r_hi for r in range(n)]
-    c_in = [c_lo <= c <= c_hi for c in range(n)]
-    r_dist = [min(abs(r - r_lo), abs(r - r_hi)) for r in range(n)]
-    c_dist = [min(abs(c - c_lo), abs(c - c_hi)) for c in range(n)]
-    cand = [[r, c] for r in range(n) for c in range(n)
-            if (r_in[r] and c_in[c]) == inside and min(r_dist[r], c_dist[c]) <= 1]
+    cand = _border_pixels(n, ranges, inside)
     if not cand:
         raise Redraw("no pixel of the wanted kind")
     q["pixel"] = cand[int(rng.integers(len(cand)))]
