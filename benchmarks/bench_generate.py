@@ -13,6 +13,7 @@ The exam (--exam):
            mix; the exam of the figures recorded before the third session).
 
     python benchmarks/bench_generate.py [--students 1000] [--runs 5] [--exam default]
+"""
 from __future__ import annotations
 
 import argparse
