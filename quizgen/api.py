@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -44,9 +45,23 @@ SPLIT_RENDERERS = {
 
 @dataclass(frozen=True)
 class GenerateResult:
-    quiz: Quiz
+    """What :func:`generate` wrote: the files, where the secret came from, how many papers.
+
+    ``quiz`` is every paper (of the first language). When the outputs did not need the
+    papers in memory (Markdown only, as in the default run) they were not kept, and
+    ``quiz`` reads them back from key.json on first use: the same questions.
+    """
+
     files: list[Path]
     secret_source: str
+    n_papers: int
+    n_questions: int           # per paper
+    key_path: Path
+    built_quiz: Quiz | None = field(default=None, repr=False)
+
+    @cached_property
+    def quiz(self) -> Quiz:
+        return self.built_quiz if self.built_quiz is not None else read_key(self.key_path)
 
 
 
@@ -117,10 +132,13 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
 
     files: dict[str, str | bytes | list[str]] = {}
     quizzes = []
+    # Only the renderers that take the whole quiz (html, pdf, a user's key template) need
+    # the papers back in this process; the Markdown papers and key.json are made per paper.
+    keep_papers = bool(templates) or any(f not in split for f in formats)
     for i, one in enumerate(langs):
         # Same secret, same generators: every language gets the same numbers and answers.
         quiz, parts = build_quiz_with(exam, bank, people, secret_value, per_paper, lang=one,
-                                      progress=progress if i == 0 else None)
+                                      progress=progress if i == 0 else None, keep_papers=keep_papers)
         quizzes.append(quiz)
         prefix = f"{one}/" if len(langs) > 1 else ""
         key_text = key_pieces(KEY_FORMAT, quiz.exam.to_dict(), [key for (key, _), _ in parts])
@@ -141,7 +159,9 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
             for fmt in lms:
                 files[f"lms/{prefix}{output_name(info, fmt)}"] = lms_render(info, slots, fmt, one)
-    return GenerateResult(quizzes[0], write_files(out_dir, files), source)
+    written = write_files(out_dir, files)
+    return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
+                          quizzes[0] if keep_papers else None)
 
 
 def parse_langs(lang: str | Iterable[str] | None) -> list[str]:

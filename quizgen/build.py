@@ -35,15 +35,16 @@ def question_for(exam: Exam, bank: Bank, slot: Slot, secret: str, student_id: st
 
 def _papers(exam: Exam, bank: Bank, students: list[Student], secret: str, lang: str,
             progress: Callable[[int], None] | None = None,
-            per_paper: Callable[[ExamInfo, StudentPaper], Any] | None = None) -> list[tuple]:
-    """``[(paper, per_paper(info, paper) or None), ...]`` for ``students``, in order."""
+            per_paper: Callable[[ExamInfo, StudentPaper], Any] | None = None,
+            keep_papers: bool = True) -> list[tuple]:
+    """``[(paper or None, per_paper(info, paper) or None), ...]`` for ``students``, in order."""
     info = exam_info(exam, bank, lang) if per_paper else None
     out = []
     for student in students:
         qs = tuple(question_for(exam, bank, slot, secret, student.student_id, lang)
                    for slot in exam.slots)
         paper = StudentPaper(student, variant_code(secret, exam.id, student.student_id), qs)
-        out.append((paper, per_paper(info, paper) if per_paper else None))
+        out.append((paper if keep_papers else None, per_paper(info, paper) if per_paper else None))
         if progress:
             progress(1)
     return out
@@ -72,8 +73,8 @@ def _no_automatic_gc():
 
 
 def _papers_in_worker(students: list[Student]) -> list[tuple]:
-    exam, bank, secret, lang, per_paper = _JOB
-    return _papers(exam, bank, students, secret, lang, per_paper=per_paper)
+    exam, bank, secret, lang, per_paper, keep_papers = _JOB
+    return _papers(exam, bank, students, secret, lang, per_paper=per_paper, keep_papers=keep_papers)
 
 
 PARALLEL_MIN_QUESTIONS = 2000
@@ -98,23 +99,26 @@ def build_quiz(exam: Exam, bank: Bank, students: Iterable[Student], secret: str,
 def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret: str,
                     per_paper: Callable[[ExamInfo, StudentPaper], Any] | None, *,
                     lang: str | None = None,
-                    progress: Callable[[int], None] | None = None) -> tuple[Quiz, list]:
+                    progress: Callable[[int], None] | None = None,
+                    keep_papers: bool = True) -> tuple[Quiz, list]:
     """:func:`build_quiz`, plus ``[per_paper(exam info, paper) for every paper]``.
 
     ``per_paper`` (e.g. rendering the paper's own output files) runs where the paper is
     built, so for large classes it runs in the worker processes too and only its result
-    travels back. It must be a pure function of its arguments.
+    travels back. It must be a pure function of its arguments. With ``keep_papers=False``
+    only those results are kept (the Quiz has no papers): the papers themselves are not
+    sent back from the workers, which saves pickling every question twice.
     """
     global _JOB
     lang = lang or exam.lang
     students = list(students)
     workers = _workers(len(students) * len(exam.slots))
     if workers == 1:
-        done = _papers(exam, bank, students, secret, lang, progress, per_paper)
+        done = _papers(exam, bank, students, secret, lang, progress, per_paper, keep_papers)
     else:
         size = max(1, -(-len(students) // (workers * 4)))
         chunks = [students[i:i + size] for i in range(0, len(students), size)]
-        _JOB = (exam, bank, secret, lang, per_paper)
+        _JOB = (exam, bank, secret, lang, per_paper, keep_papers)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool, _no_automatic_gc():
                 done = []
@@ -124,7 +128,7 @@ def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret:
                         progress(len(part))
         finally:
             _JOB = None
-    quiz = Quiz(exam_info(exam, bank, lang), tuple(paper for paper, _ in done))
+    quiz = Quiz(exam_info(exam, bank, lang), tuple(paper for paper, _ in done) if keep_papers else ())
     return quiz, [extra for _, extra in done]
 
 

@@ -106,8 +106,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    quiz = result.quiz
-    click.echo(f"Wrote {len(quiz.papers)} papers x {len(quiz.papers[0].questions)} questions "
+    click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
     click.echo(f"Secret: {result.secret_source} (keep it to regenerate the same papers).")
 

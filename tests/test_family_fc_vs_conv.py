@@ -37,7 +37,7 @@ def test_params_check_in_torch(bank):
 
 
 def brute_conv(img, w, bias):
-    n, m = len(img), len(img) - 2
+    m = len(img) - 2
     return [[sum(img[i + a][j + b] * w[a][b] for a in range(3) for b in range(3)) + (bias or 0)
              for j in range(m)] for i in range(m)]
 

@@ -6,10 +6,27 @@
 """
 from __future__ import annotations
 
-from .keyfile import load_key
-from .pipeline import GradeResult, grade
-from .scoring import Mark, Policy, accepted_interval, score
-from .simulate import SimulateResult, simulate
+import importlib
+from typing import Any
+
+# Imported on first use (PEP 562), so that `generate`, which needs only the grading index
+# writer, does not load the report, statistics and feedback renderers.
+_WHERE = {"load_key": ".keyfile", "grade": ".pipeline", "GradeResult": ".pipeline",
+          "score": ".scoring", "Policy": ".scoring", "Mark": ".scoring",
+          "accepted_interval": ".scoring", "simulate": ".simulate", "SimulateResult": ".simulate"}
 
 __all__ = ["grade", "GradeResult", "simulate", "SimulateResult", "load_key", "score", "Policy",
            "Mark", "accepted_interval"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
