@@ -31,7 +31,8 @@ exam, out, n, fmt = sys.argv[1] or None, sys.argv[2], int(sys.argv[3]), sys.argv
 t0 = time.perf_counter()
 res = api.generate(exam, out, students=n, secret="bench", formats=fmt.split(","), force=True)
 dt = time.perf_counter() - t0
-q = res.n_papers * res.n_questions
+q = (res.n_papers * res.n_questions if hasattr(res, "n_papers")  # (older quizgen: count the papers)
+     else sum(len(p.questions) for p in res.quiz.papers))
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": dt, "questions": q, "max_rss_mb": me.ru_maxrss / 1024,
                   "worker_rss_mb": kids.ru_maxrss / 1024, "cpu_main": me.ru_utime + me.ru_stime,
