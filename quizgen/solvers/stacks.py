@@ -5,6 +5,7 @@ A stack is a list of layer dicts in torch vocabulary (see ``quizgen.engine.shape
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -119,17 +120,27 @@ def wrong_shape(input_shape, layers, mistake: str, args_list=None):
     return shape
 
 
-# How each mistake bends the size rule (see size_rule / wrong_shape, the reference):
-# (padding multiplier, round up, "+1", every stride 1, dilation 1, keep channels, pool stride 1)
+class _Rule(NamedTuple):
+    """A (possibly wrong) size rule: how a mistake bends ``size_rule`` (see wrong_shape, the reference)."""
+
+    pad_times: int = 2             # padding counted on both sides
+    ceil: bool = False             # rounds up instead of down
+    plus: int = 1                  # the "+1"
+    stride_one: bool = False       # every stride taken as 1
+    dilation_one: bool = False     # dilation ignored
+    keep_channels: bool = False    # convolutions keep the input's channels
+    pool_stride_one: bool = False  # pooling strides taken as 1
+
+
 _MISTAKE_RULES = {
-    "forgot-plus-one": (2, False, 0, False, False, False, False),
-    "ignored-padding": (0, False, 1, False, False, False, False),
-    "padding-one-side": (1, False, 1, False, False, False, False),
-    "ceil-not-floor": (2, True, 1, False, False, False, False),
-    "ignored-stride": (2, False, 1, True, False, False, False),
-    "ignored-dilation": (2, False, 1, False, True, False, False),
-    "kept-channels": (2, False, 1, False, False, True, False),
-    "pool-stride-one": (2, False, 1, False, False, False, True),
+    "forgot-plus-one": _Rule(plus=0),
+    "ignored-padding": _Rule(pad_times=0),
+    "padding-one-side": _Rule(pad_times=1),
+    "ceil-not-floor": _Rule(ceil=True),
+    "ignored-stride": _Rule(stride_one=True),
+    "ignored-dilation": _Rule(dilation_one=True),
+    "kept-channels": _Rule(keep_channels=True),
+    "pool-stride-one": _Rule(pool_stride_one=True),
 }
 
 
@@ -200,15 +211,11 @@ def _apply_rule_by_axis(input_shape, chains, channels, tail, rule):
     ``chains``: ``{(input size, ((conv?, k, s, p, d) per window)): [axes]}``; ``channels``: the
     out_channels of the last convolution (else the input's); ``tail``: the Flatten/Linear steps.
     """
-    pad_times, ceil, plus, stride_one, dilation_one, keep_channels, pool_stride_one = rule
-    shape = [input_shape[0] if keep_channels else channels, *input_shape[1:]]
+    shape = [input_shape[0] if rule.keep_channels else channels, *input_shape[1:]]
     for (n, windows), axes in chains.items():
         for conv, k, s, p, d in windows:
-            if stride_one or (pool_stride_one and not conv):
-                s = 1
-            span = n + pad_times * p - (k - 1) * (1 if dilation_one else d) - 1
-            n = (-(-span // s) if ceil else span // s) + plus
-            if n < 1:
+            n = _size_by_rule(n, conv, k, s, p, d, rule)
+            if n is None:
                 return None       # the mistake breaks the stack
         for axis in axes:
             shape[axis + 1] = n
@@ -220,12 +227,20 @@ def _apply_rule_by_axis(input_shape, chains, channels, tail, rule):
     return shape
 
 
-_PLAIN_RULE = (2, False, 1, False, False, False, False)
+_PLAIN_RULE = _Rule()
+
+
+def _size_by_rule(n, conv, k, s, p, d, rule):
+    """One axis' output size under a (possibly wrong) size ``rule``; None when it is below 1."""
+    if rule.stride_one or (rule.pool_stride_one and not conv):
+        s = 1
+    span = n + rule.pad_times * p - (k - 1) * (1 if rule.dilation_one else d) - 1
+    size = (-(-span // s) if rule.ceil else span // s) + rule.plus
+    return size if size >= 1 else None
 
 
 def _apply_rule(input_shape, plan, rule):
     """The shape after the ``plan`` of :func:`wrong_shapes` with one (possibly wrong) size rule."""
-    pad_times, ceil, plus, stride_one, dilation_one, keep_channels, pool_stride_one = rule
     shape = list(input_shape)
     for step in plan:
         if step[0] == "window":
@@ -237,14 +252,11 @@ def _apply_rule(input_shape, plan, rule):
                 spatial, axes, repeat = spatial[:1], axes[:1], len(spatial)
             sizes = []
             for n, (k, s, p, d) in zip(spatial, axes):
-                if stride_one or (pool_stride_one and not conv):
-                    s = 1
-                span = n + pad_times * p - (k - 1) * (1 if dilation_one else d) - 1
-                size = (-(-span // s) if ceil else span // s) + plus
-                if size < 1:
+                size = _size_by_rule(n, conv, k, s, p, d, rule)
+                if size is None:
                     return None       # the mistake breaks the stack
                 sizes.append(size)
-            shape = [shape[0] if keep_channels or not conv else out_channels, *sizes * repeat]
+            shape = [shape[0] if rule.keep_channels or not conv else out_channels, *sizes * repeat]
         elif step[0] == "flatten":
             shape = [math.prod(shape)]
         else:
