@@ -217,3 +217,91 @@ def test_a_formula_typst_rejects_is_shown_as_tex_instead(monkeypatch):
     out = pdf.files(quiz, key=False)
     assert r"\odot_{qq} + 1" in pdf_text(out["papers-all.pdf"])
     markup.clear_caches()
+
+
+# ---------------------------------------------------------------- large classes: typeset in parts
+
+def page_images(data: bytes) -> list[bytes]:
+    """Every page rendered to a small grey image (poppler's pdftoppm)."""
+    need(shutil.which("pdftoppm") is not None, "pdftoppm not installed (apt-get install poppler-utils)")
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "in.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-gray", str(Path(d) / "in.pdf"), str(Path(d) / "p")],
+                       check=True, capture_output=True)
+        return [f.read_bytes() for f in sorted(Path(d).glob("p-*.pgm"))]
+
+
+def _outline_titles(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+    return [item.title for item in PdfReader(io.BytesIO(data)).outline if not isinstance(item, list)]
+
+
+def test_a_class_typeset_in_parts_gives_the_same_pages(exam, monkeypatch):
+    """Three students in parts of two (forked processes, joined with pypdf): the same
+    pages in the same order as one compile, per-student page numbers, one bookmark per
+    student, the same bytes on a second run."""
+    quiz, out = exam
+    monkeypatch.setattr(pdf, "PART_STUDENTS", 2)
+    parts = pdf.files(quiz)
+    # Each part embeds its own font subsets, so compare what the pages look like.
+    assert page_images(parts["papers-all.pdf"]) == page_images((out / "papers-all.pdf").read_bytes())
+    assert page_images(parts["key.pdf"]) == page_images((out / "key.pdf").read_bytes())
+    for p in quiz.papers:
+        sid = p.student.student_id
+        assert page_images(parts[f"papers/{sid}.pdf"]) == page_images((out / "papers" / f"{sid}.pdf").read_bytes())
+    key_pages = pdf_pages(parts["key.pdf"])
+    starts = [i for i, t in enumerate(key_pages) if re.search(r"Page 1 of \d+", t)]
+    assert len(starts) == len(quiz.papers)  # the key's pages are numbered per student
+    for p, first in zip(quiz.papers, starts):
+        assert p.student.student_id in key_pages[first] and p.variant in key_pages[first]
+    ids = [p.student.student_id for p in quiz.papers]
+    assert [t.split(" ")[0] for t in _outline_titles(parts["key.pdf"])] == ids
+    assert [t.split(" ")[0] for t in _outline_titles(parts["papers-all.pdf"])] == ids
+    again = pdf.files(quiz)
+    assert again == parts
+
+
+def test_duplex_parts_keep_every_student_on_an_odd_page(exam, monkeypatch):
+    quiz, _ = exam
+    monkeypatch.setattr(pdf, "PART_STUDENTS", 1)
+    out = pdf.files(quiz, duplex=True, key=False)
+    pages = pdf_pages(out["papers-all.pdf"])
+    for p in quiz.papers:
+        first = next(i for i, t in enumerate(pages) if p.student.student_id in t and "Page 1 of" in t)
+        assert first % 2 == 0, (p.student.student_id, first)
+        mine = pdf_pages(out[f"papers/{p.student.student_id}.pdf"])
+        assert pages[first:first + len(mine)] == mine
+
+
+def test_join_pdfs_adds_a_blank_page_only_where_duplex_needs_one():
+    from pypdf import PdfReader, PdfWriter
+
+    def doc(n: int) -> bytes:
+        w = PdfWriter()
+        for _ in range(n):
+            w.add_blank_page(width=595, height=842)
+        buf = io.BytesIO()
+        w.write(buf)
+        return buf.getvalue()
+
+    def count(data: bytes) -> int:
+        return len(PdfReader(io.BytesIO(data)).pages)
+
+    assert count(pdf.join_pdfs([doc(3), doc(2), doc(1)])) == 6
+    assert count(pdf.join_pdfs([doc(3), doc(2), doc(1)], duplex=True)) == 7  # 3, blank, 2, 1
+    assert count(pdf.join_pdfs([doc(3), doc(3), doc(1)], duplex=True)) == 9  # 3, blank, 3, blank, 1
+    assert count(pdf.join_pdfs([doc(2), doc(2)], duplex=True)) == 4
+    assert pdf.join_pdfs([doc(2)]) == doc(2)
+
+
+def test_a_typst_error_in_a_part_process_is_a_clear_error(exam, monkeypatch, tmp_path):
+    quiz, _ = exam
+    monkeypatch.setattr(pdf, "PART_STUDENTS", 1)
+    (tmp_path / "typst").mkdir()
+    (tmp_path / "typst" / "key.typ").write_text("#let x = (\n", encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        pdf.files(quiz, user_dir=tmp_path)
+    assert "key.typ" in str(err.value)

@@ -6,16 +6,25 @@ replace the bundled ones file by file). quizgen writes the data they read into
 from the question texts by :mod:`quizgen.render.markup` (all text escaped). The papers
 data never holds answers, solutions or misconceptions.
 
-Speed: all students are typeset in ONE Typst compile (the combined file); each student's
-PDF is then cut out of it by page range with pypdf. Typst reports the ranges itself: the
-template labels each student's first and last page, and :func:`_page_ranges` reads them.
+Speed: a class is typeset in few Typst compiles (one per part of up to
+:data:`PART_STUDENTS` students); each student's PDF is then cut out of its part by page
+range with pypdf. Typst reports the ranges itself: the template labels each student's
+first and last page, and :func:`_page_ranges` reads them.
+
+Memory: Typst keeps what it laid out until its process ends (about 13 MB per student of
+the key), so a large class is typeset part by part in short-lived processes, two
+at a time, and the parts are joined with pypdf (:func:`join_pdfs`). A class that fits in
+one part is typeset in this process, papers and key side by side in two threads.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +40,7 @@ COMBINED = "papers-all.pdf"
 KEY = "key.pdf"
 TEMPLATE_FILES = ("lib.typ", "paper.typ", "key.typ")
 _LINE_CHARS = 95  # characters of prose on one line of the paper (for the page-fit estimate)
+PART_STUDENTS = 25  # students per Typst compile: bounds its memory (key: ~0.5 GB per part)
 
 
 # ---------------------------------------------------------------- data for the templates
@@ -170,21 +180,26 @@ def _typst_error(e: Exception, main: str) -> RenderError:
 def compile_pdf(root: Path, main: str, data: dict, font_set: fonts.FontSet,
                 ranges: bool = False) -> tuple[bytes, list]:
     """Compile ``root/main`` with ``data`` as data.json; return (pdf, [(first, last) page])."""
+    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return compile_root(root, main, font_set.paths, ranges)
+
+
+def compile_root(root: Path, main: str, font_paths, ranges: bool = False) -> tuple[bytes, list]:
+    """Compile ``root/main`` with the data.json already in ``root``."""
     import typst
 
-    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     try:
         compiler = typst.Compiler(str(root / main), root=str(root),
-                                  font_paths=fonts.typst_dirs(font_set.paths, root / "_fonts"),
+                                  font_paths=fonts.typst_dirs(font_paths, root / "_fonts"),
                                   ignore_system_fonts=True)
         pdf = compiler.compile(format="pdf", timestamp=0, pdf_tags=False)
-        pages = _page_ranges(compiler, len(data["students"])) if ranges else []
+        pages = _page_ranges(compiler) if ranges else []
     except typst.TypstError as e:
         raise _typst_error(e, main) from e
     return pdf, pages
 
 
-def _page_ranges(compiler, n: int) -> list[tuple[int, int]]:
+def _page_ranges(compiler) -> list[tuple[int, int]]:
     """Each student's (first, last) page, 1-based, from the template's ``<qz-pages>``."""
     try:
         raw = json.loads(compiler.query("<qz-pages>", field="value", one=True, format="json"))
@@ -220,50 +235,183 @@ def _all_texts(quiz: Quiz, key: bool) -> list[str]:
     return [quiz.exam.instructions] + _paper_texts(quiz.papers, key)
 
 
-def _typeset(quiz: Quiz, user_dir, duplex: bool, paper: str, font_set: fonts.FontSet,
-             key: bool, on_papers) -> tuple:
-    """Compile the print file (then ``on_papers`` runs on it) and the key, overlapped:
-    Typst works outside the GIL, so Python prepares the key's data and cuts the papers
-    while Typst typesets."""
-    roots = [_template_root(user_dir) for _ in range(2 if key else 1)]
+def _parts(data: dict) -> list[dict]:
+    """``data`` split into data.json files of at most :data:`PART_STUDENTS` students."""
+    students = data["students"]
+    if len(students) <= PART_STUDENTS:
+        return [data]
+    return [{**data, "students": students[a:a + PART_STUDENTS]}
+            for a in range(0, len(students), PART_STUDENTS)]
+
+
+def _cut(pdf: bytes, ranges: list, n: int) -> list[bytes]:
+    if len(ranges) != n:
+        raise RenderError("the Typst template did not mark where each student's pages "
+                          "start and end (labels qz-start-N / qz-end-N).",
+                          path="typst/paper.typ",
+                          hint="Keep the <qz-pages> metadata of the bundled paper.typ.")
+    return split_pdf(pdf, ranges)
+
+
+def _typeset_part(user_dir, main: str, data: dict, font_set: fonts.FontSet,
+                  cut: bool) -> tuple[bytes, list[bytes]]:
+    """One part, here: (its PDF, each student's pages when ``cut``)."""
+    root = _template_root(user_dir)
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            data = build_data(quiz, key=False, duplex=duplex, paper=paper, font_set=font_set)
-            papers = pool.submit(compile_pdf, roots[0], "paper.typ", data, font_set, True)
-            key_job = None
-            if key:
-                key_data = build_data(quiz, key=True, paper=paper, font_set=font_set)
-                key_job = pool.submit(compile_pdf, roots[1], "key.typ", key_data, font_set)
-            try:
-                done = on_papers(*papers.result())
-            except BaseException:
-                if key_job is not None:
-                    key_job.cancel()
-                raise
-            return done, (key_job.result()[0] if key_job is not None else None)
+        pdf, ranges = compile_pdf(root, main, data, font_set, ranges=cut)
     finally:
-        for root in roots:
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+    return pdf, (_cut(pdf, ranges, len(data["students"])) if cut else [])
+
+
+def _typeset_part_apart(user_dir, main: str, data: dict, font_set: fonts.FontSet,
+                        cut: bool) -> tuple[bytes, list[bytes]]:
+    """:func:`_typeset_part` in a fresh Python process (``python -m quizgen.render.pdf_part``),
+    which gives Typst's memory back to the system when it ends."""
+    root = _template_root(user_dir)
+    try:
+        (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        (root / "job.json").write_text(json.dumps({"main": main, "cut": cut, "n": len(data["students"]),
+                                                   "font_paths": list(font_set.paths)}), encoding="utf-8")
+        env = dict(os.environ)
+        here = str(Path(__file__).resolve().parents[2])  # the folder holding the quizgen package
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (here, env.get("PYTHONPATH")) if x)
+        run = subprocess.run([sys.executable, "-m", "quizgen.render.pdf_part", str(root)], check=False,
+                             capture_output=True, env=env)
+        error = root / "error.json"
+        if error.is_file():
+            e = json.loads(error.read_text(encoding="utf-8"))
+            raise RenderError(e["message"], path=e.get("path"), hint=e.get("hint"))
+        if run.returncode != 0 or not (root / "part.pdf").is_file():
+            tail = run.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise RenderError(f"the Typst process for {main} stopped (exit code {run.returncode}): "
+                              + " ".join(tail), path=main,
+                              hint="Typeset a smaller class, or report this with the message.")
+        pdf = (root / "part.pdf").read_bytes()
+        pieces = [(root / f"student-{k}.pdf").read_bytes() for k in range(len(data["students"]))] if cut else []
+        return pdf, pieces
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_part(root: Path) -> int:
+    """The child's side of :func:`_typeset_part_apart`: typeset ``root``, write the results."""
+    job = json.loads((root / "job.json").read_text(encoding="utf-8"))
+    try:
+        pdf, ranges = compile_root(root, job["main"], job["font_paths"], job["cut"])
+        pieces = _cut(pdf, ranges, job["n"]) if job["cut"] else []
+    except RenderError as e:
+        (root / "error.json").write_text(json.dumps({"message": e.message, "path": e.path, "hint": e.hint}),
+                                         encoding="utf-8")
+        return 3
+    for k, piece in enumerate(pieces):
+        (root / f"student-{k}.pdf").write_bytes(piece)
+    (root / "part.pdf").write_bytes(pdf)
+    return 0
+
+
+class PdfJoiner:
+    """Joins PDFs in the order they are added, with their bookmarks (deterministic bytes).
+
+    Parts can be added as they are typeset, so only the last one is left to join at the
+    end. With ``duplex`` a blank page goes before a part that would otherwise start on an
+    even page, so every student still starts on an odd page of the print file. A single
+    part comes back unchanged.
+    """
+
+    def __init__(self, duplex: bool = False):
+        self.duplex = duplex
+        self._first: bytes | None = None
+        self._writer = None
+        self._info: dict = {}
+
+    def add(self, piece: bytes) -> None:
+        if self._first is None:
+            self._first = piece
+            return
+        if self._writer is None:
+            from pypdf import PdfWriter
+            self._writer = PdfWriter()
+            self._append(self._first, first=True)
+        self._append(piece)
+
+    def _append(self, piece: bytes, first: bool = False) -> None:
+        from pypdf import PdfReader
+        reader = PdfReader(io.BytesIO(piece))
+        if first:
+            self._info = dict(reader.metadata or {})
+        writer = self._writer
+        if self.duplex and len(writer.pages) % 2:
+            box = writer.pages[-1].mediabox
+            writer.add_blank_page(width=box.width, height=box.height)
+        writer.append(reader, import_outline=True)
+
+    def result(self) -> bytes:
+        if self._writer is None:
+            if self._first is None:
+                raise ValueError("no PDF to join")
+            return self._first
+        self._writer.add_metadata({k: v for k, v in self._info.items() if k in ("/Title", "/Creator")})
+        buf = io.BytesIO()
+        self._writer.write(buf)
+        return buf.getvalue()
+
+
+def join_pdfs(pieces: list[bytes], duplex: bool = False) -> bytes:
+    """``pieces`` as one PDF (see :class:`PdfJoiner`)."""
+    joiner = PdfJoiner(duplex)
+    for piece in pieces:
+        joiner.add(piece)
+    return joiner.result()
+
+
+def _typeset(quiz: Quiz, user_dir, duplex: bool, paper: str, font_set: fonts.FontSet,
+             key: bool) -> tuple[bytes, list[bytes], bytes | None]:
+    """(print file, each student's PDF, key PDF or None).
+
+    The papers' parts start first; the key's data is prepared while they are typeset.
+    Each student's PDF is cut out of its part where the part is typeset.
+    """
+    paper_parts = _parts(build_data(quiz, key=False, duplex=duplex, paper=paper, font_set=font_set))
+    # One part each (a class of up to PART_STUDENTS): typeset here, papers and key side by
+    # side (Typst works outside the GIL). More: each part in its own short-lived process,
+    # two at a time, so Typst's memory goes back to the system after every part.
+    part = _typeset_part if len(paper_parts) == 1 else _typeset_part_apart
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        papers = [pool.submit(part, user_dir, "paper.typ", one, font_set, True) for one in paper_parts]
+        keys = []
+        if key:
+            key_data = build_data(quiz, key=True, paper=paper, font_set=font_set)
+            keys = [pool.submit(part, user_dir, "key.typ", one, font_set, False)
+                    for one in _parts(key_data)]
+            del key_data
+        # Join the parts as they come (in order), while the later parts are typeset.
+        combined, per_student = PdfJoiner(duplex), []
+        for f in papers:
+            part_pdf, pieces = f.result()
+            combined.add(part_pdf)
+            per_student.extend(pieces)
+        combined_pdf = combined.result()
+        key_pdf = None
+        if key:
+            joined = PdfJoiner()
+            for f in keys:
+                joined.add(f.result()[0])
+            key_pdf = joined.result()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return combined_pdf, per_student, key_pdf
 
 
 def files(quiz: Quiz, *, user_dir: str | Path | None = None, duplex: bool = False,
           font_paths=(), paper: str = "a4", key: bool = True) -> dict[str, bytes]:
     """``papers/<id>.pdf`` per student, ``papers-all.pdf`` (print file) and ``key.pdf``."""
     font_set = _font_set(quiz, font_paths)
-
-    def cut(combined: bytes, ranges: list) -> dict[str, bytes]:
-        if len(ranges) != len(quiz.papers):
-            raise RenderError("the Typst template did not mark where each student's pages "
-                              "start and end (labels qz-start-N / qz-end-N).",
-                              path="typst/paper.typ",
-                              hint="Keep the <qz-pages> metadata of the bundled paper.typ.")
-        out = {COMBINED: combined}
-        for p, piece in zip(quiz.papers, split_pdf(combined, ranges)):
-            out[f"papers/{safe_name(p.student.student_id)}.pdf"] = piece
-        return out
-
     try:
-        out, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key, cut)
+        combined, pieces, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key)
     except RenderError as e:
         # A formula Typst rejects? Find such formulas, show them as TeX source, retry once.
         if "qz-start" in str(e):
@@ -272,7 +420,10 @@ def files(quiz: Quiz, *, user_dir: str | Path | None = None, duplex: bool = Fals
         if not texmath.check_typst(spans):
             raise
         markup.clear_caches()
-        out, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key, cut)
+        combined, pieces, key_pdf = _typeset(quiz, user_dir, duplex, paper, font_set, key)
+    out = {COMBINED: combined}
+    for p, piece in zip(quiz.papers, pieces):
+        out[f"papers/{safe_name(p.student.student_id)}.pdf"] = piece
     if key_pdf is not None:
         out[KEY] = key_pdf
     return out
