@@ -140,6 +140,30 @@ def test_influence_snippet_prints_the_answer_when_run_in_torch():
             assert out.getvalue().strip() == str(yes), (level, seed)
 
 
+def test_size_snippet_prints_the_answer_when_run_in_torch():
+    """The key's PyTorch snippet for rf.size, executed, prints the key's field size, also for
+    stacks with max pooling (where a plain backward pass reaches only the arg-max)."""
+    pytest.importorskip("torch")
+    import contextlib
+    import io
+
+    import numpy as np
+
+    from quizgen.bank import load_bank
+    from quizgen.instantiate import build_question
+    t = load_bank().templates["rf.size"]
+    pooled = 0
+    for level in t.level_numbers:
+        for seed in range(15):
+            q = build_question(t, level, np.random.default_rng(seed))
+            pooled += "MaxPool" in q.pytorch
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(q.pytorch, {})  # our own generated code
+            assert [int(v) for v in out.getvalue().split()] == q.answer_value, (level, seed, q.pytorch)
+    assert pooled >= 5  # the case that printed a smaller field before
+
+
 def _random_rf_stack(rng):
     """A 1-D or 2-D conv/pool stack (sometimes dilated, strided past its window, or with Flatten)."""
     dims = int(rng.integers(1, 3))

@@ -191,18 +191,26 @@ def solve_size(p: dict) -> Solution:
     dims = p["dims"]
     mis = {k: [v] * dims for k, v in _wrong_sizes(geo).items()}
     code = layers_code(layers)
+    n = 2 if dims == 2 else 1
     snippet = ("import torch\nimport torch.nn as nn\n\n"
                f"net = {sequential_code(layers, code)}\n"
-               f"x = torch.ones(1, {', '.join(map(str, p['input_shape']))}, requires_grad=True)\n"
+               "for m in net.modules():  # positive weights and biases: no ReLU or sum cancels a path\n"
+               f"    if isinstance(m, nn.Conv{n}d):\n"
+               "        nn.init.uniform_(m.weight, 0.1, 1.0)\n"
+               "        if m.bias is not None:\n"
+               "            nn.init.uniform_(m.bias, 0.1, 1.0)\n"
+               "for m in net.modules():  # max pooling routes to one position: average to count them all\n"
+               f"    if isinstance(m, nn.MaxPool{n}d):\n"
+               f"        m.forward = lambda x, m=m: nn.functional.avg_pool{n}d(x, m.kernel_size, m.stride, m.padding)\n"
+               f"x = torch.rand(1, {', '.join(map(str, p['input_shape']))}, requires_grad=True)\n"
                "y = net(x)\n"
-               + ("y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()\n"
+               + ("y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()  # an output in the middle\n"
                   "rows, cols = torch.nonzero(x.grad[0].abs().sum(0)).T\n"
-                  "print(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)"
+                  "print(int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1))"
                   if dims == 2 else
-                  "y[0, 0, y.shape[2] // 2].backward()\n"
+                  "y[0, 0, y.shape[2] // 2].backward()  # an output in the middle\n"
                   "(pos,) = torch.nonzero(x.grad[0].abs().sum(0)).T\n"
-                  "print(pos.max() - pos.min() + 1)")
-               + "\n# (with max pooling the gradient reaches only the arg-max; use average pooling to see the whole field)")
+                  "print(int(pos.max() - pos.min() + 1))"))
     return Solution(answer=[int(v) for v in extent],
                     context={"code": code, "rows": rows, "r": r, "in_size": p["input_shape"][1]},
                     misconceptions=mis,
