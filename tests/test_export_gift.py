@@ -101,3 +101,68 @@ def test_real_generated_questions_parse(tmp_path):
     data = render(*got, "gift")
     assert check_gift(data)[1] == []
     assert any(q["type"] == "Numerical" for q in gift_pegjs(data, tmp_path))
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i)
+
+
+def test_option_letters_survive_moodles_shuffling(tmp_path):
+    """A worked solution names option letters; each GIFT option carries its own letter,
+    so after Moodle shuffles and renumbers them the named letters still point right."""
+    import random
+    from dataclasses import replace
+    from export_fixtures import q as fq
+    from quizgen.model import SlotVariants
+    opts = ["The learning rate is too low", "It is too high", "Momentum", "Batch size", "Dropout"]
+    right = [1, 2, 4]
+    q = fq("L", "choices", right, options=opts, prompt="Which?",
+           solution="Correct: " + ", ".join(_letter(i) for i in right) + f". **{_letter(1)}**: {opts[1]}")
+    single = replace(q, answer_type="choice", answer_value=3,
+                     solution=f"**{_letter(3)}**: {opts[3]}", misconceptions=())
+    data = render(exam(), [SlotVariants("L", "t", 1.0, (q, single))], "gift")
+    parsed = [x for x in gift_pegjs(data, tmp_path) if x["type"] == "MC"]
+    imported = [x for x in check_gift(data)[0] if x.qtype == "multichoice"]
+    for p, imp in zip(parsed, imported):
+        texts = [c["text"]["text"] if isinstance(c["text"], dict) else c["text"] for c in p["choices"]]
+        assert texts == [f"{_letter(i)}. {o}" for i, o in enumerate(opts)]
+        assert [a[1] for a in imp.answers] == texts
+    named = {"L v001 T": set("BCE"), "L v002 T": {"D"}}
+    rng = random.Random(1)
+    for imp in imported:
+        shown = list(imp.answers)
+        rng.shuffle(shown)  # what Moodle does; its a, b, c numbering then follows this order
+        right_letters = {text.split(".", 1)[0] for weight, text, *_ in shown if weight > 0}
+        assert right_letters == named[imp.name]
+        assert all(f"{_letter(opts.index(text.split('. ', 1)[1]))}." == text[:2]
+                   for _, text, *_ in shown)
+
+
+def test_bank_solutions_name_the_letters_of_the_right_options():
+    """concepts.multi says 'Correct: **A, C, D**', concepts.cnn '**D**: ...'."""
+    import json
+    import re
+    from pathlib import Path
+    from quizgen.model import Question, SlotVariants
+    sample = Path(__file__).parent / "golden" / "export" / "bank-sample.json"
+    qs = [Question.from_dict(d) for d in json.loads(sample.read_text("utf-8"))["questions"]
+          if d["template"] in ("concepts.multi", "concepts.cnn") and d["lang"] == "en"]
+    imported = [x for x in check_gift(render(exam(), [SlotVariants("c", "t", 1.0, tuple(qs))],
+                                             "gift"))[0] if x.qtype == "multichoice"]
+    assert len(imported) == 2
+    for imp in imported:
+        named = set(re.findall(r"\b([A-E])\b", imp.general_feedback.split("\n")[0]))
+        right = {text.split(".", 1)[0] for weight, text, *_ in imp.answers if weight > 0}
+        assert named and named == right, (imp.name, named, right)
+
+
+def test_multiple_answer_misconceptions_on_their_options():
+    from test_export_moodle import misconception_cases
+    from quizgen.model import SlotVariants
+    q, expected = misconception_cases()
+    questions, errors = check_gift(render(exam(), [SlotVariants("m", "t", 1.0, (q,))], "gift"))
+    assert errors == []
+    (mc,) = [x for x in questions if x.qtype == "multichoice"]
+    for i, (_, _, fb, _) in enumerate(mc.answers):
+        assert [t for t in ("Pooling has no weights.", "ReLU has no weights.", "Conv2d has a kernel.",
+                            "identical to the key", "out of range") if t in fb] == expected.get(i, [])

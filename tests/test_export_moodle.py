@@ -3,9 +3,11 @@ import pytest
 from lxml import etree
 
 from export_fixtures import KOREAN, NASTY, exam, real, slots
-from moodle_rules import check_moodle_xml, match_grade_options
+from export_fixtures import q as fq
+from moodle_rules import FRACTION_OPTIONS_FULL, check_moodle_xml, match_grade_options
 from quizgen.export import render
 from quizgen.export.values import choices_fractions, is_moodle_grade
+from quizgen.model import SlotVariants
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +76,10 @@ def test_choices_fractions_always_import(n_correct, n_wrong):
     pos, neg = choices_fractions(n_correct, n_wrong)
     assert round(sum(pos) / 100, 2) == 1
     assert all(is_moodle_grade(p) and match_grade_options(p / 100) for p in pos + [neg])
-    # the grader's policy: a wrong tick takes back one right tick's share
-    assert n_wrong == 0 or -neg >= 100 / n_correct - 1e-4
+    # a wrong tick takes back one right tick's share: the allowed grade nearest to 100/n
+    if n_wrong:
+        grades = [100 * f for f in FRACTION_OPTIONS_FULL if f > 0]
+        assert abs(-neg - 100 / n_correct) <= min(abs(g - 100 / n_correct) for g in grades) + 1e-6
 
 
 def test_text_survives_as_html():
@@ -100,3 +104,98 @@ def test_real_generated_questions_import():
     questions, errors = check_moodle_xml(render(*got, "moodle"))
     assert errors == []
     assert sum(q.qtype != "category" for q in questions) == 3 * len(got[1])
+
+
+# ------------------------------------------------------------------ multiple answers
+
+
+def choices_questions() -> list:
+    """A multiple-answer question for every count of right and wrong options 1..10."""
+    out = []
+    for n_right in range(1, 11):
+        for n_wrong in range(1, 11):
+            n = n_right + n_wrong
+            right = list(range(0, n, 2))[:n_right]  # spread over the options
+            right += [i for i in range(n) if i not in right][:n_right - len(right)]
+            out.append(fq("c", "choices", sorted(right), options=[f"option {i}" for i in range(n)],
+                          prompt="Pick all.", points=1.0))
+    return out
+
+
+def policy_percent(q, ticks: list[int]) -> float:
+    """The key's score (quizgen.grading.scoring) of ticking ``ticks``, in percent."""
+    from quizgen.answers import letters
+    from quizgen.grading.scoring import score
+    mark = score(q, " ".join(letters(i) for i in ticks))
+    return 100 * mark.points / q.points
+
+
+def moodle_percent(fractions: list[float], ticks: list[int]) -> float:
+    """Moodle's qtype_multichoice_multi: sum of the ticked fractions, in [0, 1]."""
+    return 100 * min(1.0, max(0.0, sum(fractions[i] for i in ticks)))
+
+
+def assert_moodle_scores_like_the_key(q, fractions: list[float]) -> None:
+    right = set(q.answer_value)
+    rights = sorted(right)
+    wrongs = [i for i in range(len(q.options)) if i not in right]
+    for r in range(len(rights) + 1):
+        for w in range(len(wrongs) + 1):
+            ticks = rights[:r] + wrongs[:w]
+            got, want = moodle_percent(fractions, ticks), policy_percent(q, ticks)
+            assert abs(got - want) <= 0.01, (len(rights), len(wrongs), r, w, got, want)
+
+
+def test_moodle_multiple_answer_scoring_is_the_keys_policy():
+    """3, 6, 7, 9 right options: a wrong tick costs -33.33333 etc., not the next grade up."""
+    qs = choices_questions()
+    data = render(exam(), [SlotVariants("c", "choices", 1.0, tuple(qs))], "moodle")
+    imported, errors = check_moodle_xml(data)
+    assert errors == []
+    got = [q for q in imported if q.qtype == "multichoice"]
+    assert len(got) == len(qs)
+    for q, imp in zip(qs, got):
+        assert_moodle_scores_like_the_key(q, imp.fractions)
+
+
+def test_gift_multiple_answer_scoring_is_the_keys_policy():
+    from moodle_rules import check_gift
+    qs = choices_questions()
+    imported, errors = check_gift(render(exam(), [SlotVariants("c", "choices", 1.0, tuple(qs))],
+                                         "gift"))
+    assert errors == []
+    got = [q for q in imported if q.qtype == "multichoice"]
+    assert len(got) == len(qs)
+    for q, imp in zip(qs, got):
+        assert_moodle_scores_like_the_key(q, [a[0] for a in imp.answers])
+
+
+def misconception_cases():
+    """(question, {option: feedback texts expected on it}) computed from the sets."""
+    opts = ["Linear", "ReLU", "Conv2d", "MaxPool2d", "Dropout"]
+    q = fq("m", "choices", [0, 2], options=opts, prompt="Trainable?", mis=[
+        ("all", [0, 1, 2, 3], "Pooling has no weights."),
+        ("relu-too", [0, 1, 2], "ReLU has no weights."),   # shares option 1 with 'all'
+        ("only-linear", [0], "Conv2d has a kernel."),       # leaves a right one out only
+        ("key", [2, 0], "identical to the key"),            # the key itself
+        ("bad", [0, 9], "out of range")])
+    expected = {1: ["Pooling has no weights.", "ReLU has no weights."],
+                3: ["Pooling has no weights."]}
+    return q, expected
+
+
+def test_moodle_multiple_answer_misconceptions_on_their_options(imported):
+    q7 = [q for q in imported if q.name.startswith("q7 ")]
+    base = {s.slot: s for s in slots(3)}["q7"].variants
+    for imp, q in zip(q7, base):
+        wrong_in_mis = set(q.misconceptions[0].value) - set(q.answer_value)
+        fbs = [a.findtext("feedback/text") for a in imp.element.findall("answer")]
+        assert [i for i, fb in enumerate(fbs) if "Pooling has no weights." in fb] == sorted(wrong_in_mis)
+    q, expected = misconception_cases()
+    (_, imp), errors = check_moodle_xml(render(exam(), [SlotVariants("m", "t", 1.0, (q,))], "moodle"))
+    assert errors == []
+    fbs = [a.findtext("feedback/text") for a in imp.element.findall("answer")]
+    for i, fb in enumerate(fbs):
+        want = expected.get(i, [])
+        assert [t for t in ("Pooling has no weights.", "ReLU has no weights.", "Conv2d has a kernel.",
+                            "identical to the key", "out of range") if t in fb] == want, (i, fb)

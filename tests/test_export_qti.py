@@ -16,8 +16,12 @@ import pytest
 from lxml import etree
 
 from export_fixtures import KOREAN, exam, real, slots
+from export_fixtures import q as fq
 from quizgen.export import render
 from quizgen.export.values import canvas_scale
+from quizgen.model import ExamInfo, Question, SlotVariants
+
+SAMPLE = Path(__file__).parent / "golden" / "export" / "bank-sample.json"
 
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 CATALOG = {  # ../shared/schemas/catalog.xml
@@ -37,6 +41,18 @@ def require_schemas():
 @pytest.fixture(scope="module", autouse=True)
 def need_schemas():
     require_schemas()
+
+
+@pytest.fixture(scope="module")
+def bank_sample():
+    """Every template of the bank (tests/golden/export/bank-sample.json), a slot each."""
+    import json
+    qs = [Question.from_dict(d) for d in json.loads(SAMPLE.read_text("utf-8"))["questions"]]
+    by_template: dict[str, list] = {}
+    for one in qs:
+        by_template.setdefault(one.template, []).append(one)
+    return ExamInfo(id="bank-sample", title="Every template"), [
+        SlotVariants(f"s{i + 1}", t, 2.0, tuple(v)) for i, (t, v) in enumerate(sorted(by_template.items()))]
 
 
 class _Catalog(etree.Resolver):
@@ -115,18 +131,27 @@ Q12 = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 Q21 = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 
 
+def canvas_meta(el) -> dict[str, str]:
+    return {f.findtext(f"{Q12}fieldlabel"): f.findtext(f"{Q12}fieldentry")
+            for f in el.iter(f"{Q12}qtimetadatafield")}
+
+
+def canvas_groups(doc) -> list:
+    return doc.findall(f".//{Q12}section[{Q12}selection_ordering]")
+
+
 def test_canvas_package_validates_and_groups_variants():
     docs = validate_qti12(render(exam(), slots(3), "qti12"))
     (doc,) = docs.values()
-    groups = doc.findall(f".//{Q12}section[{Q12}selection_ordering]")
-    # q1 q2 q6 q7 whole; q3 (3 numbers), q4 (3), q5 (4) split per number
-    assert len(groups) == 4 + 3 + 3 + 4
+    groups = canvas_groups(doc)
+    assert len(groups) == 7  # one group per slot, arrays included
     for g in groups:
         assert g.findtext(f".//{Q12}selection_number") == "1"
         assert len(g.findall(f"{Q12}item")) == 3
     types = {f.getparent().findtext(f"{Q12}fieldentry")
              for f in doc.iter(f"{Q12}fieldlabel") if f.text == "question_type"}
-    assert types == {"numerical_question", "multiple_choice_question", "multiple_answers_question"}
+    assert types == {"numerical_question", "multiple_choice_question", "multiple_answers_question",
+                     "fill_in_multiple_blanks_question"}
 
 
 def test_canvas_numerical_range_and_points():
@@ -137,21 +162,36 @@ def test_canvas_numerical_range_and_points():
     assert cond.findtext(f".//{Q12}varequal") == "0.125"
     assert (cond.findtext(f".//{Q12}vargte"), cond.findtext(f".//{Q12}varlte")) == ("0.12275", "0.12725")
     assert cond.findtext(f"{Q12}setvar") == "100"
-    meta = {f.findtext(f"{Q12}fieldlabel"): f.findtext(f"{Q12}fieldentry")
-            for f in item.iter(f"{Q12}qtimetadatafield")}
-    assert meta["points_possible"] == "2"
-    split = doc.find(f".//{Q12}item[@ident='q5-v001-1']")
-    meta = {f.findtext(f"{Q12}fieldlabel"): f.findtext(f"{Q12}fieldentry")
-            for f in split.iter(f"{Q12}qtimetadatafield")}
-    assert meta["points_possible"] == "0.5"
+    assert canvas_meta(item)["points_possible"] == "2"
+    matrix = doc.find(f".//{Q12}item[@ident='q5-v001']")
+    assert canvas_meta(matrix)["points_possible"] == "2"  # the whole slot, not a share
 
 
 def test_canvas_tiny_answers_are_scaled():
-    (doc,) = validate_qti12(render(exam(), slots(1), "qti12")).values()
-    item = doc.find(f".//{Q12}item[@ident='q5-v001-4']")  # 0.00001 with margin 1e-6
+    tiny = fq("t", "real", 0.00001, tol=(0.000001, 0.0), prompt="Tiny?")
+    (doc,) = validate_qti12(render(exam(), [SlotVariants("t", "t", 1.0, (tiny,))], "qti12")).values()
+    item = doc.find(f".//{Q12}item[@ident='t-v001']")
     assert canvas_scale([0.00001], [0.000001]) == 6
     assert item.findall(f".//{Q12}respcondition")[-1].findtext(f".//{Q12}varequal") == "10"
     assert "10^6" in item.findtext(f".//{Q12}mattext")
+
+
+def test_canvas_noise_zero_is_zero_and_never_scaled():
+    """-4.44e-16 (backprop.conv-weight) is 0: no 'multiplied by 10^16', range +-margin."""
+    noise = -4.440892098500626e-16
+    tol = (0.002, 0.005)
+    real_q = fq("z", "real", noise, tol=tol, prompt="Gradient?")
+    mat_q = fq("z", "matrix", [[4.0, noise], [0.0, -2.0]], tol=tol, decimals=0, prompt="dW?")
+    assert canvas_scale([noise], [0.002]) == 0 and canvas_scale([noise], [0.0]) == 0
+    (doc,) = validate_qti12(render(exam(), [SlotVariants("z", "z", 1.0, (real_q, mat_q))],
+                                   "qti12")).values()
+    item = doc.find(f".//{Q12}item[@ident='z-v001']")
+    assert "10^" not in item.findtext(f".//{Q12}mattext")
+    cond = item.findall(f".//{Q12}respcondition")[-1]
+    assert cond.findtext(f".//{Q12}varequal") == "0"
+    assert (cond.findtext(f".//{Q12}vargte"), cond.findtext(f".//{Q12}varlte")) == ("-0.002", "0.002")
+    blanks = canvas_blanks(doc.find(f".//{Q12}item[@ident='z-v002']"))
+    assert "0" in blanks["r1c2"] and not any("e-" in t or "10^" in t for t in blanks["r1c2"])
 
 
 def test_canvas_multiple_answers_condition():
@@ -161,6 +201,114 @@ def test_canvas_multiple_answers_condition():
     both = cond.find(f".//{Q12}and")
     assert [v.text for v in both.findall(f"{Q12}varequal")] == ["1000", "1001"]
     assert [v.text for v in both.findall(f"{Q12}not/{Q12}varequal")] == ["1002", "1003"]
+
+
+# ------------------------------------------------------------------ Canvas: points per slot
+
+
+def canvas_blanks(item) -> dict[str, list[str]]:
+    """Blank name -> accepted texts, read like Canvas's importer (``response_<blank>``)."""
+    out = {}
+    for lid in item.iter(f"{Q12}response_lid"):
+        name = lid.get("ident").removeprefix("response_")
+        out[name] = [m.text for m in lid.iter(f"{Q12}mattext") if m.get("texttype") == "text/plain"]
+    return out
+
+
+def canvas_fimb_score(item, answers: dict[str, str]) -> float:
+    """Canvas FillInMultipleBlanksQuestion: a blank is right when the trimmed, lower-cased
+    answer equals an accepted text; score = points * right blanks / blanks."""
+    blanks = canvas_blanks(item)
+    text = item.findtext(f".//{Q12}presentation/{Q12}material/{Q12}mattext")
+    assert all(f"[{b}]" in text for b in blanks), "every blank has its box in the text"
+    right = sum(answers.get(b, "").strip().lower() in {t.strip().lower() for t in ok}
+                for b, ok in blanks.items())
+    return float(canvas_meta(item)["points_possible"]) * right / len(blanks)
+
+
+def key_texts(q) -> list[str]:
+    """The key's numbers as a student types them: rounded to the asked decimals."""
+    flat = [v for row in q.answer_value for v in row] if q.answer_type == "matrix" else list(q.answer_value)
+    if q.decimals is None:
+        return [str(v) if isinstance(v, int) else repr(float(v)) for v in flat]
+    return [f"{float(v):.{q.decimals}f}" for v in flat]
+
+
+def _uneven_slot() -> SlotVariants:
+    """conv.by-hand-like variants with 4, 9 and 16 entries in one slot."""
+    mats = [[[r * k + c for c in range(k)] for r in range(k)] for k in (2, 3, 4)]
+    return SlotVariants("conv", "Conv by hand", 3.0,
+                        tuple(fq("conv", "matrix", m, prompt="Convolve.") for m in mats))
+
+
+@pytest.mark.parametrize("source", ["fixtures", "default exam"])
+def test_canvas_every_slot_is_worth_its_points_whatever_variant_is_drawn(source):
+    if source == "fixtures":
+        exam_info, s = exam(), slots(2) + [_uneven_slot()]
+    else:
+        got = real(4)
+        if got is None:
+            pytest.skip("quizgen.api.variants is not available yet")
+        exam_info, s = got
+    data = render(exam_info, s, "qti12")
+    (doc,) = validate_qti12(data).values()
+    groups = canvas_groups(doc)
+    assert len(groups) == len(s)
+    for slot, g in zip(s, groups):
+        picks = int(g.findtext(f".//{Q12}selection_number"))
+        items = g.findall(f"{Q12}item")
+        assert picks == 1 and len(items) == len(slot.variants)
+        # whichever item Canvas draws, the slot is worth its points
+        assert {float(canvas_meta(i)["points_possible"]) for i in items} == {slot.points}
+    meta = etree.fromstring(members(data)[next(n for n in members(data) if n.endswith("assessment_meta.xml"))])
+    declared = float(meta.findtext("{http://canvas.instructure.com/xsd/cccv1p0}points_possible"))
+    drawn = sum(int(g.findtext(f".//{Q12}selection_number")) *
+                float(canvas_meta(g.find(f"{Q12}item"))["points_possible"]) for g in groups)
+    assert declared == drawn == sum(x.points for x in s)
+
+
+def test_canvas_blanks_score_like_the_grader():
+    """Variants of 4, 9, 16 entries: the key scores the slot's points, k of n right k/n."""
+    from quizgen.grading.scoring import score
+    slot = _uneven_slot()
+    (doc,) = validate_qti12(render(exam(), [slot], "qti12")).values()
+    for k, q in enumerate(slot.variants):
+        item = doc.find(f".//{Q12}item[@ident='conv-v00{k + 1}']")
+        names = list(canvas_blanks(item))
+        key = key_texts(q)
+        assert len(names) == len(key) == len(q.answer_value) ** 2
+        assert canvas_fimb_score(item, dict(zip(names, key))) == slot.points
+        wrong = dict(zip(names, key)) | {names[0]: "999"}
+        n = len(names)
+        assert abs(canvas_fimb_score(item, wrong) - slot.points * (n - 1) / n) < 1e-12
+        assert score(q, "; ".join(" ".join(key[r * int(n ** .5):(r + 1) * int(n ** .5)])
+                                  for r in range(int(n ** .5)))).status == "correct"
+
+
+def test_canvas_blank_texts_are_what_the_grader_accepts(bank_sample):
+    """Every accepted text of every blank is within the grader's tolerance, and the key
+    rounded to the asked decimals is accepted whenever the grader accepts it."""
+    from quizgen.answers import tolerance_width
+    exam_info, s = bank_sample
+    (doc,) = validate_qti12(render(exam_info, s, "qti12")).values()
+    ids = {}
+    for slot, g in zip(s, canvas_groups(doc)):
+        for q, item in zip(slot.variants, g.findall(f"{Q12}item")):
+            ids[item.get("ident")] = (q, item)
+    checked = 0
+    for q, item in ids.values():
+        if q.answer_type not in ("shape", "vector", "matrix"):
+            continue
+        flat = [v for row in q.answer_value for v in row] if q.answer_type == "matrix" else q.answer_value
+        blanks = canvas_blanks(item)
+        assert len(blanks) == len(flat)
+        for a, typed, (name, ok) in zip(flat, key_texts(q), blanks.items()):
+            width = tolerance_width(q.tolerance, float(a)) + 1e-12 + 1e-9 * abs(float(a))
+            assert all(abs(float(t) - float(a)) <= width for t in ok), (q.template, name, ok)
+            if abs(float(typed) - float(a)) <= width:
+                assert typed in ok, (q.template, name, typed, ok)
+            checked += 1
+    assert checked > 50
 
 
 def test_qti21_package_validates():
@@ -229,3 +377,155 @@ def test_default_exam_export_end_to_end(tmp_path):
     for data in by_suffix.values():
         blobs = members(data).values() if data[:2] == b"PK" else [data]
         assert not any(SECRET.encode() in b for b in blobs)
+
+
+# ------------------------------------------------------------------ QTI 2.1 scoring
+
+
+class QTI21Eval:
+    """A small QTI 2.1 response-processing interpreter for the expressions the export uses
+    (written from the spec, independent of the exporter); anything else raises."""
+
+    def __init__(self, item):
+        self.item = item
+        self.decl = {d.get("identifier"): d for d in item.iter(f"{Q21}responseDeclaration")}
+
+    def run(self, responses: dict) -> dict:
+        self.resp = responses
+        self.out = {}
+        for o in self.item.iter(f"{Q21}outcomeDeclaration"):
+            v = o.find(f"{Q21}defaultValue/{Q21}value")
+            multiple = o.get("cardinality") == "multiple"
+            self.out[o.get("identifier")] = set() if multiple else (
+                float(v.text) if v is not None and o.get("baseType") == "float" else
+                (v.text if v is not None else None))
+        self.rules(self.item.find(f"{Q21}responseProcessing"))
+        return self.out
+
+    def rules(self, parent):
+        for rule in parent:
+            tag = etree.QName(rule).localname
+            if tag == "setOutcomeValue":
+                self.out[rule.get("identifier")] = self.ev(rule[0])
+            elif tag == "responseCondition":
+                for branch in rule:
+                    kind = etree.QName(branch).localname
+                    if kind == "responseElse":
+                        self.rules(branch)
+                        break
+                    if self.ev(branch[0]):
+                        self.rules(list(branch)[1:])
+                        break
+            else:
+                raise AssertionError(f"unknown rule {tag}")
+
+    def ev(self, e):
+        tag = etree.QName(e).localname
+        kids = list(e)
+        if tag == "variable":
+            i = e.get("identifier")
+            return self.resp.get(i) if i in self.decl else self.out.get(i)
+        if tag == "correct":
+            d = self.decl[e.get("identifier")]
+            vals = [v.text for v in d.find(f"{Q21}correctResponse")]
+            if d.get("cardinality") == "multiple":
+                return set(vals)
+            return float(vals[0]) if d.get("baseType") == "float" else vals[0]
+        if tag == "baseValue":
+            return float(e.text) if e.get("baseType") == "float" else e.text
+        if tag == "sum":
+            return sum(self.ev(k) for k in kids)
+        if tag == "product":
+            out = 1.0
+            for k in kids:
+                out *= self.ev(k)
+            return out
+        if tag == "divide":
+            return self.ev(kids[0]) / self.ev(kids[1])
+        if tag == "gte":
+            return self.ev(kids[0]) >= self.ev(kids[1])
+        if tag == "and":
+            return all(self.ev(k) for k in kids)
+        if tag == "isNull":
+            v = self.ev(kids[0])
+            return v is None or v == set() or v == ""
+        if tag == "multiple":
+            out = set()
+            for k in kids:
+                v = self.ev(k)
+                out |= v if isinstance(v, set) else ({v} if v is not None else set())
+            return out
+        if tag == "match":
+            a, b = self.ev(kids[0]), self.ev(kids[1])
+            return a is not None and a == b
+        if tag == "equal":
+            a, b = self.ev(kids[0]), self.ev(kids[1])
+            if a is None or b is None:
+                return None
+            if e.get("toleranceMode", "exact") == "exact":
+                return a == b
+            t0, t1 = (list(map(float, e.get("tolerance").split())) * 2)[:2]
+            return b - t0 <= a <= b + t1
+        if tag == "mapResponse":
+            d = self.decl[e.get("identifier")]
+            m = d.find(f"{Q21}mapping")
+            v = self.resp.get(e.get("identifier"))
+            picked = v if isinstance(v, set) else ({v} if v is not None else set())
+            values = {x.get("mapKey"): float(x.get("mappedValue")) for x in m}
+            total = sum(values.get(x, float(m.get("defaultValue", "0"))) for x in picked)
+            if m.get("lowerBound") is not None:
+                total = max(total, float(m.get("lowerBound")))
+            if m.get("upperBound") is not None:
+                total = min(total, float(m.get("upperBound")))
+            return total
+        raise AssertionError(f"unknown expression {tag}")
+
+
+def _exact_score_slots() -> list[SlotVariants]:
+    """Points and counts whose decimal shares do not add up (1/10 * 10 != 1 in floats)."""
+    return [
+        SlotVariants("v", "vector", 1.0, (fq("v", "vector", [0.1 * i for i in range(1, 11)],
+                                              tol=(0.01, 0.0), points=1.0),
+                                           fq("v", "vector", [1, 2, 3], points=1.0))),
+        SlotVariants("m", "matrix", 0.7, (fq("m", "matrix", [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+                                              points=0.7),)),
+        SlotVariants("c", "choices", 1.0, tuple(
+            fq("c", "choices", list(range(k)), options=[f"o{i}" for i in range(k + 2)], points=1.0)
+            for k in (3, 6, 7, 10))),
+    ]
+
+
+def test_qti21_full_marks_are_exactly_maxscore(bank_sample):
+    """The key scores MAXSCORE exactly (no 1.9999999999999998); k of n blanks k/n."""
+    cases = [(exam(), slots(3)), bank_sample, (exam(), _exact_score_slots())]
+    checked = 0
+    for exam_info, s in cases:
+        docs = validate_qti21(render(exam_info, s, "qti21"))
+        test_doc = next(d for n, d in docs.items() if n.startswith("tests/"))
+        items = [docs[r.get("href").removeprefix("../")]
+                 for r in test_doc.iter(f"{Q21}assessmentItemRef")]
+        qs = [q for slot in s for q in slot.variants]
+        assert len(items) == len(qs)
+        for q, item in zip(qs, items):
+            ev = QTI21Eval(item)
+            maxscore = ev.run({})["MAXSCORE"]
+            if q.answer_type in ("choice", "choices"):
+                picks = [q.answer_value] if q.answer_type == "choice" else list(q.answer_value)
+                ids = {f"CHOICE_{i + 1}" for i in picks}
+                key = {"RESPONSE": next(iter(ids)) if q.answer_type == "choice" else ids}
+                assert ev.run(key)["SCORE"] == maxscore, (q.template, ev.run(key)["SCORE"])
+                assert ev.run({"RESPONSE": None if q.answer_type == "choice" else set()})["SCORE"] == 0
+                if q.answer_type == "choices" and len(picks) > 1:  # one right tick fewer
+                    part = ev.run({"RESPONSE": ids - {f"CHOICE_{picks[0] + 1}"}})["SCORE"]
+                    assert abs(part - maxscore * (len(picks) - 1) / len(picks)) < 1e-9
+            else:
+                flat = ([v for row in q.answer_value for v in row] if q.answer_type == "matrix"
+                        else q.answer_value if q.answer_type in ("shape", "vector") else [q.answer_value])
+                key = {f"RESPONSE_{i + 1}": float(v) for i, v in enumerate(flat)}
+                assert ev.run(key)["SCORE"] == maxscore, (q.template, ev.run(key)["SCORE"])
+                wrong = dict(key, RESPONSE_1=key["RESPONSE_1"] + 1000)
+                n = len(flat)
+                assert abs(ev.run(wrong)["SCORE"] - maxscore * (n - 1) / n) < 1e-9
+            assert maxscore == q.points
+            checked += 1
+    assert checked > 60

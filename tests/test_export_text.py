@@ -1,4 +1,7 @@
 """quizgen.export.text: math spans, Markdown -> HTML, plain-text fallback."""
+import re
+import unicodedata
+
 from quizgen.export.text import DISPLAY, INLINE, TEXT, split_math, tex_to_plain, to_html, to_plain
 
 
@@ -46,3 +49,88 @@ def test_plain_text_math():
 def test_plain_keeps_korean_and_symbols():
     src = r"합성곱 출력의 크기는? a<b & {c} #d ~e \$5"
     assert to_plain(src) == "합성곱 출력의 크기는? a<b & {c} #d ~e $5"
+
+
+def test_accents_are_kept():
+    """GIFT must not turn ŷ into y: accents become combining marks (precomposed if any)."""
+    assert tex_to_plain(r"\hat{y}") == "\u0177"  # ŷ, the precomposed letter
+    assert tex_to_plain(r"(y - \hat y)^2") == "(y - \u0177)²"
+    assert tex_to_plain(r"\hat{x}") == "x\u0302"  # no precomposed x-circumflex: combining
+    assert tex_to_plain(r"\tilde X") == "X\u0303"
+    assert tex_to_plain(r"\bar{x} + \vec{v}") == "x\u0304 + v\u20d7"
+    assert tex_to_plain(r"\hat{\theta}") == "θ\u0302"
+    assert tex_to_plain(r"\frac{\partial L}{\partial \hat y}") == "(∂ L)/(∂ \u0177)"
+    assert tex_to_plain(r"a \longrightarrow b") == "a ⟶ b"
+
+
+# Commands that only style or size what they wrap: their argument stays, nothing is added.
+STYLE_ONLY = {"text", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "operatorname",
+              "boldsymbol", "bm", "textbf", "textit", "textrm", "mbox"}
+SIZING = {"left", "right", "big", "Big", "bigl", "bigr", "displaystyle"}
+SPACING = {"quad", "qquad"}  # become a space
+# Commands whose plain form is their own name.
+NAMED = {"log", "ln", "exp", "max", "min", "tanh", "sin", "cos", "arg", "lim", "det", "sup",
+         "inf", "argmax", "argmin"}
+
+
+def bank_commands() -> dict[str, str]:
+    """Every TeX command used in a math span of any text of question_bank/ -> an example."""
+    import re
+    from pathlib import Path
+
+    import yaml
+    found: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str):
+            for kind, text in split_math(node):
+                if kind != TEXT:
+                    for name in re.findall(r"\\([A-Za-z]+)", text):
+                        found.setdefault(name, text)
+    bank = Path(__file__).resolve().parents[1] / "question_bank"
+    files = sorted(bank.rglob("*.yaml"))
+    assert files, "the question bank is missing"
+    for f in files:
+        walk(yaml.load(f.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    return found
+
+
+def test_no_tex_command_of_the_bank_vanishes():
+    found = bank_commands()
+    assert {"hat", "tilde", "times", "frac", "text"} <= set(found)
+    plain_args = tex_to_plain("a {b}{c}")
+    for name, example in sorted(found.items()):
+        if name in ("begin", "end"):  # environments: see the matrix test
+            continue
+        got = tex_to_plain(f"a \\{name}{{b}}{{c}}")
+        assert "\\" not in got, (name, got)
+        if name in STYLE_ONLY:
+            assert got == plain_args, (name, got)
+        elif name in SIZING:
+            assert name not in got, (name, got)
+        elif name in SPACING:
+            assert tex_to_plain(f"x\\{name}{{}}y") == "x y", name
+        else:
+            assert got != plain_args, f"\\{name} vanished (used in: {example})"
+            assert name not in got or name in NAMED, f"\\{name} left as its name: {got}"
+
+
+def test_bank_math_reads_as_plain_text():
+    import json
+    from pathlib import Path
+    sample = Path(__file__).parent / "golden" / "export" / "bank-sample.json"
+    texts = [t for d in json.loads(sample.read_text("utf-8"))["questions"]
+             for t in [d["prompt"], d["solution"], *(d.get("options") or []),
+                       *(m["feedback"] for m in d.get("misconceptions") or [])]]
+    for t in texts:
+        out = to_plain(t)
+        for kind, span in split_math(t):
+            if kind != TEXT and "\\hat" in span:
+                assert "\u0302" in unicodedata.normalize("NFD", out)
+        assert not re.search(r"\\[A-Za-z]", out), out

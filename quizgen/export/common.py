@@ -85,6 +85,39 @@ def entry_prompt(q: Question, part: Part, n_parts: int, lang: str) -> str:
     return w[key].format(k=part.index + 1, n=n_parts)
 
 
+def option_notes(q: Question) -> dict[int, str]:
+    """Misconception feedback (Markdown) per option index, for per-option feedback.
+
+    ``choice``: a misconception names the wrong option it picks (the first one wins).
+    ``choices``: a misconception is a set of options (as QTI 2.1 matches it); its feedback
+    goes on every option of the set that is not a right one, since ticking that option is
+    the mistake. A set equal to the key, or one that only leaves right options out (no
+    wrong tick to attach to), names no option. Notes meeting on one option are joined as
+    paragraphs.
+    """
+    n = len(q.options or ())
+    if q.answer_type == "choice":
+        notes: dict[int, str] = {}
+        for m in q.misconceptions:
+            if isinstance(m.value, int) and m.value != q.answer_value and 0 <= m.value < n \
+                    and m.value not in notes:
+                notes[m.value] = m.feedback
+        return notes
+    correct = set(q.answer_value)
+    found: dict[int, list[str]] = {}
+    for m in q.misconceptions:
+        try:
+            picks = {int(i) for i in m.value}
+        except (TypeError, ValueError):
+            continue
+        if not picks or picks == correct or any(not 0 <= i < n for i in picks):
+            continue
+        for i in sorted(picks - correct):
+            if m.feedback not in found.setdefault(i, []):
+                found[i].append(m.feedback)
+    return {i: "\n\n".join(fbs) for i, fbs in sorted(found.items())}
+
+
 def check_slots(slots: list[SlotVariants]) -> None:
     """Refuse, with a message naming slot and variant, what no exporter can write."""
     if not slots:

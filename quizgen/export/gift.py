@@ -1,9 +1,13 @@
 """GIFT: a plain-text Moodle import format.
 
 ``$CATEGORY:`` per slot; integer/real -> numerical ``{#=v:tol#fb =%0%w:tol#fb}``;
-choice -> ``=right ~wrong``; choices -> ``~%w%`` weights; an answer of several numbers
+choice -> ``=right ~wrong``; choices -> ``~%w%`` weights, a misconception's feedback on
+the options it ticks wrongly (common.option_notes). An answer of several numbers
 becomes one numerical question per number, each in its own sub-category of the slot
 (``<slot>/1``, ``<slot>/2``...), because GIFT has no multi-blank numeric question.
+GIFT cannot turn off Moodle's shuffling and a, b, c numbering, so each option starts
+with its own letter (``A. ...``): the letters a worked solution names ("Correct: A, C")
+stay true in whatever order Moodle shows the options.
 Text is ``[plain]`` (so ``<`` and ``&`` stay literal) with math made readable Unicode;
 GIFT's special characters ``~ = # { } :`` and ``\\`` are backslash-escaped, newlines
 written as ``\\n`` (a blank line would end the question in Moodle's reader).
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import functools
 
+from ..answers import letters
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import entry_prompt, file_stem, variant_tag, words
+from .common import entry_prompt, file_stem, option_notes, variant_tag, words
 from .moodle import category_path
 
 _SPECIAL = ("~", "=", "#", "{", "}", ":")
@@ -82,10 +87,7 @@ def _choice_answers(q: Question) -> str:
     options = list(q.options or ())
     single = q.answer_type == "choice"
     correct = {q.answer_value} if single else set(q.answer_value)
-    notes = {}
-    for m in q.misconceptions if single else ():
-        if isinstance(m.value, int) and m.value not in correct and m.value not in notes:
-            notes[m.value] = m.feedback
+    notes = option_notes(q)
     if not single:
         pos, neg = values.choices_fractions(len(correct), len(options) - len(correct))
         it = iter(pos)
@@ -96,7 +98,7 @@ def _choice_answers(q: Question) -> str:
         else:
             mark = f"~%{values.pct(next(it) if i in correct else neg)}%"
         fb = f"#{plain(notes[i])}" if i in notes else ""
-        lines.append(f"\t{mark}{plain(opt)}{fb}")
+        lines.append(f"\t{mark}{esc(letters(i))}. {plain(opt)}{fb}")
     return "{\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
 
 

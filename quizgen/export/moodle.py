@@ -3,7 +3,8 @@
 Mapping (rules checked by tests/moodle_rules.py against Moodle's importer):
 integer/real -> ``numerical`` (misconceptions as extra 0% answers with their feedback);
 shape/vector/matrix -> ``cloze`` with one NUMERICAL blank per number; choice ->
-``multichoice`` single; choices -> ``multichoice`` multiple with grades from Moodle's list.
+``multichoice`` single; choices -> ``multichoice`` multiple with grades from Moodle's list
+(a misconception's feedback on the wrong options it ticks, common.option_notes).
 Text is HTML in CDATA with math as ``\\( \\)`` / ``\\[ \\]`` for Moodle's MathJax filter.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import cloze, text, values
-from .common import file_stem, variant_tag, words
+from .common import file_stem, option_notes, variant_tag, words
 from .files import xml_bytes
 
 PENALTY = "0.3333333"
@@ -111,11 +112,7 @@ def _multichoice(el, q: Question, lang: str) -> None:
         pos, neg = values.choices_fractions(len(correct), len(options) - len(correct))
         it = iter(pos)
         grades = {i: (next(it) if i in correct else neg) for i in range(len(options))}
-    notes = {}
-    if single:  # a misconception of a choice question names the wrong option it picks
-        for m in q.misconceptions:
-            if isinstance(m.value, int) and m.value not in correct and m.value not in notes:
-                notes[m.value] = m.feedback
+    notes = option_notes(q)  # misconception feedback on the option(s) it ticks wrongly
     _sub(el, "single", "true" if single else "false")
     _sub(el, "shuffleanswers", "false")  # options are already shuffled per variant
     _sub(el, "answernumbering", "ABCD")

@@ -1,19 +1,24 @@
 """Canvas Classic Quizzes: a QTI 1.2 content package.
 
 ``imsmanifest.xml`` + ``<id>/<id>.xml`` (the ``questestinterop``) + ``<id>/assessment_meta.xml``.
-Each slot is a question group (``<section>`` selecting 1 item) holding its variants, so
-Canvas draws one variant per student. Item types as Canvas writes them: numerical_question
-(``render_fib fibtype="Decimal"``, a range condition that sets SCORE to 100),
-multiple_choice_question, multiple_answers_question; metadata ``question_type`` and
-``points_possible``; the worked solution as the ``general_fb`` item feedback.
+Each slot is one question group (``<section>`` selecting 1 item) holding its variants, so
+Canvas draws one variant per student, and every item of a group is worth the slot's
+points: whatever variant a student draws, the slot counts its points once (the groups
+carry no ``selection_extension``, which the QTI 1.2.1 DTD lacks, so Canvas takes each
+item's ``points_possible``; ``assessment_meta.xml`` declares their sum). Item types as
+Canvas writes them: numerical_question (``render_fib fibtype="Decimal"``, a range
+condition that sets SCORE to 100), multiple_choice_question, multiple_answers_question,
+fill_in_multiple_blanks_question; metadata ``question_type`` and ``points_possible``; the
+worked solution as the ``general_fb`` item feedback.
 
-Canvas has no multi-blank numeric type: an answer of several numbers becomes one
-numerical question per number, each number in a group of its own (``q3 · 1/3`` ...),
-each item showing the whole prompt and saying which number to enter; the slot's
-points are split evenly. Canvas keeps numeric answers to 4 decimals, so an item whose
+Canvas has no multi-blank numeric type, so an answer of several numbers (shape, vector,
+matrix) is a fill_in_multiple_blanks_question: one blank per number, laid out like the
+answer, each blank a ``response_lid`` listing the texts it accepts (Canvas compares
+blanks as trimmed, case-folded text and gives each right blank its share of the item's
+points). The texts are every number within the grader's margin at the question's
+decimals (values.accepted_texts), so a student who rounds as asked is marked as the
+grader marks them. Canvas keeps numeric answers to 4 decimals, so a numerical item whose
 answer or margin is below 1e-4 asks for the answer times 10^k (see values.canvas_scale).
-The groups carry no ``selection_extension`` (the QTI 1.2.1 DTD has none), so Canvas
-takes each item's ``points_possible``.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
 from . import text, values
-from .common import entry_prompt, file_stem, ident, slot_ids, sub_element, variant_tag, words
+from .common import file_stem, ident, slot_ids, sub_element, variant_tag, words
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -60,7 +65,7 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
 
 
 def assessment(exam: ExamInfo, slots: list[SlotVariants], lang: str, aid: str) -> bytes:
-    """The ``questestinterop`` document: one group per slot (per number for arrays)."""
+    """The ``questestinterop`` document: one group per slot, one item per variant."""
     root = etree.Element(f"{{{NS}}}questestinterop", nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation",
              f"{NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd")
@@ -71,20 +76,9 @@ def assessment(exam: ExamInfo, slots: list[SlotVariants], lang: str, aid: str) -
     for slot in slots:
         sid = ids[slot.slot]
         n = len(slot.variants)
-        whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.ARRAYS]
-        split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.ARRAYS]
-        if whole:
-            g = _group(top, ident(f"g-{sid}", "g"), slot.title or slot.slot)
-            for i, q in whole:
-                g.append(_whole_item(q, slot, sid, i, n, lang))
-        split_parts = [(i, q, values.parts(q)) for i, q in split]
-        kmax = max((len(ps) for *_, ps in split_parts), default=0)
-        for k in range(kmax):
-            g = _group(top, ident(f"g-{sid}-{k + 1}", "g"),
-                       f"{slot.title or slot.slot} · {k + 1}/{kmax}")
-            for i, q, ps in split_parts:
-                if k < len(ps):
-                    g.append(_entry_item(q, slot, sid, i, n, ps, k, lang))
+        g = _group(top, ident(f"g-{sid}", "g"), slot.title or slot.slot)
+        for i, q in enumerate(slot.variants):
+            g.append(_variant_item(q, slot, sid, i, n, lang))
     return xml_bytes(root)
 
 
@@ -104,26 +98,79 @@ def _item(q: Question, item_id: str, title: str, qtype: str, points: float,
     return item
 
 
-def _points(q: Question, slot: SlotVariants) -> float:
-    return float(slot.points if q.points is None else q.points)
-
-
-def _whole_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, lang: str):
+def _variant_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, lang: str):
+    """One variant as one item worth the slot's points (the same for every variant)."""
     item_id = ident(f"{sid}-{variant_tag(i, n)}", "item")
     title = f"{slot.slot} {variant_tag(i, n)}"
+    points = float(slot.points)
     if q.answer_type in values.NUMERIC:
-        return _numerical_item(q, values.parts(q)[0], item_id, title, _points(q, slot),
+        return _numerical_item(q, values.parts(q)[0], item_id, title, points,
                                text.to_html(q.prompt), lang)
-    return _choice_item(q, item_id, title, _points(q, slot))
+    if q.answer_type in values.ARRAYS:
+        return _blanks_item(q, item_id, title, points)
+    return _choice_item(q, item_id, title, points)
 
 
-def _entry_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, ps: list, k: int,
-                lang: str):
-    item_id = ident(f"{sid}-{variant_tag(i, n)}-{k + 1}", "item")
-    title = f"{slot.slot} {variant_tag(i, n)} {k + 1}/{len(ps)}"
-    ask = text.to_html(entry_prompt(q, ps[k], len(ps), lang))
-    return _numerical_item(q, ps[k], item_id, title, _points(q, slot) / len(ps),
-                           text.to_html(q.prompt) + "\n" + ask, lang)
+# ------------------------------------------------------------------ several numbers
+
+
+def blank_ids(q: Question, parts: list[values.Part], prompt_html: str) -> list[str]:
+    """Canvas blank names (``[r1c2]`` for a matrix, ``[n3]`` otherwise), prefixed when the
+    prompt happens to contain one of them in brackets (Canvas would put a box there)."""
+    names = [f"r{p.row + 1}c{p.col + 1}" if q.answer_type == "matrix" else f"n{p.index + 1}"
+             for p in parts]
+    if any(f"[{b}]" in prompt_html for b in names):
+        names = [f"quizgen_{b}" for b in names]
+    return names
+
+
+def _blanks_layout(q: Question, parts: list[values.Part], names: list[str]) -> str:
+    boxes = [f"[{b}]" for b in names]
+    if q.answer_type == "matrix":
+        width = max(p.col for p in parts) + 1
+        rows = [boxes[i:i + width] for i in range(0, len(boxes), width)]
+        cells = "".join("<tr>" + "".join(f"<td>{b}</td>" for b in r) + "</tr>" for r in rows)
+        return f'<table class="quizgen-matrix"><tbody>{cells}</tbody></table>'
+    if q.answer_type == "shape":
+        return "<p>" + " × ".join(boxes) + "</p>"
+    return "<p>( " + ", ".join(boxes) + " )</p>"
+
+
+def _blanks_item(q: Question, item_id: str, title: str, points: float):
+    """A fill_in_multiple_blanks_question: a blank per number, each its share of ``points``."""
+    ps = values.parts(q)
+    prompt = text.to_html(q.prompt)
+    names = blank_ids(q, ps, prompt)
+    accepted = [values.accepted_texts(p, q.decimals) for p in ps]
+    label_ids, k = [], 1000
+    for texts in accepted:
+        label_ids.append([str(k + j) for j in range(len(texts))])
+        k += len(texts)
+    item = _item(q, item_id, title, "fill_in_multiple_blanks_question", points,
+                 [("original_answer_ids", ",".join(x for ids in label_ids for x in ids))])
+    pres = _sub(item, "presentation")
+    _mattext(pres, prompt + "\n" + _blanks_layout(q, ps, names))
+    for name, texts, ids in zip(names, accepted, label_ids):
+        lid = _sub(pres, "response_lid", ident=f"response_{name}")
+        _sub(_sub(lid, "material"), "mattext", name)
+        rc = _sub(lid, "render_choice")
+        for lab, t in zip(ids, texts):
+            _sub(_sub(_sub(rc, "response_label", ident=lab), "material"), "mattext", t,
+                 texttype="text/plain")
+    rp = _resprocessing(item)
+    share = values.num(round(100 / len(ps), 4))
+    for name, ids in zip(names, label_ids):
+        cond = _sub(rp, "respcondition", **{"continue": "Yes"})
+        cv = _sub(cond, "conditionvar")
+        target = _sub(cv, "or") if len(ids) > 1 else cv
+        for lab in ids:
+            _sub(target, "varequal", lab, respident=f"response_{name}")
+        _sub(cond, "setvar", share, action="Add", varname="SCORE")
+    _general_feedback(item, q)
+    return item
+
+
+# ------------------------------------------------------------------ one number
 
 
 _NUMERICAL_SLOTS = ("ident", "title", "points", "prompt", "value", "low", "high", "solution")

@@ -3,12 +3,15 @@
 One ``assessmentItem`` per variant (``items/<id>.xml``); one ``assessmentTest``
 (``tests/<id>.xml``) with a section per slot that selects 1 of its variants;
 ``imsmanifest.xml`` lists every file. Numbers are ``textEntryInteraction`` blanks (float)
-laid out like the answer; each blank scores its share of the points when
-``equal toleranceMode="absolute"`` holds with the margin ``abs + rel*|a|``. Choices are a
-``choiceInteraction`` scored through a ``mapping`` (right options share the points, wrong
-ones take them back; ``mapResponse`` clamps at 0). A response equal to a misconception
-adds its id to ``FEEDBACK``; ``SOLUTION`` is always added, so the matching
-``modalFeedback`` shows the worked solution after submission.
+laid out like the answer; SCORE counts the blanks where ``equal toleranceMode="absolute"``
+holds with the margin ``abs + rel*|a|``, and k of n right blanks score
+``k * MAXSCORE / n`` (all n: MAXSCORE itself). Choices are a ``choiceInteraction``
+scored through a ``mapping`` (right options share the points, wrong ones take them back;
+``mapResponse`` clamps at 0); the exact key of a multiple-answer question scores
+MAXSCORE itself. So full marks are exactly MAXSCORE, never 1.9999999999999998 from
+adding decimal shares. A response equal to a misconception adds its id to ``FEEDBACK``;
+``SOLUTION`` is always added, so the matching ``modalFeedback`` shows the worked
+solution after submission.
 """
 from __future__ import annotations
 
@@ -116,7 +119,7 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
                                              "value": values.num(p.value)}))
         _html_into(body, text.to_html(q.prompt))
         _blanks(body, q, ps)
-        conditions = _numeric_processing(q, ps, points)
+        conditions = _numeric_processing(q, ps)
     else:
         root.insert(0, _choice_declaration(q, points))
         _html_into(body, text.to_html(q.prompt))
@@ -174,13 +177,14 @@ def _blanks(body, q: Question, ps: list[values.Part]) -> None:
         para[-1].tail = sep if j + 1 < len(ps) else (" ]" if q.answer_type == "vector" else None)
 
 
-def _numeric_processing(q: Question, ps: list[values.Part], points: float) -> list:
+def _numeric_processing(q: Question, ps: list[values.Part]) -> list:
+    """Count the right blanks in SCORE, then turn the count into points: all right is
+    MAXSCORE itself (never 1.9999999999999998), k of n is ``k * MAXSCORE / n``."""
     conds = []
-    share = values.num(points / len(ps))
     for p in ps:
         tol = values.num(p.margin)
         conds.append(_part_stamp(bool(p.margin)).make(
-            {"rid": f"RESPONSE_{p.index + 1}", "tol": f"{tol} {tol}", "share": share}))
+            {"rid": f"RESPONSE_{p.index + 1}", "tol": f"{tol} {tol}"}))
     for mid, vals in _mistake_values(q, ps):
         rc = etree.Element(_q("responseCondition"))
         rif = _sub(rc, "responseIf")
@@ -191,7 +195,29 @@ def _numeric_processing(q: Question, ps: list[values.Part], points: float) -> li
                 {"rid": f"RESPONSE_{p.index + 1}", "tol": f"{tol} {tol}", "target": values.num(v)}))
         _add_feedback(rif, mid)
         conds.append(rc)
+    conds.append(_count_to_points_stamp(len(ps) > 1).make({"n": str(len(ps))}))
     return conds
+
+
+@functools.lru_cache(maxsize=2)
+def _count_to_points_stamp(partial: bool) -> Stamp:
+    """``SCORE = MAXSCORE if SCORE >= n else SCORE * MAXSCORE / n`` (without the else
+    when there is a single blank: its count is then 0), built once."""
+    v = marks("n")
+    rc = etree.Element(_q("responseCondition"), nsmap={None: NS})
+    rif = _sub(rc, "responseIf")
+    gte = _sub(rif, "gte")
+    _sub(gte, "variable", identifier="SCORE")
+    _base(gte, "float", v["n"])
+    _sub(_set(rif, "SCORE"), "variable", identifier="MAXSCORE")
+    if not partial:
+        return Stamp(rc)
+    div = _sub(_set(_sub(rc, "responseElse"), "SCORE"), "divide")
+    prod = _sub(div, "product")
+    _sub(prod, "variable", identifier="SCORE")
+    _sub(prod, "variable", identifier="MAXSCORE")
+    _base(div, "float", v["n"])
+    return Stamp(rc)
 
 
 @functools.lru_cache(maxsize=1)
@@ -205,8 +231,8 @@ def _declaration_stamp() -> Stamp:
 
 @functools.lru_cache(maxsize=2)
 def _part_stamp(with_tolerance: bool) -> Stamp:
-    """``if RESPONSE_k == correct (within tol): SCORE += share``, built once."""
-    v = marks("rid", "tol", "share")
+    """``if RESPONSE_k == correct (within tol): SCORE += 1``, built once."""
+    v = marks("rid", "tol")
     rc = etree.Element(_q("responseCondition"), nsmap={None: NS})
     rif = _sub(rc, "responseIf")
     attrs = {"toleranceMode": "absolute", "tolerance": v["tol"]} if with_tolerance else \
@@ -216,7 +242,7 @@ def _part_stamp(with_tolerance: bool) -> Stamp:
     _sub(eq, "correct", identifier=v["rid"])
     total = _sub(_set(rif, "SCORE"), "sum")
     _sub(total, "variable", identifier="SCORE")
-    _base(total, "float", v["share"])
+    _base(total, "float", "1")
     return Stamp(rc)
 
 
@@ -312,6 +338,12 @@ def _choice_processing(q: Question) -> list:
     rif = _sub(rc, "responseIf")
     _sub(_sub(rif, "isNull"), "variable", identifier="RESPONSE")
     _base(_set(rif, "SCORE"), "float", "0")
+    if q.answer_type == "choices":  # the key scores MAXSCORE exactly, not a sum of shares
+        right = _sub(rc, "responseElseIf")
+        m = _sub(right, "match")
+        _sub(m, "variable", identifier="RESPONSE")
+        _sub(m, "correct", identifier="RESPONSE")
+        _sub(_set(right, "SCORE"), "variable", identifier="MAXSCORE")
     _sub(_set(_sub(rc, "responseElse"), "SCORE"), "mapResponse", identifier="RESPONSE")
     conds = [rc]
     for mid, picks in _choice_mistakes(q):

@@ -5,7 +5,9 @@
   as ``\\( ... \\)`` / ``\\[ ... \\]``, the delimiters MathJax (Moodle's filter, Canvas,
   OpenOLAT...) looks for. Raw HTML in the source is escaped, never passed through.
 * :func:`to_plain` -- readable plain text for GIFT: Markdown stays as written, math
-  becomes Unicode (``3 \\times 4`` -> ``3 × 4``, a bmatrix -> ``[[1, 2], [3, 4]]``).
+  becomes Unicode (``3 \\times 4`` -> ``3 × 4``, ``\\hat y`` -> ``ŷ``, a bmatrix ->
+  ``[[1, 2], [3, 4]]``); accents become combining marks, style wrappers (``\\mathbf``,
+  ``\\text``) keep their argument, and an unknown command keeps its name.
 
 Math spans follow Pandoc's ``tex_math_dollars`` rule, so money stays money: an opening
 ``$`` must not be followed by a space, a closing ``$`` must not follow a space nor be
@@ -16,6 +18,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 
 from markdown_it import MarkdownIt
 
@@ -159,7 +162,20 @@ _SYMBOLS = {
     "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
     "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ",
     "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Pi": "Π", "Sigma": "Σ", "Phi": "Φ",
-    "Psi": "Ψ", "Omega": "Ω", "quad": "  ", "qquad": "    ", "{": "{", "}": "}", "$": "$",
+    "Psi": "Ψ", "Omega": "Ω", "longrightarrow": "⟶", "Longrightarrow": "⟹",
+    "longleftarrow": "⟵", "leftrightarrow": "↔", "Leftarrow": "⇐", "Leftrightarrow": "⇔",
+    "uparrow": "↑", "downarrow": "↓", "gets": "←", "iff": "⇔", "implies": "⇒",
+    "forall": "∀", "exists": "∃", "neg": "¬", "land": "∧", "lor": "∨", "ll": "≪", "gg": "≫",
+    "propto": "∝", "star": "⋆", "ast": "∗", "bullet": "∙", "vdots": "⋮", "ddots": "⋱",
+    "setminus": "∖", "emptyset": "∅", "subseteq": "⊆", "supseteq": "⊇", "supset": "⊃",
+    "perp": "⊥", "parallel": "∥", "angle": "∠", "ell": "ℓ", "hbar": "ℏ", "Re": "ℜ",
+    "Im": "ℑ", "aleph": "ℵ", "vartheta": "ϑ", "varrho": "ϱ", "varsigma": "ς",
+    "upsilon": "υ", "omicron": "ο", "Upsilon": "Υ", "Xi": "Ξ", "lVert": "‖", "rVert": "‖",
+    "Vert": "‖", "vert": "|", "lvert": "|", "rvert": "|", "dagger": "†",
+    "arctan": "arctan", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "det": "det",
+    "dim": "dim", "sup": "sup", "inf": "inf", "argmax": "argmax", "argmin": "argmin",
+    "mod": "mod", "bmod": "mod", "deg": "deg",
+    "quad": "  ", "qquad": "    ", "{": "{", "}": "}", "$": "$",
     "%": "%", "&": "&", "#": "#", "_": "_", ",": " ", ";": " ", ":": " ", "!": "",
     " ": " ", "\\": "\n", "|": "‖",
 }
@@ -167,8 +183,17 @@ _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": 
 _SUP = str.maketrans("0123456789+-=()nTi", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿᵀⁱ")
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*?)\\end\{\1\}", re.S)
-_WRAPPERS = ("text", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "operatorname",
-             "boldsymbol", "bm", "textbf", "textit", "hat", "bar", "tilde", "vec")
+# Style-only wrappers: the argument stays, the style (bold, roman...) has no plain form.
+STYLES = ("text", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "operatorname",
+          "boldsymbol", "bm", "textbf", "textit", "textrm", "mbox")
+# Accents -> a combining mark after each character of the argument (NFC makes ŷ, ā ...).
+ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0305",
+           "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307",
+           "ddot": "\u0308", "check": "\u030c", "breve": "\u0306", "acute": "\u0301",
+           "grave": "\u0300", "underline": "\u0332"}
+# Sizing and spacing commands with nothing to show in plain text.
+INVISIBLE = ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+             "displaystyle", "textstyle", "limits", "nolimits", "mathstrut")
 
 
 def _group(s: str, i: int) -> tuple[str, int]:
@@ -196,7 +221,7 @@ def _group(s: str, i: int) -> tuple[str, int]:
 
 
 def _paren(text: str) -> str:
-    return text if re.fullmatch(r"[\w.′]+", text) else f"({text})"
+    return text if re.fullmatch(r"[\w.′\u0300-\u036f\u20d7]+", text) else f"({text})"
 
 
 def tex_to_plain(tex: str) -> str:
@@ -220,11 +245,13 @@ def tex_to_plain(tex: str) -> str:
             elif name in ("mathbb", "mathcal"):
                 a, i = _group(tex, i)
                 out.append(_BLACKBOARD.get(a, a) if name == "mathbb" else a)
-            elif name in _WRAPPERS:
+            elif name in ACCENTS:
                 a, i = _group(tex, i)
-                out.append(tex_to_plain(a) if name not in ("text", "textbf", "textit") else a)
-            elif name in ("left", "right", "big", "Big", "bigl", "bigr", "displaystyle",
-                          "limits", "nolimits", "mathstrut"):
+                out.append(accent(tex_to_plain(a), ACCENTS[name]))
+            elif name in STYLES:
+                a, i = _group(tex, i)
+                out.append(a if name.startswith("text") or name == "mbox" else tex_to_plain(a))
+            elif name in INVISIBLE:
                 pass
             else:
                 out.append(_SYMBOLS.get(name, name))
@@ -249,6 +276,13 @@ def tex_to_plain(tex: str) -> str:
             out.append(c)
             i += 1
     return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+
+
+def accent(text: str, mark: str) -> str:
+    """``text`` with the combining ``mark`` after each character, precomposed where
+    Unicode has the letter (``y`` + U+0302 -> ``ŷ``)."""
+    return unicodedata.normalize("NFC", "".join(c + mark if not c.isspace() else c
+                                                for c in text))
 
 
 def _matrix_plain(body: str) -> str:
