@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,16 +17,17 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import resources
-from .bank import Bank, load_bank
+from .bank import Bank, load_bank, locate
 from .build import build_quiz_with, build_variants
-from .errors import OutputError, QuizgenError
+from .errors import KeyFormatError, OutputError, QuizgenError, TemplateError
 from .exam import Exam, load_exam, numbered_students, read_roster
 from .grading.keyindex import index_file, index_student
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
-from .output import check_key_owner, dumps_key_student, key_pieces, write_files
+from .output import (ExistingKey, check_key_owner, dumps_key_student, key_pieces, read_key_draws,
+                     refuse_to_overwrite, remove_stale_papers, student_draws, write_files)
 from .render import markdown
-from .variants import resolve_secret
+from .variants import SECRET_FILE, resolve_secret, variant_code
 
 # format name -> "module:function" returning {relative path: content} for a Quiz.
 RENDERERS = {
@@ -67,12 +70,35 @@ class GenerateResult:
 
 
 
-def renderer(fmt: str) -> Callable:
+def renderer(fmt: str, also: Iterable[str] = ()) -> Callable:
+    """The renderer of ``fmt``; ``also``: the other formats the caller accepts (for the message)."""
     target = RENDERERS.get(fmt)
     if target is None:
         raise QuizgenError(f"unknown format '{fmt}'.", field="--format",
-                           hint="Choose from " + ", ".join(RENDERERS) + ".")
+                           hint="Choose from " + ", ".join([*RENDERERS, *also]) + ".")
     return _function(target)
+
+
+@contextmanager
+def located(bank: Bank, lang: str = "en"):
+    """Errors in a template's texts name the template file, field and line (see bank.locate)."""
+    try:
+        yield
+    except TemplateError as e:
+        better = locate(e, bank, lang)
+        if better is e:
+            raise
+        raise better from e
+
+
+def _seed(seed) -> int | None:
+    """``--seed`` as numpy takes it: None or a whole number from 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise QuizgenError(f"the seed must be a whole number from 0 (got {seed}).", field="--seed",
+                           hint="Use e.g. --seed 0, --seed 7 or --seed 2026.")
+    return int(seed)
 
 
 def _function(target: str) -> Callable:
@@ -110,13 +136,20 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     formats = list(dict.fromkeys(formats)) or ["md"]
     lms = [LMS_ALIASES.get(f, f) for f in formats if LMS_ALIASES.get(f, f) in LMS_FORMATS]
     formats = [f for f in formats if LMS_ALIASES.get(f, f) not in LMS_FORMATS]
-    writers = [renderer(f) for f in formats]  # unknown formats fail before any work
-    check_key_owner(out_dir, exam.id, force)
+    writers = [renderer(f, also=LMS_FORMATS) for f in formats]  # unknown formats fail before any work
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    old = check_key_owner(out_dir, exam.id, force)
     langs = parse_langs(lang) or [exam.lang]
-    source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / ".quizgen-secret"))
+    source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / SECRET_FILE))
+    if old is not None and not force and not secret and not _env_secret() and not (out_dir / SECRET_FILE).exists():
+        raise OutputError(f"it holds key.json of exam '{old.exam_id}' ({len(old.students)} students), but no "
+                          f"secret was given (no --secret, $QUIZGEN_SECRET or {SECRET_FILE}), so its papers "
+                          "cannot be made again.", path=str(out_dir),
+                          hint="Pass the secret it was made with, choose another --out folder, or pass "
+                               "--force to replace that exam with new draws.")
     secret_value = resolve_secret(secret, out_dir)
+    replaced = _check_replaced(old, exam, people, secret_value, force)
     split = {}  # format -> (paper_parts, its options, assemble, its options)
     for f in formats:
         if f in SPLIT_RENDERERS:
@@ -137,9 +170,12 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     keep_papers = bool(templates) or any(f not in split for f in formats)
     for i, one in enumerate(langs):
         # Same secret, same generators: every language gets the same numbers and answers.
-        quiz, parts = build_quiz_with(exam, bank, people, secret_value, per_paper, lang=one,
-                                      progress=progress if i == 0 else None, keep_papers=keep_papers)
+        with located(bank, one):
+            quiz, parts = build_quiz_with(exam, bank, people, secret_value, per_paper, lang=one,
+                                          progress=progress if i == 0 else None, keep_papers=keep_papers)
         quizzes.append(quiz)
+        if i == 0 and old is not None and old.exam_id == exam.id:
+            replaced |= _check_redrawn(old, [key for (key, _), _ in parts], force)
         prefix = f"{one}/" if len(langs) > 1 else ""
         key_text = key_pieces(KEY_FORMAT, quiz.exam.to_dict(), [key for (key, _), _ in parts])
         key_name = "key" if i == 0 else f"{prefix}key"  # the first language's key at the top
@@ -156,12 +192,57 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             files.update({prefix + rel: content for rel, content in out.items()})
         del parts
         if lms:
-            info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
+            with located(bank, one):
+                info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
             for fmt in lms:
                 files[f"lms/{prefix}{output_name(info, fmt)}"] = lms_render(info, slots, fmt, one)
     written = write_files(out_dir, files)
+    remove_stale_papers(out_dir, replaced, files)
     return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
                           quizzes[0] if keep_papers else None)
+
+
+def _check_replaced(old: ExistingKey | None, exam: Exam, people: list, secret: str, force: bool) -> set[str]:
+    """Students of the key.json already in --out whose papers this run drops or changes.
+
+    Without ``force``, OutputError when there is any: their papers may have been handed out.
+    (Papers that change although the variant codes stay are found after the build, by
+    :func:`_check_redrawn`.)
+    """
+    if old is None:
+        return set()
+    if old.exam_id != exam.id:  # only with --force
+        return set(old.students)
+    dropped = old.dropped(p.student_id for p in people)
+    if dropped and not force:
+        shown = ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else "")
+        raise OutputError(f"its key.json of exam '{exam.id}' has {len(dropped)} student(s) this run would "
+                          f"drop ({shown}); their papers would then match no key.", path=str(old.path.parent),
+                          hint="Generate for the same roster (or --students N) as before, choose another "
+                               "--out folder, or pass --force to replace the exam (their papers are removed).")
+    new_codes = {p.student_id: variant_code(secret, exam.id, p.student_id) for p in people
+                 if p.student_id in old.students}
+    changed = [sid for sid, code in new_codes.items() if old.students[sid][0] != code]
+    if changed and not force:
+        sid = changed[0]
+        raise OutputError(f"its key.json of exam '{exam.id}' was made with another secret: the papers of "
+                          f"{len(changed)} student(s) would change (the variant code of '{sid}' from "
+                          f"{old.students[sid][0]} to {new_codes[sid]}).", path=str(old.path.parent),
+                          hint="Pass the secret it was made with, choose another --out folder, or pass "
+                               "--force if no paper has been handed out yet.")
+    return set(dropped) | set(changed)
+
+
+def _check_redrawn(old: ExistingKey, key_parts: list[bytes], force: bool) -> set[str]:
+    """Students of ``old`` whose questions differ in the new key (new exam file or bank)."""
+    changed = old.changed(dict(student_draws(part) for part in key_parts))
+    if changed and not force:
+        raise OutputError(f"its key.json of exam '{old.exam_id}' holds other questions: the papers of "
+                          f"{len(changed)} student(s) would change (first: '{changed[0]}'), because the exam "
+                          "file or the question bank changed since it was written.", path=str(old.path.parent),
+                          hint="Write the new version into another --out folder, or pass --force if no "
+                               "paper has been handed out yet.")
+    return set(changed)
 
 
 def parse_langs(lang: str | Iterable[str] | None) -> list[str]:
@@ -188,31 +269,76 @@ def _options_for(write: Callable, options: dict | None) -> dict:
 
 
 def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] = ("pdf",),
-           templates: str | Path | None = None, render_options: dict | None = None) -> list[Path]:
-    """Typeset papers and key from an existing key.json (e.g. ``formats=("pdf", "html")``)."""
+           templates: str | Path | None = None, render_options: dict | None = None,
+           force: bool = False) -> list[Path]:
+    """Typeset papers and key from an existing key.json (e.g. ``formats=("pdf", "html")``).
+
+    Unless ``force``, refuses an ``out_dir`` whose key.json is another exam's or has other
+    draws for a student of this key (the papers there would then disagree with it).
+    """
     formats = list(dict.fromkeys(formats)) or ["pdf"]
     writers = [renderer(f) for f in formats]
     quiz = read_key(key_path)
+    _check_printable(quiz, key_path)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    there = out_dir / "key.json"
+    old = check_key_owner(out_dir, quiz.exam.id, force)
+    if old is not None and not force and not _same_file(there, Path(key_path)):
+        changed = old.changed(read_key_draws(Path(key_path)).students)
+        if changed:
+            raise OutputError(f"it holds another key.json of exam '{old.exam_id}': the papers of {len(changed)} "
+                              f"student(s) (first: '{changed[0]}') would not match it.", path=str(out_dir),
+                              hint="Choose another --out folder, or pass --force to write them anyway.")
     files: dict[str, str | bytes] = {}
     for write in writers:
         files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
     return write_files(out_dir, files)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    import filecmp
+    try:
+        return a.samefile(b) or filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
+def _check_printable(quiz: Quiz, path: str | Path) -> None:
+    """KeyFormatError for a question without the text a paper prints (grading does not need it)."""
+    for i, paper in enumerate(quiz.papers):
+        for j, q in enumerate(paper.questions):
+            if not isinstance(q.prompt, str) or not q.prompt.strip():
+                raise KeyFormatError(f"student '{paper.student.student_id}', question '{q.slot}' has no "
+                                     "prompt, so its paper would show no question.", path=str(path),
+                                     field=f"students[{i}].questions[{j}].prompt",
+                                     hint="Render the key.json that `quizgen generate` wrote, unchanged, "
+                                          "or generate the exam again.")
+
+
+# The first line of every practice page after its doctype: lets `practice` replace its own
+# earlier pages, and only those, without --force.
+PRACTICE_MARK = "<!-- quizgen practice page -->"
+
+
 def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "practice.html",
              lang: str = "en", seed: int | None = None, level: int | None = None,
-             bank_dir: str | Path | None = None, templates: str | Path | None = None) -> tuple[Path, list[Question]]:
+             bank_dir: str | Path | None = None, templates: str | Path | None = None,
+             force: bool = False) -> tuple[Path, list[Question]]:
     """A practice page with ``n`` fresh variants per topic (all topics when none are given).
 
     The variants come from ``seed`` (a random one when None), so every run differs unless
     a seed is given. The page holds the answers: it is for practice, not for exams.
+    An existing ``out`` is replaced only when it is an earlier practice page, or with
+    ``force``; a key.json never.
     """
     import secrets
 
     from .render import practice as practice_page
+    seed = _seed(seed)
+    out = Path(out)
+    refuse_to_overwrite(out, force, "practice page", PRACTICE_MARK.encode())
     bank = load_bank(bank_dir)
     known = bank.topics()
     chosen = list(dict.fromkeys(topics)) or list(known)
@@ -226,15 +352,18 @@ def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "pract
     for topic in chosen:
         pool = [t for t in known[topic] if level is None or level in t.levels]
         if not pool:
-            raise QuizgenError(f"topic '{topic}' has no template with level {level}.", field="--level")
+            raise QuizgenError(f"topic '{topic}' has no template with level {level}.", field="--level",
+                               hint="Its levels: " + ", ".join(map(str, sorted({lv for t in known[topic]
+                                                                                 for lv in t.levels}))) + ".")
         for i in range(n):
             t = pool[int(rng.integers(len(pool)))]
             lv = level if level is not None else t.level_numbers[i % len(t.level_numbers)]
-            questions.append(build_question(t, lv, rng, slot=f"p{len(questions) + 1}", lang=lang))
+            with located(bank, lang):
+                questions.append(build_question(t, lv, rng, slot=f"p{len(questions) + 1}", lang=lang))
     html = practice_page.page(questions, lang=lang, topics=chosen, user_dir=templates)
-    out = Path(out)
-    if out.is_dir():
-        raise OutputError("this is a folder; give a file name such as practice.html.", path=str(out))
+    doctype, newline, rest = html.partition("\n")
+    html = (f"{doctype}\n{PRACTICE_MARK}\n{rest}" if newline and doctype.lower().startswith("<!doctype")
+            else f"{PRACTICE_MARK}\n{html}")
     write_files(out.parent if str(out.parent) else Path("."), {out.name: html})
     return out, questions
 
@@ -251,27 +380,71 @@ def variants(exam_path: str | Path | None, n_variants: int, secret: str, *, lang
     return build_variants(exam, bank, n_variants, secret, lang=lang)
 
 
+EXPORT_RECORD = ".quizgen-export.json"  # beside exported files: {"files": {name: digest of its draws}}
+
+
 def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", *,
            formats: Iterable[str] | str = ("moodle", "qti12", "qti21", "gift"), n_variants: int = 20,
            secret: str | None = None, lang: str | None = None,
-           bank_dir: str | Path | None = None) -> list[Path]:
+           bank_dir: str | Path | None = None, force: bool = False) -> list[Path]:
     """Write LMS import files with ``n_variants`` draws of every slot into ``out_dir``.
 
-    The secret seeds the draws (as for `generate`) and never appears in the files.
+    The secret seeds the draws (as for `generate`) and never appears in the files. A digest
+    of each file's draws is recorded in ``.quizgen-export.json`` beside it; unless ``force``,
+    an existing file made with other draws (another secret, exam, bank or --variants) is
+    not replaced.
     """
-    from .export import export_slots, normalize_formats
+    from .export import export_slots, normalize_formats, output_name, render as lms_render
     names = normalize_formats(list(formats) if not isinstance(formats, str) else formats)
     if n_variants < 1:
         raise QuizgenError("--variants must be at least 1.", field="--variants")
     exam, bank = load(exam_path, bank_dir)
     langs = parse_langs(lang) or [exam.lang]
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     secret_value = resolve_secret(secret, Path(out_dir))
-    paths = []
-    for one in langs:
-        info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
+    jobs = []
+    for one in langs:  # every target is checked before anything is written
+        with located(bank, one):
+            info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
         target = Path(out_dir) / one if len(langs) > 1 else Path(out_dir)
+        record, digest = _export_record(target), _draws_digest(slots)
+        for fmt in names:
+            name = output_name(info, fmt)
+            path = target / name
+            if path.is_dir():
+                raise OutputError("this is a folder, where the export must write a file.", path=str(path),
+                                  hint="Move or remove that folder and run again.")
+            if force or not path.exists() or record.get(name) == digest:
+                continue
+            if name not in record and path.is_file() and path.read_bytes() == lms_render(info, slots, fmt, one):
+                continue  # no record of it, but it is exactly what this run writes
+            raise OutputError(f"it was exported with other draws (another --secret, exam file, question "
+                              "bank or --variants) than this run would write.", path=str(path),
+                              hint="Choose another --out folder, or pass --force to replace it.")
+        jobs.append((one, info, slots, target, record, digest))
+    paths = []
+    for one, info, slots, target, record, digest in jobs:
         paths += export_slots(info, slots, names, target, lang=one)
+        record.update({output_name(info, fmt): digest for fmt in names})
+        write_files(target, {EXPORT_RECORD: json.dumps({"files": dict(sorted(record.items()))}, indent=1) + "\n"})
     return paths
+
+
+def _export_record(target: Path) -> dict:
+    try:
+        data = json.loads((target / EXPORT_RECORD).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _draws_digest(slots: list[SlotVariants]) -> str:
+    """SHA-256 of what the variants were drawn as (family, level, parameters, answer; not the wording)."""
+    import hashlib
+    draws = [[sv.slot, [[q.template, q.level, q.params, q.answer_type, q.answer_value] for q in sv.variants]]
+             for sv in slots]
+    return "sha256:" + hashlib.sha256(json.dumps(draws, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: str = "en",
@@ -282,10 +455,12 @@ def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: 
         raise QuizgenError(f"unknown template '{template_id}'.", field="TEMPLATE_ID",
                            hint="Run `quizgen bank list` to see the ids.")
     t = bank.templates[template_id]
-    lv = level or t.level_numbers[0]
+    lv = t.level_numbers[0] if level is None else level
     if lv not in t.levels:
-        raise QuizgenError(f"template '{template_id}' has no level {lv}.", field="--level")
-    return build_question(t, lv, np.random.default_rng(seed), lang=lang)
+        raise QuizgenError(f"template '{template_id}' has no level {lv}.", field="--level",
+                           hint=f"Its levels: {', '.join(map(str, t.level_numbers))}.")
+    with located(bank, lang):
+        return build_question(t, lv, np.random.default_rng(_seed(seed)), lang=lang)
 
 
 def grade(key_path: str | Path, csv_paths: list, out_dir: str | Path, **options):

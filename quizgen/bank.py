@@ -8,16 +8,19 @@ from pathlib import Path
 import yaml
 
 from . import resources
-from .errors import BankError
+from .errors import BankError, QuizgenError, TemplateError
 from .template import Template, template_from_dict
 
 
-def _line_of(text: str, field: str) -> int | None:
-    """1-based line of a dotted field path (``levels.1.params.n``) in YAML text, if found."""
+def _node_of(text: str, field: str):
+    """(1-based line, YAML node) of a dotted field path (``levels.1.params.n``) in YAML text.
+
+    When the path is not found to its end, the deepest part found (its node is then None).
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return None
+        return None, None
     line = None
     for part in field.replace("]", "").replace("[", ".").split("."):
         if isinstance(node, yaml.MappingNode):
@@ -26,17 +29,62 @@ def _line_of(text: str, field: str) -> int | None:
                     line, node = k.start_mark.line + 1, v
                     break
             else:
-                return line
+                return line, None
         elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
             node = node.value[int(part)]
             line = node.start_mark.line + 1
         else:
-            return line
-    return line
+            return line, None
+    return line, node
+
+
+def _line_of(text: str, field: str) -> int | None:
+    """1-based line of a dotted field path (``levels.1.params.n``) in YAML text, if found."""
+    return _node_of(text, field)[0]
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping repeats a key (YAML itself would silently keep the last value)."""
+
+    def __init__(self, key, first_line: int, mark):
+        self.key, self.first_line = key, first_line
+        super().__init__(None, None, f"the key '{key}' appears twice (first on line {first_line})", mark)
+
+
+class _UniqueKeys:
+    """A constructor mixin that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # a merge (<<) may override keys: that is what it is for
+                key = self.construct_object(key_node)  # cached: built once
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise DuplicateKeyError(key, seen[key], key_node.start_mark)
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+class UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """``yaml.SafeLoader`` that raises :class:`DuplicateKeyError` for a repeated mapping key."""
 
 
 # libyaml's parser when PyYAML has it (same safe constructor, same data, ~8x faster).
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FAST_LOADER = (type("FastUniqueKeyLoader", (_UniqueKeys, yaml.CSafeLoader), {})
+                if hasattr(yaml, "CSafeLoader") else UniqueKeyLoader)
+
+
+def safe_load(text: str):
+    """``yaml.safe_load`` that also refuses repeated keys (:class:`DuplicateKeyError`, a YAMLError)."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except DuplicateKeyError:
+        raise
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=UniqueKeyLoader)  # the pure-Python loader's message and line
 
 
 def load_yaml(path: Path, what: str = "file"):
@@ -46,11 +94,12 @@ def load_yaml(path: Path, what: str = "file"):
     except (OSError, UnicodeDecodeError) as e:
         raise BankError(f"cannot read this {what}: {e}.", path=str(path)) from e
     try:
-        return text, yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        pass  # report it as the pure-Python loader does (its messages and lines are the reference)
-    try:
-        return text, yaml.safe_load(text)
+        return text, safe_load(text)
+    except DuplicateKeyError as e:
+        raise BankError(f"the key '{e.key}' appears twice in the same mapping (first on line "
+                        f"{e.first_line}); YAML would silently keep only this second one.",
+                        path=str(path), line=e.problem_mark.line + 1,
+                        hint="Remove one of them, or merge the two into one.") from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
@@ -93,7 +142,7 @@ class Bank:
 
 
 def load_bank(root: str | Path | None = None) -> Bank:
-    """Load every ``*.yaml`` under ``root`` (default: the bundled bank)."""
+    """Load every ``*.yaml`` and ``*.yml`` under ``root`` (default: the bundled bank)."""
     root = Path(root) if root else resources.bank_dir()
     if not root.is_dir():
         raise BankError("the question bank folder does not exist.", path=str(root))
@@ -101,9 +150,9 @@ def load_bank(root: str | Path | None = None) -> Bank:
 
     templates: dict[str, Template] = {}
     digest = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     if not files:
-        raise BankError("no template files (*.yaml) in the question bank folder.", path=str(root))
+        raise BankError("no template files (*.yaml, *.yml) in the question bank folder.", path=str(root))
     trusted = root.resolve() == resources.bank_dir().resolve()
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -117,3 +166,39 @@ def load_bank(root: str | Path | None = None) -> Bank:
                             hint="Known solvers: " + ", ".join(solvers.names()) + ".")
         templates[t.id] = t
     return Bank(root, templates, "sha256:" + digest.hexdigest())
+
+
+def locate(err: QuizgenError, bank: Bank, lang: str = "en") -> QuizgenError:
+    """A Jinja error in a template's text names the template id (the renderer knows no more):
+    return it naming the template file, the YAML field (``prompt.en``) and its line instead.
+
+    Any other error is returned as it is.
+    """
+    template = bank.templates.get(err.path) if isinstance(err, TemplateError) and err.field else None
+    return err if template is None else locate_in(err, template, lang)
+
+
+def locate_in(err: TemplateError, template: Template, lang: str = "en") -> TemplateError:
+    """:func:`locate` for an error of ``template``'s text field ``err.field``."""
+    field, texts = err.field, None
+    if field in ("title", "prompt", "solution"):
+        texts = getattr(template, field)
+    elif field.startswith("misconceptions.") and field.endswith(".feedback"):
+        mid = field[len("misconceptions."):-len(".feedback")]
+        k = next((k for k, m in enumerate(template.misconceptions) if m.id == mid), None)
+        if k is not None:
+            field, texts = f"misconceptions.{k}.feedback", template.misconceptions[k].feedback
+    try:
+        text = Path(template.path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    line, node = _node_of(text, field)
+    if isinstance(node, yaml.MappingNode) and texts:  # {en: ..., ko: ...}: the language rendered
+        field += "." + (lang if texts.get(lang) else "en")
+        line, node = _node_of(text, field)
+    text_line = getattr(err, "text_line", None)
+    if isinstance(node, yaml.ScalarNode) and text_line:
+        # a block scalar (| or >) starts on the line after its indicator
+        line = node.start_mark.line + (1 if node.style in ("|", ">") else 0) + text_line
+    return TemplateError(f"template '{template.id}': {err.message}", path=template.path, line=line,
+                         field=field, hint=err.hint)

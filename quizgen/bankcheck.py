@@ -12,12 +12,12 @@ import jinja2.meta
 import numpy as np
 
 from . import answers
-from .bank import Bank
+from .bank import Bank, locate, locate_in
 from .errors import QuizgenError
 from .instantiate import build_question
 from .model import Question
 from .template import Template
-from .textrender import ENV
+from .textrender import ENV, text_error
 
 
 @dataclass
@@ -48,10 +48,18 @@ def language_problems(t: Template) -> list[str]:
             out.append(f"{t.path}: field '{name}' has no {', '.join(sorted(missing))} version "
                        f"while other fields do.")
             continue
-        base = _names(texts["en"])
+        names = {}
         for lang, text in texts.items():
-            if lang != "en" and _names(text) != base:
-                diff = sorted(base ^ _names(text))
+            try:
+                names[lang] = _names(text)
+            except jinja2.TemplateSyntaxError as e:  # named with file and line
+                out.append(str(locate_in(text_error(e, t.id, name), t, lang)))
+        if len(names) < len(texts):
+            continue
+        base = names["en"]
+        for lang, text in texts.items():
+            if lang != "en" and names[lang] != base:
+                diff = sorted(base ^ names[lang])
                 out.append(f"{t.path}: field '{name}' uses different placeholders in '{lang}' "
                            f"and 'en': {', '.join(diff)}.")
     return out
@@ -101,6 +109,10 @@ def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) ->
                     try:
                         q = build_question(t, level, np.random.default_rng(seed), lang=lang)
                     except QuizgenError as e:
+                        e = locate(e, bank, lang)
+                        if e.path == t.path:  # name the file once, with the line
+                            e.path, where = None, where.replace(t.path, t.path + (f", line {e.line}" if e.line else ""), 1)
+                            e.args = (e.format(),)
                         report.problems.append(f"{where}: {e}")
                         break
                     except Exception as e:  # a solver bug: report it with the seed

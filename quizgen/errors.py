@@ -5,6 +5,9 @@ code 2; anything else is a bug.
 """
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 
 class QuizgenError(Exception):
     """Base class. ``str(err)`` is the whole user-facing paragraph."""
@@ -33,6 +36,12 @@ class QuizgenError(Exception):
         if self.hint:
             text += " " + self.hint
         return text
+
+
+def did_you_mean(word: object, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """``"Did you mean 'x'? "`` for the closest of ``choices``; empty when none is close."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=cutoff)
+    return f"Did you mean '{close[0]}'? " if close else ""
 
 
 def _restore(cls, args, state):

@@ -24,10 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bank import Bank, _line_of, load_yaml
-from .errors import BankError, ExamError, RosterError
+from .errors import BankError, ExamError, RosterError, did_you_mean
 from .model import LANGS, Student
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# A student id: letters, digits, '-', '_', '.' and single inner spaces ("s 002"); its file
+# names come from render.markdown.safe_name, so ids that give the same file name are refused.
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]| (?! ))*(?<! )$")
+EXAM_FIELDS = ("id", "title", "course", "lang", "instructions", "date", "slots")
+SLOT_FIELDS = ("slot", "template", "topic", "level", "points")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,14 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
 
     if not isinstance(d, dict):
         fail("an exam file holds one mapping (id, title, slots, ...).", "id")
+
+    def check_fields(mapping: dict, known: tuple[str, ...], where: str) -> None:
+        for key in mapping:
+            if key not in known:
+                fail(f"unknown field '{key}'.", f"{where}.{key}" if where else str(key),
+                     hint=did_you_mean(key, known) + "Fields here: " + ", ".join(known) + ".")
+
+    check_fields(d, EXAM_FIELDS, "")
     exam_id = str(d.get("id", path.stem))
     if not _ID.match(exam_id):
         fail("the exam id may use letters, digits, '-', '_' and '.'.", "id")
@@ -92,6 +105,7 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
             s = {"template": s}
         if not isinstance(s, dict):
             fail("a slot is a mapping with a template or a topic.", field)
+        check_fields(s, SLOT_FIELDS, field)
         name = str(s.get("slot", f"q{i + 1}"))
         if name in names:
             fail(f"slot name '{name}' is used twice.", f"{field}.slot")
@@ -161,21 +175,38 @@ def read_roster(path: str | Path) -> list[Student]:
                           hint="Name the first header cell student_id.")
     name_col = next((header.index(a) for a in ("name", "이름") if a in header), None)
     email_col = header.index("email") if "email" in header else None
+    from .render.markdown import safe_name
     students: list[Student] = []
     seen: dict[str, int] = {}
+    files: dict[str, tuple[str, int]] = {}  # lower-cased file name -> (id, line)
+    sep = "tab" if delimiter == "\t" else f"'{delimiter}'"
     for lineno, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            raise RosterError(f"this row has {len(row)} cells but the header has {len(header)}, so "
+                              f"'{row[len(header)].strip()}' belongs to no column.", path=str(path),
+                              line=lineno, hint=f"A {sep} inside a name or other field must be quoted, "
+                                                f'e.g. "Park{delimiter} Ji"; or add a header for that column.')
         sid = row[col].strip() if col < len(row) else ""
         if not sid:
             raise RosterError("this row has no student_id.", path=str(path), line=lineno)
-        if not _ID.match(sid):
-            raise RosterError(f"student_id '{sid}' may only use letters, digits, '-', '_' and '.'.",
-                              path=str(path), line=lineno)
+        if not _STUDENT_ID.match(sid):
+            raise RosterError(f"student_id '{sid}' may only use letters, digits, '-', '_', '.' and "
+                              "single spaces between them.", path=str(path), line=lineno)
         if sid in seen:
             raise RosterError(f"student_id '{sid}' appears twice (also on line {seen[sid]}).",
                               path=str(path), line=lineno, hint="Each student needs one row.")
         seen[sid] = lineno
+        stem = safe_name(sid).lower()
+        if stem in files:
+            other, other_line = files[stem]
+            raise RosterError(f"student_id '{sid}' and '{other}' (line {other_line}) would get the same "
+                              f"paper file name on Windows and macOS, which ignore case "
+                              f"(papers/{safe_name(sid)}.md).", path=str(path), line=lineno,
+                              hint="Give each student an id that differs in more than case, spaces "
+                                   "or punctuation.")
+        files[stem] = (sid, lineno)
         name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
         email = row[email_col].strip() if email_col is not None and email_col < len(row) else ""
         students.append(Student(sid, name, email))

@@ -1,44 +1,201 @@
 """Write a set of output files all-or-nothing.
 
-Everything is first written into a staging folder inside ``out_dir``; only when every
+Every target is checked first (no folder where a file goes, no file where a folder goes);
+then everything is written into a staging folder inside ``out_dir``; only when every
 file is complete are they moved into place (``os.replace``, atomic per file). A failure
 while rendering or writing leaves the previous outputs untouched.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from .errors import OutputError
 
 
-def check_key_owner(out_dir: Path, exam_id: str, force: bool) -> None:
-    """Refuse to overwrite another exam's key.json unless ``force``."""
-    key = out_dir / "key.json"
-    if force or not key.exists():
-        return
+class _KeyQuestion(msgspec.Struct):
+    slot: Any = None
+    template: Any = None
+    level: Any = None
+    answer: Any = None
+    params: Any = None
+
+
+class _KeyStudent(msgspec.Struct):
+    student_id: str
+    variant: Any = None
+    questions: list[_KeyQuestion] = []
+
+
+class _KeyFile(msgspec.Struct):
+    format: Any = None
+    exam: dict = {}
+    students: list[_KeyStudent] = []
+
+
+_READ_KEY = msgspec.json.Decoder(_KeyFile)
+_READ_STUDENT = msgspec.json.Decoder(_KeyStudent)
+
+
+def _draws(st: _KeyStudent) -> tuple:
+    """What a student's paper was drawn as: variant code, and per question slot, family, level,
+    parameters and answer (language and wording aside)."""
+    return st.variant, [(q.slot, q.template, q.level, q.params, q.answer) for q in st.questions]
+
+
+def student_draws(part: bytes) -> tuple[str, tuple]:
+    """(student id, draws) of one :func:`dumps_key_student` part."""
+    st = _READ_STUDENT.decode(part)
+    return st.student_id, _draws(st)
+
+
+@dataclass(frozen=True)
+class ExistingKey:
+    """The key.json already in an output folder: its exam id and each student's draws."""
+
+    path: Path
+    exam_id: str
+    students: dict  # student id -> draws (see _draws)
+
+    def changed(self, new: dict) -> list[str]:
+        """Students of both keys whose papers differ (``new``: student id -> draws)."""
+        return [sid for sid, d in new.items() if sid in self.students and self.students[sid] != d]
+
+    def dropped(self, new_ids) -> list[str]:
+        new_ids = set(new_ids)
+        return [sid for sid in self.students if sid not in new_ids]
+
+
+def read_key_draws(path: Path) -> ExistingKey:
+    """Read just what tells papers apart from a key.json (OutputError saying what is wrong with it)."""
+    path = Path(path)
+    hint = ("It may be the key of papers already handed out: restore it, move it away, "
+            "or pass --force to replace it.")
+    if path.is_dir():
+        raise OutputError("this is a folder named key.json, where quizgen keeps the exam's key.",
+                          path=str(path), hint="Rename or remove that folder and run again.")
     try:
-        other = json.loads(key.read_text(encoding="utf-8")).get("exam", {}).get("id")
-    except (OSError, ValueError, AttributeError):
-        other = None
-    if other != exam_id:
-        raise OutputError(f"it already holds key.json of exam '{other}', not '{exam_id}'.",
+        data = path.read_bytes()
+    except OSError as e:
+        raise OutputError(f"cannot read it: {e.strerror or e}.", path=str(path), hint=hint) from e
+    try:
+        key = _READ_KEY.decode(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as e:
+        what = "truncated" if "truncated" in str(e) else "damaged or not a quizgen key"
+        raise OutputError(f"this key.json cannot be read: it is {what} ({e}).", path=str(path),
+                          hint=hint) from e
+    exam_id = key.exam.get("id")
+    if not (isinstance(key.format, str) and key.format.startswith("quizgen-key/")) or not isinstance(exam_id, str):
+        raise OutputError("this key.json is not a quizgen key (no format 'quizgen-key/...' or no exam id).",
+                          path=str(path), hint=hint)
+    return ExistingKey(path, exam_id, {st.student_id: _draws(st) for st in key.students})
+
+
+def check_key_owner(out_dir: Path, exam_id: str, force: bool) -> ExistingKey | None:
+    """The key.json already in ``out_dir`` (None when there is none, or with ``force`` when it
+    cannot be read). Unless ``force``, OutputError when it is unreadable or another exam's."""
+    key = Path(out_dir) / "key.json"
+    if not key.exists():
+        return None
+    try:
+        old = read_key_draws(key)
+    except OutputError:
+        if force:
+            return None
+        raise
+    if old.exam_id != exam_id and not force:
+        raise OutputError(f"it already holds key.json of exam '{old.exam_id}', not '{exam_id}'.",
                           path=str(out_dir),
                           hint="Choose another --out folder, or pass --force to replace that exam.")
+    return old
+
+
+PAPER_FOLDERS = ("papers", "en/papers", "ko/papers")
+PAPER_SUFFIXES = (".md", ".html", ".pdf")
+
+
+def remove_stale_papers(out_dir: Path, student_ids, written) -> list[Path]:
+    """Remove the paper files of ``student_ids`` (earlier students whose papers are replaced
+    or dropped) that this run did not write (``written``: relative paths). Only
+    ``papers/<id>.md|html|pdf`` (and under ``en/``, ``ko/``) are ever removed."""
+    from .render.markdown import safe_name
+    written = set(written)
+    removed = []
+    for sid in student_ids:
+        for folder in PAPER_FOLDERS:
+            for suffix in PAPER_SUFFIXES:
+                rel = f"{folder}/{safe_name(sid)}{suffix}"
+                path = Path(out_dir) / rel
+                if rel not in written and path.is_file():
+                    try:
+                        path.unlink()
+                    except OSError as e:
+                        raise OutputError(f"the new papers are written, but the stale {rel} of an "
+                                          f"earlier student could not be removed: {e.strerror or e}.",
+                                          path=str(out_dir), hint="Remove it by hand.") from e
+                    removed.append(path)
+    return removed
+
+
+def refuse_to_overwrite(path: Path, force: bool, what: str, marker: bytes | None = None) -> None:
+    """Refuse to replace the file ``path`` with ``what`` (e.g. "practice page").
+
+    A quizgen key (key.json, its grading index) is never replaced, not even with ``force``.
+    Any other existing file is replaced only with ``force`` or when its first 4 KB hold
+    ``marker`` (the mark quizgen writes into its own files of that kind). Raises OutputError.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"this is a folder; give a file name for the {what}.", path=str(path))
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as e:
+        raise OutputError(f"cannot read the existing file: {e.strerror or e}.", path=str(path)) from e
+    if path.name in ("key.json", "key.index.msgpack") or b'"quizgen-key/' in head[:200]:
+        raise OutputError(f"this is an exam key; writing the {what} here would destroy it.", path=str(path),
+                          hint="Give another file name with --out.")
+    if force or (marker is not None and marker in head):
+        return
+    raise OutputError(f"this file exists and is not a {what} that quizgen wrote.", path=str(path),
+                      hint="Give another file name with --out, or pass --force to replace it.")
+
+
+def _check_targets(out_dir: Path, files) -> None:
+    """OutputError, before anything is written, when a target path cannot take its file."""
+    checked: set[Path] = {out_dir}
+    for rel in files:
+        dest = out_dir / rel
+        if dest.is_dir():
+            raise OutputError(f"'{rel}' is a folder, where this run must write a file; nothing was written.",
+                              path=str(out_dir), hint="Move or remove that folder and run again.")
+        for parent in dest.parents:
+            if parent in checked:
+                break
+            checked.add(parent)
+            if parent.exists() and not parent.is_dir():
+                raise OutputError(f"'{parent.relative_to(out_dir)}' is a file, where this run needs a "
+                                  "folder; nothing was written.", path=str(out_dir),
+                                  hint="Move or remove that file and run again.")
 
 
 def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> list[Path]:
     """Write ``{relative path: content}`` under ``out_dir`` atomically; return final paths.
 
     A content may also be a list of strings or byte strings, written one after the other (so that a large
-    file such as key.json never has to exist as one string).
+    file such as key.json never has to exist as one string). Every target is checked before
+    anything is written, and again before the first file is moved into place.
     """
     out_dir = Path(out_dir)
+    _check_targets(out_dir, files)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".quizgen-staging-", dir=out_dir))
@@ -53,12 +210,12 @@ def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> lis
                     fh.writelines(c.encode("utf-8") if isinstance(c, str) else c for c in content)
             else:
                 target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        final = []
-        for rel in files:
-            dest = out_dir / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
+        _check_targets(out_dir, files)  # again: the folder may have changed while the files were made
+        final = [out_dir / rel for rel in files]
+        for parent in dict.fromkeys(dest.parent for dest in final):
+            parent.mkdir(parents=True, exist_ok=True)
+        for rel, dest in zip(files, final):
             os.replace(staging / rel, dest)
-            final.append(dest)
         return final
     except OSError as e:
         raise OutputError(f"cannot write the outputs: {e}.", path=str(out_dir)) from e

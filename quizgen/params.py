@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BankError
+from .errors import BankError, did_you_mean
+
+# The keys a spec mapping may have, by kind.
+SPEC_KEYS = {"value": ("value",), "choice": ("choice",), "int": ("int", "step"), "real": ("real", "step")}
 
 
 def _decimals_of(step: float) -> int:
@@ -63,6 +66,13 @@ def parse_space(space: Any, *, path: str, where: str) -> tuple[ParamSpec, ...]:
         if not isinstance(spec, dict):
             specs.append(ParamSpec(str(name), "value", values=(spec,)))
             continue
+        kind = next((k for k in SPEC_KEYS if k in spec), None)
+        allowed = SPEC_KEYS.get(kind, ())
+        for key in spec if kind else ():  # (no kind at all: "unknown parameter spec" below)
+            if key not in allowed:
+                raise BankError(f"unknown key '{key}' in a parameter spec.", path=path, field=f"{field}.{key}",
+                                hint=did_you_mean(key, allowed) + "A spec is {int: [lo, hi], step: s}, "
+                                     "{real: [lo, hi], step: s}, {choice: [...]} or {value: x}.")
         if "value" in spec:
             specs.append(ParamSpec(str(name), "value", values=(spec["value"],)))
         elif "choice" in spec:

@@ -13,11 +13,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BankError
+from .errors import BankError, did_you_mean
 from .model import ANSWER_TYPES, LANGS, Tolerance
 from .params import ParamSpec, parse_space
 
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+# The fields of a template file. Any other top-level key must hold a table (a list or a
+# mapping, e.g. the anchored statement tables of the concepts.* families) and must not look
+# like a misspelt field.
+FIELDS = ("id", "title", "topic", "points", "answer", "tolerance", "solver", "levels",
+          "constraints", "prompt", "solution", "misconceptions", "pytorch", "options")
+
+
+def check_fields(d: dict, known: tuple[str, ...], *, path: str, where: str) -> None:
+    """BankError for the first key of mapping ``d`` (at field ``where``) that is not in ``known``."""
+    for key in d:
+        if key not in known:
+            field = f"{where}.{key}" if where else str(key)
+            raise BankError(f"unknown field '{key}'.", path=path, field=field,
+                            hint=did_you_mean(key, known) + "Fields here: " + ", ".join(known) + ".")
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,15 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
     """Validate a loaded YAML mapping and build the Template (BankError on any problem)."""
     if not isinstance(d, dict):
         raise BankError("a template file must hold one mapping (id, title, topic, ...).", path=path)
+    for key, value in d.items():
+        if key in FIELDS:
+            continue
+        close = did_you_mean(key, FIELDS, cutoff=0.75)
+        if close or not isinstance(value, (list, dict)):
+            raise BankError(f"unknown field '{key}'.", path=path, field=str(key),
+                            hint=(close or did_you_mean(key, FIELDS)) + "A template's fields are "
+                                 + ", ".join(FIELDS) + "; any other top-level key may only hold a "
+                                 "table (a list or mapping) for the solver.")
     for key in ("id", "topic", "answer", "solver", "levels", "prompt", "solution"):
         if key not in d:
             raise BankError(f"the required field '{key}' is missing.", path=path, field=key)
@@ -97,6 +121,8 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
     answer = d["answer"]
     if isinstance(answer, str):
         answer = {"type": answer}
+    if isinstance(answer, dict):
+        check_fields(answer, ("type", "decimals"), path=path, where="answer")
     if not isinstance(answer, dict) or answer.get("type") not in ANSWER_TYPES:
         raise BankError(f"answer type must be one of {', '.join(ANSWER_TYPES)}.", path=path,
                         field="answer")
@@ -104,6 +130,8 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
     if decimals is not None and (not isinstance(decimals, int) or decimals < 0):
         raise BankError("answer.decimals must be a non-negative integer.", path=path, field="answer.decimals")
     tol = d.get("tolerance") or {}
+    if isinstance(tol, dict):
+        check_fields(tol, ("abs", "rel"), path=path, where="tolerance")
     if not isinstance(tol, dict) or any(k not in ("abs", "rel") for k in tol) or any(
             not isinstance(v, (int, float)) or v < 0 for v in tol.values()):
         raise BankError("tolerance is {abs: number >= 0, rel: number >= 0}.", path=path, field="tolerance")
@@ -125,6 +153,7 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
         lv = lv or {}
         if not isinstance(lv, dict):
             raise BankError("a level is a mapping {label, params}.", path=path, field=f"levels.{key}")
+        check_fields(lv, ("label", "params"), path=path, where=f"levels.{key}")
         levels[key] = Level(key, localized(lv.get("label"), path=path, field=f"levels.{key}.label",
                                            required=False),
                             parse_space(lv.get("params"), path=path, where=f"levels.{key}.params"))
@@ -137,6 +166,7 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
         if not isinstance(m, dict) or not isinstance(m.get("id"), str):
             raise BankError("each misconception needs an id and a feedback.", path=path,
                             field=f"misconceptions[{i}]")
+        check_fields(m, ("id", "feedback"), path=path, where=f"misconceptions[{i}]")
         if m["id"] in seen:
             raise BankError(f"misconception id '{m['id']}' appears twice.", path=path,
                             field=f"misconceptions[{i}].id")
@@ -149,8 +179,6 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
     options = d.get("options") or []
     if not isinstance(options, list):
         raise BankError("options is a list.", path=path, field="options")
-    known = {"id", "title", "topic", "points", "answer", "tolerance", "solver", "levels",
-             "constraints", "prompt", "solution", "misconceptions", "pytorch", "options"}
     return Template(
         id=tid,
         title=localized(d.get("title", tid), path=path, field="title"),
@@ -168,6 +196,6 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
         pytorch=str(d.get("pytorch") or ""),
         path=path,
         options=tuple(options),
-        extra={k: v for k, v in d.items() if k not in known},
+        extra={k: v for k, v in d.items() if k not in FIELDS},
         trusted=trusted,
     )

@@ -104,8 +104,31 @@ def render_text(source: str, ctx: dict, *, template_id: str, field: str, trusted
             return _render(template, ctx, extra).strip()
         return template.render({**ctx, **extra} if extra else ctx).strip()
     except jinja2.TemplateError as e:
-        raise TemplateError(f"cannot render: {e}.", path=template_id, field=field,
-                            hint="Use only names the solver provides (see `quizgen preview`).") from e
+        names = (set(ctx) - set(_globals(trusted)) if scope else set(ctx)) | set(extra or ())
+        raise text_error(e, template_id, field, sorted(n for n in names if not n.startswith("_"))) from e
+
+
+def text_error(e: jinja2.TemplateError, template_id: str, field: str,
+               names: list[str] | None = None) -> TemplateError:
+    """A TemplateError for a Jinja error in one text field, with a hint that fits its kind.
+
+    ``path`` is the template id (callers that know the bank name the file: ``bank.locate``);
+    ``text_line`` is the line within the text, when Jinja knows it.
+    """
+    if isinstance(e, jinja2.TemplateSyntaxError):
+        err = TemplateError(f"Jinja syntax error on line {e.lineno} of the text: {e.message}.",
+                            path=template_id, field=field,
+                            hint="Close every {{ ... }} and {% ... %} there; for a literal brace "
+                                 "write {{ '{{' }} (or wrap the text in {% raw %}...{% endraw %}).")
+        err.text_line = e.lineno
+        return err
+    if isinstance(e, jinja2.UndefinedError):
+        return TemplateError(f"cannot render: {e.message}.", path=template_id, field=field,
+                             hint="Use only names the solver provides" +
+                                  (f": {', '.join(names)}." if names else "."))
+    return TemplateError(f"cannot render: {e}.", path=template_id, field=field,
+                         hint="This text uses something the sandbox does not allow or a filter "
+                              "that does not exist; keep to plain names and the documented filters.")
 
 
 def holds(condition: str, ctx: dict, *, template_id: str) -> bool:

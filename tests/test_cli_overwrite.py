@@ -1,0 +1,206 @@
+"""What `generate`, `render`, `practice` and `export` do with what --out already holds:
+never silently replace papers that may be handed out, another exam's key, a key.json or
+LMS files of other draws; never leave half-written output or stale papers of another run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import main
+from quizgen.errors import OutputError
+from quizgen.output import write_files
+
+EXAM = """id: small
+title: Small
+slots:
+  - {template: params.dense, level: 1}
+  - {template: concepts.learning, level: 1}
+"""
+OTHER = EXAM.replace("id: small", "id: other")
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], env={"QUIZGEN_SECRET": ""})
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def exam(tmp_path):
+    p = tmp_path / "exam.yaml"
+    p.write_text(EXAM, encoding="utf-8")
+    return p
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def generated(tmp_path, exam, *extra, students=4, secret="S1", out="out"):
+    code, text = run("generate", exam, "--students", students, "--out", tmp_path / out, "--secret", secret, *extra)
+    return code, text
+
+
+# F3 (a): another secret would change every paper already handed out
+def test_new_secret_for_same_exam_is_refused_without_force(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    before = snapshot(tmp_path / "out")
+    code, text = generated(tmp_path, exam, secret="DIFFERENT")
+    assert code == 2 and "another secret" in text and "--force" in text and "variant code of 's001'" in text
+    assert snapshot(tmp_path / "out") == before
+    # the same secret again (a bigger class too) is fine and leaves the earlier papers as they were
+    code, text = generated(tmp_path, exam, students=5)
+    assert code == 0, text
+    after = snapshot(tmp_path / "out")
+    assert all(after[f"papers/s00{i}.md"] == before[f"papers/s00{i}.md"] for i in range(1, 5))
+    assert generated(tmp_path, exam, "--force", students=5, secret="DIFFERENT")[0] == 0
+    assert snapshot(tmp_path / "out")["papers/s001.md"] != before["papers/s001.md"]
+
+
+def test_no_secret_over_an_existing_key_is_refused_and_creates_no_secret_file(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    code, text = run("generate", exam, "--students", 4, "--out", tmp_path / "out")
+    assert code == 2 and "no secret was given" in text
+    assert not (tmp_path / "out" / ".quizgen-secret").exists()
+
+
+def test_changed_exam_file_with_same_id_is_refused(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    exam.write_text(EXAM.replace("params.dense, level: 1", "params.dense, level: 2"), encoding="utf-8")
+    code, text = generated(tmp_path, exam)
+    assert code == 2 and "would change" in text and "exam file or the question bank changed" in text
+
+
+# F3 (b) and F4: dropped students; --force removes their papers (and only those files)
+def test_smaller_class_is_refused_and_force_removes_the_dropped_papers(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    out = tmp_path / "out"
+    (out / "papers" / "notes.txt").write_text("mine", encoding="utf-8")
+    before = snapshot(out)
+    code, text = generated(tmp_path, exam, students=2)
+    assert code == 2 and "2 student(s) this run would drop (s003, s004)" in text
+    assert snapshot(out) == before
+    assert generated(tmp_path, exam, "--force", students=2)[0] == 0
+    assert sorted(p.name for p in (out / "papers").iterdir()) == ["notes.txt", "s001.md", "s002.md"]
+    assert snapshot(out)["papers/s001.md"] == before["papers/s001.md"]  # same draws: same paper
+
+
+def test_force_over_another_exam_removes_its_papers(tmp_path, exam):
+    assert generated(tmp_path, exam, "--format", "md,html")[0] == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(OTHER, encoding="utf-8")
+    code, text = generated(tmp_path, other, students=2)
+    assert code == 2 and "key.json of exam 'small', not 'other'" in text
+    assert generated(tmp_path, other, "--force", students=2)[0] == 0
+    out = tmp_path / "out"
+    # s001/s002.html were the other exam's papers: not rewritten in html, so removed too
+    assert sorted(p.name for p in (out / "papers").iterdir()) == ["s001.md", "s002.md"]
+    assert json.loads((out / "key.json").read_text())["exam"]["id"] == "other"
+
+
+# F5: a target in the way is found before anything is replaced
+def test_folder_in_the_way_leaves_everything_untouched(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    out = tmp_path / "out"
+    (out / "papers" / "s005.md").mkdir()
+    before = snapshot(out)
+    code, text = generated(tmp_path, exam, students=5)
+    assert code == 2 and "'papers/s005.md' is a folder" in text and "nothing was written" in text
+    assert snapshot(out) == before
+    assert not list(out.glob(".quizgen-staging-*"))
+
+
+def test_write_files_checks_every_target_first(tmp_path):
+    (tmp_path / "a.txt").write_text("old")
+    (tmp_path / "sub").write_text("a file where a folder must go")
+    with pytest.raises(OutputError, match="'sub' is a file"):
+        write_files(tmp_path, {"a.txt": "new", "sub/b.txt": "x"})
+    assert (tmp_path / "a.txt").read_text() == "old"
+
+
+# F11: a damaged key.json or a folder named key.json is named as such
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_text('{"format":"quizgen-key/1","exam":{"id":"a'), "it is truncated"),
+    (lambda p: p.mkdir(), "folder named key.json"),
+    (lambda p: p.write_text('{"hello": 1}'), "not a quizgen key"),
+])
+def test_unreadable_key_in_out_says_what_is_wrong(tmp_path, exam, make, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    make(out / "key.json")
+    code, text = generated(tmp_path, exam)
+    assert code == 2 and message in text and "'None'" not in text
+    assert not (out / "papers").exists()
+
+
+# F8: render checks whose key.json --out holds
+def test_render_refuses_a_folder_of_another_exam_or_other_draws(tmp_path, exam):
+    assert generated(tmp_path, exam, out="a")[0] == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(OTHER, encoding="utf-8")
+    assert generated(tmp_path, other, out="b")[0] == 0
+    assert generated(tmp_path, exam, out="c", secret="S2")[0] == 0
+    b_before, c_before = snapshot(tmp_path / "b"), snapshot(tmp_path / "c")
+    code, text = run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", tmp_path / "b")
+    assert code == 2 and "exam 'other', not 'small'" in text and "--force" in text
+    code, text = run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", tmp_path / "c")
+    assert code == 2 and "another key.json of exam 'small'" in text
+    assert snapshot(tmp_path / "b") == b_before and snapshot(tmp_path / "c") == c_before
+    # into its own folder, or with --force: fine
+    assert run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", tmp_path / "a")[0] == 0
+    assert run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", tmp_path / "b", "--force")[0] == 0
+    assert (tmp_path / "b" / "key.md").read_bytes() == (tmp_path / "a" / "key.md").read_bytes()
+
+
+# F2: practice never replaces a key.json, and other files only with --force
+def test_practice_does_not_overwrite_a_key_or_a_foreign_file(tmp_path, exam):
+    assert generated(tmp_path, exam)[0] == 0
+    key = tmp_path / "out" / "key.json"
+    before = key.read_bytes()
+    for extra in ((), ("--force",)):
+        code, text = run("practice", "param-count", "--n", 1, "--seed", 1, "--out", key, *extra)
+        assert code == 2 and "exam key" in text
+        assert key.read_bytes() == before
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>my notes</p>", encoding="utf-8")
+    code, text = run("practice", "param-count", "--n", 1, "--seed", 1, "--out", notes)
+    assert code == 2 and "not a practice page" in text and "--force" in text
+    assert notes.read_text(encoding="utf-8") == "<p>my notes</p>"
+    assert run("practice", "param-count", "--n", 1, "--seed", 1, "--out", notes, "--force")[0] == 0
+    # an earlier practice page is replaced without --force
+    assert run("practice", "param-count", "--n", 1, "--seed", 2, "--out", notes)[0] == 0
+    assert "<!-- quizgen practice page -->" in notes.read_text(encoding="utf-8")[:200]
+
+
+def test_refuse_to_overwrite_helper(tmp_path):
+    from quizgen.output import refuse_to_overwrite
+    p = tmp_path / "subs.csv"
+    refuse_to_overwrite(p, False, "submissions file")  # nothing there: fine
+    p.write_text("student_id\ns1\n")
+    with pytest.raises(OutputError, match="not a submissions file that quizgen wrote"):
+        refuse_to_overwrite(p, False, "submissions file", b"# quizgen")
+    refuse_to_overwrite(p, True, "submissions file")
+    p.write_text("# quizgen simulate\nstudent_id\n")
+    refuse_to_overwrite(p, False, "submissions file", b"# quizgen")
+    k = tmp_path / "anything.json"
+    k.write_text('{\n "format":"quizgen-key/1",\n "exam":{}}')
+    with pytest.raises(OutputError, match="exam key"):
+        refuse_to_overwrite(k, True, "submissions file")
+
+
+# F27: export keeps a record of the draws beside its files
+def test_export_with_another_secret_is_refused(tmp_path, exam):
+    out = tmp_path / "lms"
+    assert run("export", exam, "--variants", 1, "--out", out, "--secret", "S", "--format", "gift")[0] == 0
+    before = snapshot(out)
+    assert ".quizgen-export.json" in before
+    assert run("export", exam, "--variants", 1, "--out", out, "--secret", "S", "--format", "gift")[0] == 0
+    code, text = run("export", exam, "--variants", 1, "--out", out, "--secret", "OTHER", "--format", "gift")
+    assert code == 2 and "other draws" in text and "--force" in text
+    assert snapshot(out) == before
+    assert run("export", exam, "--variants", 1, "--out", out, "--secret", "OTHER", "--format", "gift",
+               "--force")[0] == 0
+    assert snapshot(out)["small.gift.txt"] != before["small.gift.txt"]
