@@ -6,6 +6,13 @@ float, list of ints, list of floats, list of rows, a 0-based index, a sorted ind
 
 :func:`parse` never raises on student text: it returns ``Parsed(ok=False, reason=...)``.
 It sits on the grading hot path, so the common spellings take one precompiled regex.
+
+Commas: ``1,250.5`` and ``1,000,000`` hold thousands separators, ``0,25`` and ``1.250,5`` a
+decimal comma. A single group ``d,ddd`` (``3,112``) reads as 3112 for an integer, as a
+decimal comma when the question asks for decimals (``decimals`` > 0), and is refused as
+ambiguous otherwise. In a list, commas followed by a space separate entries and commas
+between digits are decimal commas when both kinds occur (``0,206, 1,076``); when all
+commas are alike (``1, 2, 3``, ``1,2,3``) they separate entries.
 """
 from __future__ import annotations
 
@@ -67,6 +74,7 @@ REASONS = {
     "no_option": {"en": "there is no option '{arg}'", "ko": "보기 '{arg}'은(는) 없습니다"},
     "one_option": {"en": "give one option, not '{arg}'", "ko": "보기를 하나만 고르세요('{arg}')"},
     "too_long": {"en": "the answer is too long", "ko": "답이 너무 깁니다"},
+    "blank_part": {"en": "box {arg} is blank", "ko": "{arg}번 칸이 비어 있습니다"},
 }
 
 BLANK = Parsed(False, None, "blank", "blank")
@@ -137,7 +145,7 @@ _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _DEC_COMMA = re.compile(r"([+-]?\d*),(\d+(?:[eE][+-]?\d+)?)")
 
 
-def _canonical(s: str, whole: bool) -> str | None:
+def _canonical(s: str, whole: bool, dc: bool = False) -> str | None:
     """Rewrite a number with separators into Python float syntax, or None."""
     m = _SPACE_GROUPS.fullmatch(s)
     if m:
@@ -147,7 +155,9 @@ def _canonical(s: str, whole: bool) -> str | None:
             return s.replace(",", "")  # 1,000,000 or 1,250.5
         if s.partition(",")[0].lstrip("+-").strip("0") == "":
             return s.replace(",", ".")  # 0,250 is a decimal comma
-        return s.replace(",", "") if whole else None  # 1,250 is ambiguous for reals
+        if whole:
+            return s.replace(",", "")  # 1,250 is 1250 for an integer
+        return s.replace(",", ".") if dc else None  # with decimals asked: 1.250; else ambiguous
     if _DOT_GROUPS.fullmatch(s):
         return s.replace(".", "").replace(",", ".")
     m = _DEC_COMMA.fullmatch(s)
@@ -156,8 +166,8 @@ def _canonical(s: str, whole: bool) -> str | None:
     return None
 
 
-def _number(s: str, whole: bool) -> int | float:
-    """Read one cleaned token as a number (int when ``whole``)."""
+def _number(s: str, whole: bool, dc: bool = False) -> int | float:
+    """Read one cleaned token as a number (int when ``whole``; ``dc``: ``d,ddd`` is decimal)."""
     if not whole and "_" not in s:  # hot path: Python's float() reads most answers
         try:
             x = float(s)
@@ -182,7 +192,7 @@ def _number(s: str, whole: bool) -> int | float:
                 raise _Bad("finite", s)
             # float("ae±k") rounds once and overflows to inf (no OverflowError, unlike 10.0 ** k)
             return _finish(float(f"{m.group(1)}e{exp}"), s, whole)
-        canon = _canonical(s, whole)
+        canon = _canonical(s, whole, dc)
         if canon is None:
             raise _Bad("ambiguous" if _COMMA_GROUPS.fullmatch(s) else "number", s)
     if whole and _PLAIN_INT.fullmatch(canon):
@@ -206,6 +216,8 @@ _PREFIX = re.compile(r"^(?:torch\.)?(?:Size|tensor)\s*(?=\()|^(?:np\.|numpy\.)?a
                      re.IGNORECASE)
 _SEP_X = re.compile(r"\s*[xX*]\s*|\s+")
 _SEP_COMMA = re.compile(r"\s*,\s*|\s+")
+_SEP_SPACED = re.compile(r"\s*,\s+|\s+")  # a comma with a space after it, or spaces
+_DIGIT_COMMA = re.compile(r"\d,\d")
 _ROW_SEP = re.compile(r"\s*(?:;|\r?\n|\r)\s*")
 _INNER = re.compile(r"\[([^\[\]]*)\]")
 _BETWEEN_ROWS = re.compile(r"[\s,;()\[\]]*")
@@ -228,9 +240,13 @@ def _tokens(s: str) -> list[str]:
     if "," in s:
         if ", " not in s:  # "1, 2" is a list; "0,5 0,25" may hold decimal commas
             words = s.split()
-            if len(words) > 1 and all(w.count(",") <= 1 and w[0] != "," and w[-1] != ","
-                                      for w in words):
-                return words
+        elif _DIGIT_COMMA.search(s):  # "0,206, 1,076": spaced commas separate entries
+            words = _SEP_SPACED.split(s)
+        else:
+            words = []
+        if len(words) > 1 and all(w and w.count(",") <= 1 and w[0] != "," and w[-1] != ","
+                                  for w in words):
+            return words
         return _SEP_COMMA.split(s)
     return _SEP_X.split(s)
 
@@ -259,16 +275,25 @@ def _plain_floats(s: str) -> list[float] | None:
     return out if total - total == 0.0 else None  # every value finite
 
 
-def _numbers(s: str, whole: bool, original: str) -> list:
+def _numbers(s: str, whole: bool, original: str, dc: bool = False,
+             bad: list | None = None) -> list:
+    """The numbers of one row. With ``bad`` (a list), an entry that cannot be read becomes
+    None and its reason is appended to ``bad``, so the other entries can still score."""
     if not whole:
         fast = _plain_floats(s)
         if fast is not None:
             return fast
-    out = []
+    out: list = []
     for p in _tokens(s):
-        if not p:
-            raise _Bad("empty_part", original)
-        out.append(_number(p, whole))
+        try:
+            if not p:
+                raise _Bad("empty_part", original)
+            out.append(_number(p, whole, dc))
+        except _Bad as why:
+            if bad is None:
+                raise
+            bad.append(why)
+            out.append(None)
     return out
 
 
@@ -276,39 +301,46 @@ _SHAPE_FAST = re.compile(r"[(\[]?\s*[1-9]\d{0,8}(?:\s*[xX,]\s*[1-9]\d{0,8})*\s*[
 _DIGITS = re.compile(r"\d+")
 
 
-def _parse_shape(s: str) -> list[int]:
+def _parse_shape(s: str, bad: list | None = None) -> list[int]:
     if _SHAPE_FAST.fullmatch(s):
         return [int(t) for t in _DIGITS.findall(s)]
     body = _unwrap(s)
     if not body:
         raise _Bad("empty_part", s)
     try:
-        out = _numbers(body, True, s)
-    except _Bad as bad:
-        if bad.code == "whole":
-            raise _Bad("positive", bad.arg) from None
+        out = _numbers(body, True, s, False, bad)
+    except _Bad as why:
+        if why.code == "whole":
+            raise _Bad("positive", why.arg) from None
         raise
-    for v in out:
-        if v <= 0:
-            raise _Bad("positive", str(v))
+    for i, v in enumerate(out):
+        if v is not None and v <= 0:
+            if bad is None:
+                raise _Bad("positive", str(v))
+            bad.append(_Bad("positive", str(v)))
+            out[i] = None
+    if bad:
+        for i, why in enumerate(bad):
+            if why.code == "whole":
+                bad[i] = _Bad("positive", why.arg)
     return out
 
 
-def _parse_vector(s: str) -> list[float]:
+def _parse_vector(s: str, dc: bool = False, bad: list | None = None) -> list[float]:
     body = _unwrap(s)
     if not body:
         raise _Bad("empty_part", s)
-    return _numbers(body, False, s)
+    return _numbers(body, False, s, dc, bad)
 
 
 _BRACKET_ROWS = re.compile(r"\[\s*\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])*\s*\]")
 
 
-def _parse_matrix(s: str) -> list[list[float]]:
+def _parse_matrix(s: str, dc: bool = False, bad: list | None = None) -> list[list[float]]:
     rows = _common_rows(s)
     if rows is None:
         rows = _rows_of(s)
-    out = [_numbers(row.strip().rstrip(","), False, s) for row in rows]
+    out = [_numbers(row.strip().rstrip(","), False, s, dc, bad) for row in rows]
     if any(len(r) != len(out[0]) for r in out):
         raise _Bad("ragged", s)
     return out
@@ -401,26 +433,35 @@ def _parse_choices(s: str, n_options: int | None) -> list[int]:
 
 # ---------------------------------------------------------------- public API
 
+# reader(text, n_options, decimal comma for d,ddd, list collecting unreadable entries or None)
 _READERS = {
-    "real": lambda s, n: _number(s, False),
-    "integer": lambda s, n: _number(s, True),
-    "shape": lambda s, n: _parse_shape(s),
-    "vector": lambda s, n: _parse_vector(s),
-    "matrix": lambda s, n: _parse_matrix(s),
-    "choice": _parse_choice,
-    "choices": _parse_choices,
+    "real": lambda s, n, dc, bad: _number(s, False, dc),
+    "integer": lambda s, n, dc, bad: _number(s, True),
+    "shape": lambda s, n, dc, bad: _parse_shape(s, bad),
+    "vector": lambda s, n, dc, bad: _parse_vector(s, dc, bad),
+    "matrix": lambda s, n, dc, bad: _parse_matrix(s, dc, bad),
+    "choice": lambda s, n, dc, bad: _parse_choice(s, n),
+    "choices": lambda s, n, dc, bad: _parse_choices(s, n),
 }
 _CACHE: dict = {}
 _CACHE_MAX = 50_000
 
 
-def parse(answer_type: str, text: Any, *, n_options: int | None = None) -> Parsed:
+def parse(answer_type: str, text: Any, *, n_options: int | None = None,
+          decimals: int | None = None, per_entry: bool = False) -> Parsed:
     """Read a student's answer of ``answer_type``; failures come back as ``ok=False``.
 
-    Repeated (type, text, n_options) reads share one cached :class:`Parsed`: treat
+    ``decimals``: the decimals the question asks for; when > 0, ``3,112`` is read with a
+    decimal comma (3.112) instead of being refused as ambiguous. ``per_entry`` (shapes,
+    vectors, matrices): an entry that cannot be read becomes None instead of failing the
+    whole answer, and the result is ``ok=True`` with ``code``/``reason`` of the first such
+    entry (it fails only when no entry can be read), so the other entries still earn credit.
+
+    Repeated reads with the same arguments share one cached :class:`Parsed`: treat
     its ``value`` as read-only.
     """
-    key = (answer_type, text, n_options) if type(text) is str else None
+    dc = bool(decimals and decimals > 0)
+    key = (answer_type, text, n_options, dc, per_entry) if type(text) is str else None
     if key is not None:
         hit = _CACHE.get(key)
         if hit is not None:
@@ -434,15 +475,29 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None) -> Parse
     elif len(s) > MAX_LEN:
         result = _fail(_Bad("too_long"))
     else:
+        bad: list | None = [] if per_entry else None
         try:
-            result = Parsed(True, reader(s, n_options), "")
-        except _Bad as bad:
-            result = _fail(bad)
+            value = reader(s, n_options, dc, bad)
+        except _Bad as why:
+            result = _fail(why)
+        else:
+            if not bad:
+                result = Parsed(True, value, "")
+            elif all(v is None for v in (_flat(value) if answer_type == "matrix" else value)):
+                result = _fail(bad[0])  # nothing could be read
+            else:
+                first = bad[0]
+                result = Parsed(True, value, REASONS[first.code]["en"].format(arg=first.arg),
+                                first.code, first.arg)
     if key is not None:
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         _CACHE[key] = result
     return result
+
+
+def _flat(rows: list) -> list:
+    return [v for r in rows for v in r]
 
 
 _FULL = Score(1.0, 1, 1)
@@ -474,7 +529,7 @@ def _hits(given: list, correct: list, tol: Tolerance | None) -> int:
         return hits
     ta, tr = tol.abs + 1e-12, tol.rel + 1e-9
     for x, a in zip(given, correct):
-        if abs(x - a) <= ta + tr * abs(a):
+        if x is not None and abs(x - a) <= ta + tr * abs(a):  # None: an unreadable entry
             hits += 1
     return hits
 
@@ -491,7 +546,7 @@ def _all_close(given: list, value: list, tol: Tolerance | None) -> bool:
         return True
     ta, tr = tol.abs + 1e-12, tol.rel + 1e-9
     for x, a in zip(given, value):
-        if not abs(x - a) <= ta + tr * abs(a):
+        if x is None or not abs(x - a) <= ta + tr * abs(a):
             return False
     return True
 

@@ -82,7 +82,9 @@ def main():
 @click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
               help="Variants per slot in the LMS files.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
-@click.option("--force", is_flag=True, help="Replace another exam's key.json in --out.")
+@click.option("--force", is_flag=True, help="Replace what --out holds: another exam's key.json, or this "
+                                          "exam's papers when they would change (other secret, exam "
+                                          "file or bank) or students would be dropped.")
 @typeset_options
 @common_exam_options
 def generate(exam, out_dir, roster, students, formats, n_variants, templates, force, duplex, font_paths,
@@ -93,13 +95,11 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
 
     Example: quizgen generate --students 30 --out midterm
     """
-    n = students if roster is None else None
-    total = n or 30
-    bar, update = progress_bar(total, "Generating")
+    bar, update = progress_bar(students or 30, "Generating") if roster is None else (None, None)
     try:
         if bar:
             bar.__enter__()
-        result = api.generate(exam, out_dir, roster=roster, students=n, secret=secret, lang=lang,
+        result = api.generate(exam, out_dir, roster=roster, students=students, secret=secret, lang=lang,
                               formats=split_formats(formats), force=force, templates=templates,
                               bank_dir=bank_dir, progress=update, n_variants=n_variants,
                               render_options={"duplex": duplex, "font_paths": font_paths})
@@ -118,21 +118,22 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
               help="Comma-separated: moodle, qti12 (Canvas), qti21, gift.")
 @click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
               help="Independent variants per exam slot.")
+@click.option("--force", is_flag=True, help="Replace files in --out exported with other draws.")
 @common_exam_options
-def export(exam, out_dir, formats, n_variants, secret, lang, bank_dir):
+def export(exam, out_dir, formats, n_variants, force, secret, lang, bank_dir):
     """Write LMS import files: N variants of every slot, with tolerances and feedback.
 
     Example: quizgen export midterm.yaml --format moodle,gift --variants 50 --out lms
     """
     paths = api.export(exam, out_dir, formats=formats, n_variants=n_variants, secret=secret,
-                       lang=lang, bank_dir=bank_dir)
+                       lang=lang, bank_dir=bank_dir, force=force)
     for p in paths:
         click.echo(f"Wrote {p}")
 
 
 @main.command()
 @click.argument("template_id")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int, help="A whole number from 0.")
 @click.option("--level", type=int, default=None, help="Difficulty level (default: the lowest).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
 @click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
@@ -163,13 +164,15 @@ def preview(template_id, seed, level, lang, bank_dir):
 @click.option("--format", "formats", default="pdf", show_default=True,
               help="Comma-separated: pdf, html, md.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@click.option("--force", is_flag=True, help="Write even when --out holds another exam's key.json, "
+                                          "or one with other draws.")
 @typeset_options
-def render_cmd(key, out_dir, formats, templates, duplex, font_paths):
+def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
     """Typeset papers and the key again from an existing key.json.
 
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
-    written = api.render(key, out_dir, formats=split_formats(formats), templates=templates,
+    written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
     click.echo(f"Wrote {len(written)} files to {out_dir}/")
 
@@ -181,11 +184,14 @@ def render_cmd(key, out_dir, formats, templates, duplex, font_paths):
 @click.option("--out", "out_path", default="practice.html", show_default=True,
               type=click.Path(dir_okay=False), help="The HTML file to write.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
-@click.option("--seed", type=int, default=None, help="Draw the same variants again (default: new ones).")
+@click.option("--seed", type=int, default=None, help="Draw the same variants again (a whole number "
+                                                     "from 0; default: new ones).")
 @click.option("--level", type=int, default=None, help="Only this difficulty level.")
 @click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
-def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates):
+@click.option("--force", is_flag=True, help="Replace --out even when it is not an earlier practice page "
+                                          "(never a key.json).")
+def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates, force):
     """Write a self-contained practice page that checks answers in the browser.
 
     TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic.
@@ -194,7 +200,7 @@ def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates):
     Example: quizgen practice output-shape param-count --n 3 --out practice.html
     """
     path, questions = api.practice(topics, n=n, out=out_path, lang=lang, seed=seed, level=level,
-                                   bank_dir=bank_dir, templates=templates)
+                                   bank_dir=bank_dir, templates=templates, force=force)
     click.echo(f"Wrote {len(questions)} questions to {path}")
 
 
@@ -261,8 +267,10 @@ def bank_check(bank_dir, seeds):
 @click.option("--mathjax", is_flag=True, help="Math in HTML feedback as TeX for MathJax loaded from "
                                               "a CDN (much faster for huge classes, needs a network) "
                                               "instead of the default offline MathML.")
+@click.option("--force", is_flag=True, help="Replace the grading of another key in --out "
+                                            "(its feedback files this run does not write are removed).")
 def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback,
-          mathjax):
+          mathjax, force):
     """Grade submission CSVs (wide or long) against KEY (key.json).
 
     Writes grades.csv, Moodle and Canvas gradebook imports, per-student feedback,
@@ -275,8 +283,10 @@ def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lan
     result = grade_files(key, list(submissions), out_dir, keep=keep, multipart=partial,
                          choice_penalty=penalty, column_map=parse_map_option(maps),
                          encoding=encoding, lang=lang, feedback_files=not no_feedback,
-                         mathml=not mathjax)
+                         mathml=not mathjax, force=force)
     click.echo(result.describe())
+    for w in result.warnings:
+        click.echo(f"Warning: {w}", err=True)
 
 
 @main.command()

@@ -120,6 +120,70 @@ def test_matrix_decimal_commas_and_shapes():
     assert ok("matrix", "1;2;3") == [[1.0], [2.0], [3.0]]
 
 
+# ---------------------------------------------------------------- decimal commas
+
+@pytest.mark.parametrize("answer_type,text,decimals,value", [
+    ("real", "3,112", 3, 3.112), ("real", "-3,112", 3, -3.112), ("real", "1,250", 2, 1.25),
+    ("real", "0,250", None, 0.25), ("real", "1,234,567", 3, 1234567.0),
+    ("real", "1,234.5", 3, 1234.5), ("real", "1.234,567", 3, 1234.567),
+    ("integer", "3,424", None, 3424), ("integer", "3,424", 3, 3424),
+    ("matrix", "0 -0,792 0; 0 4,608 0", 3, [[0.0, -0.792, 0.0], [0.0, 4.608, 0.0]]),
+    ("matrix", "0 0,206 1,076; 0 -0,097 -0,508", 3,
+     [[0.0, 0.206, 1.076], [0.0, -0.097, -0.508]]),
+    ("matrix", "[[0,206, 1,076], [2,5, 3]]", 3, [[0.206, 1.076], [2.5, 3.0]]),
+    ("vector", "0,206, 1,076", 3, [0.206, 1.076]), ("vector", "[0,5, 0,25]", None, [0.5, 0.25]),
+    ("vector", "1,000 2,000", 3, [1.0, 2.0]),
+    # commas that are all alike separate entries, with or without decimals asked
+    ("vector", "1, 2, 3", 3, [1.0, 2.0, 3.0]), ("vector", "1,2,3", 3, [1.0, 2.0, 3.0]),
+    ("vector", "1, 2, 3", None, [1.0, 2.0, 3.0]),
+    ("matrix", "1,2;3,4", 3, [[1.0, 2.0], [3.0, 4.0]]),
+])
+def test_decimal_comma_when_decimals_are_asked(answer_type, text, decimals, value):
+    got = ok(answer_type, text, decimals=decimals)
+    if answer_type == "matrix":
+        assert [len(r) for r in got] == [len(r) for r in value]
+        got, value = [x for r in got for x in r], [x for r in value for x in r]
+    assert got == pytest.approx(value)
+
+
+@pytest.mark.parametrize("answer_type,text,decimals", [
+    ("real", "3,112", None), ("real", "3,112", 0), ("matrix", "0 4,608 0", 0),
+    ("vector", "0,206, 1,076", None), ("real", "1,23,4", 3),
+])
+def test_thousands_or_decimal_stays_ambiguous_without_decimals(answer_type, text, decimals):
+    assert bad(answer_type, text, decimals=decimals).code in ("ambiguous", "number")
+
+
+def test_decimal_comma_reading_scores_a_right_answer():
+    tol = Tolerance(abs=0.002, rel=0.002)
+    p = parse("real", "3,112", decimals=3)
+    assert compare("real", p.value, 3.1117058862424223, tol).fraction == 1.0
+    m = parse("matrix", "0 -0,792 0; 0 4,608 0", decimals=3)
+    right = [[0.0, -0.7920000000000004, 0.0], [0.0, 4.6080000000000005, 0.0]]
+    assert compare("matrix", m.value, right, Tolerance(abs=0.002, rel=0.01)).fraction == 1.0
+
+
+# ---------------------------------------------------------------- one unreadable entry
+
+def test_per_entry_reading_keeps_the_readable_entries():
+    tol = Tolerance(abs=0.01)
+    p = parse("matrix", "1 2; 3 abc", per_entry=True)
+    assert p.ok and p.value == [[1.0, 2.0], [3.0, None]] and p.code == "number"
+    assert p.arg == "abc" and "abc" in p.reason
+    s = compare("matrix", p.value, [[1, 2], [3, 4]], tol)
+    assert (s.fraction, s.parts_correct, s.parts_total) == (0.75, 3, 4)
+    assert not matches("matrix", p.value, [[1, 2], [3, 4]], tol)
+    v = parse("vector", "1, , 3", per_entry=True)
+    assert v.value == [1.0, None, 3.0] and v.code == "empty_part"
+    assert compare("vector", v.value, [1.0, 2.0, 3.0], tol).parts_correct == 2
+    sh = parse("shape", "16 x 0 x 32", per_entry=True)
+    assert sh.value == [16, None, 32] and sh.code == "positive"
+    assert compare("shape", sh.value, [16, 32, 32], EXACT).parts_correct == 2
+    assert not parse("matrix", "1 2; 3 abc").ok  # without per_entry (the practice page)
+    assert not parse("matrix", "a b; c d", per_entry=True).ok  # nothing readable
+    assert parse("matrix", "1 2; 3", per_entry=True).code == "ragged"  # no structure
+
+
 @pytest.mark.parametrize("text", ["[[1,2],[3]]", "1 2; 3", "[[1,2]x[3,4]]", "[[1,a],[3,4]]",
                                   "[[]]", "1 2; x y"])
 def test_matrix_garbage(text):

@@ -110,3 +110,82 @@ def test_generate_simulate_grade_end_to_end(tmp_path):
     assert first.exit_code == 0
     for name in ("grades.csv", "report.html", "score-histogram.png", "issues.csv"):
         assert (graded / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_header_only_submissions_exit_2(tmp_path):
+    empty = write_rows(tmp_path / "h.csv", [["student_id", "q1", "q2"]])
+    r = run("grade", KEY, empty, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output == (f"Error: {empty}, line 1: has no rows: only a header, no submissions. "
+                        "Export the responses again (with their rows), or check that this is "
+                        "the right file.\n")
+    assert not (tmp_path / "out").exists()
+    full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})
+    r = run("grade", KEY, empty, full, "--out", tmp_path / "out")
+    assert r.exit_code == 0
+    assert "Warning: h.csv has no rows (only a header): no submission came from it." in r.stderr
+    issues = (tmp_path / "out" / "issues.csv").read_text(encoding="utf-8-sig")
+    assert "h.csv,1,no-rows,,,yes," in issues
+
+
+def test_unknown_question_column_is_counted(tmp_path):
+    rows = [["student_id", "q1", "q2", "q9"], ["s001", "220", "0.5", "5"]]
+    r = run("grade", KEY, write_rows(tmp_path / "w.csv", rows), "--out", tmp_path / "out")
+    assert r.exit_code == 0
+    assert ("Rows: 1 read = 1 graded + 0 not graded (each in issues.csv). issues.csv also has "
+            "1 note(s) on graded rows, columns or files.") in r.output
+    issues = (tmp_path / "out" / "issues.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(issues) == 2 and ",unknown-question,,q9,yes," in issues[1]
+
+
+def test_malformed_map_file_exit_2(tmp_path):
+    m = tmp_path / "map.yaml"
+    m.write_text("student_id: Matrikel\nq1 Answer 1\n", encoding="utf-8")
+    r = run("grade", KEY, wide(tmp_path / "w.csv", RIGHT), "--map", m, "--out", tmp_path / "o")
+    assert r.exit_code == 2 and r.output.count("\n") == 1
+    assert r.output.startswith(f"Error: {m}, line 2, field '--map': is not a readable column "
+                               "mapping (YAML: could not find expected ':').")
+
+
+def test_duplicate_column_advice_works(tmp_path):
+    rows = [["student_id", "q1", "q2", "q1"], ["s001", "200", "0.5", "220"]]
+    path = write_rows(tmp_path / "w.csv", rows)
+    r = run("grade", KEY, path, "--out", tmp_path / "o")
+    assert r.exit_code == 2 and "columns 2 and 4 ('q1' and 'q1') both hold q1" in r.output
+    r = run("grade", KEY, path, "--out", tmp_path / "o", "--map", "q1=#4")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "o" / "grades.csv").read_text(encoding="utf-8-sig").splitlines()[1] \
+        .startswith("s001,Ada Lovelace,,V1X,graded,,2,1,")
+
+
+def test_other_key_in_out_needs_force(tmp_path):
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    data["students"] = data["students"][:1]
+    data["students"][0]["student_id"] = "t001"
+    other = tmp_path / "k2.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("grade", KEY, wide(tmp_path / "w.csv", RIGHT), "--out", out).exit_code == 0
+    subs = write_rows(tmp_path / "t.csv", [["student_id", "q1"], ["t001", "220"]])
+    r = run("grade", other, subs, "--out", out)
+    assert r.exit_code == 2 and "holds the grading of another key" in r.output
+    assert (out / "feedback" / "s001.md").exists()
+    r = run("grade", other, subs, "--out", out, "--force")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["t001.html", "t001.md"]
+
+
+@pytest.mark.parametrize("command", ["grade", "simulate"])
+def test_damaged_key_message_fits_the_command(tmp_path, command):
+    key = tmp_path / "key.json"
+    key.write_text(KEY.read_text(encoding="utf-8") + "GARBAGE{}", encoding="utf-8")
+    args = ([wide(tmp_path / "w.csv", RIGHT), "--out", tmp_path / "o"] if command == "grade"
+            else ["--out", tmp_path / "s.csv"])
+    r = run(command, key, *args)
+    assert r.exit_code == 2 and "has text after the end of the key" in r.output
+    assert "Grade with" not in r.output and "Traceback" not in r.output
+    nostudents = tmp_path / "n.json"
+    nostudents.write_text(json.dumps({"format": "quizgen-key/1", "exam": {"id": "x"}}),
+                          encoding="utf-8")
+    r = run(command, nostudents, *args)
+    assert r.exit_code == 2 and 'has no "students" field' in r.output

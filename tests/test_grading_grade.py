@@ -227,3 +227,118 @@ def test_report_statistics_by_hand(tmp_path):
     assert (q1.answered, q1.blank, q1.invalid) == (3, 1, 0)
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| q1 | Parameters of a dense layer | 2 | 0.67 | 1.00 | 1.00 | 0.0 % | 33.3 % |" in report
+
+
+def test_penalty_never_takes_the_total_below_zero(tmp_path):
+    # s001: q5 wrong single choice (-1 point with --penalty 1), every other question blank
+    path = wide(tmp_path / "w.csv", {"s001": ["", "", "", "", "B", ""],
+                                     "s002": ["240", "", "", "", "B", ""]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, choice_penalty=1.0, feedback_files=False)
+    s1, s2 = r.graded.students[:2]
+    assert s1.marks[4].points == -1.0 and s1.total == 0.0  # the item keeps -1, the total 0
+    assert s2.total == 1.0  # 2 - 1: a penalty still counts against other points
+    grades = read_csv(out / "grades.csv")
+    assert (grades[0]["q5"], grades[0]["total"], grades[0]["percent"]) == ("-1", "0", "0.0")
+    moodle = read_csv(out / "moodle-grades.csv")
+    assert moodle[0]["Deep learning quiz"] == "0" and moodle[1]["Deep learning quiz"] == "1"
+    canvas = (out / "canvas-grades.csv").read_text(encoding="utf-8").splitlines()
+    assert canvas[2].endswith(",0") and canvas[3].endswith(",1")
+    assert r.summary.stats.minimum == 0.0 and r.summary.stats.mean == 0.5
+
+
+def test_unreadable_row_marks_the_student_not_graded(tmp_path):
+    text = "student_id,q1,q2\ns001,220,0,5\ns002,240,1\n"  # s001's row has a stray comma
+    path = tmp_path / "w.csv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out)
+    grades = read_csv(out / "grades.csv")
+    assert (grades[0]["status"], grades[0]["q1"], grades[0]["total"]) == ("unreadable", "", "")
+    assert grades[3]["status"] == "missing" and grades[3]["total"] == "0"
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("2", "unreadable", "s001", "no")]
+    moodle = read_csv(out / "moodle-grades.csv")
+    assert moodle[0]["Deep learning quiz"] == "" and "w.csv line 2" in moodle[0]["Feedback"]
+    md = (out / "feedback/s001.md").read_text(encoding="utf-8")
+    assert "Your submission (w.csv line 2) could not be read" in md
+    assert "No submission was received" not in md and "Not submitted." not in md
+    assert "**Score:** – / 11 (Not graded.)" in md and "(– of 2 points)" in md
+    assert r.summary.stats.n == 1  # only s002 is in the statistics
+    assert "1 not graded: only unreadable rows" in r.describe()
+    assert any("s001" in w for w in r.warnings)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "- **Only unreadable rows (not graded, see issues.csv):** 1" in report
+    assert "- **No submission (graded 0):** 2" in report
+
+
+def test_rows_and_notes_are_counted_apart(tmp_path):
+    rows = [["student_id", "q1", "q9"], ["s001", "220", "5"], ["x9", "1", ""]]
+    r = grade(KEY, [write_rows(tmp_path / "w.csv", rows)], tmp_path / "out",
+              feedback_files=False)
+    assert "Rows: 2 read = 1 graded + 1 not graded (each in issues.csv). issues.csv also " \
+           "has 1 note(s) on graded rows, columns or files." in r.describe()
+    assert len(read_csv(tmp_path / "out" / "issues.csv")) == 2
+
+
+# ---------------------------------------------------------------- the output folder
+
+def test_a_folder_in_the_way_stops_before_anything_is_written(tmp_path, class_csv):
+    out = tmp_path / "out"
+    (out / "grades.csv").mkdir(parents=True)
+    from quizgen.errors import OutputError
+    with pytest.raises(OutputError) as e:
+        grade(KEY, [class_csv], out)
+    assert "'grades.csv' is a folder" in str(e.value) and "nothing was written" in str(e.value)
+    assert sorted(p.name for p in out.iterdir()) == ["grades.csv"]  # no feedback/, no staging
+    (out / "grades.csv").rmdir()
+    (out / "feedback").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="'feedback' is a file"):
+        grade(KEY, [class_csv], out)
+    assert sorted(p.name for p in out.iterdir()) == ["feedback"]
+
+
+def _other_key(tmp_path):
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    data["students"] = data["students"][:2]
+    for st in data["students"]:
+        st["student_id"] = "n" + st["student_id"]
+    other = tmp_path / "other-key.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    return other
+
+
+def test_grading_of_another_key_is_not_replaced_without_force(tmp_path, class_csv):
+    from quizgen.errors import OutputError
+    out = tmp_path / "out"
+    grade(KEY, [class_csv], out)
+    before = digest(out)
+    other = _other_key(tmp_path)
+    subs = write_rows(tmp_path / "n.csv", [["student_id", "q1"], ["ns001", "220"]])
+    with pytest.raises(OutputError) as e:
+        grade(other, [subs], out)
+    assert "holds the grading of another key" in str(e.value) and "--force" in str(e.value)
+    assert digest(out) == before  # untouched
+    r = grade(other, [subs], out, force=True)
+    names = sorted(p.name for p in (out / "feedback").iterdir())
+    assert names == ["ns001.html", "ns001.md", "ns002.html", "ns002.md"]  # s00x removed
+    assert len(r.removed) == 8 and "Removed 8 file(s)" in r.describe()
+    assert [row["student_id"] for row in read_csv(out / "grades.csv")] == ["ns001", "ns002"]
+    manifest = json.loads((out / "grading.json").read_text(encoding="utf-8"))
+    assert manifest["exam"] == "dl-quiz"
+    assert manifest["key_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()
+    assert "feedback/ns002.md" in manifest["files"] and "feedback/s001.md" not in manifest["files"]
+    grade(other, [subs], out)  # the same key again: no --force needed
+
+
+def test_an_earlier_grading_without_manifest_needs_force(tmp_path, class_csv):
+    from quizgen.errors import OutputError
+    out = tmp_path / "out"
+    grade(KEY, [class_csv], out)
+    (out / "grading.json").unlink()  # as an older quizgen left it
+    with pytest.raises(OutputError, match="without grading.json"):
+        grade(KEY, [class_csv], out)
+    (out / "feedback" / "zz.md").write_text("stale", encoding="utf-8")
+    grade(KEY, [class_csv], out, force=True)
+    assert not (out / "feedback" / "zz.md").exists() and (out / "feedback" / "s001.md").exists()

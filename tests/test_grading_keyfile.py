@@ -27,7 +27,13 @@ def test_not_json_names_the_line(tmp_path):
     p.write_text('{\n "format": "quizgen-key/1",\n "students": [\n', encoding="utf-8")
     with pytest.raises(KeyFormatError) as e:
         load_key(p)
-    assert str(e.value).startswith(f"{p}, line 4: is not valid JSON")
+    assert str(e.value).startswith(f"{p}, line 4: ends in the middle of the key: the file "
+                                   "was cut off")
+    p.write_text('{\n "format": "quizgen-key/1",\n "students": [\n {"student_id" 1}]}\n',
+                 encoding="utf-8")
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert str(e.value).startswith(f"{p}, line 4: is not valid JSON (Expecting ':'")
 
 
 def test_not_a_quizgen_key(tmp_path):
@@ -125,3 +131,64 @@ def test_light_papers_keep_what_scoring_needs():
     assert (q.answer_value, q.points, q.misconceptions[0].id) == (220, 2, "forgot-bias")
     assert paper.questions[1].tolerance is paper.questions[3].tolerance  # shared
     assert notes[("q1", "forgot-bias")] == "The bias adds one parameter per output."
+
+
+def _generated_key(tmp_path):
+    """A key.json exactly as generate lays it out (so the fast reader takes it)."""
+    from quizgen.output import dumps_key
+    p = tmp_path / "key.json"
+    p.write_text(dumps_key(base()), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("tail", ['GARBAGE{"x":1}\n', "garbage\n ]\n}\n", "{}", "]"])
+def test_text_after_the_key_is_refused_by_every_reader(tmp_path, tail):
+    from quizgen.grading.keyfast import NotFast, light_papers
+    from quizgen.grading.keyfile import KeyReader
+    p = _generated_key(tmp_path)
+    good = p.read_text(encoding="utf-8")
+    lines = good.count("\n")
+    p.write_text(good + tail, encoding="utf-8")
+    with pytest.raises(NotFast):  # the fast reader gives up ...
+        light_papers(KeyReader(p))
+    with pytest.raises(KeyFormatError) as e:  # ... and the general one names the line
+        load_key(p)
+    assert str(e.value).startswith(f"{p}, line {lines + 1}: has text after the end of the key")
+    assert "\n" not in str(e.value) and "Grade with" not in str(e.value)
+
+
+def test_text_after_a_key_read_whole_is_refused(tmp_path):
+    data = base()  # students before format: the header pass reads the whole object
+    p = tmp_path / "key.json"
+    p.write_text(json.dumps({"students": data["students"], "format": data["format"],
+                             "exam": data["exam"]}) + "\nx", encoding="utf-8")
+    with pytest.raises(KeyFormatError, match="line 2: has text after the end of the key"):
+        load_key(p)
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.99])
+def test_truncated_key_says_it_was_cut_off(tmp_path, cut):
+    p = _generated_key(tmp_path)
+    data = p.read_bytes()
+    p.write_bytes(data[:int(len(data) * cut)])
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert "the file was cut off" in str(e.value) and ", line " in str(e.value)
+
+
+def test_key_without_students_says_what_is_missing(tmp_path):
+    data = base()
+    p = tmp_path / "key.json"
+    p.write_text(json.dumps({"format": data["format"], "exam": data["exam"]}), encoding="utf-8")
+    with pytest.raises(KeyFormatError) as e:
+        load_key(p)
+    assert e.value.field == "students" and 'has no "students" field' in str(e.value)
+    assert "not valid JSON" not in str(e.value)
+    p.write_text("", encoding="utf-8")
+    with pytest.raises(KeyFormatError, match="is empty"):
+        load_key(p)
+
+
+def test_key_errors_fit_every_command():
+    from quizgen.grading import keyfile
+    assert "Grade" not in keyfile._HINT and "quizgen generate" in keyfile._HINT

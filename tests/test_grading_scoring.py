@@ -63,12 +63,59 @@ def test_misconceptions_are_named():
 
 def test_split_parts():
     assert score(Q["q3"], {(1,): "16", (2,): "32", (3,): "32"}).status == "correct"
-    assert score(Q["q3"], {(1,): "16", (2,): "", (3,): "32"}).status == "invalid"
-    assert score(Q["q3"], {(1,): "16", (2,): "32", (3,): "32", (4,): ""}).status == "correct"
+    m = score(Q["q3"], {(1,): "16", (2,): "32", (3,): "32", (4,): ""})  # a spare column
+    assert m.status == "correct" and m.text == "16 | 32 | 32"
     assert score(Q["q3"], {(1,): "", (2,): ""}).status == "blank"
-    assert score(Q["q3"], {(1,): "16", (2,): "-3"}).status == "invalid"
+    m = score(Q["q3"], {(1,): "16", (2,): "-3"})  # two boxes for three sizes
+    assert (m.status, m.points, m.reason.code) == ("wrong", 0.0, "positive")
+    assert score(Q["q3"], {(1,): "x", (2,): "-3", (3,): ""}).status == "invalid"
     m = score(Q["q4"], {(1, 1): "1", (1, 2): "2", (2, 1): "3", (2, 2): "4"})
     assert m.status == "correct" and m.text == "1 | 2 | 3 | 4"
+
+
+@pytest.mark.parametrize("parts,text,blank", [
+    ({(1,): "16", (2,): "", (3,): "32"}, "16 | _ | 32", "q3.2"),   # a blank in the middle
+    ({(1,): "16", (2,): "32", (3,): ""}, "16 | 32 | _", "q3.3"),   # the last box blank
+    ({(1,): "", (2,): "32", (3,): "32", (4,): ""}, "_ | 32 | 32", "q3.1"),
+])
+def test_blank_box_of_a_split_answer_is_one_wrong_entry(parts, text, blank):
+    m = score(Q["q3"], parts)  # 16 x 32 x 32 for 3 points: 2 of 3 boxes right
+    assert (m.status, m.points, m.parts, m.text) == ("partial", 2.0, (2, 3), text)
+    assert (m.reason.code, m.reason.arg) == ("blank_part", blank)
+    m = score(Q["q4"], {(1, 1): "1", (1, 2): "", (2, 1): "3", (2, 2): "4"})
+    assert (m.status, m.points, m.text) == ("partial", 1.5, "1 | _ | 3 | 4")
+
+
+def test_one_unreadable_matrix_entry_keeps_the_others():
+    m = score(Q["q4"], "1 2; 3 four")  # 3 of 4 entries right, 2 points
+    assert (m.status, m.points, m.parts, m.reason.code) == ("partial", 1.5, (3, 4), "number")
+    m = score(Q["q4"], "7 8; 9 four")
+    assert (m.status, m.points, m.reason.arg) == ("wrong", 0.0, "four")
+    assert score(Q["q4"], "one two; three four").status == "invalid"
+
+
+def test_unread_entries_are_named_in_the_feedback():
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text
+    m = score(Q["q3"], {(1,): "16", (2,): "", (3,): "32"})
+    assert _status(m, text("en"), "en") == (
+        "Partly correct: 2 of 3 parts right. Not every entry could be read (box q3.2 is "
+        "blank); such an entry counts as wrong.")
+    assert "q3.2번 칸이 비어 있습니다" in _status(m, text("ko"), "ko")
+
+
+def test_decimal_comma_with_three_decimals_scores():
+    from quizgen.grading.light import LightQuestion
+    from quizgen.model import Tolerance
+    q = LightQuestion("q15", "q15", 2, "real", 3.1117058862424223, Tolerance(0.002, 0.002), (),
+                      None, 3)
+    assert score(q, "3,112").status == "correct"
+    assert score(q._replace(decimals=None), "3,112").status == "invalid"  # ambiguous
+    m = LightQuestion("q6", "q6", 2, "matrix", [[0.0, -0.792, 0.0], [0.0, 4.608, 0.0]],
+                      Tolerance(0.002, 0.01), (), None, 3)
+    assert score(m, "0 -0,792 0; 0 4,608 0").status == "correct"
+    assert score(m, {(1,): "0", (2,): "-0,792", (3,): "0", (4,): "0", (5,): "4,608",
+                     (6,): "0"}).status == "correct"
 
 
 def test_accepted_interval_is_the_graders():

@@ -71,7 +71,8 @@ def test_split_columns(tmp_path):
     assert t["s001"] == 5
     m3, m4 = g.students[1].marks[2], g.students[1].marks[3]
     assert m3.status == "partial" and m3.points == 2.0  # 2 of 3 components, 3 points
-    assert m4.status == "invalid"  # 3 cells cannot fill a 2x2 matrix
+    # [[1, 3], [3, blank]] for [[1, 3], [3, 4]]: the blank box is one wrong entry of four
+    assert (m4.status, m4.points, m4.text) == ("partial", 1.5, "1 | 3 | 3 | _")
     assert g.files[0].mapping["q3.2"] == "q3.2"
 
 
@@ -128,6 +129,30 @@ def test_map_option(tmp_path):
     assert f.attempts[0].when == (2026, 12, 1, 10, 0, 0)
 
 
+@pytest.mark.parametrize("text,line", [
+    ("student_id: Matrikel\nq1 Answer 1\n", 2),
+    ("q1: [unclosed\n", 1),
+    ("student_id: Matrikel\nq1: \"a\"b\"\n", 2),
+])
+def test_malformed_map_file_is_one_paragraph(tmp_path, text, line):
+    path = tmp_path / "map.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SubmissionError) as e:
+        parse_map_option([str(path)])
+    msg = str(e.value)
+    assert msg.startswith(f"{path}, line {line}, field '--map': is not a readable column mapping")
+    assert "\n" not in msg and "<unicode string>" not in msg and "role: Column" in msg
+
+
+def test_map_file_value_read_as_a_comment(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("q1: #3\n", encoding="utf-8")
+    with pytest.raises(SubmissionError, match="'q1' has no column name"):
+        parse_map_option([str(path)])
+    path.write_text('q1: "#3"\n', encoding="utf-8")
+    assert parse_map_option([str(path)]) == {"q1": "#3"}
+
+
 def test_map_file_and_saved_mapping(tmp_path):
     (tmp_path / "m.yaml").write_text("student_id: Kennung\nq1: Antwort A\n", encoding="utf-8")
     assert parse_map_option([str(tmp_path / "m.yaml")]) == {"student_id": "Kennung",
@@ -157,8 +182,25 @@ def test_question_column_the_key_lacks_is_reported(tmp_path):
 def test_row_wider_than_header_is_unreadable(tmp_path):
     text = "student_id,q1,q2\ns001,220,0,5\ns002,240,1\n"  # unquoted decimal comma
     t, g = totals([write_text(tmp_path / "w.csv", text)])
-    assert [(i.kind, i.line) for i in g.issues] == [("unreadable", 2)]
+    assert [(i.kind, i.line, i.student_id) for i in g.issues] == [("unreadable", 2, "s001")]
     assert t["s002"] == 3 and not g.students[0].submitted
+    assert g.students[0].status == "unreadable" and g.students[3].status == "missing"
+    assert g.students[0].unreadable == (g.issues[0],)
+
+
+def test_unreadable_row_does_not_hide_a_readable_one(tmp_path):
+    text = "student_id,q1,q2\ns001,220,0,5\ns001,220,0.5\n"
+    t, g = totals([write_text(tmp_path / "w.csv", text)])
+    assert t["s001"] == 3 and g.students[0].status == "graded"
+    assert [(i.kind, i.line, i.student_id) for i in g.issues] == [("unreadable", 2, "s001")]
+
+
+def test_unreadable_long_row_names_student_and_question(tmp_path):
+    text = "student,question,answer\ns001,q2,0,5\n"
+    _, g = totals([write_text(tmp_path / "l.csv", text)])
+    (i,) = g.issues
+    assert (i.kind, i.line, i.student_id, i.question) == ("unreadable", 2, "s001", "q2")
+    assert g.students[0].status == "unreadable"
 
 
 def test_quoted_multiline_cells_keep_line_numbers(tmp_path):
@@ -211,6 +253,30 @@ def test_two_columns_for_one_question(tmp_path):
     path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "Question 1"], ["s001", "1", "2"]])
     with pytest.raises(SubmissionError, match="both hold q1"):
         read(path)
+    f = read(path, parse_map_option(["q1=Question 1"]))  # the advice given works
+    assert f.attempts[0].answers == {"q1": "2"}
+    assert [(i.kind, i.question, i.rejected) for i in f.issues] == [("ignored-column", "q1", False)]
+
+
+def test_identical_question_headers_are_told_apart_by_number(tmp_path):
+    rows = [["student_id", "q1", "q2", "q3", "q4", "q5", "q6", "q1"],
+            ["s001", "200", "0.5", "", "", "", "", "220"]]
+    path = write_rows(tmp_path / "w.csv", rows)
+    with pytest.raises(SubmissionError) as e:
+        read(path)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}, line 1: columns 2 and 8 ('q1' and 'q1') both hold q1.")
+    assert "--map q1=#2 or --map q1=#8" in msg
+    with pytest.raises(SubmissionError) as e:  # a header name cannot tell them apart
+        read(path, {"q1": "q1"})
+    assert "columns 2 and 8 are both named 'q1'" in str(e.value) and "--map q1=#2" in str(e.value)
+    t, g = totals([path], column_map=parse_map_option(["q1=#8"]))
+    assert t["s001"] == 3  # q1 from column 8 (220, right) + q2
+    assert g.files[0].mapping["q1"] == "#8"  # reusable: the saved mapping names the number
+    assert [(i.kind, i.question) for i in g.issues] == [("ignored-column", "q1")]
+    assert "column 2 'q1'" in g.issues[0].detail and "column 8" in g.issues[0].detail
+    with pytest.raises(SubmissionError, match="#1 to #8"):
+        read(path, {"q1": "#9"})
 
 
 @pytest.mark.parametrize("text,when", [
@@ -233,3 +299,101 @@ def test_day_first_is_decided_per_column(tmp_path):
             ["02/12/2026 10:00", "s001", "220"]]
     f = read(write_rows(tmp_path / "w.csv", rows))
     assert [a.when[:3] for a in f.attempts] == [(2026, 12, 13), (2026, 12, 2)]
+
+
+# ---------------------------------------------------------------- header-only files
+
+def test_header_only_file_is_an_error(tmp_path):
+    path = write_rows(tmp_path / "h.csv", [["student_id", "q1", "q2"]])
+    with pytest.raises(SubmissionError) as e:
+        totals([path])
+    assert str(e.value).startswith(f"{path}, line 1: has no rows")
+
+
+def test_header_only_file_beside_others_is_reported(tmp_path):
+    empty = write_rows(tmp_path / "h.csv", [["student_id", "q1", "q2"]])
+    full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})
+    t, g = totals([empty, full])
+    assert t["s001"] == 11
+    assert [(i.file, i.line, i.kind, i.rejected) for i in g.issues] == [
+        (str(empty), 1, "no-rows", False)]
+    assert g.rows_reported == 0 and g.notes_reported == 1
+
+
+# ---------------------------------------------------------------- timestamps and --keep
+
+@pytest.mark.parametrize("text,when", [
+    ("2 December 2026  9:00 AM", (2026, 12, 2, 9, 0, 0)),
+    ("1 December 2026  10:00 PM", (2026, 12, 1, 22, 0, 0)),
+    ("Saturday, 28 November 2026, 9:05 AM", (2026, 11, 28, 9, 5, 0)),
+    ("1 Dec 2026 10:00", (2026, 12, 1, 10, 0, 0)),
+    ("30 Nov 2026 10:00", (2026, 11, 30, 10, 0, 0)),
+    ("30 Sept 2026 12:30 AM", (2026, 9, 30, 0, 30, 0)),
+    ("Dec 1, 2026 10:00 AM", (2026, 12, 1, 10, 0, 0)),
+    ("December 1, 2026 at 1:05:09 PM", (2026, 12, 1, 13, 5, 9)),
+    ("13/25/2026 99:99", None), ("1 Foo 2026 10:00", None), ("Funday, 1 Dec 2026", None),
+    ("2 December 2026 13:00 PM", None),
+])
+def test_lms_timestamps(text, when):
+    assert parse_when(text) == when
+
+
+def _keep_last(tmp_path, stamps, answers=None):
+    """s001 submits len(stamps) times (WRONG... then RIGHT last in the file)."""
+    wrong = ["200", "1", "16x30x30", "[[1,3],[2,4]]", "C", "A,B"]
+    rows = [["Timestamp", "student_id", "q1", "q2", "q3", "q4", "q5", "q6"]]
+    for k, ts in enumerate(stamps):
+        sid, cells = ("s001", RIGHT["s001"] if k == len(stamps) - 1 else wrong)
+        if isinstance(ts, tuple):
+            sid, ts = ts
+        rows.append([ts, sid, *cells])
+    return totals([write_rows(tmp_path / "t.csv", rows)])
+
+
+def test_keep_last_reads_moodle_timestamps(tmp_path):
+    # the later submission (2 December) comes first in the file
+    t, g = _keep_last(tmp_path, ["1 December 2026  10:00 AM", "2 December 2026  9:00 AM"][::-1])
+    assert t["s001"] == 2  # the right answers are in the earlier (1 December) row
+    assert [(i.kind, i.line) for i in g.issues] == [("duplicate-submission", 3)]
+    assert "by the rule: the latest submission" in g.issues[0].detail
+
+
+@pytest.mark.parametrize("first", ["yesterday", "13/25/2026 99:99", ""])
+def test_unreadable_timestamp_falls_back_to_file_order_and_says_so(tmp_path, first):
+    t, g = _keep_last(tmp_path, [first, "2026-12-01 09:00"])
+    assert t["s001"] == 11  # the last row in the file
+    kinds = [(i.kind, i.line, i.rejected) for i in g.issues]
+    assert kinds == [("duplicate-submission", 2, True), ("kept-by-file-order", 3, False)]
+    for i in g.issues:
+        assert "by file order" in i.detail and "line 2" in i.detail
+        assert (f"'{first}'" in i.detail) if first else ("has no timestamp" in i.detail)
+    assert "graded the one in t.csv line 3" in g.issues[0].detail
+
+
+def test_ambiguous_dates_fall_back_to_file_order(tmp_path):
+    t, g = _keep_last(tmp_path, ["02/01/2026 10:00", "01/02/2026 09:00"])
+    assert t["s001"] == 11
+    assert [i.kind for i in g.issues] == ["duplicate-submission", "kept-by-file-order"]
+    assert "2026-02-01 (month first) or 2026-01-02 (day first)" in g.issues[0].detail
+
+
+def test_ambiguous_dates_decided_by_another_row(tmp_path):
+    # 13/01/2026 can only be day first, so 02/01 is 2 January, later than 01/02 (1 February)?
+    # no: day first, 02/01/2026 = 2 January and 01/02/2026 = 1 February: the second is later.
+    t, g = _keep_last(tmp_path, ["01/02/2026 10:00", "02/01/2026 09:00",
+                                 ("s002", "13/01/2026 08:00")])
+    assert t["s001"] == 2  # the WRONG row (1 February) is the latest
+    assert [(i.kind, i.line) for i in g.issues] == [("duplicate-submission", 3)]
+
+
+def test_ambiguous_dates_that_order_alike_are_used(tmp_path):
+    t, g = _keep_last(tmp_path, ["01/02/2026 11:00", "01/02/2026 10:00"])
+    assert t["s001"] == 2  # either reading: the 11:00 row is the latest
+    assert [i.kind for i in g.issues] == ["duplicate-submission"]
+
+
+def test_garbage_date_does_not_flip_the_column(tmp_path):
+    # 13/25/2026 is no date; it must not make the column day first
+    t, g = _keep_last(tmp_path, ["02/01/2026 10:00", "01/02/2026 09:00",
+                                 ("s002", "13/25/2026 99:99")])
+    assert [i.kind for i in g.issues] == ["duplicate-submission", "kept-by-file-order"]

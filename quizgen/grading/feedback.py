@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from pathlib import Path
 
 from ..answers import explain, format_answer
 from ..model import ExamInfo, Question
@@ -43,15 +44,21 @@ class QuestionView:
 
 
 def _status(m: Mark, t, lang: str) -> str:
-    if m.status == "partial":
-        return (t("status_partial", right=m.parts[0], total=m.parts[1]) if m.parts
-                else t("status_partial_plain"))
     if m.status == "invalid":
         return t("status_invalid", reason=explain(m.reason, lang) if m.reason else "")
-    return t("status_" + m.status)
+    if m.status == "partial":
+        out = (t("status_partial", right=m.parts[0], total=m.parts[1]) if m.parts
+               else t("status_partial_plain"))
+    else:
+        out = t("status_" + m.status)
+    if m.reason is not None and m.status in ("partial", "wrong"):  # some entries unread
+        out += " " + t("entry_unread", reason=explain(m.reason, lang))
+    return out
 
 
-def view(q: Question, m: Mark, t, lang: str, number: int) -> QuestionView:
+def view(q: Question, m: Mark, t, lang: str, number: int,
+         not_graded: bool = False) -> QuestionView:
+    """``not_graded``: the student's rows could not be read (no points to show)."""
     note = ""
     if m.misconception:
         for mc in q.misconceptions:
@@ -60,15 +67,26 @@ def view(q: Question, m: Mark, t, lang: str, number: int) -> QuestionView:
                 break
     return QuestionView(
         heading=f"{number}. {q.title}" if q.title and q.title != q.slot else f"{number}. {q.slot}",
-        points=t("points_of", points=fmt_points(m.points), max=fmt_points(m.max_points)),
+        points=t("points_of", points="–" if not_graded else fmt_points(m.points),
+                 max=fmt_points(m.max_points)),
         prompt=q.prompt,
         given=" / ".join(m.text.splitlines()) if m.text else t("no_answer"),
         correct=format_answer(q.answer_type, q.answer_value, q.decimals, q.options),
-        status=_status(m, t, lang), note=note, solution=q.solution, css=m.status)
+        status=t("status_not_graded") if not_graded else _status(m, t, lang), note=note,
+        solution=q.solution, css=m.status)
 
 
-def _header(r: StudentResult) -> tuple[str, str]:
+def _not_graded(r: StudentResult, t) -> str:
+    if r.unreadable:
+        where = ", ".join(f"{Path(i.file).name} {t('line')} {i.line}" for i in r.unreadable)
+        return t("not_graded_unreadable", where=where)
+    return t("not_submitted")
+
+
+def _header(r: StudentResult, t) -> tuple[str, str]:
     who = r.student_id + (f" ({r.name})" if r.name else "")
+    if r.status == "unreadable":
+        return who, f"– / {fmt_points(r.max_total)} ({t('status_not_graded')})"
     score = (f"{fmt_points(r.total)} / {fmt_points(r.max_total)} ({r.percent:.1f} %)")
     return who, score
 
@@ -81,16 +99,16 @@ def _code(s: str) -> str:
 def markdown(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en") -> str:
     """The feedback page of one student in Markdown."""
     t = text(lang)
-    who, score = _header(r)
+    who, score = _header(r, t)
     out = [f"# {t('feedback_title', title=exam.title or exam.id)}", "",
            f"**{t('student')}:** {who} · **{t('variant')}:** {r.paper.variant} · "
            f"**{t('score')}:** {score}", ""]
     if not r.submitted:
-        out += [t("not_submitted"), ""]
+        out += [_not_graded(r, t), ""]
     if policy.choice_penalty:
         out += [t("penalty", share=f"{policy.choice_penalty:.0%}"), ""]
     for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
-        v = view(q, m, t, lang, n)
+        v = view(q, m, t, lang, n, r.status == "unreadable")
         out += [f"## {v.heading} ({v.points})", "", v.prompt, "",
                 f"- {t('your_answer')}: {_code(v.given) if m.text else v.given}",
                 f"- {t('correct_answer')}: {v.correct}", f"- {v.status}"]
@@ -126,7 +144,7 @@ def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
     """
     t = text(lang)
     block, span = _converters(mathml)
-    who, score = _header(r)
+    who, score = _header(r, t)
     title = escape(t("feedback_title", title=exam.title or exam.id))
     out = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{title}</title><style>{CSS}</style>", "" if mathml else MATHJAX,
@@ -135,11 +153,11 @@ def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
            f"<p><strong>{t('student')}:</strong> {escape(who)} · <strong>{t('variant')}:"
            f"</strong> {escape(r.paper.variant)} · <strong>{t('score')}:</strong> {score}</p>"]
     if not r.submitted:
-        out.append(f'<p class="missing">{escape(t("not_submitted"))}</p>')
+        out.append(f'<p class="missing">{escape(_not_graded(r, t))}</p>')
     if policy.choice_penalty:
         out.append(f"<p>{escape(t('penalty', share=f'{policy.choice_penalty:.0%}'))}</p>")
     for n, (q, m) in enumerate(zip(r.paper.questions, r.marks), 1):
-        v = view(q, m, t, lang, n)
+        v = view(q, m, t, lang, n, r.status == "unreadable")
         out += [f"<section><h2>{span(v.heading)} <small>({v.points})</small></h2>",
                 block(v.prompt), "<dl>",
                 f"<dt>{t('your_answer')}</dt><dd><code>{escape(v.given)}</code></dd>"

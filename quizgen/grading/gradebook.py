@@ -31,18 +31,31 @@ def _csv(rows: list[list], bom: bool = True) -> str:
 
 
 def grades_csv(g: Graded) -> str:
-    """One row per student of the key: id, name, variant, points per question, total, %."""
+    """One row per student of the key: id, name, variant, points per question, total, %.
+
+    ``status``: graded, missing (no row) or unreadable (their rows could not be read, see
+    issues.csv): an unreadable student's points are left empty, not 0.
+    """
     head = ["student_id", "name", "email", "variant", "status", "submitted", *g.slots,
             "total", "max", "percent"]
     rows: list[list] = [head]
     for s in g.students:
+        status = s.status
+        if status == "unreadable":
+            rows.append([safe(s.student_id), safe(s.name), safe(s.email), s.paper.variant,
+                         status, "", *("" for _ in g.slots), "", fmt_points(s.max_total), ""])
+            continue
         pts = {m.slot: fmt_points(m.points) for m in s.marks}
-        rows.append([safe(s.student_id), safe(s.name), safe(s.email), s.paper.variant,
-                     "graded" if s.submitted else "missing",
+        rows.append([safe(s.student_id), safe(s.name), safe(s.email), s.paper.variant, status,
                      safe(s.attempt.timestamp) if s.attempt else "",
                      *(pts.get(slot, "") for slot in g.slots),
                      fmt_points(s.total), fmt_points(s.max_total), f"{s.percent:.1f}"])
     return _csv(rows)
+
+
+def _unreadable_note(s) -> str:
+    lines = ", ".join(f"{Path(i.file).name} line {i.line}" for i in s.unreadable)
+    return f"not graded: submission unreadable ({lines}; see issues.csv)"
 
 
 def _item_name(g: Graded) -> str:
@@ -54,6 +67,9 @@ def moodle_csv(g: Graded) -> str:
     column to a grade item, "Feedback" to its feedback."""
     rows: list[list] = [["ID number", "Full name", "Email address", _item_name(g), "Feedback"]]
     for s in g.students:
+        if s.status == "unreadable":  # no grade: the import leaves the gradebook cell as is
+            rows.append([safe(s.student_id), safe(s.name), safe(s.email), "", _unreadable_note(s)])
+            continue
         note = "" if s.submitted else "no submission"
         rows.append([safe(s.student_id), safe(s.name), safe(s.email), fmt_points(s.total), note])
     return _csv(rows, bom=False)
@@ -68,7 +84,7 @@ def canvas_csv(g: Graded) -> str:
                         ["Points Possible", "", "", "", "", fmt_points(max_total)]]
     for s in g.students:
         rows.append([safe(s.name or s.student_id), "", safe(s.student_id), safe(s.email), "",
-                     fmt_points(s.total)])
+                     "" if s.status == "unreadable" else fmt_points(s.total)])
     return _csv(rows, bom=False)
 
 

@@ -2,6 +2,7 @@
 
 Every row read ends up either in the submission graded for its student or in an
 :class:`Issue` (unknown student, unknown question, unreadable, superseded duplicate).
+A student of the key whose only rows are unreadable is "unreadable", not "missing".
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import QuizgenError
+from ..errors import QuizgenError, SubmissionError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
 from .scoring import Mark, Policy, missing, score
@@ -19,6 +20,8 @@ KEEP_RULES = ("last", "first", "best")
 KEEP_TEXT = {"last": "the latest submission (by timestamp, then file order)",
              "first": "the earliest submission (by timestamp, then file order)",
              "best": "the submission with the highest total"}
+FILE_ORDER_TEXT = {"last": "the last one in file order", "first": "the first one in file order",
+                   "best": "the highest total, ties by file order"}
 
 
 @dataclass
@@ -31,14 +34,25 @@ class StudentResult:
     attempts: int = 0
     name: str = ""
     email: str = ""
+    unreadable: tuple[Issue, ...] = ()  # rows of theirs that could not be read (none graded)
 
     @property
     def student_id(self) -> str:
         return self.paper.student.student_id
 
+    @property
+    def status(self) -> str:
+        """graded; unreadable (rows came in, none could be read: not graded); missing."""
+        if self.attempt is not None:
+            return "graded"
+        return "unreadable" if self.unreadable else "missing"
+
     @cached_property
     def total(self) -> float:
-        return round(sum(m.points for m in self.marks), 6)
+        """The exam total: the sum of the question points, never below 0 (a negatively
+        marked wrong choice can take points from other questions, not the total below 0,
+        as in Moodle)."""
+        return max(0.0, round(sum(m.points for m in self.marks), 6))
 
     @cached_property
     def max_total(self) -> float:
@@ -70,7 +84,13 @@ class Graded:
 
     @property
     def rows_reported(self) -> int:
+        """Rows not graded (each is in issues.csv)."""
         return sum(1 for i in self.issues if i.rejected)
+
+    @property
+    def notes_reported(self) -> int:
+        """Entries of issues.csv about graded rows, columns or files."""
+        return sum(1 for i in self.issues if not i.rejected)
 
 
 def slot_order(quiz: Quiz) -> list[str]:
@@ -110,6 +130,12 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         order += len(f.attempts)
         files.append(f)
         issues.extend(f.issues)
+    _check_rows(files, issues)
+    unreadable: dict[str, list[Issue]] = {}
+    for i in issues:
+        kid = ids.find(i.student_id) if i.kind == "unreadable" and i.student_id else None
+        if kid is not None:
+            unreadable.setdefault(kid, []).append(i)
     by_student: dict[str, list[Attempt]] = {}
     for f in files:
         for att in f.attempts:
@@ -122,8 +148,10 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
             by_student.setdefault(kid, []).append(att)
     students = []
     for paper in quiz.papers:
-        atts = by_student.get(paper.student.student_id, [])
-        students.append(_grade_student(paper, atts, keep, policy, issues))
+        sid = paper.student.student_id
+        result = _grade_student(paper, by_student.get(sid, []), keep, policy, issues)
+        result.unreadable = tuple(unreadable.get(sid, ()))
+        students.append(result)
     if notes is None:
         notes = {}
         for p in quiz.papers:
@@ -137,6 +165,25 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     return graded
 
 
+def _check_rows(files: list[FileRead], issues: list[Issue]) -> None:
+    """A file with a header and no rows: an error when no file has rows, else an issue."""
+    empty = [f for f in files if f.rows == 0]
+    if not empty:
+        return
+    if len(empty) == len(files):
+        f = empty[0]
+        others = (" (nor do " + ", ".join(Path(x.path).name for x in empty[1:]) + ")"
+                  if len(empty) > 1 else "")
+        raise SubmissionError(f"has no rows: only a header, no submissions{others}.",
+                              path=f.path, line=f.header_line,
+                              hint="Export the responses again (with their rows), or check that "
+                                   "this is the right file.")
+    for f in empty:
+        issues.append(Issue(f.path, f.header_line, "no-rows", rejected=False, detail=(
+            "the file has a header but no rows: no submission came from it (the other "
+            "files were graded)")))
+
+
 def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: Policy,
                    issues: list[Issue]) -> StudentResult:
     sid = paper.student.student_id
@@ -144,14 +191,23 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
         return StudentResult(paper, [missing(q) for q in paper.questions], name=paper.student.name,
                              email=paper.student.email)
     marks_of = {id(a): mark_attempt(paper, a, policy) for a in atts} if keep == "best" else {}
-    chosen = _choose(atts, keep, marks_of)
+    doubt = _timestamp_doubt(atts, keep) if len(atts) > 1 else ""
+    chosen = _choose(atts, keep, marks_of, by_time=not doubt)
     marks = marks_of.get(id(chosen)) or mark_attempt(paper, chosen, policy)
+    where = _line_of(chosen)
+    rule = (f"by file order ({FILE_ORDER_TEXT[keep]}), because {doubt}" if doubt
+            else f"by the rule: {KEEP_TEXT[keep]}")
     for a in atts:
         if a is not chosen:
             issues.extend(Issue(a.file, line, "duplicate-submission", sid, detail=(
-                f"{len(atts)} submissions; graded the one in {Path(chosen.file).name} line "
-                f"{chosen.lines[0] if chosen.lines else '?'}, by the rule: {KEEP_TEXT[keep]}"))
+                f"{len(atts)} submissions; graded the one in {where}, {rule}"))
                 for line in a.lines)
+    if doubt:
+        issues.append(Issue(chosen.file, chosen.lines[0] if chosen.lines else 0,
+                            "kept-by-file-order", sid, rejected=False, detail=(
+                                f"graded this one of {len(atts)} submissions by file order "
+                                f"({FILE_ORDER_TEXT[keep]}), not by timestamp, because {doubt}; "
+                                "check that this is the submission to grade")))
     slots = {q.slot for q in paper.questions}
     for s, text in chosen.answers.items():
         given = text if isinstance(text, str) else "".join(text.values())
@@ -164,14 +220,48 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
 
 
-def _choose(atts: list[Attempt], keep: str, marks_of: dict) -> Attempt:
+def _choose(atts: list[Attempt], keep: str, marks_of: dict, by_time: bool = True,
+            other: bool = False) -> Attempt:
+    """The attempt ``keep`` picks: by timestamp then file order (``by_time``), else by file
+    order; ``other``: with the other reading of ambiguous dates."""
     def when(a: Attempt):
-        return (a.when or (), a.order)
+        if not by_time:
+            return (a.order,)
+        w = (a.when_other or a.when) if other else a.when
+        return (w or (), a.order)
     if keep == "first":
         return min(atts, key=when)
     if keep == "best":
         return max(atts, key=lambda a: (sum(m.points for m in marks_of[id(a)]), when(a)))
     return max(atts, key=when)
+
+
+def _timestamp_doubt(atts: list[Attempt], keep: str) -> str:
+    """Why the timestamps of a student's submissions cannot order them ("" if they can)."""
+    if keep == "best":
+        return ""  # the total decides; timestamps only break ties
+    stamped = [a for a in atts if a.timestamp]
+    if not stamped:
+        return ""  # no timestamps at all: file order is the documented rule
+    bad = [a for a in stamped if a.when is None]
+    if bad:
+        return "; ".join(f"'{a.timestamp}' ({_line_of(a)})" for a in bad) + (
+            " is not a date and time quizgen can read" if len(bad) == 1
+            else " are not dates and times quizgen can read")
+    if len(stamped) < len(atts):
+        a = next(a for a in atts if not a.timestamp)
+        return f"{_line_of(a)} has no timestamp while the others have one"
+    amb = [a for a in atts if a.when_other is not None]
+    if amb and _choose(atts, keep, {}) is not _choose(atts, keep, {}, other=True):
+        a = amb[0]
+        (y, m, d), (y2, m2, d2) = a.when[:3], a.when_other[:3]
+        return (f"'{a.timestamp}' ({_line_of(a)}) can be {y}-{m:02d}-{d:02d} (month first) or "
+                f"{y2}-{m2:02d}-{d2:02d} (day first) and no other row of its file decides")
+    return ""
+
+
+def _line_of(a: Attempt) -> str:
+    return f"{Path(a.file).name} line {a.lines[0] if a.lines else '?'}"
 
 
 def _sorted(issues: list[Issue], paths) -> list[Issue]:

@@ -4,7 +4,8 @@ A key holds every student's full questions (prompts, solutions, checks): tens of
 student, hundreds of MB for a large class. :class:`KeyReader` therefore streams it one
 student at a time; :func:`load_key` builds the whole :class:`Quiz` for small keys and
 API users. Anything grading relies on is checked, and a bad key fails with one
-:class:`KeyFormatError` naming the file, the line or the field.
+:class:`KeyFormatError` naming the file, the line or the field (also a file cut off
+before its end, or with text after it).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, Iterator
 from ..errors import KeyFormatError
 from ..model import ANSWER_TYPES, KEY_FORMAT, ExamInfo, Quiz, StudentPaper
 
-_HINT = "Grade with the key.json that `quizgen generate` wrote for this exam."
+_HINT = "Use the key.json that `quizgen generate` wrote for this exam."
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _CHUNK = 1 << 22
@@ -59,10 +60,21 @@ class _JsonStream:
 
     def expect(self, chars: str) -> str:
         c = self.peek()
-        if not c or c not in chars:
+        if not c:
+            self.cut_off(self.pos)
+        if c not in chars:
             self.fail(f"expected {' or '.join(repr(x) for x in chars)}", self.pos)
         self.pos += 1
         return c
+
+    def end(self) -> None:
+        """Fail unless only whitespace is left (no text after the key's closing brace)."""
+        if self.peek():
+            line = self.lines + self.buf.count("\n", 0, self.pos) + 1
+            extra = " ".join(self.buf[self.pos:self.pos + 40].split())[:20]
+            raise KeyFormatError(
+                f"has text after the end of the key ('{extra}...'), so the file is damaged.",
+                path=self.path, line=line, hint=_HINT)
 
     def value(self) -> Any:
         self.peek()
@@ -73,11 +85,21 @@ class _JsonStream:
                 truncated = e.pos >= len(self.buf) - 6 or e.msg.startswith("Unterminated")
                 if truncated and self._more():
                     continue
+                if not self.buf.strip() and self.lines == 0:
+                    raise KeyFormatError("is empty, so it is not a quizgen key.",
+                                         path=self.path, hint=_HINT) from None
+                if truncated and not self.buf[self.pos:].rstrip().endswith(("}", "]")):
+                    self.cut_off(e.pos)
                 self.fail(e.msg, e.pos)
             if end == len(self.buf) and self._more():
                 continue  # a number may go on in the next chunk
             self.pos = end
             return v
+
+    def cut_off(self, pos: int):
+        line = self.lines + self.buf.count("\n", 0, pos) + 1
+        raise KeyFormatError("ends in the middle of the key: the file was cut off (truncated), "
+                             "so it cannot be read.", path=self.path, line=line, hint=_HINT)
 
     def fail(self, msg: str, pos: int):
         line = self.lines + self.buf.count("\n", 0, pos) + 1
@@ -91,12 +113,19 @@ class KeyReader:
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._all: list | None = None  # set when the key cannot be streamed
+        self._complete = False  # the header pass read the whole object
         s = _JsonStream(self.path)
         try:
             self.header = self._header(s)
+            if self._complete:
+                s.end()
         finally:
             s.close()
         check_header(self.header, self.path)
+        if self._complete and self._all is None:
+            raise KeyFormatError("has no \"students\" field: it holds the exam but no students "
+                                 "and their questions.", path=self.path, field="students",
+                                 hint=_HINT)
         self.exam = ExamInfo.from_dict(self.header.get("exam") or {})
 
     def _header(self, s: _JsonStream) -> dict:
@@ -107,16 +136,26 @@ class KeyReader:
                                  hint=_HINT)
         s.pos += 1
         header: dict = {}
-        while s.peek() != "}":
-            key = s.value()
-            s.expect(":")
-            if key == "students" and "format" in header:
-                return header
-            header[key] = s.value()
-            if s.expect(",}") == "}":
-                break
-        if isinstance(header.get("students"), list):
-            self._all = header.pop("students")
+        if s.peek() == "}":
+            s.pos += 1  # "{}"
+        else:
+            while True:
+                if s.peek() != '"':
+                    s.fail("expected a field name in double quotes", s.pos)
+                key = s.value()
+                s.expect(":")
+                if key == "students" and "format" in header:
+                    return header
+                header[key] = s.value()
+                if s.expect(",}") == "}":
+                    break
+        self._complete = True
+        if "students" in header:
+            students = header.pop("students")
+            if not isinstance(students, list):
+                raise KeyFormatError("is not a list.", path=self.path, field="students",
+                                     hint=_HINT)
+            self._all = students
         return header
 
     def students(self, validate: bool = True) -> Iterator[dict]:
@@ -143,14 +182,21 @@ class KeyReader:
                 s.expect(",")
             s.expect(":")
             if s.peek() != "[":
-                raise KeyFormatError("is not a list.", path=self.path, field="students")
+                raise KeyFormatError("is not a list.", path=self.path, field="students",
+                                     hint=_HINT)
             s.pos += 1
-            if s.peek() == "]":
-                return
-            while True:
-                yield s.value()
-                if s.expect(",]") == "]":
-                    break
+            if s.peek() != "]":
+                while True:
+                    yield s.value()
+                    if s.expect(",]") == "]":
+                        break
+            else:
+                s.pos += 1
+            while s.expect(",}") == ",":  # fields after "students", then nothing
+                s.value()
+                s.expect(":")
+                s.value()
+            s.end()
         finally:
             s.close()
 
@@ -207,7 +253,7 @@ def check_header(data: Any, path: str) -> None:
         msg = (f"has key format '{fmt}', which this quizgen cannot read (it reads {KEY_FORMAT})."
                if known else f"is not a quizgen key (format '{fmt}', expected {KEY_FORMAT}).")
         raise KeyFormatError(msg, path=path, field="format",
-                             hint="Upgrade quizgen to grade it." if known else _HINT)
+                             hint="Upgrade quizgen to read it." if known else _HINT)
     if not isinstance(data.get("exam", {}), dict):
         _bad(path, "exam", "is not an object")
 

@@ -175,6 +175,7 @@ class IndexedKey:
     papers: list[StudentPaper]
     notes: dict
     verify: Callable[[], bool]
+    key_sha256: str = ""  # the SHA-256 of the key the index was made for
 
 
 def load(key_path: str | Path) -> IndexedKey | None:
@@ -205,7 +206,23 @@ def load(key_path: str | Path) -> IndexedKey | None:
     if not papers:
         return None
     notes = {(slot, mid): text for slot, mid, text in index.notes}
-    return IndexedKey(papers, notes, _hash_in_background(key_path, index.key_sha256))
+    return IndexedKey(papers, notes, _hash_in_background(key_path, index.key_sha256),
+                      index.key_sha256)
+
+
+def sha256_in_background(path: str | Path) -> Callable[[], str | None]:
+    """Start hashing ``path`` in a thread (hashlib releases the GIL on large blocks); the
+    returned function waits and gives the SHA-256 (hex), or None when it cannot be read."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(_sha256(Path(path))),
+                              name="quizgen-key-digest", daemon=True)
+    thread.start()
+
+    def digest() -> str | None:
+        thread.join()
+        return result[0] if result else None
+
+    return digest
 
 
 def _sha256(path: Path) -> str | None:

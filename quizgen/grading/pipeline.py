@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import re
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import QuizgenError
+from ..errors import OutputError, QuizgenError
 from ..model import LANGS, Quiz, StudentPaper
 from ..output import write_files
 from . import feedback, gradebook, report
@@ -32,21 +33,39 @@ class GradeResult:
     files: list[Path]
     out_dir: Path
     key_source: str = ""  # how the key was read (the grading index or key.json itself)
+    removed: tuple[Path, ...] = ()  # files of an earlier grading in out_dir this run removed
 
     @property
     def issues(self):
         return self.graded.issues
 
+    @property
+    def warnings(self) -> list[str]:
+        """Lines for stderr: what the instructor must look at beyond issues.csv."""
+        out = [f"{Path(i.file).name} has no rows (only a header): no submission came from it."
+               for i in self.graded.issues if i.kind == "no-rows"]
+        unread = [s.student_id for s in self.graded.students if s.status == "unreadable"]
+        if unread:
+            out.append(f"{len(unread)} student(s) not graded because their rows cannot be read "
+                       f"({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''}): see "
+                       "issues.csv.")
+        return out
+
     def describe(self) -> str:
         """A few lines for the terminal."""
         g, st = self.graded, self.summary.stats
+        unread = sum(1 for s in g.students if s.status == "unreadable")
         lines = [f"Graded {st.n} of {len(g.students)} students "
-                 f"({len(g.students) - st.n} without a submission)."]
+                 f"({len(g.students) - st.n - unread} without a submission"
+                 + (f", {unread} not graded: only unreadable rows" if unread else "") + ")."]
         if st.n:
             lines.append(f"Mean {st.mean:.2f} / {st.max_total:g}, median {st.median:.2f}, "
                          f"alpha {'–' if st.alpha is None else f'{st.alpha:.2f}'}.")
+        notes = g.notes_reported
         lines.append(f"Rows: {g.rows_read} read = {g.rows_graded} graded + {g.rows_reported} "
-                     "reported in issues.csv.")
+                     "not graded (each in issues.csv)."
+                     + (f" issues.csv also has {notes} note(s) on graded rows, columns or files."
+                        if notes else ""))
         if self.key_source:
             lines.append(f"Key: {self.key_source}.")
         for f in g.files:
@@ -54,6 +73,9 @@ class GradeResult:
             lines.append(f"Columns of {Path(f.path).name} ({f.layout}): {cols}")
         lines.append(f"Wrote {len(self.files)} files to {self.out_dir}/ "
                      "(grades.csv, report.html, feedback/, ...).")
+        if self.removed:
+            lines.append(f"Removed {len(self.removed)} file(s) of the earlier grading in "
+                         f"{self.out_dir}/ that this run does not write.")
         return "\n".join(lines)
 
 
@@ -163,10 +185,102 @@ def _gc_paused():
             gc.enable()
 
 
+MANIFEST = "grading.json"
+MANIFEST_FORMAT = "quizgen-grading/1"
+
+
+def _manifest(exam_id: str, sha: str, files) -> str:
+    """What a grading folder holds: the key (exam id, SHA-256) and the files written."""
+    return json.dumps({"format": MANIFEST_FORMAT, "exam": exam_id, "key_sha256": sha,
+                       "files": sorted(files)}, ensure_ascii=False, indent=1) + "\n"
+
+
+def _earlier(out: Path) -> tuple[dict | None, str]:
+    """The manifest of an earlier grading in ``out`` (or None) and, when there is an earlier
+    grading whose key cannot be told, why."""
+    path = out / MANIFEST
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("files"), list):
+            return data, ""
+        return None, f"its {MANIFEST} (which records the key graded) cannot be read"
+    if (out / "grades.csv").exists():
+        return None, (f"it holds grades.csv of an earlier grading without {MANIFEST}, so which "
+                      "key it graded cannot be told")
+    return None, ""
+
+
+def check_out_dir(out: Path, targets, exam_id: str, sha: str, force: bool) -> list[str]:
+    """Before anything is written: OutputError when a target cannot be written (a folder
+    where a file goes, a file where a folder goes) or when ``out`` holds the grading of
+    another key (unless ``force``). Returns the earlier run's files this run will not
+    write (to remove once the new files are in place)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError("exists and is not a folder.", path=str(out), field="--out",
+                          hint="Choose another output folder.")
+    if not out.exists():
+        return []
+    folders: set[str] = set()
+    for rel in targets:
+        dest = out / rel
+        if dest.is_dir():
+            raise OutputError(f"'{rel}' is a folder where grade writes a file; nothing was "
+                              "written.", path=str(out), field="--out",
+                              hint="Move or remove that folder, or choose another --out folder.")
+        parent = Path(rel).parent
+        while str(parent) not in (".", "") and str(parent) not in folders:
+            folders.add(str(parent))
+            if (out / parent).exists() and not (out / parent).is_dir():
+                raise OutputError(f"'{parent.as_posix()}' is a file where grade writes a "
+                                  "folder; nothing was written.", path=str(out), field="--out",
+                                  hint="Move or remove that file, or choose another --out folder.")
+            parent = parent.parent
+    old, unknown = _earlier(out)
+    if old is not None and (old.get("exam"), old.get("key_sha256")) != (exam_id, sha):
+        unknown = (f"it holds the grading of another key (exam '{old.get('exam')}', key "
+                   f"SHA-256 {str(old.get('key_sha256'))[:12]}...), not of this key (exam "
+                   f"'{exam_id}', SHA-256 {sha[:12]}...)")
+    if unknown and not force:
+        raise OutputError(f"{unknown}; nothing was written.", path=str(out), field="--out",
+                          hint="Choose another --out folder, or pass --force to replace that "
+                               "grading (its feedback files that this run does not write are "
+                               "removed).")
+    new = set(targets)
+    if old is not None:
+        earlier = [str(f) for f in old["files"] if isinstance(f, str)]
+    elif force:  # an earlier grading without a manifest: its feedback files
+        fb = out / "feedback"
+        earlier = ([f"feedback/{p.name}" for p in fb.iterdir() if p.suffix in (".md", ".html")]
+                   if fb.is_dir() else [])
+    else:
+        earlier = []
+    root = out.resolve()
+    stale = []
+    for rel in sorted(set(earlier) - new):
+        dest = (out / rel).resolve()
+        if root in dest.parents and dest.is_file():  # never outside --out
+            stale.append(rel)
+    return stale
+
+
+def _remove(out: Path, stale: list[str]) -> tuple[Path, ...]:
+    removed = []
+    for rel in stale:
+        try:
+            (out / rel).unlink()
+            removed.append(out / rel)
+        except OSError:
+            pass  # still listed by nobody: harmless, and the new manifest does not claim it
+    return tuple(removed)
+
+
 def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = "proportional",
           choice_penalty: float = 0.0, column_map: dict[str, str] | None = None,
           encoding: str | None = None, lang: str | None = None,
-          feedback_files: bool = True, mathml: bool = True) -> GradeResult:
+          feedback_files: bool = True, mathml: bool = True, force: bool = False) -> GradeResult:
     """Grade submission CSVs against a key.json; write every output into ``out_dir``.
 
     ``keep``: which of several submissions of a student counts (last, first, best).
@@ -175,6 +289,7 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
     ``column_map``: role/question -> column header, for columns quizgen cannot guess.
     ``lang``: language of feedback and report (default: the key's).
     ``mathml``: math in the HTML feedback as MathML (offline) instead of TeX for MathJax.
+    ``force``: replace the grading of another key in ``out_dir`` (see :func:`check_out_dir`).
     """
     if multipart not in MULTIPART_RULES:
         raise QuizgenError(f"unknown partial-credit rule '{multipart}'.", field="--partial",
@@ -184,17 +299,18 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
                            field="--penalty")
     with _gc_paused():
         return _grade(key_path, csv_paths, out_dir, keep, Policy(multipart, choice_penalty),
-                      column_map, encoding, lang, feedback_files, mathml)
+                      column_map, encoding, lang, feedback_files, mathml, force)
 
 
 def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lang,
-           feedback_files, mathml) -> GradeResult:
+           feedback_files, mathml, force) -> GradeResult:
     reader = KeyReader(key_path)
     lang = lang or reader.exam.lang or "en"
     if lang not in LANGS:
         raise QuizgenError(f"unknown language '{lang}'.", field="--lang",
                            hint="Choose " + " or ".join(LANGS) + ".")
     indexed = keyindex.load(key_path)
+    digest = None if indexed is not None else keyindex.sha256_in_background(key_path)
     while True:
         if indexed is not None:
             papers, notes = indexed.papers, indexed.notes
@@ -209,6 +325,7 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
         if indexed is None or trusted:
             break
         indexed = None  # the key was changed after generate wrote the index: grade from the key
+        digest = keyindex.sha256_in_background(key_path)
     summary = report.summarize(g)
     png = report.histogram_png(summary.percents, lang)
     makers: dict[str, Callable[[], str | bytes]] = {
@@ -234,9 +351,15 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
                    feedback.html(full, reader.exam, policy, lang, mathml))
 
     out = Path(out_dir)
+    targets = [*pages, *makers, MANIFEST]
     for p in csv_paths:
-        if out.resolve() == Path(p).resolve().parent and Path(p).name in makers:
+        if out.resolve() == Path(p).resolve().parent and Path(p).name in targets:
             raise QuizgenError(f"--out {out} would overwrite the input {p}.", field="--out",
                                hint="Choose another output folder.")
+    sha = (indexed.key_sha256 if indexed is not None else digest()) or ""
+    exam_id = reader.exam.id or ""
+    stale = check_out_dir(out, targets, exam_id, sha, force)
+    makers[MANIFEST] = lambda: _manifest(exam_id, sha, targets)
     files = write_files(out, _Outputs(makers, pages, render))
-    return GradeResult(g, summary, files, out, _key_source(key_path, indexed is not None))
+    return GradeResult(g, summary, files, out, _key_source(key_path, indexed is not None),
+                       _remove(out, stale))

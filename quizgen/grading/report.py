@@ -69,7 +69,7 @@ def summarize(g: Graded) -> Summary:
             if m.misconception:
                 mis[i][m.misconception] += 1
         points.append(row)
-    stats = class_statistics(points, maxes)
+    stats = class_statistics(points, maxes, [s.total for s in done])
     summaries = tuple(
         SlotSummary(slot, titles[i].most_common(1)[0][0] if titles[i] else slot, maxes[i],
                     answered[i], invalid[i], blank[i],
@@ -137,13 +137,17 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     st = s.stats
     exam = g.quiz.exam
     n_key = len(g.students)
+    n_unreadable = sum(1 for x in g.students if x.status == "unreadable")
     out: list[str | None] = [
         f"# {t('report_title', title=exam.title or exam.id)}",
         f"## {t('summary')}",
         _pairs([
             (t("students_in_key"), n_key), (t("submitted"), st.n),
-            (t("missing"), n_key - st.n), (t("rows_read"), g.rows_read),
+            (t("missing"), n_key - st.n - n_unreadable),
+            *([(t("unreadable"), n_unreadable)] if n_unreadable else []),
+            (t("rows_read"), g.rows_read),
             (t("rows_graded"), g.rows_graded), (t("rows_reported"), g.rows_reported),
+            *([(t("notes_reported"), g.notes_reported)] if g.notes_reported else []),
             (t("keep_rule"), t("keep_" + g.keep)),
             (t("partial_rule"), t("partial_" + g.policy.multipart))]),
         f"## {t('distribution')}", None]

@@ -33,7 +33,9 @@ class Mark(NamedTuple):
     """The outcome for one question of one student (a tuple: a class has 10^5 of them).
 
     ``status``: correct, partial, wrong, invalid (unreadable: ``reason`` says why), blank,
-    or missing (no submission at all).
+    or missing (no submission at all). A partial or wrong answer of which some entries
+    could not be read (or a box was left blank) keeps the first such entry's ``reason``
+    (a Parsed with ``ok=True``); those entries count as wrong.
     """
 
     slot: str
@@ -66,35 +68,58 @@ def read(q: Question, answer: str | dict | None) -> tuple[Parsed, str]:
     if answer is None:
         return BLANK, ""
     if isinstance(answer, str):
-        return parse(q.answer_type, answer, n_options=n_options(q)), answer.strip()
+        return parse(q.answer_type, answer, n_options=n_options(q), decimals=q.decimals,
+                     per_entry=True), answer.strip()
     return _read_parts(q, answer)
+
+
+BLANK_BOX = "_"  # how a blank box of a split answer is shown: "32 | _ | 15"
+
+
+def _inside(q: Question, k: tuple[int, ...]) -> bool:
+    """Whether part ``k`` (1-based) lies within this paper's answer (papers of one exam
+    may have answers of different sizes: the spare columns of a smaller one stay empty)."""
+    value = q.answer_value
+    if not isinstance(value, list) or not value:
+        return True
+    if len(k) == 2 and q.answer_type == "matrix":
+        return k[0] <= len(value) and k[1] <= len(value[0])
+    n = sum(len(r) for r in value) if q.answer_type == "matrix" else len(value)
+    return k[0] <= n
 
 
 def _read_parts(q: Question, parts: dict) -> tuple[Parsed, str]:
     keys = sorted(parts)
     texts = [str(parts[k]).strip() for k in keys]
-    while texts and not texts[-1]:  # papers with fewer parts leave the last columns empty
-        keys, texts = keys[:-1], texts[:-1]
-    shown = " | ".join(texts)
     if not any(texts):
         return BLANK, ""
     kind = q.answer_type
     if kind not in MULTIPART:
-        return parse(kind, " ".join(texts), n_options=n_options(q)), shown
-    values = []
-    for k, t in zip(keys, texts):
-        p = parse("integer" if kind == "shape" else "real", t)
+        texts = [t for t in texts if t]
+        return parse(kind, " ".join(texts), n_options=n_options(q),
+                     decimals=q.decimals), " | ".join(texts)
+    kept = [(k, t) for k, t in zip(keys, texts) if t or _inside(q, k)]
+    keys, texts = [k for k, _ in kept], [t for _, t in kept]
+    shown = " | ".join(t or BLANK_BOX for t in texts)
+    values: list = []
+    first_bad: Parsed | None = None
+    for k, t in zip(keys, texts):  # a blank or unreadable box is a wrong entry (None)
+        p = parse("integer" if kind == "shape" else "real", t, decimals=q.decimals)
+        if p.ok and kind == "shape" and p.value <= 0:
+            p = Parsed(False, None, f"shape sizes must be positive whole numbers, not '{t}'",
+                       "positive", t)
         if not p.ok:
-            label = ".".join(map(str, k))
             if p is BLANK:
-                return Parsed(False, None, f"part {label} is blank", "empty_part", shown), shown
-            return p, shown
-        if kind == "shape" and p.value <= 0:
-            return Parsed(False, None, f"shape sizes must be positive whole numbers, not "
-                                       f"'{t}'", "positive", t), shown
-        values.append(p.value)
+                label = ".".join((q.slot, *map(str, k)))
+                p = Parsed(False, None, f"box {label} is blank", "blank_part", label)
+            first_bad = first_bad or p
+            values.append(None)
+        else:
+            values.append(p.value)
+    if first_bad is not None and all(v is None for v in values):
+        return first_bad, shown
     if kind != "matrix":
-        return Parsed(True, values, ""), shown
+        return _partly(values, first_bad), shown
     if all(len(k) == 2 for k in keys):
         rows: dict[int, list] = {}
         for k, v in zip(keys, values):
@@ -108,7 +133,14 @@ def _read_parts(q: Question, parts: dict) -> tuple[Parsed, str]:
         value = [values[i:i + cols] for i in range(0, len(values), cols)]
     if any(len(r) != len(value[0]) for r in value):
         return Parsed(False, None, "the rows have different lengths", "ragged", shown), shown
-    return Parsed(True, value, ""), shown
+    return _partly(value, first_bad), shown
+
+
+def _partly(value, bad: Parsed | None) -> Parsed:
+    """A read answer; with ``bad``, some entries are None and ``bad`` says why."""
+    if bad is None:
+        return Parsed(True, value, "")
+    return Parsed(True, value, bad.reason, bad.code, bad.arg)
 
 
 _DEFAULT = Policy()
@@ -118,13 +150,15 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
     """Score one answer: parse, compare with tolerance, partial credit, misconception."""
     if type(answer) is str:  # the common case, inlined from read() (the grading hot path)
         options = q.options
-        p, text = parse(q.answer_type, answer, n_options=len(options) if options else None), answer.strip()
+        p, text = parse(q.answer_type, answer, n_options=len(options) if options else None,
+                        decimals=q.decimals, per_entry=True), answer.strip()
     else:
         p, text = read(q, answer)
     if not p.ok:
         return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
                     None if p is BLANK else p)
     kind = q.answer_type
+    note = p if p.code else None  # some entries unread: they count as wrong
     s = answers.compare(kind, p.value, q.answer_value, q.tolerance)
     fraction = s.fraction
     if fraction < 1.0 and kind in MULTIPART and policy.multipart == "all":
@@ -137,10 +171,10 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
             mis = m.id
             break
     if fraction > 0.0:
-        return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, None, mis,
+        return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, note, mis,
                     (s.parts_correct, s.parts_total))
     points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
-    return Mark(q.slot, "wrong", round(points, 6), q.points, text, None, mis)
+    return Mark(q.slot, "wrong", round(points, 6), q.points, text, note, mis)
 
 
 def missing(q: Question) -> Mark:

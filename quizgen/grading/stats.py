@@ -65,8 +65,15 @@ def item_flags(facility: float, r: float | None) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def class_statistics(points: list[list[float]], max_points: list[float]) -> ClassStats:
-    """Statistics of a students x items matrix of points, given each item's maximum."""
+def class_statistics(points: list[list[float]], max_points: list[float],
+                     totals: list[float] | None = None) -> ClassStats:
+    """Statistics of a students x items matrix of points, given each item's maximum.
+
+    ``totals``: the students' exam totals when they are not the row sums (a total is
+    floored at 0 under negative marking); mean, median, sd, min and max describe them,
+    while the item statistics and alpha use the points.
+    """
+    given = totals
     scores = np.asarray(points, dtype=float).reshape(len(points), len(max_points))
     maxes = np.asarray(max_points, dtype=float)
     n, k = scores.shape
@@ -89,8 +96,9 @@ def class_statistics(points: list[list[float]], max_points: list[float]) -> Clas
     if k >= 2 and var_total > 1e-12:
         alpha = k / (k - 1) * (1.0 - float(scores.var(axis=0).sum()) / var_total)
     dichotomous = bool(np.all((scores == 0) | (scores == maxes)))
-    return ClassStats(n=n, max_total=float(maxes.sum()), mean=float(totals.mean()),
-                     median=float(np.median(totals)),
-                     sd=float(totals.std(ddof=1)) if n >= 2 else None,
-                     minimum=float(totals.min()), maximum=float(totals.max()), alpha=alpha,
+    shown = totals if given is None else np.asarray(given, dtype=float)
+    return ClassStats(n=n, max_total=float(maxes.sum()), mean=float(shown.mean()),
+                     median=float(np.median(shown)),
+                     sd=float(shown.std(ddof=1)) if n >= 2 else None,
+                     minimum=float(shown.min()), maximum=float(shown.max()), alpha=alpha,
                      dichotomous=dichotomous, items=tuple(items))

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import SubmissionError
 from .columns import QUESTION_LIKE, SlotMatcher, Target, role_of
 from .csvread import Row, read_rows
-from .timestamps import day_first, parse_when
+from .timestamps import column_order, reading
 
 Answer = str | dict  # the cell text, or {part tuple: text} for an answer split over columns
 
@@ -32,6 +32,7 @@ class Attempt:
     name: str = ""
     email: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
+    when_other: tuple | None = None  # the other reading of an ambiguous date (3/4/2026)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class FileRead:
     mapping: dict[str, str]
     attempts: list[Attempt]
     issues: list[Issue]
+    header_line: int = 1
 
 
 class IdLookup:
@@ -107,13 +109,51 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
         i = _guess_id_column(path, header, data, roles, targets, ids, rows[0].line)
         roles = {r: j for r, j in roles.items() if j != i}  # e.g. "Student" holding ids
         roles["student_id"] = i
-    mapping = {role: header[i] for role, i in roles.items()}
-    mapping.update({t.label(): header[i] for i, t in sorted(targets.items())})
-    dayfirst = day_first([_cell(r.cells, roles["timestamp"]) for r in data]) \
-        if "timestamp" in roles else False
+    mapping = {role: _column_ref(header, i) for role, i in roles.items()}
+    mapping.update({t.label(): _column_ref(header, i) for i, t in sorted(targets.items())})
+    order = column_order([_cell(r.cells, roles["timestamp"]) for r in data]) \
+        if "timestamp" in roles else None
     read = _read_wide if layout == "wide" else _read_long
-    attempts = read(path, header, data, roles, targets, matcher, dayfirst, order_start, issues)
-    return FileRead(path, layout, delimiter, len(data), mapping, attempts, issues)
+    attempts = read(path, header, data, roles, targets, matcher, order, order_start, issues)
+    return FileRead(path, layout, delimiter, len(data), mapping, attempts, issues, rows[0].line)
+
+
+_COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")
+
+
+def _column_ref(header: list[str], i: int) -> str:
+    """How ``--map`` names column ``i``: its header, or ``#n`` when that header repeats."""
+    h = header[i]
+    same = sum(1 for x in header if x.lower() == h.lower())
+    return h if h and same == 1 else f"#{i + 1}"
+
+
+def _find_column(path, header, line, key, column) -> int:
+    """The index of the column ``--map key=column`` names: a header, or ``#n`` (1-based)."""
+    hits = [i for i, h in enumerate(header) if h.lower() == column.lower()]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        numbers = ", ".join(f"#{i + 1}" for i in hits)
+        raise SubmissionError(
+            f"--map {key}='{column}' is ambiguous: columns {_and(hits)} are "
+            f"{'both' if len(hits) == 2 else 'all'} named '{column}'.", path=path, line=line,
+            hint=f"Name the column by its number instead: --map {key}=#{hits[0] + 1} "
+                 f"(one of {numbers}; column 1 is the first).")
+    m = _COLUMN_NUMBER.fullmatch(column)
+    if m and 1 <= int(m.group(1)) <= len(header):
+        return int(m.group(1)) - 1
+    raise SubmissionError(f"has no column '{column}' (named in --map {key}=...).",
+                          path=path, line=line,
+                          hint="Its columns are: " + ", ".join(repr(h) for h in header)
+                               + f"; a column can also be named by its number: #1 to "
+                                 f"#{len(header)}.")
+
+
+def _and(indices: list[int]) -> str:
+    """``[2, 6]`` -> ``3 and 7`` (1-based column numbers)."""
+    nums = [str(i + 1) for i in indices]
+    return ", ".join(nums[:-1]) + " and " + nums[-1] if len(nums) > 1 else nums[0]
 
 
 def _columns(path, header, line, matcher, column_map):
@@ -121,16 +161,9 @@ def _columns(path, header, line, matcher, column_map):
     roles: dict[str, int] = {}
     targets: dict[int, Target] = {}
     issues: list[Issue] = []
-    index = {}
-    for i, h in enumerate(header):
-        index.setdefault(h.lower(), i)
     taken = set()
     for key, column in column_map.items():
-        i = index.get(column.lower())
-        if i is None:
-            raise SubmissionError(f"has no column '{column}' (named in --map {key}=...).",
-                                  path=path, line=line,
-                                  hint="Its columns are: " + ", ".join(repr(h) for h in header))
+        i = _find_column(path, header, line, key, column)
         if key in _SINGLE_ROLES:
             roles[key] = i
         else:
@@ -151,10 +184,22 @@ def _columns(path, header, line, matcher, column_map):
             roles[role] = i  # the id column is chosen from the data, below
             continue
         if t is not None:
+            if t in seen and seen[t] in taken:  # --map chose another column for it
+                issues.append(Issue(path, line, "ignored-column", question=h, rejected=False,
+                                    detail=f"column {i + 1} '{h}' also looks like {t.label()}, "
+                                           f"but --map chose column {seen[t] + 1}; its cells "
+                                           "are not graded"))
+                continue
             if t in seen:
+                j = seen[t]
+                first = header[j] if header[j].lower() != h.lower() else None
                 raise SubmissionError(
-                    f"columns '{header[seen[t]]}' and '{h}' both hold {t.label()}.", path=path,
-                    line=line, hint=f"Map the right one explicitly: --map {t.label()}='{h}'.")
+                    f"columns {j + 1} and {i + 1} ('{header[j]}' and '{h}') both hold "
+                    f"{t.label()}.", path=path, line=line,
+                    hint=f"Choose the one to grade by its column number: "
+                         f"--map {t.label()}=#{j + 1} or --map {t.label()}=#{i + 1}"
+                         + (f" (or by its header: --map {t.label()}='{first}')" if first else "")
+                         + "; or rename one of the headers in a copy of the file.")
             seen[t] = i
             targets[i] = t
         elif QUESTION_LIKE.match(h):
@@ -190,12 +235,20 @@ def _cell(cells: list[str], i: int | None) -> str:
     return cells[i].strip() if i is not None and i < len(cells) else ""
 
 
-def _fits(path: str, row: Row, width: int, issues: list[Issue]) -> bool:
-    """False (and an issue) when a row has non-empty cells beyond the header."""
+def _fits(path: str, row: Row, width: int, issues: list[Issue], sid_col: int,
+          question: str = "") -> bool:
+    """False (and an issue naming the row's student) when a row has non-empty cells
+    beyond the header: where the extra cells came from cannot be known, so no cell of
+    the row can be trusted."""
     if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
-        issues.append(Issue(path, row.line, "unreadable", detail=(
+        sid = _cell(row.cells, sid_col)
+        issues.append(Issue(path, row.line, "unreadable", sid, question, detail=(
             f"the row has {len(row.cells)} cells but the header has {width} (an unquoted "
-            "decimal comma or delimiter inside an answer?)")))
+            "decimal comma or delimiter inside an answer?), so its cells cannot be matched "
+            "to the columns and it is not graded"
+            + (f"; {sid} is listed as not graded (unreadable row) unless another row of "
+               "theirs is graded. Quote the cell or fix the row in a copy of the file and "
+               "grade again" if sid else ""))))
         return False
     return True
 
@@ -208,12 +261,12 @@ def _person(row: Row, roles: dict[str, int]) -> tuple[str, str]:
     return name, _cell(row.cells, roles.get("email"))
 
 
-def _read_wide(path, header, data, roles, targets, matcher, dayfirst, order, issues):
+def _read_wide(path, header, data, roles, targets, matcher, ts_order, order, issues):
     attempts = []
     sid_col, ts_col = roles["student_id"], roles.get("timestamp")
     cols = sorted(targets.items())
     for row in data:
-        if not _fits(path, row, len(header), issues):
+        if not _fits(path, row, len(header), issues, sid_col):
             continue
         sid = _cell(row.cells, sid_col)
         if not sid:
@@ -233,18 +286,19 @@ def _read_wide(path, header, data, roles, targets, matcher, dayfirst, order, iss
         ts = _cell(cells, ts_col)
         name, email = _person(row, roles)
         order += 1
-        attempts.append(Attempt(sid, path, [row.line], order, ts, parse_when(ts, dayfirst) if ts
-                                else None, name, email, answers))
+        when = reading(ts, ts_order) if ts else None
+        attempts.append(Attempt(sid, path, [row.line], order, ts, when and when.when, name,
+                                email, answers, when and when.other))
     return attempts
 
 
-def _read_long(path, header, data, roles, targets, matcher, dayfirst, order, issues):
+def _read_long(path, header, data, roles, targets, matcher, ts_order, order, issues):
     groups: dict[tuple[str, str], Attempt] = {}
     where: dict[tuple[str, str, Target], int] = {}
     sid_col, ts_col = roles["student_id"], roles.get("timestamp")
     q_col, a_col = roles["question"], roles["answer"]
     for row in data:
-        if not _fits(path, row, len(header), issues):
+        if not _fits(path, row, len(header), issues, sid_col, _cell(row.cells, q_col)):
             continue
         sid = _cell(row.cells, sid_col)
         question = _cell(row.cells, q_col)
@@ -262,8 +316,9 @@ def _read_long(path, header, data, roles, targets, matcher, dayfirst, order, iss
         if att is None:
             name, email = _person(row, roles)
             order += 1
-            att = groups[(sid, ts)] = Attempt(sid, path, [], order, ts,
-                                              parse_when(ts, dayfirst) if ts else None, name, email)
+            when = reading(ts, ts_order) if ts else None
+            att = groups[(sid, ts)] = Attempt(sid, path, [], order, ts, when and when.when, name,
+                                              email, when_other=when and when.other)
         earlier = where.get((sid, ts, t))
         if earlier is not None:
             att.lines.remove(earlier)
@@ -282,6 +337,9 @@ def _read_long(path, header, data, roles, targets, matcher, dayfirst, order, iss
 
 
 _SPLIT_MAP = re.compile(r"\s*,\s*(?=[^,=]+=)")
+_MAP_FILE_HINT = ("Write one 'role: Column' per line, e.g. 'student_id: Matrikel' and "
+                  "'q1: \"Answer 1\"'; quote a column name that holds ': ', '#', or starts "
+                  "with '[', '{' or a quote; a column by its number: 'q1: \"#3\"'.")
 
 
 def parse_map_option(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -291,17 +349,38 @@ def parse_map_option(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
         if "=" not in v and Path(v).is_file():
+            text = ""
             try:
-                data = yaml.safe_load(Path(v).read_text(encoding="utf-8-sig"))
-            except (OSError, yaml.YAMLError) as e:
-                raise SubmissionError(f"cannot read the column mapping: {e}.", path=v) from e
+                text = Path(v).read_text(encoding="utf-8-sig")
+                data = yaml.safe_load(text)
+            except OSError as e:
+                raise SubmissionError(f"cannot read the column mapping: {e.strerror or e}.",
+                                      path=v) from e
+            except UnicodeDecodeError as e:
+                raise SubmissionError("is not UTF-8 text, so it is not a column mapping.",
+                                      path=v, field="--map") from e
+            except yaml.YAMLError as e:
+                mark = getattr(e, "problem_mark", None)
+                if mark is None or mark.line >= len(text.rstrip().splitlines()):
+                    mark = getattr(e, "context_mark", None) or mark  # the end: where it began
+                problem = " ".join(str(getattr(e, "problem", None) or "").split())
+                raise SubmissionError(
+                    "is not a readable column mapping (YAML"
+                    + (f": {problem}" if problem else "") + ").",
+                    path=v, line=mark.line + 1 if mark is not None else None, field="--map",
+                    hint=_MAP_FILE_HINT) from None
             if not isinstance(data, dict):
-                raise SubmissionError("a column mapping file holds 'role: Column' lines.", path=v)
+                raise SubmissionError("is not a column mapping: it should hold 'role: Column' "
+                                      "lines.", path=v, field="--map", hint=_MAP_FILE_HINT)
             for k, c in data.items():  # flat, or the column-mapping.yaml that grade wrote
-                if isinstance(c, dict):
-                    out.update({str(r): str(col) for r, col in (c.get("columns") or {}).items()})
-                else:
-                    out[str(k)] = str(c)
+                pairs = (c.get("columns") or {}).items() if isinstance(c, dict) else [(k, c)]
+                for role, col in pairs:
+                    if col is None or isinstance(col, (dict, list)):
+                        raise SubmissionError(
+                            f"'{role}' has no column name (an empty value, or a '#...' that YAML "
+                            "reads as a comment).",
+                            path=v, field="--map", hint=_MAP_FILE_HINT)
+                    out[str(role)] = str(col)
             continue
         for pair in _SPLIT_MAP.split(v.strip()):
             role, sep, column = pair.partition("=")
