@@ -96,7 +96,7 @@ def make_key(path: Path, students: int, which: str = "bench") -> None:
     quiz = build_quiz(exam, bank, numbered_students(students), "bench")
     dicts = [p.to_dict() for p in quiz.papers]
     text = key_pieces(KEY_FORMAT, quiz.exam.to_dict(), [dumps_key_student(d) for d in dicts])
-    with open(path, "w", encoding="utf-8", newline="") as f:
+    with open(path, "wb") as f:  # key_pieces: UTF-8 bytes pieces
         f.writelines(text)
     index_path(path).write_bytes(index_file(text, [index_student(d) for d in dicts]))
 
@@ -155,7 +155,7 @@ def main() -> None:
             if not runs:
                 continue
             res = [child(GRADE_CHILD, "grade", str(k), str(subs), "--out", str(work / "graded"),
-                         *extra) for _ in range(runs)]
+                         "--force", *extra) for _ in range(runs)]  # --force: replace the last case's
             walls = ", ".join(f"{r['wall']:.1f}" for r in res)
             print(f"grade {label}: median {median(res, 'wall'):.2f} s wall ({walls}), "
                   f"{median(res, 'cpu'):.1f} s CPU (with children), peak RSS "

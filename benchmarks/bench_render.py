@@ -11,10 +11,14 @@ every formula goes through pandoc, Typst starts cold), timing
   all students' pages (data + compile),
 * ``split``: cutting the per-student PDFs out of it (pypdf),
 * ``html``: every student's HTML page (Markdown + MathML),
-* with ``--key``: the instructor key as PDF and as HTML.
+* with ``--key``: the instructor key as PDF and as HTML,
+* ``files``: what ``generate --format pdf`` does (``pdf.files``): classes larger than one part
+  (25 students) are typeset part by part in short-lived processes, two at a time, and
+  joined; papers, print file, and the key with ``--key``.
 
 Prints the median wall and CPU time of each (CPU: this process and its children, e.g.
-pandoc), the page count and peak memory. Wall time depends on other work on the machine;
+pandoc and the Typst part processes), the page count and peak memory (of this process,
+and of the largest child process; at most two part processes run at once). Wall time depends on other work on the machine;
 CPU time does not.
 """
 from __future__ import annotations
@@ -93,7 +97,9 @@ def one_run(key_path: str, with_key: bool) -> dict:
             return pdf.compile_pdf(pdf._template_root(None), "key.typ", data, font_set)
         kb, _ = timed("key_pdf", key_pdf)
         timed("key_html", lambda: html.key_page(quiz))
+    timed("files", lambda: pdf.files(quiz, key=with_key))
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["child_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
 
@@ -116,13 +122,14 @@ def main() -> None:
                                                   text=True, env=os.environ).stdout))
     print(f"{args.students} students x 20 questions, {runs[0]['pages']} pages in the print file, "
           f"median of {args.repeat} fresh processes ({os.cpu_count()} cores)")
-    for name in ("pdf", "split", "html", "key_pdf", "key_html"):
+    for name in ("pdf", "split", "html", "key_pdf", "key_html", "files"):
         if name in runs[0]:
             walls = [r[name]["wall"] for r in runs]
             cpu = statistics.median(r[name]["cpu"] for r in runs)
             print(f"  {name:9s} wall {statistics.median(walls):6.2f} s "
                   f"(min {min(walls):.2f}, max {max(walls):.2f})   cpu {cpu:6.2f} s")
-    print(f"  peak memory {max(r['peak_mib'] for r in runs):.0f} MiB")
+    print(f"  peak memory {max(r['peak_mib'] for r in runs):.0f} MiB in this process, "
+          f"{max(r.get('child_peak_mib', 0) for r in runs):.0f} MiB in the largest child")
 
 
 if __name__ == "__main__":

@@ -305,7 +305,8 @@ def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lan
 @click.option("--strangers", type=click.IntRange(0), default=2, show_default=True,
               help="Rows from ids the key does not know.")
 @click.option("--bom", is_flag=True, help="Start the file with a UTF-8 BOM (as Excel does).")
-def simulate(key, out_path, seed, layout, delimiter, absent, duplicates, strangers, bom):
+@click.option("--force", is_flag=True, help="Replace an existing --out file (never a key).")
+def simulate(key, out_path, seed, layout, delimiter, absent, duplicates, strangers, bom, force):
     """Write a synthetic class's submissions for KEY, for demos, tests and benchmarks.
 
     Example: quizgen simulate exam/key.json --out subs.csv
@@ -313,7 +314,7 @@ def simulate(key, out_path, seed, layout, delimiter, absent, duplicates, strange
     from .grading import simulate as simulate_class
     result = simulate_class(key, out_path, seed=seed, layout=layout,
                             delimiter="\t" if delimiter == "tab" else delimiter, absent=absent,
-                            duplicates=duplicates, strangers=strangers, bom=bom)
+                            duplicates=duplicates, strangers=strangers, bom=bom, force=force)
     click.echo(result.describe())
 
 

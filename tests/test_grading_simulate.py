@@ -66,3 +66,22 @@ def test_rates_are_plausible(tmp_path):
 def test_unknown_layout(tmp_path):
     with pytest.raises(QuizgenError, match="unknown layout"):
         simulate(KEY, tmp_path / "s.csv", layout="diagonal")
+
+
+def test_existing_files_are_kept_unless_forced_and_a_key_always(tmp_path):
+    import shutil
+
+    from quizgen.errors import OutputError
+    out = tmp_path / "real.csv"
+    out.write_text("student_id,q1\ns001,42\n", encoding="utf-8")  # e.g. real submissions
+    with pytest.raises(OutputError, match="--force"):
+        simulate(KEY, out, seed=1)
+    assert out.read_text(encoding="utf-8") == "student_id,q1\ns001,42\n"
+    simulate(KEY, out, seed=1, force=True)
+    assert out.read_text(encoding="utf-8").count("\n") > 5
+    key = tmp_path / "key.json"
+    shutil.copyfile(KEY, key)
+    before = key.read_bytes()
+    with pytest.raises(OutputError, match="key"):
+        simulate(key, key, seed=1, force=True)
+    assert key.read_bytes() == before

@@ -139,8 +139,14 @@ def _header(slot: str, rng: random.Random) -> str:
 
 def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimiter: str = ",",
              absent: float = 0.05, duplicates: float = 0.03, strangers: int = 2,
-             bom: bool = False) -> SimulateResult:
-    """Write a simulated class's submissions for the key at ``key_path`` to ``out_path``."""
+             bom: bool = False, force: bool = False) -> SimulateResult:
+    """Write a simulated class's submissions for the key at ``key_path`` to ``out_path``.
+
+    An existing ``out_path`` is replaced only with ``force`` (it may hold real submissions),
+    and a key never.
+    """
+    from ..output import refuse_to_overwrite
+    refuse_to_overwrite(Path(out_path), force, "simulated class")
     if layout not in LAYOUTS:
         raise QuizgenError(f"unknown layout '{layout}'.", field="--layout",
                            hint="Choose wide or long.")
