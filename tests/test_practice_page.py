@@ -1,5 +1,7 @@
-"""The practice page in headless Chromium: Check shows right, a known mistake's feedback,
-or why the text cannot be read, for every answer type; solutions on request."""
+"""The practice page in headless Chromium: Check gives the grader's verdict (right, partly
+right, wrong; a known mistake's feedback, also when the answer is partly right; entries that
+could not be read) or why the text cannot be read, for every answer type; solutions on
+request."""
 from __future__ import annotations
 
 import json
@@ -7,12 +9,19 @@ import json
 import pytest
 
 from quizgen import api
-from quizgen.answers import REASONS, matches
+from quizgen.answers import REASONS, explain, matches
+from quizgen.grading.scoring import score
 from quizgen.model import ANSWER_TYPES
 from quizgen.render import practice
 from render_helpers import answer_text, browser, synthetic_questions  # noqa: F401 (fixture)
+from test_practice_js import decimal_questions, typed_answers
 
-GARBAGE = {"integer": "twelve", "real": "1..5", "shape": "16 x fifty", "vector": "1, , 3",
+# the page's state for each status of quizgen.grading.scoring.score
+STATE = {"correct": "correct", "partial": "partly", "wrong": "incorrect", "invalid": "invalid",
+         "blank": "invalid"}
+
+# Answers the grader cannot read at all (an answer with some readable entries is scored).
+GARBAGE = {"integer": "twelve", "real": "1..5", "shape": "sixteen x fifty", "vector": "one, , two",
            "matrix": "[[1,2],[3]]", "choice": "?", "choices": "none"}
 
 
@@ -60,16 +69,34 @@ def test_correct_answer_shows_correct(synthetic, k):
 def test_known_mistake_shows_its_feedback(synthetic, k):
     page, questions = synthetic
     q = questions[k]
-    state, text = _check(page, k + 1, answer_text(q.answer_type, q.misconceptions[0].value))
-    assert state == "incorrect", (q.answer_type, text)
+    typed = answer_text(q.answer_type, q.misconceptions[0].value)
+    mark = score(q, typed)
+    state, text = _check(page, k + 1, typed)
+    assert mark.misconception == q.misconceptions[0].id
+    assert state == STATE[mark.status], (q.answer_type, text)   # the grader's verdict
     assert f"Feedback for the {q.answer_type} slip." in text
     assert page.get_attribute(f"#item-{k + 1} .result", "data-misconception") == "0"
+
+
+def test_partly_right_known_mistake_shows_both(synthetic):
+    """16 x 48 x 48 against 16 x 50 x 50 is the slip's value and 1 of 3 parts right: the
+    grader gives partial credit and names the slip, so the page shows both."""
+    page, questions = synthetic
+    mark = score(questions[2], "16 x 48 x 48")
+    assert (mark.status, mark.parts, mark.misconception) == ("partial", (1, 3), "shape-slip")
+    state, text = _check(page, 3, "16 x 48 x 48")
+    assert state == "partly" and "1 of 3 parts" in text, text
+    assert "Feedback for the shape slip." in text
+    state, text = _check(page, 3, "16 x 50 x 49")          # partly right, no known mistake
+    assert state == "partly" and "Feedback for" not in text
+    assert page.get_attribute("#item-3 .result", "data-misconception") is None
 
 
 @pytest.mark.parametrize("k", range(7))
 def test_garbage_shows_why_it_cannot_be_read(synthetic, k):
     page, questions = synthetic
     q = questions[k]
+    assert score(q, GARBAGE[q.answer_type]).status == "invalid"
     state, text = _check(page, k + 1, GARBAGE[q.answer_type])
     assert state == "invalid", (q.answer_type, text)
     assert text.startswith("Cannot read this answer:")
@@ -83,6 +110,67 @@ def test_partly_right_and_plain_wrong(synthetic):
     assert _check(page, 1, "12345") == ("incorrect", "Not correct.\nRead as: 12345")
     assert _check(page, 2, "0.254")[0] == "correct"          # within the tolerance
     assert _check(page, 1, "")[0] == "invalid"
+
+
+@pytest.fixture(scope="module")
+def decimal_page(browser, tmp_path_factory):  # noqa: F811
+    path = tmp_path_factory.mktemp("practice") / "decimals.html"
+    questions = decimal_questions()
+    path.write_text(practice.page(questions), encoding="utf-8")
+    page, errors = _open(browser, path)
+    yield page, questions
+    assert not errors
+    page.close()
+
+
+def test_decimal_commas_and_unread_entries_on_the_page(decimal_page):
+    page, questions = decimal_page
+    n = {q.slot: k for k, q in enumerate(questions, 1)}
+    assert _check(page, n["r1"], "2,617")[0] == "correct"                # decimals asked
+    assert _check(page, n["r3"], "18,500")[0] == "correct"
+    assert _check(page, n["r4"], "3,112")[0] == "invalid"                # no decimals asked
+    assert _check(page, n["i1"], "3,424")[0] == "correct"                # an integer
+    assert _check(page, n["v1"], "0,000; 0,000; 2,300; 3,000")[0] == "correct"
+    assert _check(page, n["v2"], "0,206, 1,076")[0] == "correct"
+    state, text = _check(page, n["m1"], "0 -0,792 0; 0 4,608 x")
+    assert state == "partly" and "5 of 6 parts" in text, text
+    assert "Not every entry could be read (could not read 'x' as a number)" in text
+    assert "Read as: [[0, -0.792, 0], [0, 4.608, _]]" in text
+    state, text = _check(page, n["c2"], "B")                          # B against B, D
+    assert state == "partly" and "slip 0" in text, text
+
+
+def test_every_verdict_follows_the_grader(decimal_page):
+    """Each answer derived from the questions' values, through the page's Check: the state,
+    the partial count, the mistake's feedback and the unread-entry note are the grader's."""
+    page, questions = decimal_page
+    cases = [(k, q, text) for k, q in enumerate(questions) for text in typed_answers(q)]
+    shown = page.evaluate("""cases => cases.map(([k, text]) => {
+        document.querySelector('#answer-' + (k + 1)).value = text;
+        quizgenPractice.check(k);
+        const out = document.querySelector('#item-' + (k + 1) + ' .result');
+        const mis = out.querySelector('.mis');
+        const unread = out.querySelector('.unread');
+        return [out.dataset.state, out.textContent, mis ? mis.dataset.k : null,
+                unread ? unread.textContent : null];
+    })""", [[k, text] for k, q, text in cases])
+    bad = []
+    for (k, q, text), (state, content, mis, unread) in zip(cases, shown):
+        m = score(q, text)
+        want_mis = next((str(i) for i, mc in enumerate(q.misconceptions)
+                         if mc.id == m.misconception), None)
+        want_unread = (explain(m.reason) if m.reason is not None and m.reason.ok else None)
+        ok = (state == STATE[m.status] and mis == want_mis
+              and (unread is None) == (want_unread is None)
+              and (want_unread is None or want_unread in unread)
+              and (m.status != "partial" or f"{m.parts[0]} of {m.parts[1]} parts" in content)
+              and (m.status != "invalid" or explain(m.reason) in content))
+        if not ok:
+            bad.append((q.slot, text, m, state, mis, unread, content))
+    assert not bad, bad[:5]
+    statuses = [score(q, text) for _, q, text in cases]
+    assert sum(1 for m in statuses if m.status == "partial" and m.misconception) >= 5
+    assert sum(1 for m in statuses if m.status == "partial" and m.reason is not None) >= 5
 
 
 def test_feedback_can_be_shown_again_after_another_answer(synthetic):
@@ -125,8 +213,9 @@ def test_bank_practice_page_checks_every_question(browser, tmp_path):  # noqa: F
         assert state == "correct", (q.template, text)
         if q.misconceptions:
             m = q.misconceptions[0]
-            state, text = _check(page, k, answer_text(q.answer_type, m.value))
-            assert state == "incorrect" and page.get_attribute(
+            typed = answer_text(q.answer_type, m.value)
+            state, text = _check(page, k, typed)
+            assert state == STATE[score(q, typed).status] and page.get_attribute(
                 f"#item-{k} .result", "data-misconception") is not None, (q.template, text)
             assert matches(q.answer_type, m.value, m.value, q.tolerance)
         assert _check(page, k, GARBAGE[q.answer_type])[0] == "invalid"

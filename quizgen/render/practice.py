@@ -1,10 +1,11 @@
 """The practice page: one self-contained HTML file that checks answers in the browser.
 
 Unlike every other student file it carries the answers (by design): each question's
-value, tolerance and misconception values are in a JSON block, and
-``templates/practice/answers.js`` (a port of :mod:`quizgen.answers`) reads the typed text
-with the grader's rules. Worked solutions and misconception feedback are pre-rendered
-(MathML) and only revealed on request.
+value, tolerance, decimals and misconception values are in a JSON block, and
+``templates/practice/answers.js`` (a port of :mod:`quizgen.answers` and of
+:func:`quizgen.grading.scoring.score`) reads the typed text and gives the grader's verdict.
+Worked solutions and misconception feedback are pre-rendered (MathML) and only revealed on
+request.
 """
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ def _item(q: Question, n: int, t: dict) -> dict:
     }
 
 
+def _entry_unread(lang: str) -> str:
+    """The grader's note for an answer with unreadable entries (``{reason}`` left in)."""
+    from ..grading.messages import CATALOGUE
+    entry = CATALOGUE["entry_unread"]
+    return entry.get(lang, entry["en"])
+
+
 def _check_data(q: Question) -> dict:
     return {
         "type": q.answer_type,
@@ -78,8 +86,9 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
     data = {
         "questions": [_check_data(q) for q in questions],
         "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},
-        "labels": {k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
-                                     "show_solution", "hide_solution")},
+        "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
+                                        "show_solution", "hide_solution")},
+                   "entry_unread": _entry_unread(lang)},
     }
     ctx = {
         "t": t, "lang": lang, "font_stack": FONT_STACKS[lang],

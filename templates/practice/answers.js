@@ -1,5 +1,7 @@
 /* quizgen answer checking in the browser: a line-by-line port of quizgen/answers.py
- * (parse, compare, matches) so the practice page accepts exactly what the grader accepts.
+ * (parse, compare, matches) and of quizgen/grading/scoring.py's score (the verdict: correct,
+ * partial, wrong, invalid or blank, with the misconception named even when partly right),
+ * so the practice page accepts and credits exactly what the grader does.
  * tests/test_practice_js.py runs both on the same table of inputs and requires agreement.
  * Python's \d, \s and \w are Unicode-aware; the classes below spell out the same sets.
  */
@@ -70,14 +72,16 @@
 
   function count(s, ch) { return s.split(ch).length - 1; }
 
-  function canonical(s, whole) {
+  // dc: the question asks for decimals, so a lone group d,ddd holds a decimal comma.
+  function canonical(s, whole, dc) {
     var m = SPACE_GROUPS.exec(s);
     if (m) return m[1].replace(/ /g, "").replace(/'/g, "") + m[2].replace(/,/g, ".");
     if (COMMA_GROUPS.test(s)) {
       if (count(s, ",") > 1 || s.indexOf(".") >= 0) return s.replace(/,/g, "");
       var head = s.split(",")[0].replace(/^[+-]+/, "").replace(/^0+|0+$/g, "");
       if (head === "") return s.replace(/,/g, ".");
-      return whole ? s.replace(/,/g, "") : null;
+      if (whole) return s.replace(/,/g, "");  // 1,250 is 1250 for an integer
+      return dc ? s.replace(/,/g, ".") : null;  // with decimals asked: 1.250; else ambiguous
     }
     if (DOT_GROUPS.test(s)) return s.replace(/\./g, "").replace(/,/g, ".");
     m = DEC_COMMA.exec(s);
@@ -94,7 +98,7 @@
     return x;
   }
 
-  function number(s, whole) {
+  function number(s, whole, dc) {
     var canon, m;
     if (PLAIN.test(s)) {
       canon = s;
@@ -112,7 +116,7 @@
         // like Python's float("ae±k"): one rounding, overflow to Infinity
         return finish(pyFloat(asciiDigits(m[1]) + "e" + exp), s, whole);
       }
-      canon = canonical(s, whole);
+      canon = canonical(s, whole, dc);
       if (canon === null) throw new Bad(COMMA_GROUPS.test(s) ? "ambiguous" : "number", s);
     }
     if (whole && PLAIN_INT.test(canon)) return pyInt(canon);
@@ -123,6 +127,8 @@
   var PREFIX = new RegExp(sd("^(?:torch\\.)?(?:Size|tensor)\\s*(?=\\()|^(?:np\\.|numpy\\.)?array\\s*(?=\\()"), "iu");
   var SEP_X = glob(sd("\\s*[xX*]\\s*|\\s+"));
   var SEP_COMMA = glob(sd("\\s*,\\s*|\\s+"));
+  var SEP_SPACED = glob(sd("\\s*,\\s+|\\s+"));  // a comma with a space after it, or spaces
+  var DIGIT_COMMA = new RegExp(sd("\\d,\\d"), "u");
   var ROW_SEP = glob(sd("\\s*(?:;|\\r?\\n|\\r)\\s*"));
   var INNER = glob("\\[([^\\[\\]]*)\\]");
   var BETWEEN_ROWS = full("[" + S_IN + ",;()\\[\\]]*");
@@ -142,47 +148,77 @@
   function tokens(s) {
     if (s.indexOf(";") >= 0) return s.split(";").map(pyStrip);
     if (s.indexOf(",") >= 0) {
-      var words = pySplitWs(s);
+      var words;
+      if (s.indexOf(", ") < 0) {  // "1, 2" is a list; "0,5 0,25" may hold decimal commas
+        words = pySplitWs(s);
+      } else if (DIGIT_COMMA.test(s)) {  // "0,206, 1,076": spaced commas separate entries
+        words = s.split(SEP_SPACED);
+      } else {
+        words = [];
+      }
       if (words.length > 1 && words.every(function (w) {
-        return count(w, ",") <= 1 && w[0] !== "," && w[w.length - 1] !== ",";
+        return w && count(w, ",") <= 1 && w[0] !== "," && w[w.length - 1] !== ",";
       })) return words;
       return s.split(SEP_COMMA);
     }
     return s.split(SEP_X);
   }
 
-  function numbers(s, whole, original) {
+  // With bad (an array), an entry that cannot be read becomes null and its reason is
+  // pushed onto bad, so the other entries can still score.
+  function numbers(s, whole, original, dc, bad) {
     return tokens(s).map(function (p) {
-      if (!p) throw new Bad("empty_part", original);
-      return number(p, whole);
+      try {
+        if (!p) throw new Bad("empty_part", original);
+        return number(p, whole, dc);
+      } catch (e) {
+        if (!(e instanceof Bad) || !bad) throw e;
+        bad.push(e);
+        return null;
+      }
     });
   }
+
+  // Python's str() of a whole number held in a double (exact digits beyond 2^53).
+  function intStr(v) { return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString(); }
 
   var SHAPE_FAST = full(sd("[(\\[]?\\s*[1-9]\\d{0,8}(?:\\s*[xX,]\\s*[1-9]\\d{0,8})*\\s*[)\\]]?"));
   var DIGIT_RUNS = /\p{Nd}+/gu;
 
-  function parseShape(s) {
+  function parseShape(s, dc, bad) {
     if (SHAPE_FAST.test(s)) return (s.match(DIGIT_RUNS) || []).map(pyInt);
     var body = unwrap(s);
     if (!body) throw new Bad("empty_part", s);
     var out;
     try {
-      out = numbers(body, true, s);
+      out = numbers(body, true, s, false, bad);
     } catch (e) {
       if (e instanceof Bad && e.code === "whole") throw new Bad("positive", e.arg);
       throw e;
     }
-    out.forEach(function (v) { if (v <= 0) throw new Bad("positive", String(v)); });
+    for (var i = 0; i < out.length; i++) {
+      var v = out[i];
+      if (v !== null && v <= 0) {
+        if (!bad) throw new Bad("positive", intStr(v));
+        bad.push(new Bad("positive", intStr(v)));
+        out[i] = null;
+      }
+    }
+    if (bad) {
+      for (var k = 0; k < bad.length; k++) {
+        if (bad[k].code === "whole") bad[k] = new Bad("positive", bad[k].arg);
+      }
+    }
     return out;
   }
 
-  function parseVector(s) {
+  function parseVector(s, dc, bad) {
     var body = unwrap(s);
     if (!body) throw new Bad("empty_part", s);
-    return numbers(body, false, s);
+    return numbers(body, false, s, dc, bad);
   }
 
-  function parseMatrix(s) {
+  function parseMatrix(s, dc, bad) {
     var body = s.replace(PREFIX, ""), rows;
     if (count(body, "[") >= 2) {
       rows = [];
@@ -195,13 +231,13 @@
       rows = body ? body.split(ROW_SEP).filter(function (r) { return r; }) : [];
     }
     if (!rows.length) throw new Bad("empty_part", s);
-    var out = rows.map(function (row) { return numbers(pyStrip(row).replace(/,+$/, ""), false, s); });
+    var out = rows.map(function (row) { return numbers(pyStrip(row).replace(/,+$/, ""), false, s, dc, bad); });
     if (out.some(function (r) { return r.length !== out[0].length; })) throw new Bad("ragged", s);
     return out;
   }
 
   // ------------------------------------------------------------ choices
-  var ONE_CHOICE = full(sd("\\(?\\s*([A-Za-z]|\\d+)\\s*[).:]?"));
+  var ONE_CHOICE = full(sd("\\(?\\s*([A-Za-z]|\\d+)\\s*(?:[).:]|[).:]\\s+[^" + S_IN + "][^]*)?"));
   var CHOICE_SEP = glob("[" + S_IN + ",;/&+]+|(?<![\\p{L}\\p{N}_])and(?![\\p{L}\\p{N}_])|와|과|및", "i");
   var TRIM = /^[().:\[\]{}]+|[().:\[\]{}]+$/g;
 
@@ -250,79 +286,120 @@
   }
 
   // ------------------------------------------------------------ public API
+  // reader(text, n_options, decimal comma for d,ddd, array collecting unreadable entries or null)
   var READERS = {
-    real: function (s) { return number(s, false); },
-    integer: function (s) { return number(s, true); },
-    shape: parseShape,
-    vector: parseVector,
-    matrix: parseMatrix,
-    choice: parseChoice,
-    choices: parseChoices
+    real: function (s, n, dc) { return number(s, false, dc); },
+    integer: function (s) { return number(s, true, false); },
+    shape: function (s, n, dc, bad) { return parseShape(s, false, bad); },
+    vector: function (s, n, dc, bad) { return parseVector(s, dc, bad); },
+    matrix: function (s, n, dc, bad) { return parseMatrix(s, dc, bad); },
+    choice: function (s, n) { return parseChoice(s, n); },
+    choices: function (s, n) { return parseChoices(s, n); }
   };
 
-  function parse(type, text, nOptions) {
+  /* answers.parse(type, text, n_options=, decimals=, per_entry=): {ok, value, code, arg}.
+   * decimals > 0: "3,112" reads with a decimal comma (3.112) instead of being ambiguous.
+   * perEntry (shapes, vectors, matrices): an unreadable entry becomes null and the result
+   * is ok with the code/arg of the first such entry (it fails only when none can be read). */
+  function parse(type, text, nOptions, decimals, perEntry) {
     var reader = READERS[type];
     if (!reader) throw new Error("unknown answer type " + type);
+    var dc = !!(decimals && decimals > 0);
     var s = clean(text);
     if (!s) return { ok: false, value: null, code: "blank", arg: "" };
     if (cpLen(s) > MAX_LEN) return { ok: false, value: null, code: "too_long", arg: "" };
+    var bad = perEntry ? [] : null, value;
     try {
-      return { ok: true, value: reader(s, nOptions === undefined ? null : nOptions), code: "", arg: "" };
+      value = reader(s, nOptions === undefined ? null : nOptions, dc, bad);
     } catch (e) {
       if (e instanceof Bad) return { ok: false, value: null, code: e.code, arg: e.arg };
       throw e;
     }
+    if (!bad || !bad.length) return { ok: true, value: value, code: "", arg: "" };
+    var entries = type === "matrix" ? [].concat.apply([], value) : value;
+    if (entries.every(function (v) { return v === null; })) {
+      return { ok: false, value: null, code: bad[0].code, arg: bad[0].arg };  // nothing read
+    }
+    return { ok: true, value: value, code: bad[0].code, arg: bad[0].arg };
   }
 
+  // |x - a| <= abs + rel * |a|, with answers.py's slack and its order of float operations.
   function close(x, a, tol) {
-    return Math.abs(x - a) <= tol.abs + tol.rel * Math.abs(a) + 1e-12 + 1e-9 * Math.abs(a);
-  }
-
-  function flat(value) {
-    if (!Array.isArray(value) || !value.length) return null;
-    if (!value.every(Array.isArray)) return null;
-    return [].concat.apply([], value);
+    return Math.abs(x - a) <= tol.abs + 1e-12 + (tol.rel + 1e-9) * Math.abs(a);
   }
 
   function parts(type, value) {
-    if (type === "matrix") { var f = flat(value); return f && f.length ? f.length : 1; }
+    if (type === "matrix" && Array.isArray(value)) {
+      var n = 0;
+      value.forEach(function (r) { if (Array.isArray(r)) n += r.length; });
+      return n || 1;
+    }
     if ((type === "shape" || type === "vector" || type === "choices") && Array.isArray(value)) {
       return Math.max(value.length, 1);
     }
     return 1;
   }
 
-  function score(fraction, hits, n) { return { fraction: fraction, parts_correct: hits, parts_total: n }; }
+  function credit(fraction, hits, n) { return { fraction: fraction, parts_correct: hits, parts_total: n }; }
 
+  // Both matrices flattened, or null when their row structure differs.
+  function rowsFlat(given, correct) {
+    if (!Array.isArray(given) || given.length !== correct.length) return null;
+    var g = [], c = [];
+    for (var i = 0; i < given.length; i++) {
+      if (!Array.isArray(given[i]) || given[i].length !== correct[i].length) return null;
+      g = g.concat(given[i]);
+      c = c.concat(correct[i]);
+    }
+    return [g, c];
+  }
+
+  function sameList(a, b) {
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // Every component equal (tol null) or within tol; a null entry (unreadable) never is.
+  function allClose(given, value, tol) {
+    for (var i = 0; i < given.length; i++) {
+      var x = given[i];
+      if (tol === null ? x !== value[i] : (x === null || !close(x, value[i], tol))) return false;
+    }
+    return true;
+  }
+
+  /* answers.compare: credit for given against correct, per part for lists (a null entry
+   * of a per-entry read is a wrong part). */
   function compare(type, given, correct, tol) {
-    if (given === null || given === undefined) return score(0, 0, parts(type, correct));
-    if (type === "real") return close(given, correct, tol) ? score(1, 1, 1) : score(0, 0, 1);
-    if (type === "integer" || type === "choice") return given === correct ? score(1, 1, 1) : score(0, 0, 1);
+    if (given === null || given === undefined) return credit(0, 0, parts(type, correct));
+    if (type === "real") return close(given, correct, tol) ? credit(1, 1, 1) : credit(0, 0, 1);
+    if (type === "integer" || type === "choice") return given === correct ? credit(1, 1, 1) : credit(0, 0, 1);
     if (type === "choices") {
       var want = {};
       correct.forEach(function (c) { want[c] = true; });
       var nWant = Object.keys(want).length;
-      var right = given.filter(function (g) { return want[g]; }).length;
+      var right = given.filter(function (g) { return want[g] === true; }).length;
       var wrong = given.length - right;
-      if (!nWant) return score(given.length ? 0 : 1, 0, 0);
-      return score(Math.max(0, (right - wrong) / nWant), right, nWant);
+      if (!nWant) return credit(given.length ? 0 : 1, 0, 0);
+      return credit(Math.max(0, (right - wrong) / nWant), right, nWant);
     }
     if (type === "matrix") {
-      var rowsOk = Array.isArray(given) && given.length === correct.length &&
-        given.every(function (g, i) { return Array.isArray(g) && g.length === correct[i].length; });
-      var g = rowsOk ? flat(given) : null, c = flat(correct);
-      if (g === null || c === null) return score(0, 0, c ? c.length : 1);
-      given = g; correct = c;
+      var f = rowsFlat(given, correct);
+      if (f === null) return credit(0, 0, parts("matrix", correct));
+      given = f[0]; correct = f[1];
     } else if (type !== "shape" && type !== "vector") {
       throw new Error("unknown answer type " + type);
     }
     var n = correct.length;
-    if (given.length !== n || n === 0) return score(0, 0, Math.max(n, 1));
+    if (n && sameList(given, correct)) return credit(1, n, n);
+    if (given.length !== n || n === 0) return credit(0, 0, Math.max(n, 1));
     var hits = 0;
     for (var i = 0; i < n; i++) {
-      if (type === "shape" ? given[i] === correct[i] : close(given[i], correct[i], tol)) hits++;
+      var x = given[i];
+      if (type === "shape" ? x === correct[i] : (x !== null && close(x, correct[i], tol))) hits++;
     }
-    return score(hits / n, hits, n);
+    return credit(hits / n, hits, n);
   }
 
   function uniqSorted(a) {
@@ -331,11 +408,64 @@
     return Object.keys(seen).map(Number).sort(function (x, y) { return x - y; });
   }
 
+  // answers.matches: given equals value in every part (how misconceptions are recognised).
   function matches(type, given, value, tol) {
     if (given === null || given === undefined || value === null || value === undefined) return false;
-    if (type === "choices") return JSON.stringify(uniqSorted(given)) === JSON.stringify(uniqSorted(value));
-    var s = compare(type, given, value, tol);
-    return s.parts_correct === s.parts_total && s.fraction === 1;
+    if (type === "real") return close(given, value, tol);
+    if (type === "integer" || type === "choice") return given === value;
+    if (type === "choices") return sameList(uniqSorted(given), uniqSorted(value));
+    var exact = type === "shape" ? null : tol;
+    if (type === "matrix") {
+      if (!Array.isArray(given) || given.length !== value.length) return false;
+      for (var i = 0; i < given.length; i++) {
+        if (!Array.isArray(given[i]) || given[i].length !== value[i].length ||
+            !allClose(given[i], value[i], exact)) return false;
+      }
+      return true;
+    }
+    return given.length === value.length && allClose(given, value, exact);
+  }
+
+  var MULTIPART = { shape: true, vector: true, matrix: true };
+
+  /* quizgen.grading.scoring.score for one typed answer. q is the page's check data
+   * ({type, value, tol, n_options, decimals, mis}); policy is optional ({multipart:
+   * "proportional" | "all", choice_penalty}). Returns {status, fraction, parts, misconception,
+   * note, parsed}: status is correct, partial, wrong, invalid or blank; fraction the share of
+   * the points (below 0 only for a penalised wrong choice); parts [right, total] of a partial
+   * answer; misconception the index in q.mis of the first known mistake the answer equals
+   * (-1: none), named for partial and wrong answers alike; note the parse ({code, arg}) when
+   * some entries could not be read (they count as wrong). */
+  function score(q, text, policy) {
+    policy = policy || {};
+    var p = parse(q.type, text, q.n_options, q.decimals, true);
+    var out = { status: "", fraction: 0, parts: null, misconception: -1, note: null, parsed: p };
+    if (!p.ok) {
+      out.status = p.code === "blank" ? "blank" : "invalid";
+      return out;
+    }
+    var s = compare(q.type, p.value, q.value, q.tol);
+    var fraction = s.fraction;
+    if (fraction < 1 && MULTIPART[q.type] && policy.multipart === "all") fraction = 0;
+    if (fraction >= 1) {
+      out.status = "correct";
+      out.fraction = 1;
+      return out;
+    }
+    out.note = p.code ? p : null;
+    var mis = q.mis || [];
+    for (var k = 0; k < mis.length; k++) {
+      if (matches(q.type, p.value, mis[k], q.tol)) { out.misconception = k; break; }
+    }
+    if (fraction > 0) {
+      out.status = "partial";
+      out.fraction = fraction;
+      out.parts = [s.parts_correct, s.parts_total];
+      return out;
+    }
+    out.status = "wrong";
+    out.fraction = q.type === "choice" ? -(policy.choice_penalty || 0) : 0;
+    return out;
   }
 
   function letters(i) {
@@ -345,5 +475,7 @@
     return out;
   }
 
-  root.quizgenAnswers = { parse: parse, compare: compare, matches: matches, clean: clean, letters: letters };
+  root.quizgenAnswers = {
+    parse: parse, compare: compare, matches: matches, score: score, clean: clean, letters: letters
+  };
 })(typeof window !== "undefined" ? window : this);

@@ -1,6 +1,8 @@
-/* The practice page's behaviour: Check reads the answer with quizgenAnswers (the grader's
- * rules), shows right / partly right / wrong, a misconception's feedback when the answer
- * is a known mistake, or why the text could not be read. */
+/* The practice page's behaviour: Check scores the answer with quizgenAnswers.score (the
+ * grader's reading and verdict), shows right / partly right / wrong, a misconception's
+ * feedback when the answer equals a known mistake (also when it is partly right, as the
+ * grader names it then too), entries that could not be read, or why the text could not be
+ * read at all. */
 (function () {
   "use strict";
   var A = window.quizgenAnswers;
@@ -10,15 +12,18 @@
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
   }
+  function entry(x) { return x === null ? "_" : String(x); }  // "_": an entry that could not be read
   function fmt(type, v) {
     if (v === null || v === undefined) return "";
-    if (type === "shape") return v.join(" \u00d7 ");
-    if (type === "vector") return "[" + v.join(", ") + "]";
-    if (type === "matrix") return "[" + v.map(function (r) { return "[" + r.join(", ") + "]"; }).join(", ") + "]";
+    if (type === "shape") return v.map(entry).join(" \u00d7 ");
+    if (type === "vector") return "[" + v.map(entry).join(", ") + "]";
+    if (type === "matrix") return "[" + v.map(function (r) { return "[" + r.map(entry).join(", ") + "]"; }).join(", ") + "]";
     if (type === "choice") return A.letters(v);
     if (type === "choices") return v.map(A.letters).join(", ");
     return String(v);
   }
+
+  function reason(p) { return fill(DATA.reasons[p.code] || p.code, { arg: p.arg }); }
 
   function check(i) {
     var q = DATA.questions[i];
@@ -29,41 +34,35 @@
     item.querySelectorAll(".mis").forEach(function (el) { el.hidden = true; store.appendChild(el); });
     out.className = "result";
     out.textContent = "";
-    var p = A.parse(q.type, input.value, q.n_options);
+    delete out.dataset.misconception;
+    var m = A.score(q, input.value);
+    var p = m.parsed;
     var line = document.createElement("div");
-    if (!p.ok) {
+    if (m.status === "invalid" || m.status === "blank") {
       out.classList.add("invalid");
       out.dataset.state = "invalid";
-      line.textContent = fill(L.invalid, { reason: fill(DATA.reasons[p.code] || p.code, { arg: p.arg }) });
+      line.textContent = fill(L.invalid, { reason: reason(p) });
       out.appendChild(line);
       return;
     }
-    var s = A.compare(q.type, p.value, q.value, q.tol);
-    var state, mis = -1;
-    if (s.fraction === 1 && s.parts_correct === s.parts_total) {
-      state = "correct";
-      line.textContent = L.correct;
-    } else {
-      for (var k = 0; k < q.mis.length; k++) {
-        if (A.matches(q.type, p.value, q.mis[k], q.tol)) { mis = k; break; }
-      }
-      if (mis < 0 && s.fraction > 0) {
-        state = "partly";
-        line.textContent = fill(L.partly, { k: s.parts_correct, n: s.parts_total });
-      } else {
-        state = "incorrect";
-        line.textContent = L.incorrect;
-      }
-    }
+    var state = { correct: "correct", partial: "partly", wrong: "incorrect" }[m.status];
+    if (state === "correct") line.textContent = L.correct;
+    else if (state === "partly") line.textContent = fill(L.partly, { k: m.parts[0], n: m.parts[1] });
+    else line.textContent = L.incorrect;
     out.classList.add(state);
     out.dataset.state = state;
     out.appendChild(line);
+    if (m.note) {  // some entries could not be read: they count as wrong
+      var unread = document.createElement("div");
+      unread.className = "unread";
+      unread.textContent = fill(L.entry_unread, { reason: reason(m.note) });
+      out.appendChild(unread);
+    }
+    var mis = m.misconception;
     if (mis >= 0) {
       out.dataset.misconception = String(mis);
       var fb = item.querySelector('.mis[data-k="' + mis + '"]');
       if (fb) { fb.hidden = false; out.appendChild(fb); }
-    } else {
-      delete out.dataset.misconception;
     }
     var read = document.createElement("div");
     read.className = "readas";
