@@ -305,3 +305,116 @@ def test_a_typst_error_in_a_part_process_is_a_clear_error(exam, monkeypatch, tmp
     with pytest.raises(RenderError) as err:
         pdf.files(quiz, user_dir=tmp_path)
     assert "key.typ" in str(err.value)
+
+
+# ---------------------------------------------------------------- wide formulas, page breaks
+
+_LONG_SUM = " + ".join(f"{k}\\cdot ({-k})" for k in range(1, 10))
+LONG_FORMULA = f"y_{{2,1}} = ({_LONG_SUM}) + ({_LONG_SUM}) + (-2) = 12345"
+WIDE_ATOM = "\\sqrt{" + " + ".join(str(k) for k in range(100, 160)) + "} = 67890"
+
+
+def test_wide_display_formulas_stay_inside_the_margins(tmp_path):
+    """A worked-solution line wider than the page is broken (or, when it has no place to
+    break, scaled down) instead of running off both edges of the key and the paper."""
+    prompt = f"Compute\n\n$$\n{LONG_FORMULA}\n$$\n\nand\n\n$$\n{WIDE_ATOM}\n$$\n"
+    quiz = _hand_quiz(prompt)
+    q = quiz.papers[0].questions[0]
+    quiz = Quiz(quiz.exam, (StudentPaper(quiz.papers[0].student, "ABC123",
+                                         (q.__class__(**{**q.__dict__, "solution": prompt}),)
+                                         + quiz.papers[0].questions[1:]),))
+    out = pdf.files(quiz)
+    for name, margin_cm in (("papers-all.pdf", 1.9), ("key.pdf", 2.0)):
+        path = tmp_path / name
+        path.write_bytes(out[name])
+        words = pdf_words(path)
+        margin = margin_cm * 72 / 2.54
+        outside = [w["text"] for w in words
+                   if w["x0"] < margin - 3 or w["x1"] > w["width"] - margin + 3]
+        assert not outside, (name, outside[:10])
+        text = " ".join(w["text"] for w in words)
+        assert "12345" in text and "67890" in text, name  # the ends of both formulas are there
+
+
+def _matrix(rows: int, cols: int, start: int = 0) -> str:
+    return ("\\begin{bmatrix} " + " \\\\ ".join(" & ".join(str((start + r * cols + c) % 4)
+            for c in range(cols)) for r in range(rows)) + " \\end{bmatrix}")
+
+
+# The prompt of conv.entry level 2 (two input channels, 6x6 inputs, 3x3 kernels) as the
+# audit found it split over two pages with half of the second page empty.
+TWO_CHANNEL_PROMPT = (
+    "The layer\n\n```python\nnn.Conv2d(2, 1, kernel_size=3, stride=2)\n```\n\n"
+    "has one output channel and bias $b = -2$. Input and kernel (one slice per input channel):\n\n"
+    f"$$\nX_1 = {_matrix(6, 6)} \\qquad K_1 = {_matrix(3, 3, 1)}\n$$\n\n"
+    f"$$\nX_2 = {_matrix(6, 6, 2)} \\qquad K_2 = {_matrix(3, 3, 3)}\n$$\n\n"
+    "The output $Y$ is $2 \\times 2$. What is the entry $y_{2,1}$ in row 2, column 1 (rows and "
+    "columns counted from 1, top-left is $y_{1,1}$), as PyTorch computes it?")
+
+
+def test_a_question_that_fits_on_a_page_is_kept_together():
+    q = synthetic_questions()[0]
+    q = q.__class__(**{**q.__dict__, "prompt": TWO_CHANNEL_PROMPT})
+    assert pdf._breakable(q) is False  # about 30 lines: the TeX source of its matrices is not prose
+    long_text = q.__class__(**{**q.__dict__, "prompt": "A long paragraph of words. " * 250})
+    assert pdf._breakable(long_text) is True
+    tall = q.__class__(**{**q.__dict__, "prompt": f"$$\n{_matrix(30, 4)}\n$$\n\n" * 2})
+    assert pdf._breakable(tall) is True
+    code = q.__class__(**{**q.__dict__, "prompt": "```\n" + "x = 1\n" * 70 + "```"})
+    assert pdf._breakable(code) is True
+    korean = q.__class__(**{**q.__dict__, "prompt": "한국어 문장이 길게 이어집니다. " * 170})
+    assert pdf._breakable(korean) is True
+
+
+def test_the_two_channel_question_is_not_split_over_two_pages(tmp_path):
+    """Pushed to the foot of page 1 by filler questions, the question moves to page 2 whole."""
+    qs = synthetic_questions()
+    filler = [qs[k].__class__(**{**qs[k].__dict__, "prompt": "Filler text. " * 60}) for k in range(4)]
+    target = qs[4].__class__(**{**qs[4].__dict__, "prompt": TWO_CHANNEL_PROMPT})
+    quiz = Quiz(ExamInfo(id="hand", title="T"), (StudentPaper(Student("s1"), "ABC123",
+                                                              tuple(filler) + (target,)),))
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(pdf.files(quiz, key=False)["papers-all.pdf"])
+    words = pdf_words(path)
+    at = next(k for k in range(len(words) - 1)
+              if words[k]["text"] == "Question" and words[k + 1]["text"] == "5")
+    end = next(k for k in range(at, len(words)) if words[k]["text"] == "answer")  # its "Your answer"
+    head = words[at]
+    assert {w["page"] for w in words[at:end + 1]} == {head["page"]}, "question 5 is split"
+    assert any(w["page"] < head["page"] for w in words)  # something else filled page 1
+
+
+_LABEL_LINE = re.compile(r"\s*(Worked solution|Check it in PyTorch|Typical mistakes):\s*$")
+
+
+def test_key_labels_are_never_left_alone_at_the_foot_of_a_page(tmp_path):
+    """One student per solution length, so that "Typical mistakes:" reaches the foot of the
+    page for some of them: the label always moves on with the list it introduces."""
+    q = synthetic_questions()[0]
+    papers = tuple(StudentPaper(Student(f"s{n}"), "ABC123", (q.__class__(**{
+        **q.__dict__, "pytorch": "print(1)", "solution": "A line of the solution.  \n" * n}),))
+        for n in range(36, 48))
+    quiz = Quiz(ExamInfo(id="hand", title="T"), papers)
+    path = tmp_path / "key.pdf"
+    path.write_bytes(pdf.files(quiz)["key.pdf"])
+    pages = pdf_layout_text(path).split("\f")[:-1]  # pdftotext ends every page with \f
+    assert len(pages) > len(papers)  # the solutions do cross page ends
+    for n, page in enumerate(pages, 1):
+        body = [line for line in page.splitlines()
+                if line.strip() and not re.search(r"Page \d+ of \d+", line)]
+        assert body and not _LABEL_LINE.match(body[-1]), (n, body[-1:])
+
+
+def test_negative_answers_in_the_key_have_a_true_minus():
+    from quizgen.model import Misconception
+    qs = synthetic_questions()
+    neg = qs[0].__class__(**{**qs[0].__dict__, "answer_value": -7, "misconceptions": (
+        Misconception("sign", -10, "Feedback."),)})
+    t = pdf.common.labels("en")
+    data = pdf._key_question(neg, 1, t)
+    assert data["answer"] == "−7" and data["misconceptions"][0]["value"] == "−10"
+    vector = pdf._key_question(qs[3], 4, t)  # [1.5, -2.0, 0.25]
+    assert "−2" in vector["answer"] and "-" not in vector["answer"].replace("\\-", "")
+    quiz = Quiz(ExamInfo(id="hand", title="T"), (StudentPaper(Student("s1"), "ABC123", (neg, qs[3], qs[4])),))
+    text = pdf_text(pdf.files(quiz)["key.pdf"])
+    assert "Answer: −7" in text and "−10 (sign)" in text and "-7" not in text

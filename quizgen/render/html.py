@@ -6,6 +6,7 @@ texts arrive already converted (:func:`quizgen.render.markup.to_html`) as safe m
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from markupsafe import Markup
@@ -16,13 +17,34 @@ from . import common, markup
 from .env import render, source
 from .markdown import safe_name
 
-FONT_STACKS = {
-    "en": '"Libertinus Serif", "Noto Serif", "DejaVu Serif", "Noto Serif CJK KR", '
-          '"Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic", "Apple SD Gothic Neo", '
-          '"Malgun Gothic", serif',
-    "ko": '"Noto Serif CJK KR", "Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic", '
-          '"Apple SD Gothic Neo", "Malgun Gothic", "Noto Serif", "DejaVu Serif", serif',
+_FAMILIES = {
+    "en": ("Libertinus Serif", "Noto Serif", "DejaVu Serif", "Noto Serif CJK KR",
+           "Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic", "Apple SD Gothic Neo",
+           "Malgun Gothic", "serif"),
+    "ko": ("Noto Serif CJK KR", "Noto Sans CJK KR", "NanumMyeongjo", "NanumGothic",
+           "Apple SD Gothic Neo", "Malgun Gothic", "Noto Serif", "DejaVu Serif", "serif"),
 }
+_GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math"}
+_FAMILY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]*")
+
+
+def css_font_stack(families) -> Markup:
+    """A CSS ``font-family`` value, safe to place in ``<style>`` as it is.
+
+    Jinja's autoescape would write ``"`` as ``&#34;``, which a browser does not decode
+    inside ``<style>``: the declaration breaks and the page falls back to the browser's
+    default font. So the value is built here from plain family names (letters, digits,
+    spaces, hyphens: nothing that could end the rule or the element) and marked safe.
+    """
+    out = []
+    for name in families:
+        if not _FAMILY.fullmatch(name):
+            raise ValueError(f"unexpected font family name {name!r}")
+        out.append(name if name in _GENERIC else f'"{name}"')
+    return Markup(", ".join(out))
+
+
+FONT_STACKS = {lang: css_font_stack(fams) for lang, fams in _FAMILIES.items()}
 
 
 def question_view(q: Question, n: int, t: dict) -> dict:

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,20 +47,65 @@ PART_STUDENTS = 25  # students per Typst compile: bounds its memory (key: ~0.5 G
 # ---------------------------------------------------------------- data for the templates
 
 _MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", re.S)
+_DISPLAY = re.compile(r"\$\$(.*?)\$\$", re.S)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[ \t]*$", re.S | re.M)
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+_PAGE_LINES = 56  # a question estimated taller than this may break (a page holds ~65: 10-12 pt a line)
+
+
+def _width(line: str) -> int:
+    """Width of a line of text in Latin characters (a Hangul or CJK character is two)."""
+    if line.isascii():
+        return len(line)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _math_lines(tex: str) -> float:
+    """Height of one formula in lines: its tallest matrix, its own lines, a fraction."""
+    rows = [m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(tex)]
+    own = _MATRIX.sub("", tex).count("\\\\") + 1  # aligned lines outside matrices
+    tall = 1.3 if ("\\frac" in tex or "\\sum" in tex) else 1.0
+    return max(1.25 * max(rows) + 0.4 if rows else 0.0, own * tall)
+
+
+def _text_lines(text: str) -> float:
+    """A rough height of Markdown+TeX ``text`` in lines of the paper.
+
+    Display formulas count as tall as their tallest matrix (never by the length of their
+    TeX source), code blocks by their lines, prose by its length (TeX inline math at
+    about half its source length), each block with the space after it.
+    """
+    lines = 0.0
+
+    def code(m: re.Match) -> str:
+        nonlocal lines
+        lines += m.group(2).count("\n") + 1.2
+        return "\n\n"
+
+    def display(m: re.Match) -> str:
+        nonlocal lines
+        lines += _math_lines(m.group(1)) + 0.9
+        return "\n\n"
+
+    rest = _DISPLAY.sub(display, _FENCE.sub(code, text or ""))
+    for para in re.split(r"\n\s*\n", rest):
+        if not para.strip():
+            continue
+        tall = max([_math_lines(m.group(1)) for m in _INLINE_MATH.finditer(para)
+                    if "\\begin" in m.group(1)] or [1.0])
+        prose = _INLINE_MATH.sub(lambda m: "x" * (len(_MATRIX.sub("", m.group(1))) // 2), para)
+        wrapped = sum(max(1, -(-_width(line) // _LINE_CHARS)) for line in prose.split("\n")
+                      if line.strip())
+        lines += wrapped + tall - 1 + 0.6
+    return lines
 
 
 def _breakable(q: Question) -> bool:
     """Keep a question on one page unless it may be too long for one (a rough line count)."""
-    prompt = q.prompt
-    lines = 7.0 + len(q.options or ()) * 1.6 + prompt.count("\n") + len(prompt) / _LINE_CHARS
-    if lines > 44:
-        return True
-    if "\\begin" in prompt:  # a line of matrices is as tall as its tallest matrix
-        for block in prompt.split("\n"):
-            rows = [m.group(1).count("\\\\") + 1 for m in _MATRIX.finditer(block)]
-            if rows:
-                lines += 1.3 * max(rows)
-    return lines > 44
+    layout = common.answer_layout(q)
+    answer = 1.4 * layout["rows"] + 0.6 if layout["kind"] == "grid" else 2.0
+    lines = 3.0 + answer + len(q.options or ()) * 1.6 + _text_lines(q.prompt)
+    return lines > _PAGE_LINES
 
 
 def _question_data(q: Question, n: int, t: dict, highlight: bool = False) -> dict:
@@ -75,14 +121,20 @@ def _question_data(q: Question, n: int, t: dict, highlight: bool = False) -> dic
     }
 
 
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\.?\d)")  # a minus sign, not a hyphen in a word
+
+
 def _answer_markup(q: Question, value) -> str:
-    """An answer or a misconception value for the key, as Typst markup."""
+    """An answer or a misconception value for the key, as Typst markup.
+
+    Negative numbers get a true minus (U+2212), as the matrices typeset as math have.
+    """
     if q.answer_type == "matrix" and isinstance(value, list) and value \
             and all(isinstance(r, list) for r in value):
         rows = "; ".join(", ".join(answers.format_answer("real", x, q.decimals) for x in row)
                          for row in value)
         return f'$#math.display($mat(delim: "[", {rows})$)$'
-    return markup.typst_text(common.format_value(q, value))
+    return markup.typst_text(_NEGATIVE.sub("\u2212", common.format_value(q, value)))
 
 
 def _key_question(q: Question, n: int, t: dict) -> dict:

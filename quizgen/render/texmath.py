@@ -106,6 +106,100 @@ def _mathml_shape(shape: str, display: bool) -> str | None:
 
 _MTEXT_PLACED = re.compile(r"<mtext>(qzn[a-z]+)</mtext>")
 
+# ---------------------------------------------------------------- long formulas: line breaks
+
+# A browser never breaks a line inside <math>, so a long worked-solution line would run
+# off the page (and a printed page would be shrunk to fit it). A long formula is split
+# into several <math> elements, each ending after a relation or a binary + or − (TeX
+# breaks inline math there too); the operator keeps its spacing (form="infix").
+# Brackets are broken inside only when the bracketed group alone is long.
+SPLIT_CHARS = 32  # formulas with more characters than this are split
+_GROUP_CHARS = 40  # ... and brackets holding more than this are broken inside
+_BREAK_AFTER = frozenset("=<>≤≥≈≠≡∼→⇒+−-")
+_BINARY = frozenset("+−-")
+_OPEN, _CLOSE = frozenset("([{⟨|‖"), frozenset(")]}⟩|‖")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _tag(el: ET.Element) -> str:
+    return el.tag.removeprefix(_NS)
+
+
+def _fence(el: ET.Element) -> str:
+    """The bracket an element is (``(`` or ``)`` also as the base of a script), or ''."""
+    while _tag(el) in ("msub", "msup", "msubsup") and len(el):
+        el = el[0]
+    text = (el.text or "").strip()
+    return text if _tag(el) == "mo" and len(text) == 1 else ""
+
+
+def _em(width: str) -> float:
+    try:
+        return float(width[:-2])
+    except ValueError:
+        return 0.0
+
+
+def _text_len(el: ET.Element) -> int:
+    return len("".join(el.itertext()))
+
+
+def _break_points(kids: list) -> set[int]:
+    """Indices of the operators after which a line may break."""
+    ends, stack = {}, []  # opening bracket -> its closing bracket (indices in kids)
+    for i, el in enumerate(kids):
+        f = _fence(el)
+        if f in _CLOSE and stack and (f not in _OPEN or _fence(kids[stack[-1]]) == f):
+            ends[stack.pop()] = i
+        elif f in _OPEN:
+            stack.append(i)
+    allowed = [True] * len(kids)
+    for a, b in ends.items():
+        if sum(_text_len(k) for k in kids[a:b + 1]) <= _GROUP_CHARS:
+            allowed[a + 1:b] = [False] * (b - a - 1)
+    points, spaces = set(), set()
+    for i, el in enumerate(kids[:-1]):
+        op = (el.text or "").strip()
+        if allowed[i] and _tag(el) == "mspace" and el.get("width", "").endswith("em") \
+                and _em(el.get("width")) >= 1:  # \quad, \qquad between two formulas
+            spaces.add(i)
+        if not allowed[i] or _tag(el) != "mo" or op not in _BREAK_AFTER:
+            continue
+        if op in _BINARY and (i == 0 or (_tag(kids[i - 1]) == "mo"
+                                         and _fence(kids[i - 1]) not in _CLOSE)):
+            continue  # a sign (after an operator or a bracket), not a binary operator
+        points.add(i)
+    return spaces or points  # "X = [..] \qquad K = [..]" breaks only between the two
+
+
+def split_long(mathml: str, display: bool) -> str:
+    """``mathml`` (one ``<math>``) as several, breakable between them, when it is long."""
+    if len(_TAG.sub("", mathml)) <= SPLIT_CHARS or not mathml.startswith("<math"):
+        return mathml
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    kids = list(root)
+    if len(kids) == 1 and _tag(kids[0]) == "mrow":
+        kids = list(kids[0])
+    points = _break_points(kids)
+    if not points:
+        return mathml
+    style = ' displaystyle="true"' if display else ""
+    pieces, piece = [], []
+    for i, el in enumerate(kids):
+        if i in points and _tag(el) == "mo":
+            el.set("form", "infix")
+        piece.append(_serialize(el))
+        if i in points:
+            pieces.append(piece)
+            piece = []
+    pieces.append(piece)
+    out = "<wbr>".join(f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"{style}>'
+                       f'{"".join(p)}</math>' for p in pieces if p)
+    return f'<span class="math-display">{out}</span>' if display else out
+
 
 @lru_cache(maxsize=65536)
 def to_mathml(tex: str, display: bool = False) -> str:
@@ -123,7 +217,7 @@ def to_mathml(tex: str, display: bool = False) -> str:
                                      matrix_mathml)
     if out is None:
         out = _mathml_direct(tex, display)
-    return out if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
+    return split_long(out, display) if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
 
 
 # ---------------------------------------------------------------- Typst via pandoc
