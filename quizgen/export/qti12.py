@@ -15,9 +15,10 @@ Canvas has no multi-blank numeric type, so an answer of several numbers (shape, 
 matrix) is a fill_in_multiple_blanks_question: one blank per number, laid out like the
 answer, each blank a ``response_lid`` listing the texts it accepts (Canvas compares
 blanks as trimmed, case-folded text and gives each right blank its share of the item's
-points). The texts are every number within the grader's margin at the question's
-decimals (values.accepted_texts), so a student who rounds as asked is marked as the
-grader marks them. Canvas keeps numeric answers to 4 decimals, so a numerical item whose
+points). The texts are the numbers within the grader's margin at the question's
+decimals and coarser, up to one step either side of the answer at each precision
+(values.accepted_texts), so a student who rounds as asked is marked as the grader marks
+them; an answer within the margin but further from the key is marked wrong by Canvas. Canvas keeps numeric answers to 4 decimals, so a numerical item whose
 answer or margin is below 1e-4 asks for the answer times 10^k (see values.canvas_scale).
 """
 from __future__ import annotations
