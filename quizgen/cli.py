@@ -38,6 +38,23 @@ def progress_bar(total: int, label: str):
     return bar, bar.update
 
 
+def secret_source(secret: str | None, out_dir) -> str:
+    """Where this run's secret came from, in the order :func:`~quizgen.variants.resolve_secret`
+    tries: ``--secret``, ``$QUIZGEN_SECRET`` or the secret file in ``out_dir``. Click fills
+    ``--secret`` from the variable, so its value alone does not tell."""
+    import os
+
+    from click.core import ParameterSource
+
+    from .variants import ENV_VAR, SECRET_FILE
+    given = click.get_current_context().get_parameter_source("secret")
+    if secret and given is not ParameterSource.ENVIRONMENT:
+        return "--secret"
+    if os.environ.get(ENV_VAR):
+        return f"${ENV_VAR}"
+    return str(Path(out_dir) / SECRET_FILE)
+
+
 def common_exam_options(f):
     @click.option("--secret", envvar="QUIZGEN_SECRET", default=None,
                   help="Exam secret (else $QUIZGEN_SECRET, else OUT/.quizgen-secret, created once).")
@@ -108,7 +125,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
             bar.__exit__(None, None, None)
     click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
-    click.echo(f"Secret: {result.secret_source} (keep it to regenerate the same papers).")
+    click.echo(f"Secret: {secret_source(secret, out_dir)} (keep it to regenerate the same papers).")
 
 
 @main.command()
@@ -129,6 +146,7 @@ def export(exam, out_dir, formats, n_variants, force, secret, lang, bank_dir):
                        lang=lang, bank_dir=bank_dir, force=force)
     for p in paths:
         click.echo(f"Wrote {p}")
+    click.echo(f"Secret: {secret_source(secret, out_dir)} (keep it to export the same draws again).")
 
 
 @main.command()
@@ -140,7 +158,7 @@ def export(exam, out_dir, formats, n_variants, force, secret, lang, bank_dir):
 def preview(template_id, seed, level, lang, bank_dir):
     """Print one instance of a template with its answer and worked solution.
 
-    Example: quizgen preview shape.conv2d-stack --seed 3 --level 2
+    Example: quizgen preview shape.conv2d --seed 3 --level 2
     """
     from .answers import format_answer, letters
     q = api.preview(template_id, seed=seed, level=level, lang=lang, bank_dir=bank_dir)

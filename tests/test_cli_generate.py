@@ -148,3 +148,24 @@ def test_generate_can_also_write_lms_files_identical_to_export(tmp_path):
                "--variants", "3").exit_code == 0
     for name in ("dl-basics.gift.txt", "dl-basics.moodle.xml"):
         assert (out / "lms" / name).read_bytes() == (exp / name).read_bytes()
+
+
+def test_secret_line_names_where_the_secret_came_from(tmp_path):
+    cases = [  # (extra args, $QUIZGEN_SECRET, expected source)
+        ([], "envs", "$QUIZGEN_SECRET"),
+        (["--secret", "cli"], "envs", "--secret"),
+        (["--secret", "cli"], "", "--secret"),
+        ([], "", "{out}/.quizgen-secret"),
+    ]
+    for k, (extra, env, source) in enumerate(cases):
+        out = tmp_path / f"exam{k}"
+        r = run("generate", "--students", "2", "--out", str(out), *extra, env={"QUIZGEN_SECRET": env})
+        assert r.exit_code == 0, r.output
+        line = r.output.strip().splitlines()[-1]
+        assert line == f"Secret: {source.format(out=out)} (keep it to regenerate the same papers).", (k, line)
+        exp = tmp_path / f"lms{k}"
+        r = run("export", "--out", str(exp), "--format", "gift", "--variants", "1", *extra,
+                env={"QUIZGEN_SECRET": env})
+        assert r.exit_code == 0, r.output
+        line = r.output.strip().splitlines()[-1]
+        assert line == f"Secret: {source.format(out=exp)} (keep it to export the same draws again).", (k, line)

@@ -85,3 +85,42 @@ def test_existing_files_are_kept_unless_forced_and_a_key_always(tmp_path):
     with pytest.raises(OutputError, match="key"):
         simulate(key, key, seed=1, force=True)
     assert key.read_bytes() == before
+
+
+@pytest.mark.parametrize("layout,delimiter,bom", [("wide", ",", False), ("wide", ";", True),
+                                                  ("long", "\t", False)])
+def test_simulating_twice_to_the_same_file_replaces_it(tmp_path, layout, delimiter, bom):
+    out, fresh = tmp_path / "subs.csv", tmp_path / "fresh.csv"
+    simulate(KEY, out, seed=1, layout=layout, delimiter=delimiter, bom=bom)
+    simulate(KEY, out, seed=2, layout=layout, delimiter=delimiter, bom=bom)  # no --force needed
+    simulate(KEY, fresh, seed=2, layout=layout, delimiter=delimiter, bom=bom)
+    assert out.read_bytes() == fresh.read_bytes()
+    head = out.read_text(encoding="utf-8-sig").splitlines()[0].split(delimiter)
+    assert head[0] == "Timestamp" and "Simulated by quizgen" in head
+
+
+def test_the_mark_is_in_the_first_4_kb_however_many_questions(tmp_path):
+    big = tmp_path / "key.json"
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    for s in data["students"]:
+        s["questions"] = [dict(q, slot=f"q{k * len(s['questions']) + i + 1}")
+                          for k in range(150) for i, q in enumerate(s["questions"])]
+    big.write_text(json.dumps(data), encoding="utf-8")
+    simulate(big, tmp_path / "s.csv", seed=1, strangers=0)
+    assert len((tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()[0]) > 4096
+    simulate(big, tmp_path / "s.csv", seed=1, strangers=0)
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_the_mark_column_is_ignored_and_the_timestamp_column_found(tmp_path, layout):
+    path = tmp_path / "subs.csv"
+    simulate(KEY, path, seed=2, layout=layout)
+    simulate(KEY, path, seed=3, layout=layout, duplicates=0.5, absent=0.0)
+    assert "Simulated by quizgen" in path.read_text(encoding="utf-8").splitlines()[0]
+    g = grade(KEY, [path], tmp_path / "out", feedback_files=False).graded
+    (f,) = g.files
+    assert f.layout == layout and f.mapping["timestamp"] == "Timestamp"
+    assert f.mapping["student_id"] == "Student ID"
+    assert "Simulated by quizgen" not in f.mapping.values()
+    assert {i.kind for i in g.issues} <= {"duplicate-submission", "unknown-student"}
+    assert all(s.submitted for s in g.students)

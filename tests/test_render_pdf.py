@@ -418,3 +418,57 @@ def test_negative_answers_in_the_key_have_a_true_minus():
     quiz = Quiz(ExamInfo(id="hand", title="T"), (StudentPaper(Student("s1"), "ABC123", (neg, qs[3], qs[4])),))
     text = pdf_text(pdf.files(quiz)["key.pdf"])
     assert "Answer: −7" in text and "−10 (sign)" in text and "-7" not in text
+
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+CJK_FAMILIES = {family for family, _ in fonts.CJK_FONTS}
+
+
+def _latin_font_folder(tmp_path):
+    import os
+    need(os.path.isfile(DEJAVU), "no DejaVuSans.ttf to make a Latin-only font folder")
+    folder = tmp_path / "latin-fonts"
+    folder.mkdir()
+    shutil.copyfile(DEJAVU, folder / "DejaVuSans.ttf")
+    return folder
+
+
+def test_a_latin_only_font_path_still_gets_the_systems_cjk_font(tmp_path):
+    need(fonts.find_cjk() is not None, "no Korean font installed (apt-get install fonts-noto-cjk)")
+    folder = _latin_font_folder(tmp_path)
+    for lang, cjk_text in (("ko", True), ("en", True)):  # a Korean exam; a Korean name
+        got = fonts.fonts_for(lang, cjk_text, [folder])
+        assert got.text[:2] == (fonts.TEXT_FONT, "DejaVu Sans")  # the user's fonts first
+        assert CJK_FAMILIES & set(got.text[2:]) and CJK_FAMILIES & set(got.math), got
+        assert str(folder) in got.paths and any(p.endswith((".ttc", ".otf", ".ttf"))
+                                                for p in got.paths if p != str(folder))
+    assert fonts.fonts_for("en", False, [folder]).paths == (str(folder),)  # no CJK text: none
+    # A folder that holds a Korean font is used as it is, without a system font added.
+    import os
+    _, files = fonts.find_cjk()
+    own = tmp_path / "korean-fonts"
+    own.mkdir()
+    os.symlink(files[0], own / os.path.basename(files[0]))
+    got = fonts.fonts_for("ko", True, [own])
+    assert got.paths == (str(own),) and set(got.text[1:]) == set(fonts.user_families((str(own),)))
+
+
+def test_a_latin_only_font_path_without_any_korean_font_is_a_clear_error(tmp_path, monkeypatch):
+    folder = _latin_font_folder(tmp_path)
+    monkeypatch.setattr(fonts, "find_cjk", lambda extra=(): None)
+    with pytest.raises(RenderError, match="fonts-noto-cjk"):
+        fonts.fonts_for("ko", True, [folder])
+
+
+def test_korean_pdf_with_a_latin_only_font_path_embeds_a_cjk_font(tmp_path):
+    need(fonts.find_cjk() is not None, "no Korean font installed (apt-get install fonts-noto-cjk)")
+    from pypdf import PdfReader
+    folder = _latin_font_folder(tmp_path)
+    out = pdf.files(_hand_quiz("한국어 문제: 값은?", lang="ko", name="김민수"), key=False,
+                    font_paths=[str(folder)])
+    used = set()
+    for page in PdfReader(io.BytesIO(out["papers-all.pdf"])).pages:
+        for f in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            used.add(str(f.get_object().get("/BaseFont")))
+    assert any("CJK" in f or "Nanum" in f for f in used), used
+    assert "한국어 문제" in pdf_text(out["papers-all.pdf"])

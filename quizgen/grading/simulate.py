@@ -4,6 +4,11 @@ Each student has an ability, each question a difficulty; the chance of a right a
 follows a logistic curve. A wrong answer is a known misconception, a typo-like value,
 garbage or a blank. Answers are written with the messy spellings real classes use
 (``16 × 50 × 50``, ``0,25``, ``(b)``, ``a c``...). Same key and seed, same file.
+
+The fifth column is headed :data:`MARK`, its cells empty: grading ignores it like any
+extra column, and it tells a later ``simulate`` that the file is a simulated class it may
+replace, not real submissions (:func:`~quizgen.output.refuse_to_overwrite` looks for it in
+the first 4 KB, so it comes before the question columns).
 """
 from __future__ import annotations
 
@@ -27,6 +32,9 @@ from .pipeline import light_papers
 GARBAGE = ("idk", "?", "1..2", "see paper", "N/A", "#REF!", "=1+1", "-", "16x", "too hard")
 WRONG_KINDS = (("misconception", 0.45), ("typo", 0.30), ("blank", 0.17), ("garbage", 0.08))
 LAYOUTS = ("wide", "long")
+# Header of the fifth column of every simulated file: a visible mark that quizgen wrote it.
+# Not a column role nor a question to the grader (see grading/columns.py), so it is ignored.
+MARK = "Simulated by quizgen"
 
 
 @dataclass(frozen=True)
@@ -142,11 +150,11 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
              bom: bool = False, force: bool = False) -> SimulateResult:
     """Write a simulated class's submissions for the key at ``key_path`` to ``out_path``.
 
-    An existing ``out_path`` is replaced only with ``force`` (it may hold real submissions),
-    and a key never.
+    An existing ``out_path`` is replaced when it is a simulated class (its header holds
+    :data:`MARK`) or with ``force`` (it may hold real submissions), and a key never.
     """
     from ..output import refuse_to_overwrite
-    refuse_to_overwrite(Path(out_path), force, "simulated class")
+    refuse_to_overwrite(Path(out_path), force, "simulated class", marker=MARK.encode("utf-8"))
     if layout not in LAYOUTS:
         raise QuizgenError(f"unknown layout '{layout}'.", field="--layout",
                            hint="Choose wide or long.")
@@ -198,16 +206,16 @@ def _stamp(minute: int) -> str:
 
 def _layout(records, slots, headers, layout, rng) -> list[list[str]]:
     if layout == "wide":
-        rows = [["Timestamp", "Student ID", "Name", "Email", *(headers[s] for s in slots)]]
+        rows = [["Timestamp", "Student ID", "Name", "Email", MARK, *(headers[s] for s in slots)]]
         for minute, sid, name, email, answers in records:
-            rows.append([_stamp(minute), sid, name, email, *(answers.get(s, "") for s in slots)])
+            rows.append([_stamp(minute), sid, name, email, "", *(answers.get(s, "") for s in slots)])
         return rows
-    rows = [["Timestamp", "Student ID", "Question", "Answer"]]
+    rows = [["Timestamp", "Student ID", "Question", "Answer", MARK]]
     for minute, sid, _name, _email, answers in records:
         for s in slots:
             text = answers.get(s, "")
             if text or rng.random() < 0.5:
-                rows.append([_stamp(minute), sid, headers[s], text])
+                rows.append([_stamp(minute), sid, headers[s], text, ""])
     return rows
 
 

@@ -6,7 +6,9 @@ Korean (and any other CJK text, e.g. a name on the roster) needs a real CJK font
 system or from ``--font-path``; without one the PDF would show empty boxes ("tofu"), so
 :func:`fonts_for` raises a :class:`RenderError` that says which package to install.
 System fonts are never scanned as a whole (``ignore_system_fonts``): only the files found
-here are given to Typst, which keeps the output identical across machines.
+here are given to Typst, which keeps the output identical across machines. The user's fonts
+come first; when they have no Korean font (e.g. a folder of Latin fonts), the Korean text
+still gets the system's CJK font.
 """
 from __future__ import annotations
 
@@ -104,8 +106,9 @@ def typst_dirs(paths, scratch: Path) -> list[str]:
 
 
 @lru_cache(maxsize=32)
-def user_families(paths: tuple[str, ...]) -> tuple[str, ...]:
-    """Font families in the user's --font-path folders/files (tried after Libertinus)."""
+def _user_faces(paths: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
+    """(family, file, index in the file) of the first face of each family Typst finds in the
+    user's --font-path folders/files."""
     if not paths:
         return ()
     import typst
@@ -114,9 +117,40 @@ def user_families(paths: tuple[str, ...]) -> tuple[str, ...]:
     try:
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
                             font_paths=typst_dirs(paths, scratch))
-        return tuple(sorted(set(fonts.families())))
+        linked = {Path(p).name: p for p in paths if not Path(p).is_dir()}  # scratch/x.ttf -> p
+        faces: dict[str, tuple[str, str, int]] = {}
+        for f in fonts.fonts():
+            path = Path(f.path)
+            if path.parent == scratch:
+                path = Path(linked.get(path.name, path))
+            faces.setdefault(f.family, (f.family, str(path), f.index))
+        return tuple(faces[k] for k in sorted(faces))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def user_families(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Font families in the user's --font-path folders/files (tried after Libertinus)."""
+    return tuple(family for family, _, _ in _user_faces(paths))
+
+
+HANGUL_PROBE = 0xAC00  # 가: a font without it cannot set Korean text
+
+
+def _has_hangul(path: str, index: int) -> bool:
+    try:
+        from fontTools.ttLib import TTFont  # a dependency of matplotlib
+
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            return HANGUL_PROBE in (font.getBestCmap() or {})
+    except Exception:  # noqa: BLE001 - unreadable here: count it as no Korean font
+        return False
+
+
+@lru_cache(maxsize=32)
+def user_has_cjk(paths: tuple[str, ...]) -> bool:
+    """Whether one of the user's font families has Korean letters (Hangul)."""
+    return any(_has_hangul(path, index) for _, path, index in _user_faces(paths))
 
 
 def fonts_for(lang: str, texts_need_cjk: bool, font_paths=()) -> FontSet:
@@ -130,7 +164,8 @@ def fonts_for(lang: str, texts_need_cjk: bool, font_paths=()) -> FontSet:
     families = user_families(user)
     text.extend(families)
     math.extend(families)
-    if (lang == "ko" or texts_need_cjk) and not families:
+    if (lang == "ko" or texts_need_cjk) and not user_has_cjk(user):
+        # The user's fonts (if any) have no Korean: a CJK font from them or the system follows.
         found = find_cjk(user)
         if found is None:
             what = "Korean papers need" if lang == "ko" else "This exam contains CJK text and needs"
