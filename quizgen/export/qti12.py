@@ -151,21 +151,25 @@ def _blanks_item(q: Question, item_id: str, title: str, points: float):
                  [("original_answer_ids", ",".join(x for ids in label_ids for x in ids))])
     pres = _sub(item, "presentation")
     _mattext(pres, prompt + "\n" + _blanks_layout(q, ps, names))
+    sub = etree.SubElement  # the inner loops make most of the file's elements: no helper calls
+    label_tag, material_tag, mattext_tag, varequal_tag = (
+        f"{{{NS}}}{t}" for t in ("response_label", "material", "mattext", "varequal"))
     for name, texts, ids in zip(names, accepted, label_ids):
         lid = _sub(pres, "response_lid", ident=f"response_{name}")
         _sub(_sub(lid, "material"), "mattext", name)
         rc = _sub(lid, "render_choice")
         for lab, t in zip(ids, texts):
-            _sub(_sub(_sub(rc, "response_label", ident=lab), "material"), "mattext", t,
-                 texttype="text/plain")
+            sub(sub(sub(rc, label_tag, ident=lab), material_tag), mattext_tag,
+                texttype="text/plain").text = t
     rp = _resprocessing(item)
     share = values.num(round(100 / len(ps), 4))
     for name, ids in zip(names, label_ids):
         cond = _sub(rp, "respcondition", **{"continue": "Yes"})
         cv = _sub(cond, "conditionvar")
         target = _sub(cv, "or") if len(ids) > 1 else cv
+        respident = f"response_{name}"
         for lab in ids:
-            _sub(target, "varequal", lab, respident=f"response_{name}")
+            sub(target, varequal_tag, respident=respident).text = lab
         _sub(cond, "setvar", share, action="Add", varname="SCORE")
     _general_feedback(item, q)
     return item
