@@ -141,7 +141,7 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     old = check_key_owner(out_dir, exam.id, force)
     langs = parse_langs(lang) or [exam.lang]
-    source = "--secret" if secret else ("QUIZGEN_SECRET" if _env_secret() else str(out_dir / SECRET_FILE))
+    source = "--secret" if secret else ("$QUIZGEN_SECRET" if _env_secret() else str(out_dir / SECRET_FILE))
     if old is not None and not force and not secret and not _env_secret() and not (out_dir / SECRET_FILE).exists():
         raise OutputError(f"it holds key.json of exam '{old.exam_id}' ({len(old.students)} students), but no "
                           f"secret was given (no --secret, $QUIZGEN_SECRET or {SECRET_FILE}), so its papers "
@@ -291,10 +291,38 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
             raise OutputError(f"it holds another key.json of exam '{old.exam_id}': the papers of {len(changed)} "
                               f"student(s) (first: '{changed[0]}') would not match it.", path=str(out_dir),
                               hint="Choose another --out folder, or pass --force to write them anyway.")
+    codes = {p.student.student_id: p.variant for p in quiz.papers}
+    if old is None and not force:
+        _check_rendered(out_dir, quiz.exam.id, codes)
     files: dict[str, str | bytes] = {}
     for write in writers:
         files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
+    files[RENDER_RECORD] = json.dumps({"exam": quiz.exam.id, "variants": codes}, ensure_ascii=False,
+                                      sort_keys=True) + "\n"
     return write_files(out_dir, files)
+
+
+RENDER_RECORD = ".quizgen-render.json"  # what `render` last wrote into a folder without key.json
+
+
+def _check_rendered(out_dir: Path, exam_id: str, codes: dict) -> None:
+    """OutputError when ``out_dir`` holds what `render` wrote for another exam or other draws
+    (a folder without key.json has nothing else to tell its papers apart)."""
+    record = out_dir / RENDER_RECORD
+    if not record.is_file():
+        return
+    try:
+        earlier = json.loads(record.read_text(encoding="utf-8"))
+        other, old_codes = earlier["exam"], earlier["variants"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # an unreadable record protects nothing; the files are replaced as before
+    changed = [sid for sid, code in codes.items() if sid in old_codes and old_codes[sid] != code]
+    if other != exam_id or changed:
+        what = (f"the papers of exam '{other}'" if other != exam_id else
+                f"papers of other draws (first: '{changed[0]}', variant {old_codes[changed[0]]})")
+        raise OutputError(f"it holds {what}, typeset earlier by `quizgen render`; replacing some of "
+                          "them would leave a mix.", path=str(out_dir),
+                          hint="Choose another --out folder, or pass --force to write over them.")
 
 
 def _same_file(a: Path, b: Path) -> bool:

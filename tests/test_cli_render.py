@@ -72,3 +72,21 @@ def test_bad_user_template_is_a_clear_error(tmp_path):
     code, text = run("generate", write_exam(tmp_path), "--students", 1, "--format", "pdf",
                      "--out", tmp_path / "o", "--secret", SECRET, "--templates", tmp_path / "tpl")
     assert code == 2 and "Typst could not typeset paper.typ" in text and "Traceback" not in text
+
+
+def test_render_into_a_folder_of_another_renders_exam_or_draws_needs_force(tmp_path):
+    """A folder `render` wrote (no key.json in it) is not silently mixed with another exam's
+    papers or other draws; the same key again is fine."""
+    exam = write_exam(tmp_path)
+    for name, secret in (("a", SECRET), ("b", SECRET + "-other")):
+        assert run("generate", exam, "--students", 2, "--out", tmp_path / name, "--secret", secret)[0] == 0
+    out = tmp_path / "r"
+    assert run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", out)[0] == 0
+    before = (out / "papers" / "s001.md").read_bytes()
+    assert run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", out)[0] == 0  # same key
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "md", "--out", out)
+    assert code == 2 and "other draws" in text and "--force" in text, text
+    assert (out / "papers" / "s001.md").read_bytes() == before  # nothing written
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "md", "--out", out, "--force")
+    assert code == 0, text
+    assert (out / "papers" / "s001.md").read_bytes() != before
