@@ -18,12 +18,14 @@ blanks as trimmed, case-folded text and gives each right blank its share of the 
 points). The texts are the numbers within the grader's margin at the question's
 decimals and coarser, up to one step either side of the answer at each precision
 (values.accepted_texts), so a student who rounds as asked is marked as the grader marks
-them; an answer within the margin but further from the key is marked wrong by Canvas. Canvas keeps numeric answers to 4 decimals, so a numerical item whose
-answer or margin is below 1e-4 asks for the answer times 10^k (see values.canvas_scale).
+them; an answer within the margin but further from the key is marked wrong by Canvas.
+Canvas keeps numeric answers to 4 decimals, so a numerical item whose answer or margin is
+below 1e-4 asks for the answer times 10^k (see values.canvas_scale).
 """
 from __future__ import annotations
 
 import functools
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
@@ -137,6 +139,11 @@ def _blanks_layout(q: Question, parts: list[values.Part], names: list[str]) -> s
     return "<p>( " + ", ".join(boxes) + " )</p>"
 
 
+def _fragment(tag: str, inner: str) -> etree._Element:
+    """``<tag>inner</tag>`` in the QTI namespace, parsed (``inner``: escaped XML)."""
+    return etree.fromstring(f'<{tag} xmlns="{NS}">{inner}</{tag}>')
+
+
 def _blanks_item(q: Question, item_id: str, title: str, points: float):
     """A fill_in_multiple_blanks_question: a blank per number, each its share of ``points``."""
     ps = values.parts(q)
@@ -151,25 +158,25 @@ def _blanks_item(q: Question, item_id: str, title: str, points: float):
                  [("original_answer_ids", ",".join(x for ids in label_ids for x in ids))])
     pres = _sub(item, "presentation")
     _mattext(pres, prompt + "\n" + _blanks_layout(q, ps, names))
-    sub = etree.SubElement  # the inner loops make most of the file's elements: no helper calls
-    label_tag, material_tag, mattext_tag, varequal_tag = (
-        f"{{{NS}}}{t}" for t in ("response_label", "material", "mattext", "varequal"))
+    # The accepted texts make most of the file's elements: each blank's list is parsed from
+    # one string (lxml builds it in C) instead of element by element.
     for name, texts, ids in zip(names, accepted, label_ids):
         lid = _sub(pres, "response_lid", ident=f"response_{name}")
         _sub(_sub(lid, "material"), "mattext", name)
-        rc = _sub(lid, "render_choice")
-        for lab, t in zip(ids, texts):
-            sub(sub(sub(rc, label_tag, ident=lab), material_tag), mattext_tag,
-                texttype="text/plain").text = t
+        lid.append(_fragment("render_choice", "".join(
+            f'<response_label ident="{lab}"><material><mattext texttype="text/plain">'
+            f"{xml_escape(t)}</mattext></material></response_label>" for lab, t in zip(ids, texts))))
     rp = _resprocessing(item)
     share = values.num(round(100 / len(ps), 4))
     for name, ids in zip(names, label_ids):
         cond = _sub(rp, "respcondition", **{"continue": "Yes"})
         cv = _sub(cond, "conditionvar")
-        target = _sub(cv, "or") if len(ids) > 1 else cv
-        respident = f"response_{name}"
-        for lab in ids:
-            sub(target, varequal_tag, respident=respident).text = lab
+        respident = xml_escape(f"response_{name}", {'"': "&quot;"})
+        equals = "".join(f'<varequal respident="{respident}">{lab}</varequal>' for lab in ids)
+        if len(ids) > 1:
+            cv.append(_fragment("or", equals))
+        else:
+            cv.extend(list(_fragment("or", equals)))
         _sub(cond, "setvar", share, action="Add", varname="SCORE")
     _general_feedback(item, q)
     return item
