@@ -194,8 +194,15 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         if lms:
             with located(bank, one):
                 info, slots = build_variants(exam, bank, n_variants, secret_value, lang=one)
+            target, digest = out_dir / "lms" / prefix, _draws_digest(slots)
+            record = _export_record(target)
             for fmt in lms:
-                files[f"lms/{prefix}{output_name(info, fmt)}"] = lms_render(info, slots, fmt, one)
+                name = output_name(info, fmt)
+                files[f"lms/{prefix}{name}"] = content = lms_render(info, slots, fmt, one)
+                _check_lms_file(target / name, record, digest, content, force)
+                record[name] = digest
+            files[f"lms/{prefix}{EXPORT_RECORD}"] = json.dumps({"files": dict(sorted(record.items()))},
+                                                               indent=1) + "\n"
     written = write_files(out_dir, files)
     remove_stale_papers(out_dir, replaced, files)
     return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
@@ -457,6 +464,17 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
         record.update({output_name(info, fmt): digest for fmt in names})
         write_files(target, {EXPORT_RECORD: json.dumps({"files": dict(sorted(record.items()))}, indent=1) + "\n"})
     return paths
+
+
+def _check_lms_file(path: Path, record: dict, digest: str, content, force: bool) -> None:
+    """OutputError when ``path`` holds LMS files of other draws than this run's (as `export`)."""
+    if force or not path.is_file() or record.get(path.name) == digest:
+        return
+    if path.name not in record and path.read_bytes() == (content.encode("utf-8") if isinstance(content, str) else content):
+        return  # no record of it, but it is exactly what this run writes
+    raise OutputError("it was exported with other draws (another --secret, exam file, question bank or "
+                      "--variants) than this run would write.", path=str(path),
+                      hint="Choose another --out folder, or pass --force to replace it.")
 
 
 def _export_record(target: Path) -> dict:

@@ -204,3 +204,17 @@ def test_export_with_another_secret_is_refused(tmp_path, exam):
     assert run("export", exam, "--variants", 1, "--out", out, "--secret", "OTHER", "--format", "gift",
                "--force")[0] == 0
     assert snapshot(out)["small.gift.txt"] != before["small.gift.txt"]
+
+
+def test_generate_checks_its_lms_files_like_export(tmp_path, exam):
+    out = tmp_path / "out"
+    args = ["generate", exam, "--students", 2, "--out", out, "--secret", "S", "--format", "md,gift"]
+    assert run(*args, "--variants", 2)[0] == 0
+    assert (out / "lms" / ".quizgen-export.json").is_file()
+    before = snapshot(out)
+    assert run(*args, "--variants", 2)[0] == 0  # the same draws again
+    code, text = run(*args, "--variants", 3)
+    assert code == 2 and "other draws" in text and "--force" in text, text
+    assert snapshot(out) == before
+    assert run(*args, "--variants", 3, "--force")[0] == 0
+    assert snapshot(out)["lms/small.gift.txt"] != before["lms/small.gift.txt"]
