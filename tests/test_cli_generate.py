@@ -142,11 +142,12 @@ def test_generate_can_also_write_lms_files_identical_to_export(tmp_path):
     result = run("generate", "--students", "2", "--out", str(out), "--secret", "s",
                  "--format", "md,moodle,gift", "--variants", "3")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (out / "lms").iterdir()) == ["dl-basics.gift.txt", "dl-basics.moodle.xml"]
+    assert sorted(p.name for p in (out / "lms").iterdir()) == [".quizgen-export.json", "dl-basics.gift.txt",
+                                                               "dl-basics.moodle.xml"]
     exp = tmp_path / "exp"
     assert run("export", "--out", str(exp), "--secret", "s", "--format", "moodle,gift",
                "--variants", "3").exit_code == 0
-    for name in ("dl-basics.gift.txt", "dl-basics.moodle.xml"):
+    for name in ("dl-basics.gift.txt", "dl-basics.moodle.xml", ".quizgen-export.json"):
         assert (out / "lms" / name).read_bytes() == (exp / name).read_bytes()
 
 
