@@ -160,6 +160,7 @@ def test_duplicate_column_advice_works(tmp_path):
 
 def test_other_key_in_out_needs_force(tmp_path):
     data = json.loads(KEY.read_text(encoding="utf-8"))
+    data["exam"]["id"] = "another-exam"
     data["students"] = data["students"][:1]
     data["students"][0]["student_id"] = "t001"
     other = tmp_path / "k2.json"
@@ -168,7 +169,7 @@ def test_other_key_in_out_needs_force(tmp_path):
     assert run("grade", KEY, wide(tmp_path / "w.csv", RIGHT), "--out", out).exit_code == 0
     subs = write_rows(tmp_path / "t.csv", [["student_id", "q1"], ["t001", "220"]])
     r = run("grade", other, subs, "--out", out)
-    assert r.exit_code == 2 and "holds the grading of another key" in r.output
+    assert r.exit_code == 2 and "holds the grading of another exam" in r.output
     assert (out / "feedback" / "s001.md").exists()
     r = run("grade", other, subs, "--out", out, "--force")
     assert r.exit_code == 0, r.output

@@ -299,8 +299,9 @@ def test_a_folder_in_the_way_stops_before_anything_is_written(tmp_path, class_cs
     assert sorted(p.name for p in out.iterdir()) == ["feedback"]
 
 
-def _other_key(tmp_path):
+def _other_key(tmp_path, exam_id="other-quiz"):
     data = json.loads(KEY.read_text(encoding="utf-8"))
+    data["exam"]["id"] = exam_id
     data["students"] = data["students"][:2]
     for st in data["students"]:
         st["student_id"] = "n" + st["student_id"]
@@ -318,7 +319,7 @@ def test_grading_of_another_key_is_not_replaced_without_force(tmp_path, class_cs
     subs = write_rows(tmp_path / "n.csv", [["student_id", "q1"], ["ns001", "220"]])
     with pytest.raises(OutputError) as e:
         grade(other, [subs], out)
-    assert "holds the grading of another key" in str(e.value) and "--force" in str(e.value)
+    assert "holds the grading of another exam" in str(e.value) and "--force" in str(e.value)
     assert digest(out) == before  # untouched
     r = grade(other, [subs], out, force=True)
     names = sorted(p.name for p in (out / "feedback").iterdir())
@@ -326,10 +327,23 @@ def test_grading_of_another_key_is_not_replaced_without_force(tmp_path, class_cs
     assert len(r.removed) == 8 and "Removed 8 file(s)" in r.describe()
     assert [row["student_id"] for row in read_csv(out / "grades.csv")] == ["ns001", "ns002"]
     manifest = json.loads((out / "grading.json").read_text(encoding="utf-8"))
-    assert manifest["exam"] == "dl-quiz"
+    assert manifest["exam"] == "other-quiz"
     assert manifest["key_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()
     assert "feedback/ns002.md" in manifest["files"] and "feedback/s001.md" not in manifest["files"]
     grade(other, [subs], out)  # the same key again: no --force needed
+
+
+def test_a_changed_key_of_the_same_exam_regrades_into_the_same_folder(tmp_path, class_csv):
+    """A corrected key or late students: the same exam's grading is replaced whole, without
+    --force, and the feedback of students no longer graded is removed."""
+    out = tmp_path / "out"
+    grade(KEY, [class_csv], out)
+    same_exam = _other_key(tmp_path, exam_id=json.loads(KEY.read_text(encoding="utf-8"))["exam"]["id"])
+    subs = write_rows(tmp_path / "n.csv", [["student_id", "q1"], ["ns001", "220"]])
+    r = grade(same_exam, [subs], out)
+    names = sorted(p.name for p in (out / "feedback").iterdir())
+    assert names == ["ns001.html", "ns001.md", "ns002.html", "ns002.md"]
+    assert len(r.removed) == 8
 
 
 def test_an_earlier_grading_without_manifest_needs_force(tmp_path, class_csv):

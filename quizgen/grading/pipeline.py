@@ -216,7 +216,7 @@ def _earlier(out: Path) -> tuple[dict | None, str]:
 def check_out_dir(out: Path, targets, exam_id: str, sha: str, force: bool) -> list[str]:
     """Before anything is written: OutputError when a target cannot be written (a folder
     where a file goes, a file where a folder goes) or when ``out`` holds the grading of
-    another key (unless ``force``). Returns the earlier run's files this run will not
+    another exam's key (unless ``force``). Returns the earlier run's files this run will not
     write (to remove once the new files are in place)."""
     if out.exists() and not out.is_dir():
         raise OutputError("exists and is not a folder.", path=str(out), field="--out",
@@ -239,10 +239,12 @@ def check_out_dir(out: Path, targets, exam_id: str, sha: str, force: bool) -> li
                                   hint="Move or remove that file, or choose another --out folder.")
             parent = parent.parent
     old, unknown = _earlier(out)
-    if old is not None and (old.get("exam"), old.get("key_sha256")) != (exam_id, sha):
-        unknown = (f"it holds the grading of another key (exam '{old.get('exam')}', key "
-                   f"SHA-256 {str(old.get('key_sha256'))[:12]}...), not of this key (exam "
-                   f"'{exam_id}', SHA-256 {sha[:12]}...)")
+    # The same exam's grading is replaced whole (a corrected key, late students added);
+    # another exam's is kept unless --force, so that two exams never mix in one folder.
+    if old is not None and old.get("exam") != exam_id:
+        unknown = (f"it holds the grading of another exam ('{old.get('exam')}', key "
+                   f"SHA-256 {str(old.get('key_sha256'))[:12]}...), not of this key's exam "
+                   f"'{exam_id}'")
     if unknown and not force:
         raise OutputError(f"{unknown}; nothing was written.", path=str(out), field="--out",
                           hint="Choose another --out folder, or pass --force to replace that "
