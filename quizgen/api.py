@@ -437,6 +437,14 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
     langs = parse_langs(lang) or [exam.lang]
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
+    earlier = [Path(out_dir) / EXPORT_RECORD] + [Path(out_dir) / one / EXPORT_RECORD for one in langs]
+    if not secret and not _env_secret() and not (Path(out_dir) / SECRET_FILE).exists() \
+            and any(r.is_file() for r in earlier) and not force:
+        raise OutputError("it holds LMS files exported earlier, but no secret was given (no --secret, "
+                          f"$QUIZGEN_SECRET or {SECRET_FILE}), so the same draws cannot be made again.",
+                          path=str(out_dir),
+                          hint="Pass the secret they were made with, choose another --out folder, or pass "
+                               "--force to replace them with new draws.")
     secret_value = resolve_secret(secret, Path(out_dir))
     jobs = []
     for one in langs:  # every target is checked before anything is written

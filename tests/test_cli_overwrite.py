@@ -218,3 +218,12 @@ def test_generate_checks_its_lms_files_like_export(tmp_path, exam):
     assert snapshot(out) == before
     assert run(*args, "--variants", 3, "--force")[0] == 0
     assert snapshot(out)["lms/small.gift.txt"] != before["lms/small.gift.txt"]
+
+
+def test_export_without_a_secret_over_earlier_exports_creates_no_secret_file(tmp_path, exam):
+    out = tmp_path / "lms"
+    assert run("export", exam, "--variants", 1, "--out", out, "--secret", "A", "--format", "gift")[0] == 0
+    before = snapshot(out)
+    code, text = run("export", exam, "--variants", 1, "--out", out, "--format", "gift")
+    assert code == 2 and "no secret was given" in text, text
+    assert snapshot(out) == before and not (out / ".quizgen-secret").exists()
