@@ -81,13 +81,18 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
     if not isinstance(d, dict):
         fail("an exam file holds one mapping (id, title, slots, ...).", "id")
 
-    def check_fields(mapping: dict, known: tuple[str, ...], where: str) -> None:
+    def check_fields(mapping: dict, known: tuple[str, ...], where: str, tables: bool = False) -> None:
         for key in mapping:
-            if key not in known:
-                fail(f"unknown field '{key}'.", f"{where}.{key}" if where else str(key),
-                     hint=did_you_mean(key, known) + "Fields here: " + ", ".join(known) + ".")
+            if key in known:
+                continue
+            # At the top level a mapping or list under a name of its own is a block of YAML
+            # anchors (e.g. `defaults: &d {level: 2}` merged into slots with `<<: *d`).
+            if tables and isinstance(mapping[key], (dict, list)) and not did_you_mean(key, known):
+                continue
+            fail(f"unknown field '{key}'.", f"{where}.{key}" if where else str(key),
+                 hint=did_you_mean(key, known) + "Fields here: " + ", ".join(known) + ".")
 
-    check_fields(d, EXAM_FIELDS, "")
+    check_fields(d, EXAM_FIELDS, "", tables=True)
     exam_id = str(d.get("id", path.stem))
     if not _ID.match(exam_id):
         fail("the exam id may use letters, digits, '-', '_' and '.'.", "id")
@@ -132,9 +137,14 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
             if not bank.with_topic(topic, level):
                 fail(f"no template of topic '{topic}' has level {level}.", f"{field}.topic",
                      hint="Topics: " + ", ".join(bank.topics()) + ".")
+        if points is None and topic:
+            # Every student's slot is worth the same: the most any template of the pool is worth.
+            points = max(t.points for t in bank.with_topic(topic, level))
         slots.append(Slot(name, template, topic, level, points))
     def texts(field: str, default: str = "") -> dict:
         value = d.get(field, default)
+        if value is None:  # `course:` left empty
+            value = default
         if isinstance(value, dict):
             if not value or not all(k in LANGS and isinstance(v, str) for k, v in value.items()):
                 fail(f"'{field}' is a string or a mapping of {', '.join(LANGS)} to strings.", field)

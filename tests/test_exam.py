@@ -73,3 +73,20 @@ def test_exam_yaml_syntax_error(tmp_path, bank):
 def test_numbered_students():
     assert [s.student_id for s in numbered_students(3)] == ["s001", "s002", "s003"]
     assert numbered_students(1200)[-1].student_id == "s1200"
+
+
+def test_anchor_blocks_topic_points_and_empty_course(tmp_path, bank):
+    """A top-level block of YAML anchors is allowed (a misspelt field still is not); a topic
+    slot without points is worth the same for every student; `course:` left empty is no course."""
+    from quizgen.exam import load_exam
+    f = tmp_path / "e.yaml"
+    f.write_text("id: e\ntitle: E\ncourse:\ndefaults: &d {level: 1}\n"
+                 "slots:\n  - {<<: *d, template: params.dense}\n  - {<<: *d, topic: loss}\n",
+                 encoding="utf-8")
+    exam = load_exam(f, bank)
+    assert exam.slots[0].level == 1 and exam.course == {"en": ""}
+    pool = bank.with_topic("loss", 1)
+    assert exam.slots[1].points == max(t.points for t in pool)
+    f.write_text("id: e\ntitle: E\nslot:\n  - {template: params.dense}\n", encoding="utf-8")
+    with pytest.raises(ExamError, match="slots"):
+        load_exam(f, bank)
