@@ -458,13 +458,7 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
             if path.is_dir():
                 raise OutputError("this is a folder, where the export must write a file.", path=str(path),
                                   hint="Move or remove that folder and run again.")
-            if force or not path.exists() or record.get(name) == digest:
-                continue
-            if name not in record and path.is_file() and path.read_bytes() == lms_render(info, slots, fmt, one):
-                continue  # no record of it, but it is exactly what this run writes
-            raise OutputError(f"it was exported with other draws (another --secret, exam file, question "
-                              "bank or --variants) than this run would write.", path=str(path),
-                              hint="Choose another --out folder, or pass --force to replace it.")
+            _check_lms_file(path, record, digest, lambda: lms_render(info, slots, fmt, one), force)
         jobs.append((one, info, slots, target, record, digest))
     paths = []
     for one, info, slots, target, record, digest in jobs:
@@ -475,11 +469,14 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
 
 
 def _check_lms_file(path: Path, record: dict, digest: str, content, force: bool) -> None:
-    """OutputError when ``path`` holds LMS files of other draws than this run's (as `export`)."""
+    """OutputError when ``path`` holds an LMS file of other draws than this run's, by its
+    record in ``.quizgen-export.json`` (``content``: this run's file, or a function making it)."""
     if force or not path.is_file() or record.get(path.name) == digest:
         return
-    if path.name not in record and path.read_bytes() == (content.encode("utf-8") if isinstance(content, str) else content):
-        return  # no record of it, but it is exactly what this run writes
+    if path.name not in record:
+        mine = content() if callable(content) else content
+        if path.read_bytes() == (mine.encode("utf-8") if isinstance(mine, str) else mine):
+            return  # no record of it, but it is exactly what this run writes
     raise OutputError("it was exported with other draws (another --secret, exam file, question bank or "
                       "--variants) than this run would write.", path=str(path),
                       hint="Choose another --out folder, or pass --force to replace it.")

@@ -40,15 +40,19 @@ def _check(page, n, text):
     return result.get_attribute("data-state"), result.inner_text()
 
 
-@pytest.fixture(scope="module")
-def synthetic(browser, tmp_path_factory):  # noqa: F811
-    path = tmp_path_factory.mktemp("practice") / "page.html"
-    questions = synthetic_questions()
-    path.write_text(practice.page(questions, topics=["test"]), encoding="utf-8")
+def _served(browser, tmp_path_factory, name, questions, **options):
+    """(page, questions) of a practice page of ``questions``; no console errors by the end."""
+    path = tmp_path_factory.mktemp("practice") / name
+    path.write_text(practice.page(questions, **options), encoding="utf-8")
     page, errors = _open(browser, path)
     yield page, questions
     assert not errors
     page.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(browser, tmp_path_factory):  # noqa: F811
+    yield from _served(browser, tmp_path_factory, "page.html", synthetic_questions(), topics=["test"])
 
 
 def test_every_answer_type_is_covered(synthetic):
@@ -114,13 +118,7 @@ def test_partly_right_and_plain_wrong(synthetic):
 
 @pytest.fixture(scope="module")
 def decimal_page(browser, tmp_path_factory):  # noqa: F811
-    path = tmp_path_factory.mktemp("practice") / "decimals.html"
-    questions = decimal_questions()
-    path.write_text(practice.page(questions), encoding="utf-8")
-    page, errors = _open(browser, path)
-    yield page, questions
-    assert not errors
-    page.close()
+    yield from _served(browser, tmp_path_factory, "decimals.html", decimal_questions())
 
 
 def test_decimal_commas_and_unread_entries_on_the_page(decimal_page):

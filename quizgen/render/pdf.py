@@ -232,8 +232,12 @@ def _typst_error(e: Exception, main: str) -> RenderError:
 def compile_pdf(root: Path, main: str, data: dict, font_set: fonts.FontSet,
                 ranges: bool = False) -> tuple[bytes, list]:
     """Compile ``root/main`` with ``data`` as data.json; return (pdf, [(first, last) page])."""
-    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    _write_data(root, data)
     return compile_root(root, main, font_set.paths, ranges)
+
+
+def _write_data(root: Path, data: dict) -> None:
+    (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def compile_root(root: Path, main: str, font_paths, ranges: bool = False) -> tuple[bytes, list]:
@@ -322,7 +326,7 @@ def _typeset_part_apart(user_dir, main: str, data: dict, font_set: fonts.FontSet
     which gives Typst's memory back to the system when it ends."""
     root = _template_root(user_dir)
     try:
-        (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        _write_data(root, data)
         (root / "job.json").write_text(json.dumps({"main": main, "cut": cut, "n": len(data["students"]),
                                                    "font_paths": list(font_set.paths)}), encoding="utf-8")
         env = dict(os.environ)
