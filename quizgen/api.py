@@ -61,6 +61,7 @@ class GenerateResult:
     n_questions: int           # per paper
     key_path: Path
     built_quiz: Quiz | None = field(default=None, repr=False)
+    removed: list[Path] = field(default_factory=list)  # stale files of earlier draws
 
     @cached_property
     def quiz(self) -> Quiz:
@@ -204,9 +205,9 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             files[f"lms/{prefix}{EXPORT_RECORD}"] = json.dumps({"files": dict(sorted(record.items()))},
                                                                indent=1) + "\n"
     written = write_files(out_dir, files)
-    remove_stale_papers(out_dir, replaced, files)
+    removed = remove_stale_papers(out_dir, replaced, files)
     return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
-                          quizzes[0] if keep_papers else None)
+                          quizzes[0] if keep_papers else None, removed)
 
 
 def _check_replaced(old: ExistingKey | None, exam: Exam, people: list, secret: str, force: bool) -> set[str]:

@@ -125,6 +125,10 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
             bar.__exit__(None, None, None)
     click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
+    if result.removed:
+        shown = ", ".join(str(p.relative_to(out_dir)) for p in result.removed[:4])
+        click.echo(f"Removed {len(result.removed)} file(s) of the earlier draws this run did not rewrite: "
+                   f"{shown}{', ...' if len(result.removed) > 4 else ''}.")
     click.echo(f"Secret: {secret_source(secret, out_dir)} (keep it to regenerate the same papers).")
 
 

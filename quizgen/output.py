@@ -120,26 +120,33 @@ PAPER_FOLDERS = ("papers", "en/papers", "ko/papers")
 PAPER_SUFFIXES = (".md", ".html", ".pdf")
 
 
+# Files holding every student's questions (the keys, the print files), per language folder.
+CLASS_FILES = ("key.md", "key.html", "key.pdf", "papers-all.pdf")
+
+
 def remove_stale_papers(out_dir: Path, student_ids, written) -> list[Path]:
     """Remove the paper files of ``student_ids`` (earlier students whose papers are replaced
-    or dropped) that this run did not write (``written``: relative paths). Only
-    ``papers/<id>.md|html|pdf`` (and under ``en/``, ``ko/``) are ever removed."""
+    or dropped) that this run did not write (``written``: relative paths), and, when there
+    is any such student, the class files (``key.md|html|pdf``, ``papers-all.pdf``) this run
+    did not write: they hold those students' old questions. Only ``papers/<id>.md|html|pdf``
+    and those class files (and the same under ``en/``, ``ko/``) are ever removed."""
     from .render.markdown import safe_name
     written = set(written)
+    stale = [f"{folder}/{safe_name(sid)}{suffix}" for sid in sorted(student_ids)
+             for folder in PAPER_FOLDERS for suffix in PAPER_SUFFIXES]
+    if stale:
+        stale = [prefix + name for prefix in ("", "en/", "ko/") for name in CLASS_FILES] + stale
     removed = []
-    for sid in student_ids:
-        for folder in PAPER_FOLDERS:
-            for suffix in PAPER_SUFFIXES:
-                rel = f"{folder}/{safe_name(sid)}{suffix}"
-                path = Path(out_dir) / rel
-                if rel not in written and path.is_file():
-                    try:
-                        path.unlink()
-                    except OSError as e:
-                        raise OutputError(f"the new papers are written, but the stale {rel} of an "
-                                          f"earlier student could not be removed: {e.strerror or e}.",
-                                          path=str(out_dir), hint="Remove it by hand.") from e
-                    removed.append(path)
+    for rel in stale:
+        path = Path(out_dir) / rel
+        if rel not in written and path.is_file():
+            try:
+                path.unlink()
+            except OSError as e:
+                raise OutputError(f"the new papers are written, but the stale {rel} of the earlier "
+                                  f"draws could not be removed: {e.strerror or e}.",
+                                  path=str(out_dir), hint="Remove it by hand.") from e
+            removed.append(path)
     return removed
 
 

@@ -101,6 +101,22 @@ def test_force_over_another_exam_removes_its_papers(tmp_path, exam):
     assert json.loads((out / "key.json").read_text())["exam"]["id"] == "other"
 
 
+def test_force_with_new_draws_removes_class_files_of_formats_not_rewritten(tmp_path, exam):
+    # key.html (and key.md) of the old draws would otherwise sit beside the new key.json
+    assert generated(tmp_path, exam, "--format", "md,html")[0] == 0
+    out = tmp_path / "out"
+    (out / "key-notes.html").write_text("mine", encoding="utf-8")
+    code, text = generated(tmp_path, exam, "--force", secret="DIFFERENT")
+    assert code == 0, text
+    assert not (out / "key.html").exists() and (out / "key-notes.html").exists()
+    assert "Removed 5 file(s) of the earlier draws" in text and "key.html" in text
+    assert sorted(p.name for p in (out / "papers").iterdir()) == [f"s00{i}.md" for i in range(1, 5)]
+    # the same draws again in md only (a bigger class): the html files stay, they are still right
+    assert generated(tmp_path, exam, "--format", "md,html", secret="DIFFERENT")[0] == 0
+    code, text = generated(tmp_path, exam, students=5, secret="DIFFERENT")
+    assert code == 0 and "Removed" not in text and (out / "key.html").exists()
+
+
 # F5: a target in the way is found before anything is replaced
 def test_folder_in_the_way_leaves_everything_untouched(tmp_path, exam):
     assert generated(tmp_path, exam)[0] == 0
