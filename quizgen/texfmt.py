@@ -7,6 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Iterable
 
+from .josa import josa
+
 # Positional constructor arguments of the torch.nn classes we print; the rest are keywords.
 _POSITIONAL = {
     "Linear": ("in_features", "out_features"),
@@ -129,6 +131,7 @@ def torch_sequential(layers: list[dict], indent: str = "    ") -> str:
 
 
 FILTERS = {
+    "josa": josa,
     "num": num,
     "tex_num": tex_num,
     "tex_matrix": tex_matrix,
