@@ -19,8 +19,8 @@ import numpy as np
 from . import resources
 from .bank import Bank, load_bank, locate
 from .build import build_quiz_with, build_variants
-from .errors import KeyFormatError, OutputError, QuizgenError, TemplateError
-from .exam import Exam, load_exam, numbered_students, read_roster
+from .errors import KeyFormatError, OutputError, QuizgenError, TemplateError, did_you_mean
+from .exam import Exam, check_languages, load_exam, numbered_students, read_roster
 from .grading.keyindex import index_file, index_student
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
@@ -71,6 +71,12 @@ class GenerateResult:
 
 
 
+def format_list(formats: Iterable[str] | str) -> list[str]:
+    """``"md,html"`` or ``["md", "HTML"]`` -> ``["md", "html"]``."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    return [f.strip().lower() for f in items if f.strip()]
+
+
 def renderer(fmt: str, also: Iterable[str] = ()) -> Callable:
     """The renderer of ``fmt``; ``also``: the other formats the caller accepts (for the message)."""
     target = RENDERERS.get(fmt)
@@ -116,7 +122,7 @@ def load(exam_path: str | Path | None = None, bank_dir: str | Path | None = None
 def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", *,
              roster: str | Path | None = None, students: int | None = None,
              secret: str | None = None, lang: str | None = None,
-             formats: Iterable[str] = ("md",), force: bool = False,
+             formats: Iterable[str] | str = ("md",), force: bool = False,
              templates: str | Path | None = None, bank_dir: str | Path | None = None,
              progress: Callable[[int], None] | None = None,
              render_options: dict | None = None, n_variants: int = 20) -> GenerateResult:
@@ -134,7 +140,7 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
                            field="--roster/--students")
     people = read_roster(roster) if roster is not None else numbered_students(students or 30)
     from .export import ALIASES as LMS_ALIASES, FORMATS as LMS_FORMATS, output_name, render as lms_render
-    formats = list(dict.fromkeys(formats)) or ["md"]
+    formats = list(dict.fromkeys(format_list(formats))) or ["md"]
     lms = [LMS_ALIASES.get(f, f) for f in formats if LMS_ALIASES.get(f, f) in LMS_FORMATS]
     formats = [f for f in formats if LMS_ALIASES.get(f, f) not in LMS_FORMATS]
     writers = [renderer(f, also=LMS_FORMATS) for f in formats]  # unknown formats fail before any work
@@ -142,6 +148,7 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     old = check_key_owner(out_dir, exam.id, force)
     langs = parse_langs(lang) or [exam.lang]
+    check_languages(exam, bank, langs)
     source = "--secret" if secret else ("$QUIZGEN_SECRET" if _env_secret() else str(out_dir / SECRET_FILE))
     if old is not None and not force and not secret and not _env_secret() and not (out_dir / SECRET_FILE).exists():
         raise OutputError(f"it holds key.json of exam '{old.exam_id}' ({len(old.students)} students), but no "
@@ -276,7 +283,7 @@ def _options_for(write: Callable, options: dict | None) -> dict:
     return {k: v for k, v in options.items() if k in params and v is not None}
 
 
-def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] = ("pdf",),
+def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] | str = ("pdf",),
            templates: str | Path | None = None, render_options: dict | None = None,
            force: bool = False) -> list[Path]:
     """Typeset papers and key from an existing key.json (e.g. ``formats=("pdf", "html")``).
@@ -284,7 +291,7 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
     Unless ``force``, refuses an ``out_dir`` whose key.json is another exam's or has other
     draws for a student of this key (the papers there would then disagree with it).
     """
-    formats = list(dict.fromkeys(formats)) or ["pdf"]
+    formats = list(dict.fromkeys(format_list(formats))) or ["pdf"]
     writers = [renderer(f) for f in formats]
     quiz = read_key(key_path)
     _check_printable(quiz, key_path)
@@ -436,6 +443,7 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
         raise QuizgenError("--variants must be at least 1.", field="--variants")
     exam, bank = load(exam_path, bank_dir)
     langs = parse_langs(lang) or [exam.lang]
+    check_languages(exam, bank, langs)
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     earlier = [Path(out_dir) / EXPORT_RECORD] + [Path(out_dir) / one / EXPORT_RECORD for one in langs]
@@ -505,7 +513,7 @@ def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: 
     bank = load_bank(bank_dir)
     if template_id not in bank.templates:
         raise QuizgenError(f"unknown template '{template_id}'.", field="TEMPLATE_ID",
-                           hint="Run `quizgen bank list` to see the ids.")
+                           hint=did_you_mean(template_id, bank.templates) + "Run `quizgen bank list` to see the ids.")
     t = bank.templates[template_id]
     lv = t.level_numbers[0] if level is None else level
     if lv not in t.levels:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import yaml
 
@@ -121,11 +122,12 @@ def load_template_file(path: Path, trusted: bool = False) -> Template:
 
 @dataclass(frozen=True)
 class Bank:
-    """All templates of a bank folder, by id. ``digest`` hashes every file's bytes."""
+    """All templates of one or more bank folders, by id. ``digest`` hashes every file's bytes."""
 
     root: Path
     templates: dict
     digest: str
+    roots: tuple = ()   # every folder loaded, ``root`` first
 
     def get(self, template_id: str) -> Template:
         return self.templates[template_id]
@@ -140,32 +142,59 @@ class Bank:
         return [t for t in sorted(self.templates.values(), key=lambda t: t.id)
                 if t.topic == topic and (level is None or level in t.levels)]
 
+    def describe(self) -> str:
+        """The folders, for messages: ``a`` or ``a + b``."""
+        return " + ".join(str(r) for r in (self.roots or (self.root,)))
 
-def load_bank(root: str | Path | None = None) -> Bank:
-    """Load every ``*.yaml`` and ``*.yml`` under ``root`` (default: the bundled bank)."""
-    root = Path(root) if root else resources.bank_dir()
-    if not root.is_dir():
-        raise BankError("the question bank folder does not exist.", path=str(root))
+
+BUNDLED = "bundled"  # as a --bank value: the bank that comes with quizgen
+
+
+def bank_roots(root: str | Path | Iterable | None) -> list[Path]:
+    """``--bank`` value(s) -> folders; None or ``bundled`` is the bundled bank."""
+    items = [root] if root is None or isinstance(root, (str, Path)) else list(root)
+    if not items:
+        items = [None]
+    out = []
+    for item in items:
+        path = resources.bank_dir() if item is None or str(item) == BUNDLED else Path(item)
+        if path.resolve() not in [p.resolve() for p in out]:
+            out.append(path)
+    return out
+
+
+def load_bank(root: str | Path | Iterable | None = None) -> Bank:
+    """Load every ``*.yaml`` and ``*.yml`` under ``root`` (default: the bundled bank).
+
+    ``root`` may be several folders (``["bundled", "my_bank"]``): their templates are
+    put together, and a template id may appear in only one of them.
+    """
+    roots = bank_roots(root)
     from . import solvers
 
     templates: dict[str, Template] = {}
     digest = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    if not files:
-        raise BankError("no template files (*.yaml, *.yml) in the question bank folder.", path=str(root))
-    trusted = root.resolve() == resources.bank_dir().resolve()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        t = load_template_file(path, trusted)
-        if t.id in templates:
-            raise BankError(f"template id '{t.id}' is also used by {templates[t.id].path}.",
-                            path=str(path), field="id", hint="Give each template its own id.")
-        if solvers.get(t.solver) is None:
-            raise BankError(f"unknown solver '{t.solver}'.", path=str(path), field="solver",
-                            line=_line_of(path.read_text(encoding="utf-8"), "solver"),
-                            hint="Known solvers: " + ", ".join(solvers.names()) + ".")
-        templates[t.id] = t
-    return Bank(root, templates, "sha256:" + digest.hexdigest())
+    for k, folder in enumerate(roots):
+        if not folder.is_dir():
+            raise BankError("the question bank folder does not exist.", path=str(folder),
+                            hint=f"Give a folder of template files, or '{BUNDLED}' for the bundled bank.")
+        files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise BankError("no template files (*.yaml, *.yml) in the question bank folder.", path=str(folder))
+        trusted = folder.resolve() == resources.bank_dir().resolve()
+        prefix = f"{k}:".encode() if len(roots) > 1 else b""  # one folder: the digest it always had
+        for path in files:
+            digest.update(prefix + path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            t = load_template_file(path, trusted)
+            if t.id in templates:
+                raise BankError(f"template id '{t.id}' is also used by {templates[t.id].path}.",
+                                path=str(path), field="id", hint="Give each template its own id.")
+            if solvers.get(t.solver) is None:
+                raise BankError(f"unknown solver '{t.solver}'.", path=str(path), field="solver",
+                                line=_line_of(path.read_text(encoding="utf-8"), "solver"),
+                                hint="Known solvers: " + ", ".join(solvers.names()) + ".")
+            templates[t.id] = t
+    return Bank(roots[0], templates, "sha256:" + digest.hexdigest(), tuple(roots))
 
 
 def locate(err: QuizgenError, bank: Bank, lang: str = "en") -> QuizgenError:

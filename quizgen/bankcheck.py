@@ -95,34 +95,122 @@ def question_problems(q: Question) -> list[str]:
     return out
 
 
+def _seeds_text(seeds: list[int], total: int) -> str:
+    """``seed 4`` / ``seeds 0, 3, 9 (3 of 50)`` / ``every seed (50)``."""
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if len(seeds) == total:
+        return f"every seed (0-{total - 1})"
+    shown = ", ".join(map(str, seeds[:5])) + (", ..." if len(seeds) > 5 else "")
+    return f"seeds {shown} ({len(seeds)} of {total})"
+
+
+def _note(found: dict, key: tuple, seed: int, lang: str) -> None:
+    seeds, langs = found.setdefault(key, ([], []))
+    if seed not in seeds:
+        seeds.append(seed)
+    if lang not in langs:
+        langs.append(lang)
+
+
+def _crash_text(t: Template, level: int, e: Exception) -> str:
+    """What a solver's exception most likely means for the template's author."""
+    if isinstance(e, KeyError) and e.args and isinstance(e.args[0], str):
+        drawn = ", ".join(p.name for p in t.levels[level].space) or "none"
+        return (f"solver '{t.solver}' needs the parameter '{e.args[0]}', which level {level} does not draw "
+                f"(it draws: {drawn}); add it under levels.{level}.params "
+                f"(`quizgen bank solvers` shows what each solver reads).")
+    return (f"solver '{t.solver}' crashed: {type(e).__name__}: {e}. Check that the parameters and the "
+            f"answer type are the ones this solver expects (`quizgen bank solvers`).")
+
+
+def usage_problems(t: Template, reference: dict) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of ``t`` against how the bundled bank uses the same solver.
+
+    ``reference``: solver name -> the bundled templates using it (:func:`solver_usage`).
+    """
+    uses = reference.get(t.solver)
+    if not uses or any(u.path == t.path for u in uses):
+        return [], []
+    problems, warnings = [], []
+    types = sorted({u.answer_type for u in uses})
+    if t.answer_type not in types:
+        problems.append(f"{t.path}: field 'answer': solver '{t.solver}' answers with type "
+                        f"{' or '.join(types)}, not '{t.answer_type}'.")
+    levels = sorted({lv for u in uses for lv in u.levels})
+    odd = [lv for lv in t.level_numbers if lv not in levels]
+    if odd:
+        warnings.append(f"{t.path}: solver '{t.solver}' knows levels {', '.join(map(str, levels))}; "
+                        f"level(s) {', '.join(map(str, odd))} here get that solver's nearest behaviour.")
+    for lv in t.level_numbers:
+        known = {p.name for u in uses for level in u.levels.values() for p in level.space}
+        extra = sorted({p.name for p in t.levels[lv].space} - known)
+        if extra:
+            warnings.append(f"{t.path}: levels.{lv}.params: solver '{t.solver}' never reads "
+                            f"{', '.join(extra)} in the bundled bank; check that it is used.")
+    return problems, warnings
+
+
+def solver_usage(bank: Bank | None = None) -> dict[str, list[Template]]:
+    """Solver name -> the templates of ``bank`` (default: the bundled bank) that use it."""
+    from .bank import load_bank
+    bank = bank or load_bank()
+    out: dict[str, list[Template]] = {}
+    for t in sorted(bank.templates.values(), key=lambda t: t.id):
+        out.setdefault(t.solver, []).append(t)
+    return out
+
+
 def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) -> CheckReport:
-    """Build every template at every level for ``seeds`` seeds; collect problems."""
+    """Build every template at every level for ``seeds`` seeds; collect problems.
+
+    The same problem at several seeds is reported once, with the seeds. A misconception
+    never produced is checked over ten times more seeds before it is reported.
+    """
     report = CheckReport()
+    reference = solver_usage()
     for t in sorted(bank.templates.values(), key=lambda t: t.id):
         report.templates += 1
         report.problems.extend(language_problems(t))
+        extra_problems, extra_warnings = usage_problems(t, reference)
+        report.problems.extend(extra_problems)
+        report.warnings.extend(extra_warnings)
+        found: dict[tuple, tuple[list, list]] = {}   # (level, where, message) -> (seeds, langs)
         produced: set[str] = set()
         for level in t.level_numbers:
             for seed in range(seeds):
                 for lang in langs:
-                    where = f"{t.path}: level {level}, seed {seed}, lang {lang}"
+                    where = f"{t.path}"
                     try:
                         q = build_question(t, level, np.random.default_rng(seed), lang=lang)
                     except QuizgenError as e:
                         e = locate(e, bank, lang)
                         if e.path == t.path:  # name the file once, with the line
-                            e.path, where = None, where.replace(t.path, t.path + (f", line {e.line}" if e.line else ""), 1)
+                            e.path, where = None, t.path + (f", line {e.line}" if e.line else "")
                             e.args = (e.format(),)
-                        report.problems.append(f"{where}: {e}")
-                        break
-                    except Exception as e:  # a solver bug: report it with the seed
-                        report.problems.append(f"{where}: solver crashed: {type(e).__name__}: {e}")
-                        break
+                        _note(found, (level, where, str(e)), seed, lang)
+                        continue
+                    except Exception as e:  # a solver bug or a template the solver cannot serve
+                        _note(found, (level, where, _crash_text(t, level, e)), seed, lang)
+                        continue
                     report.instances += 1
                     produced.update(m.id for m in q.misconceptions)
-                    report.problems.extend(f"{where}: {p}" for p in question_problems(q))
+                    for p in question_problems(q):
+                        _note(found, (level, where, p), seed, lang)
+        for (level, where, message), (where_seeds, where_langs) in found.items():
+            report.problems.append(f"{where}: level {level}, {_seeds_text(where_seeds, seeds)}, "
+                                   f"lang {', '.join(where_langs)}: {message}")
+        if found:
+            continue  # what was never produced says nothing while instances fail
         never = [m.id for m in t.misconceptions if m.id not in produced]
+        for level in t.level_numbers:
+            for seed in range(seeds, 10 * seeds):
+                if not never:
+                    break
+                q = build_question(t, level, np.random.default_rng(seed), lang=langs[0])
+                never = [m for m in never if m not in {x.id for x in q.misconceptions}]
         if never:
-            report.warnings.append(f"{t.path}: misconception(s) never produced in {seeds} seeds: "
-                                   f"{', '.join(never)}")
+            report.warnings.append(f"{t.path}: misconception(s) never produced in {10 * seeds} seeds per "
+                                   f"level: {', '.join(never)} (the solver never returns them: remove them, "
+                                   "or check their ids against `quizgen bank solvers`).")
     return report

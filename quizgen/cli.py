@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__, api
-from .errors import QuizgenError
+from .errors import QuizgenError, did_you_mean
 
 
 class ExitOnError(click.Group):
@@ -55,14 +55,19 @@ def secret_source(secret: str | None, out_dir) -> str:
     return str(Path(out_dir) / SECRET_FILE)
 
 
+bank_option = click.option(
+    "--bank", "bank_dir", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+    help="Question bank folder (default: the bundled bank). Repeat it to put folders together; "
+         "'bundled' is the bundled bank, e.g. --bank bundled --bank my_bank.")
+
+
 def common_exam_options(f):
     @click.option("--secret", envvar="QUIZGEN_SECRET", default=None,
                   help="Exam secret (else $QUIZGEN_SECRET, else OUT/.quizgen-secret, created once).")
     @click.option("--lang", default=None, metavar="en|ko|en,ko",
-                  help="Language of the texts (default: the exam file's lang). "
-                       "`generate --lang en,ko` writes both, with the same variants.")
-    @click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None,
-                  help="Question bank folder (default: the bundled bank).")
+                  help="Language of the texts (default: the exam file's lang); "
+                       "en,ko writes both (in en/ and ko/), with the same variants.")
+    @bank_option
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         return f(*args, **kwargs)
@@ -158,7 +163,7 @@ def export(exam, out_dir, formats, n_variants, force, secret, lang, bank_dir):
 @click.option("--seed", default=0, show_default=True, type=int, help="A whole number from 0.")
 @click.option("--level", type=int, default=None, help="Difficulty level (default: the lowest).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
-@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@bank_option
 def preview(template_id, seed, level, lang, bank_dir):
     """Print one instance of a template with its answer and worked solution.
 
@@ -166,17 +171,24 @@ def preview(template_id, seed, level, lang, bank_dir):
     """
     from .answers import format_answer, letters
     q = api.preview(template_id, seed=seed, level=level, lang=lang, bank_dir=bank_dir)
-    click.echo(f"# {q.title} ({q.template}, level {q.level}, seed {seed})\n")
+    words = PREVIEW_WORDS[lang]
+    click.echo(f"# {q.title} ({q.template}, {words['level']} {q.level}, seed {seed})\n")
     click.echo(q.prompt + "\n")
     for i, o in enumerate(q.options or ()):
         click.echo(f"{letters(i)}. {o}")
-    click.echo(f"\nAnswer: {format_answer(q.answer_type, q.answer_value, q.decimals, q.options)}")
-    click.echo(f"\nSolution:\n{q.solution}\n")
+    click.echo(f"\n{words['answer']}: {format_answer(q.answer_type, q.answer_value, q.decimals, q.options)}")
+    click.echo(f"\n{words['solution']}:\n{q.solution}\n")
     if q.pytorch:
         click.echo(f"PyTorch:\n{q.pytorch}\n")
     for m in q.misconceptions:
-        click.echo(f"Misconception {m.id}: "
-                   f"{format_answer(q.answer_type, m.value, q.decimals, q.options)}: {m.feedback}")
+        click.echo(f"{words['misconception']} {m.id} -> "
+                   f"{format_answer(q.answer_type, m.value, q.decimals, q.options)}\n  {m.feedback}")
+
+
+PREVIEW_WORDS = {
+    "en": {"level": "level", "answer": "Answer", "solution": "Solution", "misconception": "Misconception"},
+    "ko": {"level": "난이도", "answer": "정답", "solution": "풀이", "misconception": "자주 하는 실수"},
+}
 
 
 @main.command("render")
@@ -209,7 +221,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 @click.option("--seed", type=int, default=None, help="Draw the same variants again (a whole number "
                                                      "from 0; default: new ones).")
 @click.option("--level", type=int, default=None, help="Only this difficulty level.")
-@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@bank_option
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
 @click.option("--force", is_flag=True, help="Replace --out even when it is not an earlier practice page "
                                           "(never a key.json).")
@@ -232,21 +244,52 @@ def bank():
 
 
 @bank.command("list")
-@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@bank_option
 def bank_list(bank_dir):
     """List the templates by topic, with their difficulty levels and languages."""
     b = api.load_bank(bank_dir)
-    for topic, templates in b.topics().items():
+    for topic, templates in sorted(b.topics().items()):
         click.echo(f"{topic}")
         for t in templates:
             levels = ",".join(map(str, t.level_numbers))
             click.echo(f"  {t.id:34s} levels {levels:6s} {t.answer_type:8s} "
                        f"[{','.join(t.languages())}] {t.title['en']}")
-    click.echo(f"{len(b.templates)} templates in {len(b.topics())} topics ({b.root})")
+    click.echo(f"{len(b.templates)} templates in {len(b.topics())} topics ({b.describe()})")
+
+
+@bank.command("solvers")
+@click.argument("names", nargs=-1)
+def bank_solvers(names):
+    """What each solver reads and returns, from the bundled templates that use it.
+
+    A template of your own names one of these solvers; copy the bundled template's
+    parameters (per level), answer type and misconception ids, then change the texts.
+
+    Example: quizgen bank solvers params.dense
+    """
+    from .bankcheck import solver_usage
+    from .solvers import names as solver_names
+    usage = solver_usage()
+    chosen = list(names) or solver_names()
+    for name in chosen:
+        if name not in solver_names():
+            raise QuizgenError(f"unknown solver '{name}'.", field="NAMES",
+                               hint=did_you_mean(name, solver_names()) + "Run `quizgen bank solvers` for all.")
+    for name in chosen:
+        uses = usage.get(name, [])
+        click.echo(name)
+        if not uses:
+            click.echo("  (no bundled template uses it)")
+        for t in uses:
+            click.echo(f"  used by {t.id} ({t.path})")
+            click.echo(f"    answer: {t.answer_type}")
+            for lv in t.level_numbers:
+                click.echo(f"    level {lv} params: {', '.join(p.name for p in t.levels[lv].space) or '(none: the solver draws them)'}")
+            click.echo(f"    misconceptions: {', '.join(m.id for m in t.misconceptions) or '(none)'}")
 
 
 @bank.command("check")
-@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None)
+@bank_option
 @click.option("--seeds", default=50, show_default=True, type=click.IntRange(1, 100_000),
               help="Seeds per template and level.")
 def bank_check(bank_dir, seeds):
@@ -259,7 +302,7 @@ def bank_check(bank_dir, seeds):
     for p in report.problems[:50]:
         click.echo(f"problem: {p}", err=True)
     if not report.ok:
-        raise QuizgenError(f"{len(report.problems)} problem(s) in the bank at {b.root} "
+        raise QuizgenError(f"{len(report.problems)} problem(s) in the bank at {b.describe()} "
                            f"({report.templates} templates, {report.instances} instances built).",
                            hint="Each problem above names the file, level and seed; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")

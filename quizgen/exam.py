@@ -135,8 +135,13 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
                      f"{', '.join(map(str, bank.templates[template].level_numbers))}).", f"{field}.level")
         else:
             if not bank.with_topic(topic, level):
-                fail(f"no template of topic '{topic}' has level {level}.", f"{field}.topic",
-                     hint="Topics: " + ", ".join(bank.topics()) + ".")
+                topics = sorted(bank.topics())
+                if topic in topics:
+                    levels = sorted({lv for t in bank.with_topic(topic) for lv in t.levels})
+                    fail(f"no template of topic '{topic}' has level {level}.", f"{field}.level",
+                         hint=f"Its templates have levels {', '.join(map(str, levels))}.")
+                fail(f"unknown topic '{topic}'.", f"{field}.topic",
+                     hint=did_you_mean(str(topic), topics) + "Topics: " + ", ".join(topics) + ".")
         if points is None and topic:
             # Every student's slot is worth the same: the most any template of the pool is worth.
             points = max(t.points for t in bank.with_topic(topic, level))
@@ -156,6 +161,26 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
                 slots=tuple(slots), path=str(path))
 
 
+def _roster_delimiter(text: str, id_names: tuple[str, ...]) -> str:
+    """The delimiter (``,``, ``;`` or tab) that splits the header into cells naming the id column.
+
+    Decided by the header line alone, so a stray delimiter in a later row is reported as
+    that row's error instead of confusing the guess. Falls back to csv.Sniffer, then ``,``.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    found = []
+    for delimiter in (",", ";", "\t"):
+        cells = [c.strip().lower().replace(" ", "_") for c in next(csv.reader([first], delimiter=delimiter), [])]
+        if any(c in id_names for c in cells):
+            found.append((len(cells), delimiter))
+    if found:
+        return max(found)[1]
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_roster(path: str | Path) -> list[Student]:
     """Students from a CSV with a ``student_id`` column (optional ``name``, ``email``)."""
     path = Path(path)
@@ -168,17 +193,13 @@ def read_roster(path: str | Path) -> list[Student]:
     except UnicodeDecodeError as e:
         raise RosterError("the roster is not UTF-8 text.", path=str(path),
                           hint="Save it as 'CSV UTF-8' from your spreadsheet.") from e
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    aliases = {"student_id": ("student_id", "id", "studentid", "student", "학번")}
+    delimiter = _roster_delimiter(text, aliases["student_id"])
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = list(reader)
     if not rows:
         raise RosterError("the roster is empty.", path=str(path), line=1)
     header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
-    aliases = {"student_id": ("student_id", "id", "studentid", "student", "학번")}
     col = next((header.index(a) for a in aliases["student_id"] if a in header), None)
     if col is None:
         raise RosterError("the roster has no 'student_id' column.", path=str(path), line=1,
@@ -229,3 +250,21 @@ def numbered_students(n: int) -> list[Student]:
     """``--students N``: ids s001, s002, ..."""
     width = max(3, len(str(n)))
     return [Student(f"s{i:0{width}d}") for i in range(1, n + 1)]
+
+
+def check_languages(exam: Exam, bank: Bank, langs: list[str]) -> None:
+    """ExamError when a template an exam slot can draw has no texts in one of ``langs``.
+
+    (Otherwise its English texts would silently appear on a Korean paper.)
+    """
+    for slot in exam.slots:
+        pool = [bank.templates[slot.template]] if slot.template else bank.with_topic(slot.topic, slot.level)
+        for t in pool:
+            missing = [one for one in langs if one not in t.languages()]
+            if missing:
+                raise ExamError(f"slot {slot.name} can draw template '{t.id}', which has no "
+                                f"'{missing[0]}' texts (it has: {', '.join(t.languages()) or 'none complete'}).",
+                                path=exam.path or None, field="lang",
+                                hint=f"Add '{missing[0]}:' texts to its title, prompt, solution and every "
+                                     f"misconception's feedback ({t.path}), or generate in "
+                                     f"{' or '.join(t.languages()) or 'another language'} with --lang.")

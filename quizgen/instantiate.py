@@ -138,7 +138,9 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
     unknown = set(mis_values) - known
     if unknown:
         raise TemplateError(f"solver returned misconceptions not declared in the YAML: "
-                            f"{', '.join(sorted(unknown))}.", path=template.path, field="misconceptions")
+                            f"{', '.join(sorted(unknown))}.", path=template.path, field="misconceptions",
+                            hint=f"Declare each with an id and feedback; `quizgen bank solvers {template.solver}` "
+                                 "lists the ids this solver returns.")
     options = None
     if template.answer_type in ("choice", "choices"):
         if not sol.options:

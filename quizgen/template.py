@@ -148,7 +148,7 @@ def template_from_dict(d: Any, path: str, trusted: bool = False) -> Template:
         raise BankError("levels is a mapping {1: {params: ...}, 2: ...}.", path=path, field="levels")
     levels = {}
     for key, lv in levels_raw.items():
-        if not isinstance(key, int) or key < 1:
+        if type(key) is not int or key < 1:
             raise BankError("level numbers are integers from 1.", path=path, field=f"levels.{key}")
         lv = lv or {}
         if not isinstance(lv, dict):

@@ -57,8 +57,12 @@ def test_unknown_template_names_line_and_suggests(tmp_path, bank):
 def test_missing_level_and_topic(tmp_path, bank):
     with pytest.raises(ExamError, match="has no level 9"):
         load_exam(_exam(tmp_path, "  - {template: params.dense, level: 9}\n"), bank)
-    with pytest.raises(ExamError, match="no template of topic 'nope'"):
+    with pytest.raises(ExamError, match="unknown topic 'nope'"):
         load_exam(_exam(tmp_path, "  - {topic: nope}\n"), bank)
+    with pytest.raises(ExamError, match="unknown topic 'outputshape'. Did you mean 'output-shape'"):
+        load_exam(_exam(tmp_path, "  - {topic: outputshape}\n"), bank)
+    with pytest.raises(ExamError, match="no template of topic 'loss' has level 9. Its templates have levels"):
+        load_exam(_exam(tmp_path, "  - {topic: loss, level: 9}\n"), bank)
     with pytest.raises(ExamError, match="exactly one of"):
         load_exam(_exam(tmp_path, "  - {level: 1}\n"), bank)
 
