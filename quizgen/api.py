@@ -307,37 +307,52 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
                               f"student(s) (first: '{changed[0]}') would not match it.", path=str(out_dir),
                               hint="Choose another --out folder, or pass --force to write them anyway.")
     codes = {p.student.student_id: p.variant for p in quiz.papers}
-    if old is None and not force:
-        _check_rendered(out_dir, quiz.exam.id, codes)
+    replaced = _check_rendered(out_dir, quiz.exam.id, codes, force) if old is None else set()
     files: dict[str, str | bytes] = {}
     for write in writers:
         files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
     files[RENDER_RECORD] = json.dumps({"exam": quiz.exam.id, "variants": codes}, ensure_ascii=False,
                                       sort_keys=True) + "\n"
-    return write_files(out_dir, files)
+    written = write_files(out_dir, files)
+    remove_stale_papers(out_dir, replaced, files)
+    return written
 
 
 RENDER_RECORD = ".quizgen-render.json"  # what `render` last wrote into a folder without key.json
 
 
-def _check_rendered(out_dir: Path, exam_id: str, codes: dict) -> None:
-    """OutputError when ``out_dir`` holds what `render` wrote for another exam or other draws
-    (a folder without key.json has nothing else to tell its papers apart)."""
+def _check_rendered(out_dir: Path, exam_id: str, codes: dict, force: bool) -> set[str]:
+    """Students whose papers `render` typeset earlier into ``out_dir`` and this render replaces
+    with other draws or leaves out (another exam, another secret, another class).
+
+    Without ``force`` that is an OutputError: the folder would hold a mix, and its key
+    files would describe only some of its papers. (A folder without key.json has only the
+    record of the last render to tell its papers apart; a larger class of the same draws
+    is fine.)
+    """
     record = out_dir / RENDER_RECORD
     if not record.is_file():
-        return
+        return set()
     try:
         earlier = json.loads(record.read_text(encoding="utf-8"))
-        other, old_codes = earlier["exam"], earlier["variants"]
+        other, old_codes = earlier["exam"], dict(earlier["variants"])
     except (OSError, ValueError, KeyError, TypeError):
-        return  # an unreadable record protects nothing; the files are replaced as before
-    changed = [sid for sid, code in codes.items() if sid in old_codes and old_codes[sid] != code]
-    if other != exam_id or changed:
-        what = (f"the papers of exam '{other}'" if other != exam_id else
-                f"papers of other draws (first: '{changed[0]}', variant {old_codes[changed[0]]})")
-        raise OutputError(f"it holds {what}, typeset earlier by `quizgen render`; replacing some of "
-                          "them would leave a mix.", path=str(out_dir),
-                          hint="Choose another --out folder, or pass --force to write over them.")
+        return set()  # an unreadable record protects nothing; the files are replaced as before
+    if other != exam_id:
+        replaced = set(old_codes)
+        what = f"the papers of exam '{other}'"
+    else:
+        changed = [sid for sid, code in codes.items() if sid in old_codes and old_codes[sid] != code]
+        left = sorted(sid for sid in old_codes if sid not in codes)
+        replaced = set(changed) | set(left)
+        what = (f"papers of other draws (first: '{changed[0]}', variant {old_codes[changed[0]]})" if changed else
+                f"papers of {len(left)} student(s) this key does not have (first: '{left[0]}')" if left else "")
+    if replaced and not force:
+        raise OutputError(f"it holds {what}, typeset earlier by `quizgen render`; writing this key's papers "
+                          "there would leave a mix.", path=str(out_dir),
+                          hint="Choose another --out folder, or pass --force to replace them (the earlier "
+                               "papers this render does not rewrite are removed).")
+    return replaced
 
 
 def _same_file(a: Path, b: Path) -> bool:

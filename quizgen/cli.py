@@ -193,8 +193,8 @@ PREVIEW_WORDS = {
 
 @main.command("render")
 @click.argument("key", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", default="exam", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Output folder (default: the folder of KEY).")
 @click.option("--format", "formats", default="pdf", show_default=True,
               help="Comma-separated: pdf, html, md.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
@@ -206,6 +206,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
+    out_dir = out_dir or str(Path(key).parent)
     written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
     click.echo(f"Wrote {len(written)} files to {out_dir}/")

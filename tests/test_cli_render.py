@@ -90,3 +90,34 @@ def test_render_into_a_folder_of_another_renders_exam_or_draws_needs_force(tmp_p
     code, text = run("render", tmp_path / "b" / "key.json", "--format", "md", "--out", out, "--force")
     assert code == 0, text
     assert (out / "papers" / "s001.md").read_bytes() != before
+
+
+def test_render_of_another_class_in_between_does_not_unlock_a_redraw(tmp_path):
+    """Rendering class A, then class B of the same exam, then A with another secret: the
+    second render is refused (A's papers would stay beside B's key files), so the third
+    can never silently replace A's printed papers."""
+    exam = write_exam(tmp_path)
+    for name, n, secret in (("a", 3, SECRET), ("b", 2, SECRET), ("a2", 3, SECRET + "-x")):
+        assert run("generate", exam, "--students", n, "--out", tmp_path / name, "--secret", secret)[0] == 0
+    (tmp_path / "b" / "key.json").write_text(
+        (tmp_path / "b" / "key.json").read_text(encoding="utf-8").replace('"s001"', '"t001"').replace(
+            '"s002"', '"t002"'), encoding="utf-8")
+    out = tmp_path / "r"
+    assert run("render", tmp_path / "a" / "key.json", "--format", "md", "--out", out)[0] == 0
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "md", "--out", out)
+    assert code == 2 and "3 student(s) this key does not have (first: 's001')" in text, text
+    code, text = run("render", tmp_path / "a2" / "key.json", "--format", "md", "--out", out)
+    assert code == 2 and "other draws" in text
+    # --force replaces the class: the papers of students left out, and key.md, are rewritten or removed
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", out, "--force")
+    assert code == 0, text
+    assert sorted(p.name for p in (out / "papers").iterdir()) == ["t001.html", "t002.html"]
+    assert not (out / "key.md").exists() and (out / "key.html").exists()
+
+
+def test_render_writes_beside_the_key_by_default(tmp_path):
+    out = tmp_path / "exam"
+    assert run("generate", write_exam(tmp_path), "--students", 2, "--out", out, "--secret", SECRET)[0] == 0
+    code, text = run("render", out / "key.json", "--format", "html")
+    assert code == 0, text
+    assert (out / "papers" / "s001.html").is_file() and (out / "key.html").is_file()

@@ -94,7 +94,8 @@ def _wrong_counts(p: dict, breakdown, shapes, args_list) -> dict:
     mis = {}
     if has_bias:
         mis["forgot-bias"] = weights
-    mis["bias-per-weight"] = 2 * weights
+    # a bias for every weight, in the layers that have biases at all
+    mis["bias-per-weight"] = sum(w + (w if b else 0) for _, w, b in breakdown)
     learnable = [a for a in args_list if a["type"] == "Linear" or a["type"] in CONV_TYPES]
     if all(a["type"] == "Linear" for a in learnable):
         mis["neurons-only"] = sum(a["out_features"] for a in learnable)
@@ -111,10 +112,10 @@ def _wrong_counts(p: dict, breakdown, shapes, args_list) -> dict:
     if any(a["nd"] >= 2 for a in learnable):
         mis["kernel-not-squared"] = sum(a["kernel"][0] * a["in_channels"] * a["out_channels"]
                                         + (a["out_channels"] if a["bias"] else 0) for a in learnable)
-    first = next(i for i, l in enumerate(layers) if l["type"] in CONV_TYPES)
-    positions = math.prod(shapes[first + 1][1:])
-    w_first, b_first = breakdown[first][1], breakdown[first][2]
-    mis["per-position"] = weights + biases + (positions - 1) * (w_first + b_first)
+    # every convolution with a kernel (and biases) of its own at each of its output positions
+    mis["per-position"] = weights + biases + sum(
+        (math.prod(shapes[i + 1][1:]) - 1) * (breakdown[i][1] + breakdown[i][2])
+        for i, layer in enumerate(layers) if layer["type"] in CONV_TYPES)
     pools = [a for l, a in zip(layers, args_list) if l["type"] in POOL_TYPES]
     if pools:
         mis["counted-pooling"] = weights + biases + sum(math.prod(a["kernel"]) for a in pools)
