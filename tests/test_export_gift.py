@@ -90,8 +90,8 @@ def test_escape():
 
 def test_korean_fixed_strings(tmp_path):
     out = gift_pegjs(render(exam("ko"), slots(1), "gift", lang="ko"), tmp_path)
-    q = next(q for q in out if q.get("title") == "q3 v001 1번째 성분 Shape")
-    assert q["stem"]["text"].endswith("답의 1번째 차원을 입력하세요 (전체 3개).")
+    q = next(q for q in out if q.get("title") == "q3 v001 1번 칸 Shape")
+    assert q["stem"]["text"].endswith("답의 1번째 차원을 입력하십시오 (전체 3개).")
 
 
 def test_real_generated_questions_parse(tmp_path):
