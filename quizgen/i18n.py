@@ -30,6 +30,8 @@ MESSAGES = {
         "invalid": "Cannot read this answer: {reason}.", "read_as": "Read as: {value}",
         "practice_note": "Answers are checked in this page with the grader's rules; "
                          "nothing is sent anywhere.",
+        # points beside a question: "1 point", "2 points" (Korean: "1점")
+        "point_n": "{n} point", "points_n": "{n} points",
     },
     "ko": {
         "student": "학생", "student_id": "학번", "name": "이름", "variant": "문제지 유형",
@@ -37,7 +39,7 @@ MESSAGES = {
         "answer": "정답", "your_answer": "답", "solution": "풀이",
         "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
         "key_title": "채점용 정답지", "options": "보기", "total": "합계",
-        "answer_hint_integer": "정수", "answer_hint_real": "실수",
+        "answer_hint_integer": "정수", "answer_hint_real": "소수 가능한 수",  # not 실수: also "mistake"
         "answer_hint_shape": "16 x 50 x 50 과 같은 형태(shape)",
         "answer_hint_vector": "쉼표로 구분한 수",
         "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
@@ -52,6 +54,7 @@ MESSAGES = {
         "partly": "부분 정답: {n}개 중 {k}개가 맞았습니다.",
         "invalid": "답을 읽을 수 없습니다: {reason}.", "read_as": "읽은 값: {value}",
         "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
+        "point_n": "{n}점", "points_n": "{n}점",
     },
 }
 

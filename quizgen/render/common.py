@@ -38,7 +38,8 @@ def answer_layout(q: Question) -> dict:
 
 
 def points_text(q: Question, t: dict) -> str:
-    return f"{num(q.points)} {t['point'] if q.points == 1 else t['points']}"
+    """``1 point``, ``2 points``; Korean attaches the counter: ``1점``."""
+    return t["point_n" if q.points == 1 else "points_n"].format(n=num(q.points))
 
 
 def hint(q: Question, t: dict) -> str:
