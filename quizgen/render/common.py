@@ -42,6 +42,11 @@ def points_text(q: Question, t: dict) -> str:
     return t["point_n" if q.points == 1 else "points_n"].format(n=num(q.points))
 
 
+def topic_name(topic: str, t: dict) -> str:
+    """A topic's name in the labels' language; a topic without one (a user's bank) by its id."""
+    return t.get("topic_name_" + topic, topic)
+
+
 def hint(q: Question, t: dict) -> str:
     return t.get("answer_hint_" + q.answer_type, "")
 
