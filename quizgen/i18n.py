@@ -30,6 +30,16 @@ MESSAGES = {
         "invalid": "Cannot read this answer: {reason}.", "read_as": "Read as: {value}",
         "practice_note": "Answers are checked in this page with the grader's rules; "
                          "nothing is sent anywhere.",
+        # points beside a question: "1 point", "2 points" (Korean: "1점")
+        "point_n": "{n} point", "points_n": "{n} points",
+        "blank_answer": "Type an answer first.",
+        # topic names (practice page); a topic without one is shown by its id
+        "topic_name_activation": "Activation functions", "topic_name_backprop": "Backpropagation",
+        "topic_name_concepts": "Concepts", "topic_name_convolution": "Convolution",
+        "topic_name_fc-vs-conv": "Fully connected vs convolutional layers",
+        "topic_name_gradient-descent": "Gradient descent", "topic_name_loss": "Loss functions",
+        "topic_name_param-count": "Parameter counts", "topic_name_pooling": "Pooling",
+        "topic_name_receptive-field": "Receptive fields", "topic_name_output-shape": "Output shapes",
     },
     "ko": {
         "student": "학생", "student_id": "학번", "name": "이름", "variant": "문제지 유형",
@@ -37,7 +47,7 @@ MESSAGES = {
         "answer": "정답", "your_answer": "답", "solution": "풀이",
         "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
         "key_title": "채점용 정답지", "options": "보기", "total": "합계",
-        "answer_hint_integer": "정수", "answer_hint_real": "실수",
+        "answer_hint_integer": "정수", "answer_hint_real": "소수 가능한 수",  # not 실수: also "mistake"
         "answer_hint_shape": "16 x 50 x 50 과 같은 형태(shape)",
         "answer_hint_vector": "쉼표로 구분한 수",
         "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
@@ -52,6 +62,19 @@ MESSAGES = {
         "partly": "부분 정답: {n}개 중 {k}개가 맞았습니다.",
         "invalid": "답을 읽을 수 없습니다: {reason}.", "read_as": "읽은 값: {value}",
         "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
+        "point_n": "{n}점", "points_n": "{n}점",
+        "blank_answer": "답을 입력하십시오.",
+        "topic_name_activation": "활성화 함수", "topic_name_backprop": "역전파",
+        "topic_name_concepts": "개념", "topic_name_convolution": "합성곱",
+        "topic_name_fc-vs-conv": "완전 연결 층과 합성곱 층",
+        "topic_name_gradient-descent": "경사 하강법", "topic_name_loss": "손실 함수",
+        "topic_name_param-count": "파라미터 수", "topic_name_pooling": "풀링",
+        "topic_name_receptive-field": "수용 영역", "topic_name_output-shape": "출력 형태",
+        # the practice page's reasons in the papers' style (합쇼체), where
+        # quizgen.answers.REASONS has another one (reason_<code> replaces REASONS[code])
+        "reason_ambiguous": "'{arg}'의 쉼표가 소수점인지 천 단위 구분 기호인지 알 수 없습니다. "
+                            "쉼표 없이 쓰거나 소수점(.)을 사용하십시오",
+        "reason_one_option": "보기를 하나만 고르십시오('{arg}')",
     },
 }
 

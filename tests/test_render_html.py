@@ -51,8 +51,9 @@ def test_math_is_mathml_and_matrices_are_tables(exam):
 def test_answer_spaces_follow_the_answer_type():
     quiz = Quiz(ExamInfo(id="h", title="T"), (StudentPaper(Student("s1"), "V1", tuple(synthetic_questions())),))
     page = html.student_page(quiz, quiz.papers[0])
-    assert page.count('class="cells"') == 2               # shape and vector
-    assert "grid-template-columns: repeat(2, auto)" in page  # the 2x2 matrix
+    assert page.count('class="cell line"') == 2           # shape and vector: one box each
+    assert page.count('class="cell area"') == 1           # the matrix: one blank area
+    assert 'class="cells"' not in page and "grid-template-columns: repeat" not in page
     assert 'class="mark many"' in page and 'class="mark one"' in page
 
 

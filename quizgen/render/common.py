@@ -1,7 +1,7 @@
 """What the HTML and PDF renderers share: answer-box layouts, QR payloads, labels.
 
-Everything here reads only the Quiz record. The answer layout uses an answer's
-*dimensions* (how many boxes a shape or a matrix needs), never its values.
+Everything here reads only the Quiz record. The answer layout uses an answer's *type*
+only: neither its values nor its size (see :func:`answer_layout`).
 """
 from __future__ import annotations
 
@@ -15,26 +15,36 @@ from ..texfmt import num
 
 
 def answer_layout(q: Question) -> dict:
-    """How the answer space looks: one box, a row of cells, a grid, or option marks.
+    """How the answer space looks: a box, a full-width line, a blank area, or option marks.
 
-    ``{"kind": "box"}``, ``{"kind": "cells", "n": 3, "sep": "×"}`` (shape),
-    ``{"kind": "cells", "n": 4, "sep": ","}`` (vector), ``{"kind": "grid", "rows": 2,
-    "cols": 2}`` (matrix), ``{"kind": "options", "multi": bool, "n": k}`` (choice/choices).
+    It depends on the answer *type* only, never on the answer: how many dimensions a shape
+    has, how many entries a vector or how many rows and columns a matrix has is part of
+    what the student works out, so the paper must not show it.
+
+    ``{"kind": "box", "wide": bool}`` (integer; real: wide), ``{"kind": "line"}`` (shape,
+    vector: one box across the text width), ``{"kind": "area"}`` (matrix: one blank area of
+    fixed size, room for the largest matrix of the bank: 6 x 6), ``{"kind": "options", "multi":
+    bool, "n": k}`` (choice/choices: marks beside the options, which the prompt shows anyway).
     """
-    t, v = q.answer_type, q.answer_value
-    if t == "shape" and isinstance(v, list) and v:
-        return {"kind": "cells", "n": len(v), "sep": "×"}
-    if t == "vector" and isinstance(v, list) and v:
-        return {"kind": "cells", "n": len(v), "sep": ","}
-    if t == "matrix" and isinstance(v, list) and v and all(isinstance(r, list) for r in v):
-        return {"kind": "grid", "rows": len(v), "cols": max(len(r) for r in v)}
+    t = q.answer_type
+    # "wide": what a template written before "line" and "area" existed draws instead.
+    if t in ("shape", "vector"):
+        return {"kind": "line", "wide": True}
+    if t == "matrix":
+        return {"kind": "area", "wide": True}
     if t in ("choice", "choices"):
         return {"kind": "options", "multi": t == "choices", "n": len(q.options or ())}
     return {"kind": "box", "wide": t == "real"}
 
 
 def points_text(q: Question, t: dict) -> str:
-    return f"{num(q.points)} {t['point'] if q.points == 1 else t['points']}"
+    """``1 point``, ``2 points``; Korean attaches the counter: ``1점``."""
+    return t["point_n" if q.points == 1 else "points_n"].format(n=num(q.points))
+
+
+def topic_name(topic: str, t: dict) -> str:
+    """A topic's name in the labels' language; a topic without one (a user's bank) by its id."""
+    return t.get("topic_name_" + topic, topic)
 
 
 def hint(q: Question, t: dict) -> str:

@@ -15,6 +15,12 @@ from .. import answers, texfmt
 from ..errors import RenderError
 from ..resources import templates_dir
 from ..textrender import Environment
+from .common import points_text
+
+
+def _md_text(value) -> str:
+    from .markdown import md_text  # (markdown imports this module)
+    return md_text(value)
 
 
 @lru_cache(maxsize=16)
@@ -28,6 +34,8 @@ def environment(user_dir: str | None = None, autoescape: bool = False) -> jinja2
     env.filters["answer"] = lambda q: answers.format_answer(q.answer_type, q.answer_value,
                                                            q.decimals, q.options)
     env.filters["value"] = lambda v, q: answers.format_answer(q.answer_type, v, q.decimals, q.options)
+    env.filters["points"] = points_text  # {{ q|points(t) }}: "2 points", "2점"
+    env.filters["md"] = _md_text  # plain text (a name, a title) shown as it is in Markdown
     env.globals["letter"] = answers.letters
     return env
 

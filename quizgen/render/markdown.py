@@ -1,12 +1,39 @@
 """Markdown papers (one per student, no answers) and the instructor key."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from ..i18n import messages
 from ..model import ExamInfo, Quiz, StudentPaper
 from .env import render
+
+
+# Characters that start Markdown syntax anywhere in a line, for CommonMark, GitHub's and
+# pandoc's Markdown (math, sub/superscript, attributes, citations, tables); a backslash
+# before any ASCII punctuation shows it as it is in all of them.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$|~^@])")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # only an & that starts an entity is special
+_MD_LIST_START = re.compile(r"^(\s*)([-+](?=\s|$)|=+(?=\s*$)|\d+(?=[.)](?:\s|$)))")  # "- x", "1. x"
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def _list_start(m: re.Match) -> str:
+    mark = m.group(2)
+    return m.group(1) + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
+
+
+def md_text(value) -> str:
+    """Plain text (a roster name or id, an exam title) for a Markdown file: shown as it is.
+
+    Line breaks become spaces (a name cannot end the line it is on), and every character that
+    Markdown viewers read as syntax (HTML, emphasis, links, math, headings...) gets a
+    backslash. Ordinary names stay readable in the file: ``Jean-Luc O'Brien``, ``AI & ML``.
+    """
+    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _MD_ENTITY.sub(r"\\&", _MD_SPECIAL.sub(r"\\\1", text))
+    return _MD_LIST_START.sub(_list_start, text, count=1)
 
 
 def student_paper(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None = None) -> str:

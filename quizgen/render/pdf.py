@@ -102,8 +102,8 @@ def _text_lines(text: str) -> float:
 
 def _breakable(q: Question) -> bool:
     """Keep a question on one page unless it may be too long for one (a rough line count)."""
-    layout = common.answer_layout(q)
-    answer = 1.4 * layout["rows"] + 0.6 if layout["kind"] == "grid" else 2.0
+    kind = common.answer_layout(q)["kind"]
+    answer = {"area": 10.0, "line": 2.6}.get(kind, 2.0)  # a 5 cm area: about 8.5 lines
     lines = 3.0 + answer + len(q.options or ()) * 1.6 + _text_lines(q.prompt)
     return lines > _PAGE_LINES
 

@@ -46,6 +46,7 @@ def _item(q: Question, n: int, t: dict) -> dict:
         "n": n,
         "title": q.title,
         "topic": q.topic,
+        "topic_name": common.topic_name(q.topic, t),
         "level": q.level,
         "template": q.template,
         "prompt": Markup(markup.to_html(q.prompt)),
@@ -85,14 +86,16 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
     items = [_item(q, k, t) for k, q in enumerate(questions, 1)]
     data = {
         "questions": [_check_data(q) for q in questions],
-        "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},
+        "reasons": {code: t.get("reason_" + code) or text.get(lang, text["en"])
+                    for code, text in answers.REASONS.items()},
         "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
-                                        "show_solution", "hide_solution")},
+                                        "show_solution", "hide_solution", "blank_answer")},
                    "entry_unread": _entry_unread(lang)},
     }
     ctx = {
         "t": t, "lang": lang, "font_stack": FONT_STACKS[lang],
-        "title": title or t["practice_title"], "topics": list(topics), "items": items,
+        "title": title or t["practice_title"], "topics": list(topics),
+        "topic_names": [common.topic_name(x, t) for x in topics], "items": items,
         "data": script_json(data), "zeros": script_json(digit_zeros()),
         "css": Markup(source("practice/practice.css", user_dir=user_dir)),
         "answers_js": Markup(source("practice/answers.js", user_dir=user_dir)),

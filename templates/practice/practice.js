@@ -1,8 +1,8 @@
 /* The practice page's behaviour: Check scores the answer with quizgenAnswers.score (the
  * grader's reading and verdict), shows right / partly right / wrong, a misconception's
  * feedback when the answer equals a known mistake (also when it is partly right, as the
- * grader names it then too), entries that could not be read, or why the text could not be
- * read at all. */
+ * grader names it then too), entries that could not be read, why the text could not be
+ * read at all, or, for an empty box, just to type an answer. */
 (function () {
   "use strict";
   var A = window.quizgenAnswers;
@@ -41,7 +41,7 @@
     if (m.status === "invalid" || m.status === "blank") {
       out.classList.add("invalid");
       out.dataset.state = "invalid";
-      line.textContent = fill(L.invalid, { reason: reason(p) });
+      line.textContent = m.status === "blank" ? L.blank_answer : fill(L.invalid, { reason: reason(p) });
       out.appendChild(line);
       return;
     }
