@@ -59,7 +59,7 @@ REASONS = {
     "ambiguous": {"en": "'{arg}' is ambiguous: is the comma a decimal point or a thousands "
                          "separator? Write it without the comma or with a decimal point",
                   "ko": "'{arg}'의 쉼표가 소수점인지 천 단위 구분 기호인지 알 수 없습니다. "
-                         "쉼표 없이 쓰거나 소수점(.)을 사용하세요"},
+                         "쉼표 없이 쓰거나 소수점(.)을 사용하십시오"},
     "finite": {"en": "'{arg}' is not a finite number", "ko": "'{arg}'은(는) 유한한 수가 아닙니다"},
     "zero_div": {"en": "'{arg}' divides by zero", "ko": "'{arg}'은(는) 0으로 나눕니다"},
     "whole": {"en": "'{arg}' is not a whole number", "ko": "'{arg}'은(는) 정수가 아닙니다"},
@@ -72,7 +72,7 @@ REASONS = {
     "option": {"en": "'{arg}' is not an option letter or number",
                "ko": "'{arg}'은(는) 보기 기호나 번호가 아닙니다"},
     "no_option": {"en": "there is no option '{arg}'", "ko": "보기 '{arg}'은(는) 없습니다"},
-    "one_option": {"en": "give one option, not '{arg}'", "ko": "보기를 하나만 고르세요('{arg}')"},
+    "one_option": {"en": "give one option, not '{arg}'", "ko": "보기를 하나만 고르십시오('{arg}')"},
     "too_long": {"en": "the answer is too long", "ko": "답이 너무 깁니다"},
     "blank_part": {"en": "box {arg} is blank", "ko": "{arg}번 칸이 비어 있습니다"},
 }

@@ -14,7 +14,7 @@ MESSAGES = {
         "misconceptions": "Typical mistakes", "pytorch": "Check it in PyTorch",
         "key_title": "Instructor key", "options": "Options", "total": "Total",
         "answer_hint_integer": "a whole number", "answer_hint_real": "a number",
-        "answer_hint_shape": "a shape such as 16 x 50 x 50",
+        "answer_hint_shape": "sizes separated by x, as the question asks (e.g. 16 x 50 x 50)",
         "answer_hint_vector": "numbers separated by commas",
         "answer_hint_matrix": "rows separated by ';' (e.g. 1 2; 3 4)",
         "answer_hint_choice": "one letter", "answer_hint_choices": "all letters that apply",
@@ -48,7 +48,7 @@ MESSAGES = {
         "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
         "key_title": "채점용 정답지", "options": "보기", "total": "합계",
         "answer_hint_integer": "정수", "answer_hint_real": "소수 가능한 수",  # not 실수: also "mistake"
-        "answer_hint_shape": "16 x 50 x 50 과 같은 형태(shape)",
+        "answer_hint_shape": "문제가 묻는 크기를 x로 구분 (예: 16 x 50 x 50)",
         "answer_hint_vector": "쉼표로 구분한 수",
         "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
         "answer_hint_choice": "보기 하나", "answer_hint_choices": "해당하는 보기 모두",
@@ -70,11 +70,6 @@ MESSAGES = {
         "topic_name_gradient-descent": "경사 하강법", "topic_name_loss": "손실 함수",
         "topic_name_param-count": "파라미터 수", "topic_name_pooling": "풀링",
         "topic_name_receptive-field": "수용 영역", "topic_name_output-shape": "출력 형태",
-        # the practice page's reasons in the papers' style (합쇼체), where
-        # quizgen.answers.REASONS has another one (reason_<code> replaces REASONS[code])
-        "reason_ambiguous": "'{arg}'의 쉼표가 소수점인지 천 단위 구분 기호인지 알 수 없습니다. "
-                            "쉼표 없이 쓰거나 소수점(.)을 사용하십시오",
-        "reason_one_option": "보기를 하나만 고르십시오('{arg}')",
     },
 }
 

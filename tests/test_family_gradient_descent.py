@@ -111,7 +111,7 @@ def test_learning_rate_answer_reads_from_the_traces(questions):
             p = q.params
             labels = _read_traces(p)
             assert all(labels[k] == k for k in labels)
-            expected = ", ".join(f"{run}: {names[kind]}" for run, kind in zip("ABC", p["order"]))
+            expected = "; ".join(f"run {run}: {names[kind]}" for run, kind in zip("123", p["order"]))
             assert q.options[q.answer_value] == expected
             for m in q.misconceptions:
                 assert q.options[m.value] != expected
@@ -186,6 +186,6 @@ def test_learning_rate_table_lines():
     p = {"a": 1.0, "c": 0, "w0": 2, "rates": {"large": 0.95, "good": 0.3, "small": 0.05},
          "order": ["good", "large", "small"], "steps": 6, "level": 2}
     rows = S.solve_lr(p).context["rows"]
-    assert rows[0]["loss_line"] == "| A: $L$ | " + "".join(f"{v} | " for v in rows[0]["loss"])
-    assert rows[1]["w_line"] == "| B: $w$ | " + "".join(f"{v} | " for v in rows[1]["w"])
+    assert rows[0]["loss_line"] == "| 1: $L$ | " + "".join(f"{v} | " for v in rows[0]["loss"])
+    assert rows[1]["w_line"] == "| 2: $w$ | " + "".join(f"{v} | " for v in rows[1]["w"])
     assert rows[1]["w"][:2] == ["2.000", "-1.800"]

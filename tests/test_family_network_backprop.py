@@ -337,7 +337,7 @@ def reference_solve_network(p: dict) -> Solution:
         dname = "z" if first else r"\hat y"
         iname = "x" if first else "h"
         final = (rf"\frac{{\partial L}}{{\partial {_wrt_tex(wrt, index)}}} = \frac{{\partial L}}{{\partial {dname}_{{{r + 1}}}}}"
-                 rf"\cdot {iname}_{{{c + 1}}} = {fmt(delta[r])} \cdot {fmt(inp[c])} = {fmt(answer)}")
+                 rf"\cdot {iname}_{{{c + 1}}} = {fmt(delta[r])} \cdot {N.tex_paren(inp[c])} = {fmt(answer)}")
     elif index is not None:
         final = rf"\frac{{\partial L}}{{\partial {_wrt_tex(wrt, index)}}} = {fmt(answer)}"
     else:

@@ -86,8 +86,7 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
     items = [_item(q, k, t) for k, q in enumerate(questions, 1)]
     data = {
         "questions": [_check_data(q) for q in questions],
-        "reasons": {code: t.get("reason_" + code) or text.get(lang, text["en"])
-                    for code, text in answers.REASONS.items()},
+        "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},
         "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
                                         "show_solution", "hide_solution", "blank_answer")},
                    "entry_unread": _entry_unread(lang)},

@@ -207,10 +207,11 @@ LABELS = {"large": {"en": "too large", "ko": "너무 큼"},
           "small": {"en": "too small", "ko": "너무 작음"}}
 KINDS = ("large", "good", "small")
 PERMS = list(itertools.permutations(KINDS))          # canonical option order
-RUNS = ("A", "B", "C")
+RUNS = ("1", "2", "3")   # numbers, not letters: the options are lettered A-F
+RUN_WORD = {"en": "run", "ko": "실행"}
 # The six options (one per permutation, canonical order); solve_lr hands out copies.
-OPTIONS = [{lang: ", ".join(f"{RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm)) for lang in ("en", "ko")}
-           for perm in PERMS]
+OPTIONS = [{lang: "; ".join(f"{RUN_WORD[lang]} {RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm))
+            for lang in ("en", "ko")} for perm in PERMS]
 
 
 def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
@@ -222,7 +223,7 @@ def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
     if level >= 2:
         base["small"] = pick(rng, [0.05, 0.08, 0.1])
     rates = {k: round(v / a, 4) for k, v in base.items()}
-    order = [KINDS[i] for i in rng.permutation(3).tolist()]          # run A, B, C -> kind
+    order = [KINDS[i] for i in rng.permutation(3).tolist()]          # run 1, 2, 3 -> kind
     return {**p, "a": a, "c": c, "w0": c + d, "rates": rates, "order": order, "steps": 6}
 
 
@@ -264,7 +265,7 @@ def solve_lr(p: dict) -> Solution:
     show_w = p.get("level", 1) >= 2
     rows = []
     for i, k in enumerate(order):
-        # the table rows of the prompt, "| A: $L$ | 8.000 | 7.373 | ... | " (w only where shown)
+        # the table rows of the prompt, "| 1: $L$ | 8.000 | 7.373 | ... | " (w only where shown)
         w = _cells(traces[k]["w"]) if show_w else []
         loss = _cells(traces[k]["loss"])
         rows.append({"run": RUNS[i], "w": w, "loss": loss,
