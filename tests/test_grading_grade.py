@@ -119,14 +119,16 @@ def test_feedback_names_the_misconception_and_shows_the_solution(tmp_path):
     out = tmp_path / "out"
     grade(KEY, [path], out)
     md = (out / "feedback/s001.md").read_text(encoding="utf-8")
-    assert "Typical mistake (forgot-bias): The bias adds one parameter per output." in md
+    assert "- Typical mistake: The bias adds one parameter per output." in md
+    assert "forgot-bias" not in md  # our id for the mistake is not the student's business
     assert "- Your answer: `200`" in md and "- Correct answer: 220" in md
     assert "- Correct answer: 16 × 32 × 32" in md and "- Correct answer: A, C" in md
     assert "$(10 + 1) \\times 20 = 220$" in md  # the worked solution
     md2 = (out / "feedback/s002.md").read_text(encoding="utf-8")
     assert "Your answer could not be read: could not read 'oops' as a number. It scores 0." in md2
     html = (out / "feedback/s001.html").read_text(encoding="utf-8")
-    assert "forgot-bias" in html and "<code>200</code>" in html
+    assert "The bias adds one parameter per output." in html and "<code>200</code>" in html
+    assert "forgot-bias" not in html
     missing = (out / "feedback/s004.md").read_text(encoding="utf-8")
     assert "No submission was received from you" in missing
     report = (out / "report.md").read_text(encoding="utf-8")
@@ -147,7 +149,8 @@ def test_korean_outputs(tmp_path):
     out = tmp_path / "out"
     grade(KEY, [path], out, lang="ko")
     md = (out / "feedback/s001.md").read_text(encoding="utf-8")
-    assert "# 채점 결과: Deep learning quiz" in md and "자주 하는 실수 (forgot-bias)" in md
+    assert "# 채점 결과: Deep learning quiz" in md and "자주 하는 실수: " in md
+    assert "forgot-bias" not in md
     assert "제출한 답" in md and "정답" in md
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## 문항 분석" in report and "크론바흐 알파" in report
@@ -202,7 +205,7 @@ def test_feedback_math_is_offline_mathml_by_default(tmp_path):
     tex = (tmp_path / "tex/feedback/s001.html").read_text(encoding="utf-8")
     mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
     assert "mathjax" in tex and '\\((10 + 1) \\times 20 = 220\\)' in tex
-    assert "mathjax" not in mml and "<math" in mml and "forgot-bias" in mml
+    assert "mathjax" not in mml and "<math" in mml and "Typical mistake" in mml
 
 
 def test_report_statistics_by_hand(tmp_path):

@@ -63,7 +63,7 @@ def view(q: Question, m: Mark, t, lang: str, number: int,
     if m.misconception:
         for mc in q.misconceptions:
             if mc.id == m.misconception:
-                note = t("misconception", id=mc.id, feedback=mc.feedback)
+                note = t("misconception", feedback=mc.feedback)  # not the id: ours, not theirs
                 break
     return QuestionView(
         heading=f"{number}. {q.title}" if q.title and q.title != q.slot else f"{number}. {q.slot}",

@@ -40,8 +40,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "ko": "읽을 수 없는 항목은 오답으로 처리했습니다({reason})."},
     "status_missing": {"en": "Not submitted.", "ko": "제출하지 않았습니다."},
     "status_not_graded": {"en": "Not graded.", "ko": "채점하지 않음."},
-    "misconception": {"en": "Typical mistake ({id}): {feedback}",
-                      "ko": "자주 하는 실수 ({id}): {feedback}"},
+    "misconception": {"en": "Typical mistake: {feedback}", "ko": "자주 하는 실수: {feedback}"},
     "penalty": {"en": "A wrong choice costs {share} of the points.",
                 "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
     # report
