@@ -332,9 +332,9 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
     png = report.histogram_png(summary.percents, lang)
     makers: dict[str, Callable[[], str | bytes]] = {
         "grades.csv": lambda: gradebook.grades_csv(g),
-        "moodle-grades.csv": lambda: gradebook.moodle_csv(g),
+        "moodle-grades.csv": lambda: gradebook.moodle_csv(g, lang),
         "canvas-grades.csv": lambda: gradebook.canvas_csv(g),
-        "issues.csv": lambda: gradebook.issues_csv(g.issues),
+        "issues.csv": lambda: gradebook.issues_csv(g.issues, lang),
         "column-mapping.yaml": lambda: gradebook.mapping_yaml(g),
         report.HISTOGRAM: lambda: png,
         "report.md": lambda: report.markdown(g, summary, lang),

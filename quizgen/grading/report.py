@@ -193,21 +193,24 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     else:
         out.append(t("no_issues"))
     out.append(f"## {t('mapping')}")
+    def delimiter(d: str) -> str:
+        return t("delimiter_" + _DELIMS[d]) if d in _DELIMS else d
     out.append("\n".join(
-        f"- `{Path(f.path).name}` ({f.layout}, {_DELIMS.get(f.delimiter, f.delimiter)}): "
+        f"- `{Path(f.path).name}` ({t('layout_' + f.layout)}, {delimiter(f.delimiter)}): "
         + ", ".join(f"{k} ← “{v}”" for k, v in f.mapping.items()) for f in g.files))
     return out
 
 
 def markdown(g: Graded, s: Summary, lang: str = "en") -> str:
-    parts = [b if b is not None else f"![histogram]({HISTOGRAM})" for b in blocks(g, s, lang)]
+    alt = text(lang)("histogram_alt")
+    parts = [b if b is not None else f"![{alt}]({HISTOGRAM})" for b in blocks(g, s, lang)]
     return "\n\n".join(parts) + "\n"
 
 
 def html(g: Graded, s: Summary, png: bytes, lang: str = "en") -> str:
     t = text(lang)
     title = escape(t("report_title", title=g.quiz.exam.title or g.quiz.exam.id))
-    img = ('<img alt="histogram" src="data:image/png;base64,'
+    img = (f'<img alt="{escape(t("histogram_alt"))}" src="data:image/png;base64,'
            + base64.b64encode(png).decode("ascii") + '">')
     body = "\n".join(to_html(b) if b is not None else img for b in blocks(g, s, lang))
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"

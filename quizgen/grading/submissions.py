@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import SubmissionError
 from .columns import QUESTION_LIKE, SlotMatcher, Target, role_of
 from .csvread import Row, read_rows
+from .messages import Msg, msg, say
 from .timestamps import column_order, reading
 
 Answer = str | dict  # the cell text, or {part tuple: text} for an answer split over columns
@@ -37,7 +38,11 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Issue:
-    """A row (or column) that was not graded as is. ``rejected``: the row is not graded."""
+    """A row (or column) that was not graded as is. ``rejected``: the row is not graded.
+
+    ``message``: the detail not yet put into words (``issues.csv`` follows ``--lang``);
+    ``detail`` is its English wording (given, or made from ``message``).
+    """
 
     file: str
     line: int
@@ -46,6 +51,15 @@ class Issue:
     question: str = ""
     detail: str = ""
     rejected: bool = True
+    message: Msg | None = None
+
+    def __post_init__(self):
+        if self.message is not None and not self.detail:
+            object.__setattr__(self, "detail", say(self.message, "en"))
+
+    def detail_in(self, lang: str) -> str:
+        """The detail in ``lang``."""
+        return say(self.message, lang) if self.message is not None else self.detail
 
 
 @dataclass
@@ -186,9 +200,8 @@ def _columns(path, header, line, matcher, column_map):
         if t is not None:
             if t in seen and seen[t] in taken:  # --map chose another column for it
                 issues.append(Issue(path, line, "ignored-column", question=h, rejected=False,
-                                    detail=f"column {i + 1} '{h}' also looks like {t.label()}, "
-                                           f"but --map chose column {seen[t] + 1}; its cells "
-                                           "are not graded"))
+                                    message=msg("issue_ignored_column", col=i + 1, header=h,
+                                                label=t.label(), chosen=seen[t] + 1)))
                 continue
             if t in seen:
                 j = seen[t]
@@ -204,8 +217,7 @@ def _columns(path, header, line, matcher, column_map):
             targets[i] = t
         elif QUESTION_LIKE.match(h):
             issues.append(Issue(path, line, "unknown-question", question=h, rejected=False,
-                                detail=f"column '{h}' looks like a question the key does not "
-                                       "have; its cells are not graded"))
+                                message=msg("issue_unknown_column", header=h)))
     return roles, targets, issues
 
 
@@ -242,13 +254,10 @@ def _fits(path: str, row: Row, width: int, issues: list[Issue], sid_col: int,
     the row can be trusted."""
     if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
         sid = _cell(row.cells, sid_col)
-        issues.append(Issue(path, row.line, "unreadable", sid, question, detail=(
-            f"the row has {len(row.cells)} cells but the header has {width} (an unquoted "
-            "decimal comma or delimiter inside an answer?), so its cells cannot be matched "
-            "to the columns and it is not graded"
-            + (f"; {sid} is listed as not graded (unreadable row) unless another row of "
-               "theirs is graded. Quote the cell or fix the row in a copy of the file and "
-               "grade again" if sid else ""))))
+        why = msg("issue_row_too_long", cells=len(row.cells), width=width)
+        if sid:
+            why = Msg("concat", (("a", why), ("b", msg("issue_row_too_long_student", sid=sid))))
+        issues.append(Issue(path, row.line, "unreadable", sid, question, message=why))
         return False
     return True
 
@@ -270,7 +279,7 @@ def _read_wide(path, header, data, roles, targets, matcher, ts_order, order, iss
             continue
         sid = _cell(row.cells, sid_col)
         if not sid:
-            issues.append(Issue(path, row.line, "no-student-id", detail="the student-id cell is empty"))
+            issues.append(Issue(path, row.line, "no-student-id", message=msg("issue_no_id")))
             continue
         answers: dict[str, Answer] = {}
         cells = row.cells
@@ -304,12 +313,12 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
         question = _cell(row.cells, q_col)
         if not sid:
             issues.append(Issue(path, row.line, "no-student-id", question=question,
-                                detail="the student-id cell is empty"))
+                                message=msg("issue_no_id")))
             continue
         t = matcher.match(question) if question else None
         if t is None:
             issues.append(Issue(path, row.line, "unknown-question", sid, question,
-                                f"the key has no question '{question}'"))
+                                message=msg("issue_no_such_question", question=question)))
             continue
         ts = _cell(row.cells, ts_col)
         att = groups.get((sid, ts))
@@ -323,7 +332,7 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
         if earlier is not None:
             att.lines.remove(earlier)
             issues.append(Issue(path, earlier, "duplicate-answer", sid, t.label(),
-                                f"answered again on line {row.line}; the later row counts"))
+                                message=msg("issue_answered_again", line=row.line)))
         where[(sid, ts, t)] = row.line
         att.lines.append(row.line)
         text = row.cells[a_col] if a_col < len(row.cells) else ""

@@ -1,0 +1,70 @@
+"""What a TA reviews after grading: the notes in issues.csv and the report, and the language
+of the instructor's files under ``--lang ko``."""
+from __future__ import annotations
+
+import csv
+import io
+
+from grading_helpers import KEY, write_rows
+from quizgen.grading import grade
+
+
+def read_csv(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+# ---------------------------------------------------------------- --lang ko for the instructor
+
+def test_korean_instructor_files(tmp_path):
+    rows = [["student_id", "q1", "q2"], ["x9", "1", ""], ["s001", "220", "0.5", "extra"]]
+    out = tmp_path / "out"
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out, lang="ko")
+    issues = read_csv(out / "issues.csv")
+    assert [i["kind"] for i in issues] == ["unknown-student", "unreadable"]  # codes stay English
+    details = [i["detail"] for i in issues]
+    assert details[0] == "'x9'은(는) 정답지에 없는 학번입니다"
+    assert details[1] == (
+        "행의 칸이 4개인데 머리글은 3개입니다(답 안의 따옴표 없는 소수점 쉼표나 구분 기호?). 칸을 "
+        "열에 맞출 수 없어 이 행은 채점하지 않았습니다. 이 학생의 다른 행을 채점하지 않는 한 "
+        "s001은(는) 채점하지 않음(읽을 수 없는 행)으로 표시됩니다. 파일 사본에서 칸을 따옴표로 "
+        "감싸거나 행을 고친 뒤 다시 채점하세요")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "`w.csv` (가로형, 쉼표)" in report and "(wide, comma)" not in report
+    assert "![점수 분포 히스토그램](score-histogram.png)" in report
+    assert "정답지의 학생 수" in report and "정답 키" not in report
+    assert "| 정답지에 없는 학번 | 1 |" in report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
+    english = tmp_path / "en"
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], english, feedback_files=False)
+    assert [i["detail"] for i in read_csv(english / "issues.csv")][0] == \
+        "'x9' is not a student of the key"
+    assert "`w.csv` (wide, comma)" in (english / "report.md").read_text(encoding="utf-8")
+
+
+def test_korean_details_of_duplicates_and_timestamps(tmp_path):
+    rows = [["Timestamp", "student_id", "q1"], ["soon", "s001", "200"],
+            ["2026-12-01 10:00", "s001", "220"]]
+    out = tmp_path / "out"
+    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], out, lang="ko", feedback_files=False)
+    issues = read_csv(out / "issues.csv")
+    assert [i["kind"] for i in issues] == ["duplicate-submission", "kept-by-file-order"]
+    assert issues[0]["detail"] == (
+        "제출 2건 중 t.csv 3행의 제출을 채점했습니다. 파일 순서로 골랐습니다(파일에서 마지막 "
+        "제출). 이유: 'soon'(t.csv 2행)은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
+    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], tmp_path / "en", feedback_files=False)
+    english = read_csv(tmp_path / "en" / "issues.csv")
+    assert english[0]["detail"] == (
+        "2 submissions; graded the one in t.csv line 3, by file order (the last one in file "
+        "order), because 'soon' (t.csv line 2) is not a date and time quizgen can read")
+
+
+def test_korean_moodle_feedback_column(tmp_path):
+    text = "student_id,q1,q2\ns001,220,0,5\ns002,240,1\n"  # s001's row has a stray comma
+    path = tmp_path / "w.csv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    grade(KEY, [path], out, lang="ko", feedback_files=False)
+    moodle = read_csv(out / "moodle-grades.csv")
+    assert moodle[0]["Feedback"] == "채점하지 않음: 제출한 답안을 읽을 수 없음(w.csv 2행, issues.csv 참고)"
+    assert moodle[2]["Feedback"] == "제출 없음"
