@@ -5,12 +5,55 @@ from __future__ import annotations
 import csv
 import io
 
-from grading_helpers import KEY, write_rows
+from grading_helpers import KEY, RIGHT, wide, write_rows
 from quizgen.grading import grade
 
 
 def read_csv(path):
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+# ---------------------------------------------------------------- a word after the answer
+
+def test_a_word_left_out_is_a_note_in_issues_csv(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["220 parameters", *RIGHT["s001"][1:]],
+                                     "s002": ["220 params", "1.0 nats", *RIGHT["s002"][2:]]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out)
+    by_id = {s.student_id: s for s in r.graded.students}
+    assert by_id["s001"].total == 11  # full credit for a right number with a unit
+    assert by_id["s002"].marks[0].misconception == "forgot-bias"
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["question"], i["graded"])
+            for i in issues] == [("2", "unit-ignored", "s001", "q1", "yes"),
+                                 ("3", "unit-ignored", "s002", "q1", "yes"),
+                                 ("3", "unit-ignored", "s002", "q2", "yes")]
+    assert issues[0]["detail"] == ("'220 parameters': the word 'parameters' after the answer "
+                                   "was not read; scored as '220' (2 of 2 points)")
+    assert issues[1]["detail"].endswith("scored as '220' (0 of 2 points)")
+    assert "issues.csv also has 3 note(s)" in r.describe()
+    md = (out / "feedback" / "s001.md").read_text(encoding="utf-8")
+    assert "- Correct. The word 'parameters' after your answer was not read; the number was " \
+           "scored." in md
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| word after a number not read (the number was scored) | 3 |" in report
+
+
+def test_a_word_left_out_in_a_long_file_names_the_answers_line(tmp_path):
+    rows = [["student", "question", "answer"], ["s001", "q1", "220"],
+            ["s001", "q2", "0.5"], ["s001", "q3", "16x32x32 values"]]
+    out = tmp_path / "out"
+    r = grade(KEY, [write_rows(tmp_path / "long.csv", rows)], out, feedback_files=False)
+    assert r.graded.students[0].marks[2].status == "correct"
+    assert [(i.line, i.kind, i.question) for i in r.issues] == [(4, "unit-ignored", "q3")]
+
+
+def test_garbage_stays_unreadable_and_no_note(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["220 or 200", "about 0.5", "16k x 32", "", "", ""]})
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
+    marks = r.graded.students[0].marks[:3]
+    assert [m.status for m in marks] == ["invalid", "invalid", "wrong"]  # 16k: an unread entry
+    assert [m.unit for m in marks] == ["", "", ""] and r.issues == []
 
 
 # ---------------------------------------------------------------- --lang ko for the instructor

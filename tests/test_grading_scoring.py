@@ -123,3 +123,49 @@ def test_accepted_interval_is_the_graders():
     assert (lo, hi) == pytest.approx((0.49, 0.51))
     assert score(Q["q2"], str(hi)).status == "correct"
     assert score(Q["q2"], str(hi + 1e-4)).status == "wrong"
+
+
+# ---------------------------------------------------------------- a word after the answer
+
+@pytest.mark.parametrize("slot,text,status,read", [
+    ("q1", "220 parameters", "correct", "220"), ("q1", "220 params", "correct", "220"),
+    ("q1", "220개", "correct", "220"), ("q1", "220개의 파라미터", "correct", "220"),
+    ("q1", "220 trainable parameters", "correct", "220"),
+    ("q2", "0.5 nats", "correct", "0.5"), ("q2", "0,5 nats", "correct", "0,5"),
+    ("q3", "16x32x32 values", "correct", "16x32x32"),
+    ("q3", "16 × 32 × 32 pixels", "correct", "16 × 32 × 32"),
+    ("q3", "(16, 32, 32) activations", "correct", "(16, 32, 32)"),
+    ("q4", "[[1, 2], [3, 4]] entries", "correct", "[[1, 2], [3, 4]]"),
+    ("q1", "200 parameters", "wrong", "200"), ("q3", "16x32x31 values", "partial", "16x32x31"),
+])
+def test_a_word_after_the_answer_is_left_out_and_named(slot, text, status, read):
+    m = score(Q[slot], text)
+    assert m.status == status and m.text == text  # the student's text is kept as written
+    assert m.unit == text[len(read):].strip() and m.reason is None
+    assert m.points == score(Q[slot], read).points
+
+
+def test_a_word_left_out_still_names_the_misconception():
+    m = score(Q["q1"], "200 parameters")
+    assert (m.status, m.misconception, m.unit) == ("wrong", "forgot-bias", "parameters")
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("q1", "220k"), ("q1", "220 k"), ("q1", "220 thousand"), ("q1", "2.2 million"),
+    ("q1", "22만"), ("q1", "22만 개"), ("q1", "220 or more"), ("q1", "about 220"),
+    ("q1", "220 and 200"), ("q1", "two hundred"), ("q1", "220 x"), ("q1", "2e"),
+    ("q1", "220 parameters and 20 biases"), ("q3", "16 x 32 x"), ("q1", "see q1"),
+    ("q1", "220 is my answer"), ("q1", "220, I think"), ("q1", "220 is wrong"),
+    ("q1", "220 maybe"), ("q1", "220 정도"), ("q1", "220 trainable weight parameters"),
+])
+def test_words_that_change_or_hedge_the_answer_are_not_left_out(slot, text):
+    m = score(Q[slot], text)
+    assert m.unit == ""
+    assert m.status == "invalid" or (m.status != "correct" and m.reason is not None)
+
+
+@pytest.mark.parametrize("text", ["A option", "A is right", "all", "answer A"])
+def test_choice_letters_are_never_taken_for_a_unit(text):
+    for slot in ("q5", "q6"):
+        m = score(Q[slot], text)
+        assert m.unit == "" and m.status == "invalid"

@@ -3,7 +3,6 @@ correct answer, the points, the misconception note and the worked solution."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from ..answers import explain, format_answer
 from ..model import ExamInfo, Question
 from .grader import StudentResult
 from .messages import text
-from .scoring import Mark, Policy
+from .scoring import Mark, Policy, fmt_points
 
 CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;"
        "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
@@ -19,13 +18,6 @@ CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;p
        ".correct{color:#176b2c}.partial{color:#8a5a00}.wrong,.invalid,.blank,.missing"
        "{color:#a01818}.note{background:#fff7e0;padding:.4rem .6rem;border-left:3px solid #e0a800}"
        "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}")
-
-
-@lru_cache(maxsize=4096)
-def fmt_points(x: float) -> str:
-    """Points as people write them: 2, 1.5, 0.67 (cached: a class repeats a few values)."""
-    r = round(x, 2) + 0.0
-    return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
 
 
 @dataclass(frozen=True)
@@ -53,6 +45,8 @@ def _status(m: Mark, t, lang: str) -> str:
         out = t("status_" + m.status)
     if m.reason is not None and m.status in ("partial", "wrong"):  # some entries unread
         out += " " + t("entry_unread", reason=explain(m.reason, lang))
+    if m.unit:
+        out += " " + t("unit_ignored", unit=m.unit)
     return out
 
 

@@ -14,7 +14,7 @@ from ..errors import QuizgenError, SubmissionError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
 from .messages import Msg, msg
-from .scoring import Mark, Policy, missing, score
+from .scoring import Mark, Policy, fmt_points, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
 KEEP_RULES = ("last", "first", "best")
@@ -209,6 +209,14 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
             issues.append(Issue(chosen.file, chosen.lines[0] if chosen.lines else 0,
                                 "unknown-question", sid, s, rejected=False,
                                 message=msg("issue_not_on_paper", sid=sid, slot=s)))
+    for q, m in zip(paper.questions, marks):
+        if m.unit:  # a word after the answer was left out: the TA may want to look
+            issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unit-ignored", sid,
+                                q.slot, rejected=False, message=msg(
+                                    "issue_unit_ignored", text=m.text, unit=m.unit,
+                                    read=m.text[:len(m.text) - len(m.unit)].rstrip(),
+                                    points=fmt_points(m.points),
+                                    max=fmt_points(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
 

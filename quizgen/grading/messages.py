@@ -43,6 +43,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status_missing": {"en": "Not submitted.", "ko": "제출하지 않았습니다."},
     "status_not_graded": {"en": "Not graded.", "ko": "채점하지 않음."},
     "misconception": {"en": "Typical mistake: {feedback}", "ko": "자주 하는 실수: {feedback}"},
+    "unit_ignored": {"en": "The word '{unit}' after your answer was not read; the number was "
+                           "scored.",
+                     "ko": "답 뒤의 '{unit}'은(는) 읽지 않고 숫자만 채점했습니다."},
     "penalty": {"en": "A wrong choice costs {share} of the points.",
                 "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
     # report
@@ -117,6 +120,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kind_unknown-student": {"en": "unknown student id", "ko": "정답지에 없는 학번"},
     "kind_unknown-question": {"en": "question the key does not have",
                               "ko": "정답지에 없는 문항"},
+    "kind_unit-ignored": {"en": "word after a number not read (the number was scored)",
+                          "ko": "숫자 뒤의 단어를 빼고 숫자만 채점함"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
     "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
     "kind_duplicate-submission": {"en": "earlier/other submission not graded",
@@ -148,6 +153,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "line_of": {"en": "{file} line {line}", "ko": "{file} {line}행"},
     "issue_unknown_student": {"en": "'{sid}' is not a student of the key",
                               "ko": "'{sid}'은(는) 정답지에 없는 학번입니다"},
+    "issue_unit_ignored": {
+        "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
+              "({points} of {max} points)",
+        "ko": "'{text}': 답 뒤의 '{unit}'은(는) 읽지 않고 '{read}'(으)로 채점했습니다"
+              "({max}점 중 {points}점)"},
     "issue_duplicate": {"en": "{n} submissions; graded the one in {where}, {rule}",
                         "ko": "제출 {n}건 중 {where}의 제출을 채점했습니다. {rule}"},
     "rule_by_rule": {"en": "by the rule: {keep}", "ko": "규칙: {keep}"},

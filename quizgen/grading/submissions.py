@@ -34,6 +34,13 @@ class Attempt:
     email: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
     when_other: tuple | None = None  # the other reading of an ambiguous date (3/4/2026)
+    answer_lines: dict[str, int] | None = None  # long layout: the line of each slot's answer
+
+    def line_of(self, slot: str) -> int:
+        """The line that holds the answer to ``slot`` (the row's line in a wide file)."""
+        if self.answer_lines and slot in self.answer_lines:
+            return self.answer_lines[slot]
+        return self.lines[0] if self.lines else 0
 
 
 @dataclass(frozen=True)
@@ -342,6 +349,9 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
                 parts[t.part] = text
         else:
             att.answers[t.slot] = text
+        if att.answer_lines is None:
+            att.answer_lines = {}
+        att.answer_lines[t.slot] = row.line
     return list(groups.values())
 
 
