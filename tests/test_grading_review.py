@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from grading_helpers import KEY, RIGHT, wide, write_rows
 from quizgen.grading import grade
@@ -11,6 +12,22 @@ from quizgen.grading import grade
 
 def read_csv(path):
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def key_with(tmp_path, change, name="key.json"):
+    """The fixture key after ``change(data)``."""
+    data = json.loads(KEY.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def numeric_ids(*ids):
+    def change(data):
+        for st, sid in zip(data["students"], ids):
+            st["student_id"] = sid
+    return change
 
 
 # ---------------------------------------------------------------- a word after the answer
@@ -56,33 +73,73 @@ def test_garbage_stays_unreadable_and_no_note(tmp_path):
     assert [m.unit for m in marks] == ["", "", ""] and r.issues == []
 
 
+# ---------------------------------------------------------------- ids without leading zeros
+
+def test_an_id_matched_without_its_leading_zeros_is_a_note(tmp_path):
+    key = key_with(tmp_path, numeric_ids("00101", "00102", "00109", "s004"))
+    path = wide(tmp_path / "w.csv", {"109": RIGHT["s003"], "00101": RIGHT["s001"]})
+    out = tmp_path / "out"
+    r = grade(key, [path], out, feedback_files=False)
+    assert r.graded.students[2].total == 11  # graded as 00109
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("2", "id-matched", "109", "yes")]
+    assert issues[0]["detail"] == ("'109' was matched to the key's '00109': its leading zeros "
+                                   "were lost (a spreadsheet drops them); check that this is "
+                                   "the right student")
+    assert "| student id matched without its leading zeros | 1 |" in \
+        (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_an_id_that_fits_two_ids_is_refused_naming_lost_zeros(tmp_path):
+    key = key_with(tmp_path, numeric_ids("0109", "00109", "00101", "s004"))
+    path = wide(tmp_path / "w.csv", {"109": RIGHT["s001"], "5": RIGHT["s001"]})
+    r = grade(key, [path], tmp_path / "out", feedback_files=False)
+    assert not any(s.submitted for s in r.graded.students)
+    first, second = r.issues
+    assert (first.kind, first.student_id, first.rejected) == ("unknown-student", "109", True)
+    assert first.detail == ("'109' is not a student of the key: without leading zeros it matches "
+                            "0109, 00109 (leading zeros lost in a spreadsheet?), so it is not "
+                            "graded; write the full id in a copy of the file and grade again")
+    assert second.detail == "'5' is not a student of the key"
+
+
+def test_ids_written_in_full_give_no_note(tmp_path):
+    key = key_with(tmp_path, numeric_ids("00101", "00102", "00109", "s004"))
+    path = wide(tmp_path / "w.csv", {"00109": RIGHT["s003"], "S004": RIGHT["s004"]})
+    r = grade(key, [path], tmp_path / "out", feedback_files=False)
+    assert r.issues == [] and r.graded.students[3].total == 11
+
+
 # ---------------------------------------------------------------- --lang ko for the instructor
 
 def test_korean_instructor_files(tmp_path):
-    rows = [["student_id", "q1", "q2"], ["x9", "1", ""], ["s001", "220", "0.5", "extra"]]
+    key = key_with(tmp_path, numeric_ids("00101", "00102", "00109", "s004"))
+    rows = [["student_id", "q1", "q2"], ["109", "260 parameters", "2.5"], ["x9", "1", ""],
+            ["00101", "220", "0.5", "extra"]]
     out = tmp_path / "out"
-    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out, lang="ko")
+    grade(key, [write_rows(tmp_path / "w.csv", rows)], out, lang="ko")
     issues = read_csv(out / "issues.csv")
-    assert [i["kind"] for i in issues] == ["unknown-student", "unreadable"]  # codes stay English
+    assert [i["kind"] for i in issues] == ["id-matched", "unit-ignored", "unknown-student",
+                                           "unreadable"]  # kind codes stay English
     details = [i["detail"] for i in issues]
-    assert details[0] == "'x9'은(는) 정답지에 없는 학번입니다"
-    assert details[1] == (
-        "행의 칸이 4개인데 머리글은 3개입니다(답 안의 따옴표 없는 소수점 쉼표나 구분 기호?). 칸을 "
-        "열에 맞출 수 없어 이 행은 채점하지 않았습니다. 이 학생의 다른 행을 채점하지 않는 한 "
-        "s001은(는) 채점하지 않음(읽을 수 없는 행)으로 표시됩니다. 파일 사본에서 칸을 따옴표로 "
-        "감싸거나 행을 고친 뒤 다시 채점하세요")
+    assert details[0] == ("'109'을(를) 정답지의 '00109'(으)로 맞췄습니다. 앞자리 0이 사라진 "
+                          "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요")
+    assert details[1] == ("'260 parameters': 답 뒤의 'parameters'은(는) 읽지 않고 '260'(으)로 "
+                          "채점했습니다(2점 중 2점)")
+    assert details[2] == "'x9'은(는) 정답지에 없는 학번입니다"
+    assert details[3].startswith("행의 칸이 4개인데 머리글은 3개입니다")
+    assert all(not any("a" <= c <= "z" for c in d.replace("parameters", "").replace("x9", ""))
+               for d in details)
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "`w.csv` (가로형, 쉼표)" in report and "(wide, comma)" not in report
     assert "![점수 분포 히스토그램](score-histogram.png)" in report
     assert "정답지의 학생 수" in report and "정답 키" not in report
-    assert "| 정답지에 없는 학번 | 1 |" in report
+    assert "| 앞자리 0 없이 맞춘 학번 | 1 |" in report
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
-    english = tmp_path / "en"
-    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], english, feedback_files=False)
-    assert [i["detail"] for i in read_csv(english / "issues.csv")][0] == \
-        "'x9' is not a student of the key"
-    assert "`w.csv` (wide, comma)" in (english / "report.md").read_text(encoding="utf-8")
+    md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")
+    assert "답 뒤의 'parameters'은(는) 읽지 않고 숫자만 채점했습니다." in md
 
 
 def test_korean_details_of_duplicates_and_timestamps(tmp_path):

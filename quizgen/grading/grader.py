@@ -135,12 +135,19 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     by_student: dict[str, list[Attempt]] = {}
     for f in files:
         for att in f.attempts:
-            kid = ids.find(att.student_id)
+            sid = att.student_id
+            kid = ids.find(sid)
             if kid is None:
-                why = msg("issue_unknown_student", sid=att.student_id)
-                issues.extend(Issue(att.file, line, "unknown-student", att.student_id,
-                                    message=why) for line in att.lines)
+                clash = ids.clash(sid)
+                why = (msg("issue_ambiguous_id", sid=sid, ids=", ".join(clash)) if clash
+                       else msg("issue_unknown_student", sid=sid))
+                issues.extend(Issue(att.file, line, "unknown-student", sid, message=why)
+                              for line in att.lines)
                 continue
+            if kid != sid and ids.zeros_lost(sid, kid):
+                issues.append(Issue(att.file, att.lines[0] if att.lines else 0, "id-matched",
+                                    sid, rejected=False,
+                                    message=msg("issue_id_matched", sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
     students = []
     for paper in quiz.papers:

@@ -122,6 +122,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                               "ko": "정답지에 없는 문항"},
     "kind_unit-ignored": {"en": "word after a number not read (the number was scored)",
                           "ko": "숫자 뒤의 단어를 빼고 숫자만 채점함"},
+    "kind_id-matched": {"en": "student id matched without its leading zeros",
+                        "ko": "앞자리 0 없이 맞춘 학번"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
     "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
     "kind_duplicate-submission": {"en": "earlier/other submission not graded",
@@ -153,6 +155,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "line_of": {"en": "{file} line {line}", "ko": "{file} {line}행"},
     "issue_unknown_student": {"en": "'{sid}' is not a student of the key",
                               "ko": "'{sid}'은(는) 정답지에 없는 학번입니다"},
+    "issue_ambiguous_id": {
+        "en": "'{sid}' is not a student of the key: without leading zeros it matches {ids} "
+              "(leading zeros lost in a spreadsheet?), so it is not graded; write the full id in "
+              "a copy of the file and grade again",
+        "ko": "'{sid}'은(는) 정답지에 없는 학번입니다. 앞자리 0을 빼면 {ids}와(과) 모두 "
+              "일치합니다(스프레드시트에서 앞자리 0이 사라졌나요?). 채점하지 않았으니 파일 사본에 "
+              "학번 전체를 적고 다시 채점하세요"},
+    "issue_id_matched": {
+        "en": "'{sid}' was matched to the key's '{kid}': its leading zeros were lost (a "
+              "spreadsheet drops them); check that this is the right student",
+        "ko": "'{sid}'을(를) 정답지의 '{kid}'(으)로 맞췄습니다. 앞자리 0이 사라진 "
+              "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요"},
     "issue_unit_ignored": {
         "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
               "({points} of {max} points)",

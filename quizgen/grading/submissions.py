@@ -84,14 +84,24 @@ class FileRead:
 
 
 class IdLookup:
-    """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids."""
+    """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids.
+
+    Ids that are alike once leading zeros are dropped (``0109`` and ``00109``) match only
+    as written: :meth:`clash` names them for the message about such an id.
+    """
 
     def __init__(self, ids):
         self.exact = {i: i for i in ids}
         self.loose: dict[str, str | None] = {}
+        self.clashes: dict[str, list[str]] = {}
         for i in ids:
             k = self._loose(i)
-            self.loose[k] = None if k in self.loose and self.loose[k] != i else i
+            if k in self.loose and self.loose[k] != i:
+                first = self.loose[k]
+                self.clashes.setdefault(k, [first] if first is not None else []).append(i)
+                self.loose[k] = None
+            else:
+                self.loose[k] = i
 
     @staticmethod
     def _loose(text: str) -> str:
@@ -101,6 +111,16 @@ class IdLookup:
     def find(self, text: str) -> str | None:
         hit = self.exact.get(text)
         return hit if hit is not None else self.loose.get(self._loose(text))
+
+    def clash(self, text: str) -> list[str]:
+        """The key's ids that ``text`` matches equally well (empty unless two or more)."""
+        return self.clashes.get(self._loose(text), [])
+
+    @staticmethod
+    def zeros_lost(text: str, key_id: str) -> bool:
+        """Whether ``text``, found as ``key_id``, differs from it in its leading zeros."""
+        t = text.strip()
+        return t != key_id and t.isdigit() and key_id.isdigit()
 
 
 _SINGLE_ROLES = ("student_id", "timestamp", "name", "first_name", "last_name", "email",
