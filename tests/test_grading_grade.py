@@ -136,6 +136,21 @@ def test_feedback_names_the_misconception_and_shows_the_solution(tmp_path):
         in report
 
 
+def test_feedback_tells_a_wrong_size_and_a_word_written_for_letters(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "[16, 32]", "1 2 3 4", "A", "all"]})
+    grade(KEY, [path], tmp_path / "en")
+    md = (tmp_path / "en/feedback/s001.md").read_text(encoding="utf-8")
+    assert "- Not correct. Your shape has 2 dimensions; the answer has 3." in md
+    assert "- Not correct. Your answer has 1 row of 4 numbers; the answer is 2 × 2." in md
+    assert ("- Your answer could not be read: write the letters of your choices, e.g. A C. It "
+            "scores 0.") in md and "there is no option 'l'" not in md
+    grade(KEY, [path], tmp_path / "ko", lang="ko")
+    md = (tmp_path / "ko/feedback/s001.md").read_text(encoding="utf-8")
+    assert "- 틀렸습니다. 제출한 형태는 2차원이지만 정답은 3차원입니다." in md
+    assert "- 틀렸습니다. 제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다." in md
+    assert "- 답을 읽을 수 없어 0점 처리했습니다: 고른 보기의 기호를 쓰세요(예: A C)." in md
+
+
 def test_student_html_cannot_inject_markup(tmp_path):
     path = wide(tmp_path / "w.csv", {"s001": ["<script>alert(1)</script>", "", "", "", "", ""]})
     out = tmp_path / "out"

@@ -46,6 +46,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "unit_ignored": {"en": "The word '{unit}' after your answer was not read; the number was "
                            "scored.",
                      "ko": "답 뒤의 '{unit}'은(는) 읽지 않고 숫자만 채점했습니다."},
+    "size_matrix": {"en": "Your answer has {rows} row{rs} of {cols} number{cs}; the answer is "
+                          "{want_rows} × {want_cols}.",
+                    "ko": "제출한 답은 {rows}행 {cols}열이지만 정답은 {want_rows} × {want_cols} "
+                          "행렬입니다."},
+    "size_shape": {"en": "Your shape has {n} dimension{s}; the answer has {want}.",
+                   "ko": "제출한 형태는 {n}차원이지만 정답은 {want}차원입니다."},
+    "size_vector": {"en": "Your answer has {n} number{s}; the answer has {want}.",
+                    "ko": "제출한 답에는 수가 {n}개 있지만 정답에는 {want}개 있습니다."},
+    "choices_as_letters": {"en": "write the letters of your choices, e.g. A C",
+                           "ko": "고른 보기의 기호를 쓰세요(예: A C)"},
+    "choice_as_letter": {"en": "write the letter of your choice, e.g. B",
+                         "ko": "고른 보기의 기호 하나를 쓰세요(예: B)"},
     "penalty": {"en": "A wrong choice costs {share} of the points.",
                 "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
     # report

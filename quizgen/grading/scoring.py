@@ -38,7 +38,9 @@ class Mark(NamedTuple):
     or missing (no submission at all). A partial or wrong answer of which some entries
     could not be read (or a box was left blank) keeps the first such entry's ``reason``
     (a Parsed with ``ok=True``); those entries count as wrong. ``unit``: a word after the
-    answer that was left out to read it (``114 parameters``).
+    answer that was left out to read it (``114 parameters``). ``size``: of a wrong shape,
+    vector or matrix whose size differs from the answer's, the size given (``(n,)``, or
+    ``(rows, columns)`` of a matrix).
     """
 
     slot: str
@@ -50,6 +52,7 @@ class Mark(NamedTuple):
     misconception: str | None = None
     parts: tuple[int, int] | None = None  # (right, total) of a partly correct answer
     unit: str = ""
+    size: tuple[int, ...] | None = None
 
     @property
     def fraction(self) -> float:
@@ -229,7 +232,26 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
         return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, note, mis,
                     (s.parts_correct, s.parts_total), unit)
     points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
-    return Mark(q.slot, "wrong", round(points, 6), q.points, text, note, mis, None, unit)
+    size = _size_given(kind, p.value, q.answer_value) if kind in MULTIPART else None
+    return Mark(q.slot, "wrong", round(points, 6), q.points, text, note, mis, None, unit, size)
+
+
+def size_of(kind: str, value) -> tuple[int, ...] | None:
+    """``(n,)`` of a shape or vector, ``(rows, columns)`` of a matrix (None if ragged)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    if kind != "matrix":
+        return (len(value),)
+    if not value or not all(isinstance(r, (list, tuple)) for r in value):
+        return None
+    cols = {len(r) for r in value}
+    return (len(value), cols.pop()) if len(cols) == 1 else None
+
+
+def _size_given(kind: str, given, correct) -> tuple[int, ...] | None:
+    """The size of ``given`` when it differs from the answer's (else None)."""
+    mine = size_of(kind, given)
+    return mine if mine is not None and mine != size_of(kind, correct) else None
 
 
 def missing(q: Question) -> Mark:
