@@ -244,7 +244,8 @@ def test_report_statistics_by_hand(tmp_path):
     q1 = r.summary.slots[0]
     assert (q1.answered, q1.blank, q1.invalid) == (3, 1, 0)
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "| q1 | Parameters of a dense layer | 2 | 0.67 | 1.00 | 1.00 | 0.0 % | 33.3 % |" in report
+    assert ("| q1 | Parameters of a dense layer | 2 | exact | 0.67 | 1.00 | 1.00 | 0.0 % | "
+            "33.3 % |") in report
 
 
 def test_penalty_never_takes_the_total_below_zero(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import QuizgenError, SubmissionError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
+from .light import KeyNotes
 from .messages import Msg, msg
 from .scoring import Mark, Policy, fmt_points, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
@@ -74,7 +75,8 @@ class Graded:
     issues: list[Issue]
     keep: str
     policy: Policy
-    notes: dict = field(default_factory=dict)  # (slot, misconception id) -> feedback text
+    # (slot, misconception id) -> its feedback texts (a KeyNotes: also the slots' templates)
+    notes: dict = field(default_factory=dict)
     rows_read: int = 0
     rows_graded: int = 0
 
@@ -107,8 +109,9 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                 notes: dict | None = None) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
 
-    ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` carries
-    the misconception feedback texts the report quotes.
+    ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` (a
+    :class:`~.light.KeyNotes`) carries the misconception feedback texts and the templates
+    of each slot that the report quotes.
     """
     if keep not in KEEP_RULES:
         raise QuizgenError(f"unknown --keep rule '{keep}'.", field="--keep",
@@ -156,11 +159,13 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         result.unreadable = tuple(unreadable.get(sid, ()))
         students.append(result)
     if notes is None:
-        notes = {}
+        notes = KeyNotes()
         for p in quiz.papers:
             for q in p.questions:
+                notes.add_family(q.slot, q.title or q.slot, getattr(q, "template", ""),
+                                 getattr(q, "topic", ""))
                 for m in q.misconceptions:
-                    notes.setdefault((q.slot, m.id), m.feedback)
+                    notes.add_feedback(q.slot, m.id, m.feedback)
     graded = Graded(quiz, slots, students, files, _sorted(issues, csv_paths), keep, policy,
                     notes)
     graded.rows_read = sum(f.rows for f in files)

@@ -100,6 +100,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_slot": {"en": "Question", "ko": "문항"},
     "col_title": {"en": "Title", "ko": "제목"},
     "col_points": {"en": "Points", "ko": "배점"},
+    "col_margin": {"en": "Accepted margin", "ko": "허용 오차"},
+    "margin_exact": {"en": "exact", "ko": "정확히 일치"},
+    "margin_abs": {"en": "± {abs}", "ko": "± {abs}"},
+    "margin_rel": {"en": "± {rel} % of the answer", "ko": "± 정답의 {rel} %"},
+    "margin_abs_rel": {"en": "± ({abs} + {rel} % of the answer)",
+                       "ko": "± ({abs} + 정답의 {rel} %)"},
+    "margin_decimals": {"en": "{margin}, {decimals} decimals asked",
+                        "ko": "{margin}, 소수점 아래 {decimals}자리 요구"},
+    "margin_whole": {"en": "{margin}, whole numbers asked", "ko": "{margin}, 정수 요구"},
+    "mixed_title": {"en": "{topic} ({n} templates)", "ko": "{topic} (템플릿 {n}종)"},
+    "mixed_title_untitled": {"en": "{n} templates", "ko": "템플릿 {n}종"},
+    "mixed_slot": {"en": "**{slot}** mixes {n} templates (students drew different questions "
+                         "for it); the row above pools them:",
+                   "ko": "**{slot}** 문항에는 템플릿 {n}종이 섞여 있습니다(학생마다 다른 문제를 "
+                         "받았습니다). 위 표의 값은 이를 합쳐 계산했습니다:"},
+    "mixed_part": {"en": "{template}{title}: {n} student{s} with a submission, facility "
+                         "{facility}",
+                   "ko": "{template}{title}: 제출한 학생 {n}명, 정답률 {facility}"},
     "col_facility": {"en": "Facility", "ko": "정답률"},
     "col_r": {"en": "r (item–rest)", "ko": "r (문항–나머지)"},
     "col_d": {"en": "D (upper–lower 27 %)", "ko": "D (상위–하위 27 %)"},
@@ -117,12 +135,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "정답률은 배점 대비 평균 득점 비율입니다. r은 해당 문항 점수와 나머지 문항 총점의 "
               "상관계수이고, D는 상위 27 % 학생의 정답률에서 하위 27 % 학생의 정답률을 뺀 값입니다. "
               "r이 음수이거나 정답률이 {low} 이하 또는 {high} 이상인 문항은 점검 대상으로 표시했습니다."},
+    "margin_notes": {
+        "en": "Accepted margin: how far a real answer (or each entry of a vector or matrix) may "
+              "be from the key's value and still count as right; integers, shapes and choices "
+              "must be exact.",
+        "ko": "허용 오차는 실수 답(벡터·행렬은 각 성분)이 정답과 이만큼까지 달라도 정답으로 "
+              "인정하는 범위입니다. 정수, 형태, 보기 문항은 정확히 일치해야 합니다."},
     "misconceptions": {"en": "Misconceptions", "ko": "오개념 분석"},
     "col_misconception": {"en": "Misconception", "ko": "오개념"},
     "col_students": {"en": "Students", "ko": "학생 수"},
     "col_share": {"en": "Share of answers", "ko": "응답 비율"},
     "no_misconceptions": {"en": "No answer matched a known misconception.",
                           "ko": "알려진 오개념과 일치한 답은 없었습니다."},
+    "misconception_notes": {
+        "en": "Students: how many students with a submission gave the answer of that mistake "
+              "on that question. The feedback texts name values of each student's own paper: "
+              "… stands for what differs between papers.",
+        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수입니다. 오개념 설명에는 "
+              "학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 표시했습니다."},
     "issues": {"en": "Issues", "ko": "확인이 필요한 행"},
     "no_issues": {"en": "Every row was graded.", "ko": "모든 행을 채점했습니다."},
     "issues_note": {"en": "Details with file and line: issues.csv.",
