@@ -176,15 +176,15 @@ def _paper(st: _Student, seen: set[str], notes: KeyNotes | None, raws: dict) -> 
             mis.append(LightMisconception(mid, m.value))
             if notes is not None:  # as KeyNotes.add_feedback, decoding only the texts kept
                 kept = raws.get((slot, mid))
-                if kept is None:
-                    raws[(slot, mid)] = [m.feedback]
+                if kept is None:  # (a copy: a Raw holds on to the whole student block)
+                    raws[(slot, mid)] = [msgspec.Raw(bytes(m.feedback))]
                     notes.add_feedback(slot, mid, _feedback_text(m.feedback))
                 elif len(kept) < SAMPLES and m.feedback not in kept:
                     text = _feedback_text(m.feedback)
                     before = len(notes[(slot, mid)])
                     notes.add_feedback(slot, mid, text)
                     if len(notes[(slot, mid)]) > before:
-                        kept.append(m.feedback)
+                        kept.append(msgspec.Raw(bytes(m.feedback)))
         tol = q.tolerance
         qs.append(IndexQuestion(
             slot, title, q.points, intern(kind), answer.value,
