@@ -119,19 +119,36 @@ def test_feedback_names_the_misconception_and_shows_the_solution(tmp_path):
     out = tmp_path / "out"
     grade(KEY, [path], out)
     md = (out / "feedback/s001.md").read_text(encoding="utf-8")
-    assert "Typical mistake (forgot-bias): The bias adds one parameter per output." in md
+    assert "- Typical mistake: The bias adds one parameter per output." in md
+    assert "forgot-bias" not in md  # our id for the mistake is not the student's business
     assert "- Your answer: `200`" in md and "- Correct answer: 220" in md
     assert "- Correct answer: 16 × 32 × 32" in md and "- Correct answer: A, C" in md
     assert "$(10 + 1) \\times 20 = 220$" in md  # the worked solution
     md2 = (out / "feedback/s002.md").read_text(encoding="utf-8")
     assert "Your answer could not be read: could not read 'oops' as a number. It scores 0." in md2
     html = (out / "feedback/s001.html").read_text(encoding="utf-8")
-    assert "forgot-bias" in html and "<code>200</code>" in html
+    assert "The bias adds one parameter per output." in html and "<code>200</code>" in html
+    assert "forgot-bias" not in html
     missing = (out / "feedback/s004.md").read_text(encoding="utf-8")
     assert "No submission was received from you" in missing
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "| q1 | **forgot-bias**: The bias adds one parameter per output. | 1 | 50.0 % |" \
         in report
+
+
+def test_feedback_tells_a_wrong_size_and_a_word_written_for_letters(tmp_path):
+    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "[16, 32]", "1 2 3 4", "A", "all"]})
+    grade(KEY, [path], tmp_path / "en")
+    md = (tmp_path / "en/feedback/s001.md").read_text(encoding="utf-8")
+    assert "- Not correct. Your shape has 2 dimensions; the answer has 3." in md
+    assert "- Not correct. Your answer has 1 row of 4 numbers; the answer is 2 × 2." in md
+    assert ("- Your answer could not be read: write the letters of your choices, e.g. A C. It "
+            "scores 0.") in md and "there is no option 'l'" not in md
+    grade(KEY, [path], tmp_path / "ko", lang="ko")
+    md = (tmp_path / "ko/feedback/s001.md").read_text(encoding="utf-8")
+    assert "- 틀렸습니다. 제출한 형태는 2차원이지만 정답은 3차원입니다." in md
+    assert "- 틀렸습니다. 제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다." in md
+    assert "- 답을 읽을 수 없어 0점 처리했습니다: 고른 보기의 기호를 쓰세요(예: A C)." in md
 
 
 def test_student_html_cannot_inject_markup(tmp_path):
@@ -147,7 +164,8 @@ def test_korean_outputs(tmp_path):
     out = tmp_path / "out"
     grade(KEY, [path], out, lang="ko")
     md = (out / "feedback/s001.md").read_text(encoding="utf-8")
-    assert "# 채점 결과: Deep learning quiz" in md and "자주 하는 실수 (forgot-bias)" in md
+    assert "# 채점 결과: Deep learning quiz" in md and "자주 하는 실수: " in md
+    assert "forgot-bias" not in md
     assert "제출한 답" in md and "정답" in md
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## 문항 분석" in report and "크론바흐 알파" in report
@@ -202,7 +220,7 @@ def test_feedback_math_is_offline_mathml_by_default(tmp_path):
     tex = (tmp_path / "tex/feedback/s001.html").read_text(encoding="utf-8")
     mml = (tmp_path / "mml/feedback/s001.html").read_text(encoding="utf-8")
     assert "mathjax" in tex and '\\((10 + 1) \\times 20 = 220\\)' in tex
-    assert "mathjax" not in mml and "<math" in mml and "forgot-bias" in mml
+    assert "mathjax" not in mml and "<math" in mml and "Typical mistake" in mml
 
 
 def test_report_statistics_by_hand(tmp_path):
@@ -226,7 +244,8 @@ def test_report_statistics_by_hand(tmp_path):
     q1 = r.summary.slots[0]
     assert (q1.answered, q1.blank, q1.invalid) == (3, 1, 0)
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "| q1 | Parameters of a dense layer | 2 | 0.67 | 1.00 | 1.00 | 0.0 % | 33.3 % |" in report
+    assert ("| q1 | Parameters of a dense layer | 2 | exact | 0.67 | 1.00 | 1.00 | 0.0 % | "
+            "33.3 % |") in report
 
 
 def test_penalty_never_takes_the_total_below_zero(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from quizgen import api
 from quizgen.grading import keyfast, keyindex
 from quizgen.grading.keyfile import KeyReader
-from quizgen.grading.light import light_paper
+from quizgen.grading.light import KeyNotes, light_paper
 from quizgen.grading.pipeline import light_papers
 from quizgen.output import dumps_key
 
@@ -42,7 +42,7 @@ def _typed(v):
 
 
 def general(key):
-    notes: dict = {}
+    notes = KeyNotes()
     return [light_paper(st, notes) for st in KeyReader(key).students()], notes
 
 
@@ -56,10 +56,12 @@ def test_generate_writes_an_index_beside_each_key(tmp_path):
 def test_fast_reader_equals_the_general_reader(exam_dir):
     key = exam_dir / "key.json"
     want, want_notes = general(key)
-    notes: dict = {}
+    notes = KeyNotes()
     got = keyfast.light_papers(KeyReader(key), notes)
     assert [plain(p) for p in got] == [plain(p) for p in want]
     assert notes == want_notes and len(notes) > 10
+    assert notes.families == want_notes.families and len(notes.families) >= 10
+    assert any(len(texts) == 3 for texts in notes.values())  # several papers' texts
     kinds = {q.answer_type for p in want for q in p.questions}
     assert {"real", "integer", "shape", "matrix", "choice"} <= kinds
 
@@ -70,6 +72,7 @@ def test_index_equals_the_general_reader(exam_dir):
     indexed = keyindex.load(key)
     assert [plain(p) for p in indexed.papers] == [plain(p) for p in want]
     assert indexed.notes == want_notes
+    assert indexed.notes.families == want_notes.families
     assert indexed.verify()
 
 

@@ -122,15 +122,16 @@ def test_streamed_error_names_the_line(tmp_path, monkeypatch):
 
 def test_light_papers_keep_what_scoring_needs():
     from quizgen.grading.keyfile import KeyReader
-    from quizgen.grading.light import light_paper
-    notes = {}
+    from quizgen.grading.light import KeyNotes, light_paper
+    notes = KeyNotes()
     st = next(KeyReader(KEY).students())
     paper = light_paper(st, notes)
     q = paper.questions[0]
     assert not hasattr(q, "prompt") and not hasattr(q, "solution")
     assert (q.answer_value, q.points, q.misconceptions[0].id) == (220, 2, "forgot-bias")
     assert paper.questions[1].tolerance is paper.questions[3].tolerance  # shared
-    assert notes[("q1", "forgot-bias")] == "The bias adds one parameter per output."
+    assert notes[("q1", "forgot-bias")] == ("The bias adds one parameter per output.",)
+    assert notes.families[("q1", "Parameters of a dense layer")] == ("params.dense", "param-count")
 
 
 def _generated_key(tmp_path):

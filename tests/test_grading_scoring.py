@@ -123,3 +123,120 @@ def test_accepted_interval_is_the_graders():
     assert (lo, hi) == pytest.approx((0.49, 0.51))
     assert score(Q["q2"], str(hi)).status == "correct"
     assert score(Q["q2"], str(hi + 1e-4)).status == "wrong"
+
+
+# ---------------------------------------------------------------- a word after the answer
+
+@pytest.mark.parametrize("slot,text,status,read", [
+    ("q1", "220 parameters", "correct", "220"), ("q1", "220 params", "correct", "220"),
+    ("q1", "220개", "correct", "220"), ("q1", "220개의 파라미터", "correct", "220"),
+    ("q1", "220 trainable parameters", "correct", "220"),
+    ("q2", "0.5 nats", "correct", "0.5"), ("q2", "0,5 nats", "correct", "0,5"),
+    ("q3", "16x32x32 values", "correct", "16x32x32"),
+    ("q3", "16 × 32 × 32 pixels", "correct", "16 × 32 × 32"),
+    ("q3", "(16, 32, 32) activations", "correct", "(16, 32, 32)"),
+    ("q4", "[[1, 2], [3, 4]] entries", "correct", "[[1, 2], [3, 4]]"),
+    ("q1", "200 parameters", "wrong", "200"), ("q3", "16x32x31 values", "partial", "16x32x31"),
+])
+def test_a_word_after_the_answer_is_left_out_and_named(slot, text, status, read):
+    m = score(Q[slot], text)
+    assert m.status == status and m.text == text  # the student's text is kept as written
+    assert m.unit == text[len(read):].strip() and m.reason is None
+    assert m.points == score(Q[slot], read).points
+
+
+def test_a_word_left_out_still_names_the_misconception():
+    m = score(Q["q1"], "200 parameters")
+    assert (m.status, m.misconception, m.unit) == ("wrong", "forgot-bias", "parameters")
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("q1", "220k"), ("q1", "220 k"), ("q1", "220 thousand"), ("q1", "2.2 million"),
+    ("q1", "22만"), ("q1", "22만 개"), ("q1", "220 or more"), ("q1", "about 220"),
+    ("q1", "220 and 200"), ("q1", "two hundred"), ("q1", "220 x"), ("q1", "2e"),
+    ("q1", "220 parameters and 20 biases"), ("q3", "16 x 32 x"), ("q1", "see q1"),
+    ("q1", "220 is my answer"), ("q1", "220, I think"), ("q1", "220 is wrong"),
+    ("q1", "220 maybe"), ("q1", "220 정도"), ("q1", "220 trainable weight parameters"),
+])
+def test_words_that_change_or_hedge_the_answer_are_not_left_out(slot, text):
+    m = score(Q[slot], text)
+    assert m.unit == ""
+    assert m.status == "invalid" or (m.status != "correct" and m.reason is not None)
+
+
+@pytest.mark.parametrize("text", ["A option", "A is right", "all", "answer A"])
+def test_choice_letters_are_never_taken_for_a_unit(text):
+    for slot in ("q5", "q6"):
+        m = score(Q[slot], text)
+        assert m.unit == "" and m.status == "invalid"
+
+
+# ---------------------------------------------------------------- what a wrong answer lacks
+
+@pytest.mark.parametrize("slot,text,size,en,ko", [
+    ("q4", "1 2 3 4", (1, 4), "Your answer has 1 row of 4 numbers; the answer is 2 × 2.",
+     "제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다."),
+    ("q4", "1 2; 3 4; 5 6", (3, 2), "Your answer has 3 rows of 2 numbers; the answer is 2 × 2.",
+     "제출한 답은 3행 2열이지만 정답은 2 × 2 행렬입니다."),
+    ("q3", "[16, 32]", (2,), "Your shape has 2 dimensions; the answer has 3.",
+     "제출한 형태는 2차원이지만 정답은 3차원입니다."),
+    ("q3", "512", (1,), "Your shape has 1 dimension; the answer has 3.",
+     "제출한 형태는 1차원이지만 정답은 3차원입니다."),
+])
+def test_wrong_size_feedback_says_which_size(slot, text, size, en, ko):
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text as words
+    m = score(Q[slot], text)
+    assert (m.status, m.size) == ("wrong", size)
+    assert _status(m, words("en"), "en", Q[slot]) == "Not correct. " + en
+    assert _status(m, words("ko"), "ko", Q[slot]) == "틀렸습니다. " + ko
+    assert "16 × 32 × 32" not in en and "[[1" not in en  # sizes, never the values
+
+
+def test_a_wrong_answer_of_the_right_size_has_no_size_note():
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text as words
+    m = score(Q["q4"], "9 9; 9 9")
+    assert (m.status, m.size) == ("wrong", None)
+    assert _status(m, words("en"), "en", Q["q4"]) == "Not correct."
+
+
+def test_a_vector_of_the_wrong_length_says_how_many_numbers():
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.light import LightQuestion
+    from quizgen.grading.messages import text as words
+    from quizgen.model import Tolerance
+    q = LightQuestion("q7", "q7", 2, "vector", [0.1, 0.2, -0.3], Tolerance(0.002, 0.0), (),
+                      None, 3)
+    m = score(q, "0.1 0.2 -0.3 0.4")
+    assert m.size == (4,)
+    assert _status(m, words("en"), "en", q) == (
+        "Not correct. Your answer has 4 numbers; the answer has 3.")
+    assert _status(m, words("ko"), "ko", q) == (
+        "틀렸습니다. 제출한 답에는 수가 4개 있지만 정답에는 3개 있습니다.")
+
+
+@pytest.mark.parametrize("slot,text,en,ko", [
+    ("q6", "all", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
+    ("q6", "none", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
+    ("q6", "모두", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
+    ("q5", "all", "write the letter of your choice, e.g. B", "고른 보기의 기호 하나를 쓰세요(예: B)"),
+])
+def test_a_word_where_option_letters_go_gets_a_hint(slot, text, en, ko):
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text as words
+    m = score(Q[slot], text)
+    assert m.status == "invalid"
+    assert _status(m, words("en"), "en", Q[slot]) == (
+        f"Your answer could not be read: {en}. It scores 0.")
+    assert _status(m, words("ko"), "ko", Q[slot]) == f"답을 읽을 수 없어 0점 처리했습니다: {ko}."
+
+
+def test_a_letter_beyond_the_options_is_still_named():
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text as words
+    n = len(Q["q6"].options)
+    slip = "a" + chr(ord("a") + n)  # "ae" with four options: a slip, not a word
+    m = score(Q["q6"], slip)
+    assert _status(m, words("en"), "en", Q["q6"]) == (
+        f"Your answer could not be read: there is no option '{slip[1]}'. It scores 0.")

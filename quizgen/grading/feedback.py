@@ -2,8 +2,8 @@
 correct answer, the points, the misconception note and the worked solution."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -11,7 +11,9 @@ from ..answers import explain, format_answer
 from ..model import ExamInfo, Question
 from .grader import StudentResult
 from .messages import text
-from .scoring import Mark, Policy
+from .scoring import Mark, Policy, fmt_points, size_of
+
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two or more letters in a row
 
 CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;"
        "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
@@ -19,13 +21,6 @@ CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;p
        ".correct{color:#176b2c}.partial{color:#8a5a00}.wrong,.invalid,.blank,.missing"
        "{color:#a01818}.note{background:#fff7e0;padding:.4rem .6rem;border-left:3px solid #e0a800}"
        "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}")
-
-
-@lru_cache(maxsize=4096)
-def fmt_points(x: float) -> str:
-    """Points as people write them: 2, 1.5, 0.67 (cached: a class repeats a few values)."""
-    r = round(x, 2) + 0.0
-    return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
 
 
 @dataclass(frozen=True)
@@ -43,16 +38,63 @@ class QuestionView:
     css: str
 
 
-def _status(m: Mark, t, lang: str) -> str:
+def _reason(q: Question, m: Mark, t, lang: str) -> str:
+    """Why an answer could not be read, in ``lang``."""
+    if m.reason is None:
+        return ""
+    if (q.answer_type in ("choice", "choices") and m.reason.code in ("option", "no_option")
+            and _a_word(m.text, len(q.options or ()))):
+        return t("choices_as_letters" if q.answer_type == "choices" else "choice_as_letter")
+    return explain(m.reason, lang)
+
+
+def _a_word(text: str, n_options: int) -> bool:
+    """Whether ``text`` holds a word ("all", "none", "모두") rather than option letters
+    with a slip ("ace" with four options: there is no option E)."""
+    for w in _WORD.findall(text):
+        if not w.isascii():
+            return True
+        w = w.lower()
+        outside = sum(1 for c in w if ord(c) - 97 >= n_options)
+        if outside >= 2 or len(set(w)) < len(w):
+            return True
+    return False
+
+
+def _size(q: Question, m: Mark, t) -> str:
+    """What size a wrong shape, vector or matrix has, against the answer's (no values)."""
+    want = size_of(q.answer_type, q.answer_value)
+    if m.size is None or want is None:
+        return ""
+    if q.answer_type == "matrix":
+        rows, cols = m.size
+        return t("size_matrix", rows=rows, cols=cols, want_rows=want[0], want_cols=want[1],
+                 rs="" if rows == 1 else "s", cs="" if cols == 1 else "s")
+    n = m.size[0]
+    return t("size_shape" if q.answer_type == "shape" else "size_vector", n=n, want=want[0],
+             s="" if n == 1 else "s")
+
+
+def _status(m: Mark, t, lang: str, q: Question | None = None) -> str:
+    """The outcome in words; with the question ``q``, also what is wrong with the size of
+    the answer and a hint for a word written where option letters go."""
     if m.status == "invalid":
-        return t("status_invalid", reason=explain(m.reason, lang) if m.reason else "")
+        reason = (_reason(q, m, t, lang) if q is not None
+                  else explain(m.reason, lang) if m.reason else "")
+        return t("status_invalid", reason=reason)
     if m.status == "partial":
         out = (t("status_partial", right=m.parts[0], total=m.parts[1]) if m.parts
                else t("status_partial_plain"))
     else:
         out = t("status_" + m.status)
+    if m.status == "wrong" and m.size is not None and q is not None:
+        size = _size(q, m, t)
+        if size:
+            out += " " + size
     if m.reason is not None and m.status in ("partial", "wrong"):  # some entries unread
         out += " " + t("entry_unread", reason=explain(m.reason, lang))
+    if m.unit:
+        out += " " + t("unit_ignored", unit=m.unit)
     return out
 
 
@@ -63,7 +105,7 @@ def view(q: Question, m: Mark, t, lang: str, number: int,
     if m.misconception:
         for mc in q.misconceptions:
             if mc.id == m.misconception:
-                note = t("misconception", id=mc.id, feedback=mc.feedback)
+                note = t("misconception", feedback=mc.feedback)  # not the id: ours, not theirs
                 break
     return QuestionView(
         heading=f"{number}. {q.title}" if q.title and q.title != q.slot else f"{number}. {q.slot}",
@@ -72,7 +114,7 @@ def view(q: Question, m: Mark, t, lang: str, number: int,
         prompt=q.prompt,
         given=" / ".join(m.text.splitlines()) if m.text else t("no_answer"),
         correct=format_answer(q.answer_type, q.answer_value, q.decimals, q.options),
-        status=t("status_not_graded") if not_graded else _status(m, t, lang), note=note,
+        status=t("status_not_graded") if not_graded else _status(m, t, lang, q), note=note,
         solution=q.solution, css=m.status)
 
 

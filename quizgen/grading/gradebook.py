@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .feedback import fmt_points
 from .grader import Graded
+from .messages import text
 from .submissions import Issue
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -53,24 +54,26 @@ def grades_csv(g: Graded) -> str:
     return _csv(rows)
 
 
-def _unreadable_note(s) -> str:
-    lines = ", ".join(f"{Path(i.file).name} line {i.line}" for i in s.unreadable)
-    return f"not graded: submission unreadable ({lines}; see issues.csv)"
+def _unreadable_note(s, lang: str = "en") -> str:
+    t = text(lang)
+    lines = ", ".join(t("line_of", file=Path(i.file).name, line=i.line) for i in s.unreadable)
+    return t("lms_unreadable", lines=lines)
 
 
 def _item_name(g: Graded) -> str:
     return g.quiz.exam.title or g.quiz.exam.id or "quizgen exam"
 
 
-def moodle_csv(g: Graded) -> str:
+def moodle_csv(g: Graded, lang: str = "en") -> str:
     """Moodle "Import grades: CSV file": map "ID number" (or email) to the user, the exam
-    column to a grade item, "Feedback" to its feedback."""
+    column to a grade item, "Feedback" to its feedback (in ``lang``: students see it)."""
     rows: list[list] = [["ID number", "Full name", "Email address", _item_name(g), "Feedback"]]
     for s in g.students:
         if s.status == "unreadable":  # no grade: the import leaves the gradebook cell as is
-            rows.append([safe(s.student_id), safe(s.name), safe(s.email), "", _unreadable_note(s)])
+            rows.append([safe(s.student_id), safe(s.name), safe(s.email), "",
+                         _unreadable_note(s, lang)])
             continue
-        note = "" if s.submitted else "no submission"
+        note = "" if s.submitted else text(lang)("lms_no_submission")
         rows.append([safe(s.student_id), safe(s.name), safe(s.email), fmt_points(s.total), note])
     return _csv(rows, bom=False)
 
@@ -88,12 +91,13 @@ def canvas_csv(g: Graded) -> str:
     return _csv(rows, bom=False)
 
 
-def issues_csv(issues: list[Issue]) -> str:
-    """Every row not graded as is, with file and line."""
+def issues_csv(issues: list[Issue], lang: str = "en") -> str:
+    """Every row not graded as is, with file and line; the detail in ``lang`` (the header,
+    the kind codes and yes/no stay English, for filters and scripts)."""
     rows: list[list] = [["file", "line", "kind", "student_id", "question", "graded", "detail"]]
     for i in issues:
         rows.append([Path(i.file).name, i.line, i.kind, safe(i.student_id), safe(i.question),
-                     "no" if i.rejected else "yes", safe(i.detail)])
+                     "no" if i.rejected else "yes", safe(i.detail_in(lang))])
     return _csv(rows)
 
 

@@ -13,15 +13,12 @@ from pathlib import Path
 from ..errors import QuizgenError, SubmissionError
 from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
-from .scoring import Mark, Policy, missing, score
+from .light import KeyNotes
+from .messages import Msg, msg
+from .scoring import Mark, Policy, fmt_points, missing, score
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
 KEEP_RULES = ("last", "first", "best")
-KEEP_TEXT = {"last": "the latest submission (by timestamp, then file order)",
-             "first": "the earliest submission (by timestamp, then file order)",
-             "best": "the submission with the highest total"}
-FILE_ORDER_TEXT = {"last": "the last one in file order", "first": "the first one in file order",
-                   "best": "the highest total, ties by file order"}
 
 
 @dataclass
@@ -78,7 +75,8 @@ class Graded:
     issues: list[Issue]
     keep: str
     policy: Policy
-    notes: dict = field(default_factory=dict)  # (slot, misconception id) -> feedback text
+    # (slot, misconception id) -> its feedback texts (a KeyNotes: also the slots' templates)
+    notes: dict = field(default_factory=dict)
     rows_read: int = 0
     rows_graded: int = 0
 
@@ -111,8 +109,9 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                 notes: dict | None = None) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
 
-    ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` carries
-    the misconception feedback texts the report quotes.
+    ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` (a
+    :class:`~.light.KeyNotes`) carries the misconception feedback texts and the templates
+    of each slot that the report quotes.
     """
     if keep not in KEEP_RULES:
         raise QuizgenError(f"unknown --keep rule '{keep}'.", field="--keep",
@@ -139,12 +138,19 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     by_student: dict[str, list[Attempt]] = {}
     for f in files:
         for att in f.attempts:
-            kid = ids.find(att.student_id)
+            sid = att.student_id
+            kid = ids.find(sid)
             if kid is None:
-                issues.extend(Issue(att.file, line, "unknown-student", att.student_id,
-                                    detail=f"'{att.student_id}' is not a student of the key")
+                clash = ids.clash(sid)
+                why = (msg("issue_ambiguous_id", sid=sid, ids=", ".join(clash)) if clash
+                       else msg("issue_unknown_student", sid=sid))
+                issues.extend(Issue(att.file, line, "unknown-student", sid, message=why)
                               for line in att.lines)
                 continue
+            if kid != sid and ids.zeros_lost(sid, kid):
+                issues.append(Issue(att.file, att.lines[0] if att.lines else 0, "id-matched",
+                                    sid, rejected=False,
+                                    message=msg("issue_id_matched", sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
     students = []
     for paper in quiz.papers:
@@ -153,11 +159,13 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         result.unreadable = tuple(unreadable.get(sid, ()))
         students.append(result)
     if notes is None:
-        notes = {}
+        notes = KeyNotes()
         for p in quiz.papers:
             for q in p.questions:
+                notes.add_family(q.slot, q.title or q.slot, getattr(q, "template", ""),
+                                 getattr(q, "topic", ""))
                 for m in q.misconceptions:
-                    notes.setdefault((q.slot, m.id), m.feedback)
+                    notes.add_feedback(q.slot, m.id, m.feedback)
     graded = Graded(quiz, slots, students, files, _sorted(issues, csv_paths), keep, policy,
                     notes)
     graded.rows_read = sum(f.rows for f in files)
@@ -179,9 +187,8 @@ def _check_rows(files: list[FileRead], issues: list[Issue]) -> None:
                               hint="Export the responses again (with their rows), or check that "
                                    "this is the right file.")
     for f in empty:
-        issues.append(Issue(f.path, f.header_line, "no-rows", rejected=False, detail=(
-            "the file has a header but no rows: no submission came from it (the other "
-            "files were graded)")))
+        issues.append(Issue(f.path, f.header_line, "no-rows", rejected=False,
+                            message=msg("issue_no_rows")))
 
 
 def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: Policy,
@@ -191,31 +198,37 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
         return StudentResult(paper, [missing(q) for q in paper.questions], name=paper.student.name,
                              email=paper.student.email)
     marks_of = {id(a): mark_attempt(paper, a, policy) for a in atts} if keep == "best" else {}
-    doubt = _timestamp_doubt(atts, keep) if len(atts) > 1 else ""
-    chosen = _choose(atts, keep, marks_of, by_time=not doubt)
+    doubt = _timestamp_doubt(atts, keep) if len(atts) > 1 else None
+    chosen = _choose(atts, keep, marks_of, by_time=doubt is None)
     marks = marks_of.get(id(chosen)) or mark_attempt(paper, chosen, policy)
     where = _line_of(chosen)
-    rule = (f"by file order ({FILE_ORDER_TEXT[keep]}), because {doubt}" if doubt
-            else f"by the rule: {KEEP_TEXT[keep]}")
+    rule = (msg("rule_file_order", order=msg("order_" + keep), doubt=doubt) if doubt
+            else msg("rule_by_rule", keep=msg("keeptext_" + keep)))
     for a in atts:
         if a is not chosen:
-            issues.extend(Issue(a.file, line, "duplicate-submission", sid, detail=(
-                f"{len(atts)} submissions; graded the one in {where}, {rule}"))
-                for line in a.lines)
+            why = msg("issue_duplicate", n=len(atts), where=where, rule=rule)
+            issues.extend(Issue(a.file, line, "duplicate-submission", sid, message=why)
+                          for line in a.lines)
     if doubt:
         issues.append(Issue(chosen.file, chosen.lines[0] if chosen.lines else 0,
-                            "kept-by-file-order", sid, rejected=False, detail=(
-                                f"graded this one of {len(atts)} submissions by file order "
-                                f"({FILE_ORDER_TEXT[keep]}), not by timestamp, because {doubt}; "
-                                "check that this is the submission to grade")))
+                            "kept-by-file-order", sid, rejected=False, message=msg(
+                                "issue_kept_by_file_order", n=len(atts),
+                                order=msg("order_" + keep), doubt=doubt)))
     slots = {q.slot for q in paper.questions}
     for s, text in chosen.answers.items():
         given = text if isinstance(text, str) else "".join(text.values())
         if s not in slots and given.strip():
             issues.append(Issue(chosen.file, chosen.lines[0] if chosen.lines else 0,
-                                "unknown-question", sid, s,
-                                f"the paper of {sid} has no question {s}; not graded",
-                                rejected=False))
+                                "unknown-question", sid, s, rejected=False,
+                                message=msg("issue_not_on_paper", sid=sid, slot=s)))
+    for q, m in zip(paper.questions, marks):
+        if m.unit:  # a word after the answer was left out: the TA may want to look
+            issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unit-ignored", sid,
+                                q.slot, rejected=False, message=msg(
+                                    "issue_unit_ignored", text=m.text, unit=m.unit,
+                                    read=m.text[:len(m.text) - len(m.unit)].rstrip(),
+                                    points=fmt_points(m.points),
+                                    max=fmt_points(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
 
@@ -236,32 +249,32 @@ def _choose(atts: list[Attempt], keep: str, marks_of: dict, by_time: bool = True
     return max(atts, key=when)
 
 
-def _timestamp_doubt(atts: list[Attempt], keep: str) -> str:
-    """Why the timestamps of a student's submissions cannot order them ("" if they can)."""
+def _timestamp_doubt(atts: list[Attempt], keep: str) -> Msg | None:
+    """Why the timestamps of a student's submissions cannot order them (None if they can)."""
     if keep == "best":
-        return ""  # the total decides; timestamps only break ties
+        return None  # the total decides; timestamps only break ties
     stamped = [a for a in atts if a.timestamp]
     if not stamped:
-        return ""  # no timestamps at all: file order is the documented rule
+        return None  # no timestamps at all: file order is the documented rule
     bad = [a for a in stamped if a.when is None]
     if bad:
-        return "; ".join(f"'{a.timestamp}' ({_line_of(a)})" for a in bad) + (
-            " is not a date and time quizgen can read" if len(bad) == 1
-            else " are not dates and times quizgen can read")
+        items = tuple(msg("doubt_stamp", ts=a.timestamp, where=_line_of(a)) for a in bad)
+        return msg("doubt_unreadable_one" if len(bad) == 1 else "doubt_unreadable_many",
+                   items=items)
     if len(stamped) < len(atts):
         a = next(a for a in atts if not a.timestamp)
-        return f"{_line_of(a)} has no timestamp while the others have one"
+        return msg("doubt_no_timestamp", where=_line_of(a))
     amb = [a for a in atts if a.when_other is not None]
     if amb and _choose(atts, keep, {}) is not _choose(atts, keep, {}, other=True):
         a = amb[0]
         (y, m, d), (y2, m2, d2) = a.when[:3], a.when_other[:3]
-        return (f"'{a.timestamp}' ({_line_of(a)}) can be {y}-{m:02d}-{d:02d} (month first) or "
-                f"{y2}-{m2:02d}-{d2:02d} (day first) and no other row of its file decides")
-    return ""
+        return msg("doubt_ambiguous", ts=a.timestamp, where=_line_of(a),
+                   month_first=f"{y}-{m:02d}-{d:02d}", day_first=f"{y2}-{m2:02d}-{d2:02d}")
+    return None
 
 
-def _line_of(a: Attempt) -> str:
-    return f"{Path(a.file).name} line {a.lines[0] if a.lines else '?'}"
+def _line_of(a: Attempt) -> Msg:
+    return msg("line_of", file=Path(a.file).name, line=a.lines[0] if a.lines else "?")
 
 
 def _sorted(issues: list[Issue], paths) -> list[Issue]:

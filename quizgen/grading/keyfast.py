@@ -27,7 +27,7 @@ import msgspec
 from ..model import Student, StudentPaper
 from .keyfile import KeyReader, valid_value
 from .keyindex import IndexQuestion, encode_misconceptions, tolerance
-from .light import LightMisconception
+from .light import SAMPLES, KeyNotes, LightMisconception
 
 _NonNegative = Union[Annotated[int, msgspec.Meta(ge=0)], Annotated[float, msgspec.Meta(ge=0)]]
 _CHUNK = 1 << 24
@@ -42,7 +42,7 @@ class NotFast(Exception):
 class _Misconception(msgspec.Struct, kw_only=True):
     id: str
     value: Any = None
-    feedback: msgspec.Raw = msgspec.Raw(b'""')  # decoded only for the first of each (slot, id)
+    feedback: msgspec.Raw = msgspec.Raw(b'""')  # decoded only for the texts KeyNotes keeps
 
 
 class _Answer(msgspec.Struct, kw_only=True):
@@ -61,6 +61,8 @@ _NO_TOLERANCE = _Tolerance()
 
 class _Question(msgspec.Struct, kw_only=True):
     slot: str
+    template: Optional[str] = None
+    topic: Optional[str] = None
     title: Optional[str] = None
     points: _NonNegative = 1
     answer: _Answer
@@ -82,20 +84,20 @@ _TEXT = msgspec.json.Decoder(str).decode
 _DECODE_PLAIN = msgspec.json.Decoder().decode
 
 
-def light_papers(reader: KeyReader, notes: dict | None = None) -> list[StudentPaper]:
+def light_papers(reader: KeyReader, notes: KeyNotes | None = None) -> list[StudentPaper]:
     """Every student of ``reader``'s key as a light paper; NotFast when not in generate's layout.
 
-    ``notes`` collects the first feedback text of each (slot, misconception id), as
-    :func:`~.light.light_paper` does.
+    ``notes`` collects feedback texts and families as :func:`~.light.light_paper` does.
     """
     seen: set[str] = set()
     out = []
+    raws: dict = {}  # (slot, id) -> the encoded feedback texts kept in notes
     for block in _blocks(reader):
         try:
             st = _DECODE(block)
         except (msgspec.DecodeError, msgspec.ValidationError) as e:
             raise NotFast(str(e)) from None
-        out.append(_paper(st, seen, notes))
+        out.append(_paper(st, seen, notes, raws))
     if not out:
         raise NotFast("no students")
     return out
@@ -140,7 +142,7 @@ def _blocks(reader: KeyReader) -> Iterator[bytes]:
         yield rest[:-len(_TAIL)]
 
 
-def _paper(st: _Student, seen: set[str], notes: dict | None) -> StudentPaper:
+def _paper(st: _Student, seen: set[str], notes: KeyNotes | None, raws: dict) -> StudentPaper:
     sid = st.student_id
     if not sid.strip() or sid in seen:
         raise NotFast("empty or repeated student id")
@@ -153,6 +155,9 @@ def _paper(st: _Student, seen: set[str], notes: dict | None) -> StudentPaper:
         if not slot or slot in slots:
             raise NotFast("empty or repeated slot")
         slots.add(slot)
+        title = intern(q.title or slot)
+        if notes is not None:
+            notes.add_family(slot, title, q.template, q.topic)
         answer = q.answer
         kind = answer.type
         options = q.options
@@ -169,11 +174,20 @@ def _paper(st: _Student, seen: set[str], notes: dict | None) -> StudentPaper:
                 raise NotFast("a misconception value of the wrong type")
             mid = intern(m.id)
             mis.append(LightMisconception(mid, m.value))
-            if notes is not None and (slot, mid) not in notes:
-                notes[(slot, mid)] = _feedback_text(m.feedback)
+            if notes is not None:  # as KeyNotes.add_feedback, decoding only the texts kept
+                kept = raws.get((slot, mid))
+                if kept is None:  # (a copy: a Raw holds on to the whole student block)
+                    raws[(slot, mid)] = [msgspec.Raw(bytes(m.feedback))]
+                    notes.add_feedback(slot, mid, _feedback_text(m.feedback))
+                elif len(kept) < SAMPLES and m.feedback not in kept:
+                    text = _feedback_text(m.feedback)
+                    before = len(notes[(slot, mid)])
+                    notes.add_feedback(slot, mid, text)
+                    if len(notes[(slot, mid)]) > before:
+                        kept.append(msgspec.Raw(bytes(m.feedback)))
         tol = q.tolerance
         qs.append(IndexQuestion(
-            slot, intern(q.title or slot), q.points, intern(kind), answer.value,
+            slot, title, q.points, intern(kind), answer.value,
             tolerance(tol.abs, tol.rel), encode_misconceptions(mis),
             tuple(intern(o) for o in options) if options is not None else None, answer.decimals))
     return StudentPaper(Student(sid, st.name, st.email), st.variant, tuple(qs))

@@ -3,8 +3,9 @@
 `generate` writes ``key.index.msgpack`` beside every ``key.json``: for each student the
 compact records grading needs (:class:`~.light.LightQuestion`: slot, title, points,
 answer, tolerance, misconception ids and values, options, decimals) in MessagePack, plus
-the first feedback text of each misconception, the key's size and its SHA-256. Reading
-it takes a fraction of a second where decoding a 600 MB key takes seconds.
+what the report quotes (:class:`~.light.KeyNotes`: the first feedback texts of each
+misconception, the template and topic of each slot's titles), the key's size and its
+SHA-256. Reading it takes a fraction of a second where decoding a 600 MB key takes seconds.
 
 The key stays the authority. The index is used only when its size and SHA-256 match the
 key.json being graded; the hash is computed by a forked process (a thread where fork is
@@ -26,9 +27,9 @@ from typing import Any, Callable, Optional, Union
 import msgspec
 
 from ..model import Student, StudentPaper
-from .light import LightMisconception, LightQuestion, light_paper
+from .light import KeyNotes, LightMisconception, LightQuestion, light_paper
 
-INDEX_FORMAT = "quizgen-key-index/1"
+INDEX_FORMAT = "quizgen-key-index/2"  # /2: several feedback texts per misconception, families
 _HASH_CHUNK = 1 << 22
 
 
@@ -118,7 +119,8 @@ class _Index(msgspec.Struct, array_like=True):
     format: str
     key_sha256: str
     key_bytes: int
-    notes: list[tuple[str, str, str]]  # (slot, misconception id, feedback), first seen
+    notes: list[tuple[str, str, str]]  # (slot, misconception id, feedback), KeyNotes order
+    families: list[tuple[str, str, str, str]]  # (slot, title, template, topic), first seen
     students: list[_Student]
 
 
@@ -128,16 +130,18 @@ _DECODE = msgspec.msgpack.Decoder(_Index).decode
 
 # ---------------------------------------------------------------- writing (generate)
 
-def index_student(student: dict) -> tuple[bytes, list[tuple[str, str, str]]]:
-    """One key.json student object -> its encoded index record and its feedback notes.
+def index_student(student: dict) -> tuple[bytes, tuple[list, list]]:
+    """One key.json student object -> its encoded index record and its notes (feedback
+    texts and families, as lists for :meth:`~.light.KeyNotes.merge`).
 
     Made where the paper's part of key.json is made (in the build workers).
     """
-    notes: dict = {}
+    notes = KeyNotes()
     paper = light_paper(student, notes)
     s = paper.student
     record = _ENCODE(_StudentOut(s.student_id, s.name, s.email, paper.variant, list(paper.questions)))
-    return record, [(slot, mid, text) for (slot, mid), text in notes.items()]
+    return record, ([(slot, mid, text) for (slot, mid), texts in notes.items() for text in texts],
+                    [(slot, title, *family) for (slot, title), family in notes.families.items()])
 
 
 def index_file(key_parts: list[bytes | str], students: list[tuple[bytes, list]]) -> bytes:
@@ -148,12 +152,13 @@ def index_file(key_parts: list[bytes | str], students: list[tuple[bytes, list]])
         data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(data)
         size += len(data)
-    notes: dict = {}
-    for _, own in students:
-        for slot, mid, text in own:
-            notes.setdefault((slot, mid), text)
-    head = b"\x95" + b"".join(_ENCODE(x) for x in (
-        INDEX_FORMAT, digest.hexdigest(), size, [[s, m, t] for (s, m), t in notes.items()]))
+    notes = KeyNotes()
+    for _, (own, families) in students:
+        notes.merge(own, families)
+    head = b"\x96" + b"".join(_ENCODE(x) for x in (
+        INDEX_FORMAT, digest.hexdigest(), size,
+        [[s, m, t] for (s, m), texts in notes.items() for t in texts],
+        [[s, title, *family] for (s, title), family in notes.families.items()]))
     return head + _array_header(len(students)) + b"".join(record for record, _ in students)
 
 
@@ -168,12 +173,33 @@ def _array_header(n: int) -> bytes:
 
 # ---------------------------------------------------------------- reading (grade)
 
+def stored_format(path: str | Path) -> str | None:
+    """The format name an index file starts with (None when it cannot be told)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return None
+    if len(head) < 2 or head[0] & 0xF0 != 0x90:
+        return None
+    if 0xA0 <= head[1] <= 0xBF:
+        start, size = 2, head[1] & 0x1F
+    elif head[1] == 0xD9 and len(head) > 2:
+        start, size = 3, head[2]
+    else:
+        return None
+    try:
+        return head[start:start + size].decode("utf-8") if start + size <= len(head) else None
+    except UnicodeDecodeError:
+        return None
+
+
 @dataclass
 class IndexedKey:
     """Light papers and notes from the index; ``verify()`` is True when they match the key."""
 
     papers: list[StudentPaper]
-    notes: dict
+    notes: KeyNotes
     verify: Callable[[], bool]
     key_sha256: str = ""  # the SHA-256 of the key the index was made for
 
@@ -205,7 +231,8 @@ def load(key_path: str | Path) -> IndexedKey | None:
                                    tuple(st.questions)))
     if not papers:
         return None
-    notes = {(slot, mid): text for slot, mid, text in index.notes}
+    notes = KeyNotes()
+    notes.merge(index.notes, index.families)
     return IndexedKey(papers, notes, _hash_in_background(key_path, index.key_sha256),
                       index.key_sha256)
 

@@ -20,6 +20,45 @@ class LightMisconception(NamedTuple):
     feedback: str = ""  # left out: the report takes it from ``notes``
 
 
+SAMPLES = 5  # feedback texts kept per (slot, misconception): enough to see what varies
+
+
+class KeyNotes(dict):
+    """What the report quotes of a key beyond its light papers, gathered while it is read.
+
+    ``self[(slot, misconception id)]``: the first :data:`SAMPLES` distinct feedback texts
+    of that misconception, in key order (the texts name values of each paper, so the
+    report shows only what they share). ``families[(slot, title)]``: ``(template, topic)``
+    of the questions of that slot with that title, the first seen (students may draw
+    different templates for one topic slot).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.families: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def add_feedback(self, slot: str, mid: str, text: str) -> None:
+        key = (slot, mid)
+        got = self.get(key)
+        if got is None:
+            self[key] = (text,)
+        elif len(got) < SAMPLES and text not in got:
+            self[key] = got + (text,)
+
+    def add_family(self, slot: str, title: str, template: str | None, topic: str | None) -> None:
+        key = (slot, title)
+        if key not in self.families:
+            self.families[key] = (template if isinstance(template, str) else "",
+                                  topic if isinstance(topic, str) else "")
+
+    def merge(self, notes: list, families: list) -> None:
+        """Add one paper's notes as :func:`~.keyindex.index_student` lists them."""
+        for slot, mid, text in notes:
+            self.add_feedback(slot, mid, text)
+        for slot, title, template, topic in families:
+            self.add_family(slot, title, template, topic)
+
+
 class LightQuestion(NamedTuple):
     """What grading reads of a Question."""
 
@@ -46,25 +85,28 @@ def _tolerance(d: dict | None) -> Tolerance:
     return tol
 
 
-def light_paper(st: dict, notes: dict | None = None) -> StudentPaper:
+def light_paper(st: dict, notes: KeyNotes | None = None) -> StudentPaper:
     """A validated key student object as a paper of :class:`LightQuestion`.
 
-    Misconception feedback texts go to ``notes[(slot, id)]`` (the first one seen).
+    Misconception feedback texts and the slots' templates go to ``notes``.
     """
     intern = sys.intern
     qs = []
     for q in st["questions"]:
         slot = intern(q["slot"])
         answer = q["answer"]
+        title = intern(q.get("title") or slot)
+        if notes is not None:
+            notes.add_family(slot, title, q.get("template"), q.get("topic"))
         mis = []
         for m in q.get("misconceptions") or ():
             mid = intern(m["id"])
             mis.append(LightMisconception(mid, m.get("value")))
-            if notes is not None and (slot, mid) not in notes:
-                notes[(slot, mid)] = m.get("feedback", "")
+            if notes is not None:
+                notes.add_feedback(slot, mid, m.get("feedback", ""))
         options = q.get("options")
         qs.append(LightQuestion(
-            slot, intern(q.get("title") or slot), q.get("points", 1), intern(answer["type"]),
+            slot, title, q.get("points", 1), intern(answer["type"]),
             answer["value"], _tolerance(q.get("tolerance")), tuple(mis),
             tuple(intern(o) for o in options) if options is not None else None,
             answer.get("decimals")))

@@ -1,11 +1,13 @@
 """Every word of the grading outputs, in English and Korean: ``{key: {en, ko}}``.
 
 ``text(lang)`` returns a lookup ``t(key, **values)``; a missing Korean string falls back
-to English, so a new message never breaks an output.
+to English, so a new message never breaks an output. A :class:`Msg` is a message not yet
+put into words (the detail of an ``issues.csv`` row, made before the language is known);
+:func:`say` words it in a language.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # feedback
@@ -40,14 +42,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "ko": "읽을 수 없는 항목은 오답으로 처리했습니다({reason})."},
     "status_missing": {"en": "Not submitted.", "ko": "제출하지 않았습니다."},
     "status_not_graded": {"en": "Not graded.", "ko": "채점하지 않음."},
-    "misconception": {"en": "Typical mistake ({id}): {feedback}",
-                      "ko": "자주 하는 실수 ({id}): {feedback}"},
+    "misconception": {"en": "Typical mistake: {feedback}", "ko": "자주 하는 실수: {feedback}"},
+    "unit_ignored": {"en": "The word '{unit}' after your answer was not read; the number was "
+                           "scored.",
+                     "ko": "답 뒤의 '{unit}'은(는) 읽지 않고 숫자만 채점했습니다."},
+    "size_matrix": {"en": "Your answer has {rows} row{rs} of {cols} number{cs}; the answer is "
+                          "{want_rows} × {want_cols}.",
+                    "ko": "제출한 답은 {rows}행 {cols}열이지만 정답은 {want_rows} × {want_cols} "
+                          "행렬입니다."},
+    "size_shape": {"en": "Your shape has {n} dimension{s}; the answer has {want}.",
+                   "ko": "제출한 형태는 {n}차원이지만 정답은 {want}차원입니다."},
+    "size_vector": {"en": "Your answer has {n} number{s}; the answer has {want}.",
+                    "ko": "제출한 답에는 수가 {n}개 있지만 정답에는 {want}개 있습니다."},
+    "choices_as_letters": {"en": "write the letters of your choices, e.g. A C",
+                           "ko": "고른 보기의 기호를 쓰세요(예: A C)"},
+    "choice_as_letter": {"en": "write the letter of your choice, e.g. B",
+                         "ko": "고른 보기의 기호 하나를 쓰세요(예: B)"},
     "penalty": {"en": "A wrong choice costs {share} of the points.",
                 "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
     # report
     "report_title": {"en": "Grading report: {title}", "ko": "채점 보고서: {title}"},
     "summary": {"en": "Summary", "ko": "요약"},
-    "students_in_key": {"en": "Students in the key", "ko": "정답 키의 학생 수"},
+    "students_in_key": {"en": "Students in the key", "ko": "정답지의 학생 수"},
     "submitted": {"en": "Submitted", "ko": "제출"},
     "missing": {"en": "No submission (graded 0)", "ko": "미제출 (0점 처리)"},
     "unreadable": {"en": "Only unreadable rows (not graded, see issues.csv)",
@@ -84,6 +100,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_slot": {"en": "Question", "ko": "문항"},
     "col_title": {"en": "Title", "ko": "제목"},
     "col_points": {"en": "Points", "ko": "배점"},
+    "col_margin": {"en": "Accepted margin", "ko": "허용 오차"},
+    "margin_exact": {"en": "exact", "ko": "정확히 일치"},
+    "margin_abs": {"en": "± {abs}", "ko": "± {abs}"},
+    "margin_rel": {"en": "± {rel} % of the answer", "ko": "± 정답의 {rel} %"},
+    "margin_abs_rel": {"en": "± ({abs} + {rel} % of the answer)",
+                       "ko": "± ({abs} + 정답의 {rel} %)"},
+    "margin_decimals": {"en": "{margin}, {decimals} decimals asked",
+                        "ko": "{margin}, 소수점 아래 {decimals}자리 요구"},
+    "margin_whole": {"en": "{margin}, whole numbers asked", "ko": "{margin}, 정수 요구"},
+    "mixed_title": {"en": "{topic} ({n} templates)", "ko": "{topic} (템플릿 {n}종)"},
+    "mixed_title_untitled": {"en": "{n} templates", "ko": "템플릿 {n}종"},
+    "mixed_slot": {"en": "**{slot}** mixes {n} templates (students drew different questions "
+                         "for it); the row above pools them:",
+                   "ko": "**{slot}** 문항에는 템플릿 {n}종이 섞여 있습니다(학생마다 다른 문제를 "
+                         "받았습니다). 위 표의 값은 이를 합쳐 계산했습니다:"},
+    "mixed_part": {"en": "{template}{title}: {n} student{s} with a submission, facility "
+                         "{facility}",
+                   "ko": "{template}{title}: 제출한 학생 {n}명, 정답률 {facility}"},
     "col_facility": {"en": "Facility", "ko": "정답률"},
     "col_r": {"en": "r (item–rest)", "ko": "r (문항–나머지)"},
     "col_d": {"en": "D (upper–lower 27 %)", "ko": "D (상위–하위 27 %)"},
@@ -101,21 +135,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "정답률은 배점 대비 평균 득점 비율입니다. r은 해당 문항 점수와 나머지 문항 총점의 "
               "상관계수이고, D는 상위 27 % 학생의 정답률에서 하위 27 % 학생의 정답률을 뺀 값입니다. "
               "r이 음수이거나 정답률이 {low} 이하 또는 {high} 이상인 문항은 점검 대상으로 표시했습니다."},
+    "margin_notes": {
+        "en": "Accepted margin: how far a real answer (or each entry of a vector or matrix) may "
+              "be from the key's value and still count as right; integers, shapes and choices "
+              "must be exact.",
+        "ko": "허용 오차는 실수 답(벡터·행렬은 각 성분)이 정답과 이만큼까지 달라도 정답으로 "
+              "인정하는 범위입니다. 정수, 형태, 보기 문항은 정확히 일치해야 합니다."},
     "misconceptions": {"en": "Misconceptions", "ko": "오개념 분석"},
     "col_misconception": {"en": "Misconception", "ko": "오개념"},
     "col_students": {"en": "Students", "ko": "학생 수"},
     "col_share": {"en": "Share of answers", "ko": "응답 비율"},
     "no_misconceptions": {"en": "No answer matched a known misconception.",
                           "ko": "알려진 오개념과 일치한 답은 없었습니다."},
+    "misconception_notes": {
+        "en": "Students: how many students with a submission gave the answer of that mistake "
+              "on that question. The feedback texts name values of each student's own paper: "
+              "… stands for what differs between papers.",
+        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수입니다. 오개념 설명에는 "
+              "학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 표시했습니다."},
     "issues": {"en": "Issues", "ko": "확인이 필요한 행"},
     "no_issues": {"en": "Every row was graded.", "ko": "모든 행을 채점했습니다."},
     "issues_note": {"en": "Details with file and line: issues.csv.",
                     "ko": "파일과 행 번호는 issues.csv에 있습니다."},
     "col_kind": {"en": "Kind", "ko": "종류"},
     "col_count": {"en": "Count", "ko": "건수"},
-    "kind_unknown-student": {"en": "unknown student id", "ko": "정답 키에 없는 학번"},
+    "kind_unknown-student": {"en": "unknown student id", "ko": "정답지에 없는 학번"},
     "kind_unknown-question": {"en": "question the key does not have",
-                              "ko": "정답 키에 없는 문항"},
+                              "ko": "정답지에 없는 문항"},
+    "kind_unit-ignored": {"en": "word after a number not read (the number was scored)",
+                          "ko": "숫자 뒤의 단어를 빼고 숫자만 채점함"},
+    "kind_id-matched": {"en": "student id matched without its leading zeros",
+                        "ko": "앞자리 0 없이 맞춘 학번"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
     "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
     "kind_duplicate-submission": {"en": "earlier/other submission not graded",
@@ -129,9 +179,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
                             "ko": "채점하지 않은 열 (--map이 다른 열을 선택)"},
     "kind_no-rows": {"en": "file with a header but no rows", "ko": "머리글만 있고 행이 없는 파일"},
     "mapping": {"en": "Columns used", "ko": "사용한 열"},
+    "layout_wide": {"en": "wide", "ko": "가로형"},
+    "layout_long": {"en": "long", "ko": "세로형"},
+    "delimiter_comma": {"en": "comma", "ko": "쉼표"},
+    "delimiter_semicolon": {"en": "semicolon", "ko": "세미콜론"},
+    "delimiter_tab": {"en": "tab", "ko": "탭"},
+    "delimiter_bar": {"en": "bar", "ko": "세로 막대"},
+    "histogram_alt": {"en": "histogram of the scores", "ko": "점수 분포 히스토그램"},
     "histogram_x": {"en": "Score (%)", "ko": "점수 (%)"},
     "histogram_y": {"en": "Students", "ko": "학생 수"},
+    # the Feedback column of moodle-grades.csv (students see it)
+    "lms_no_submission": {"en": "no submission", "ko": "제출 없음"},
+    "lms_unreadable": {"en": "not graded: submission unreadable ({lines}; see issues.csv)",
+                       "ko": "채점하지 않음: 제출한 답안을 읽을 수 없음({lines}, issues.csv 참고)"},
+    # issues.csv details (the kind column keeps its English code)
+    "concat": {"en": "{a}{b}", "ko": "{a}{b}"},
+    "line_of": {"en": "{file} line {line}", "ko": "{file} {line}행"},
+    "issue_unknown_student": {"en": "'{sid}' is not a student of the key",
+                              "ko": "'{sid}'은(는) 정답지에 없는 학번입니다"},
+    "issue_ambiguous_id": {
+        "en": "'{sid}' is not a student of the key: without leading zeros it matches {ids} "
+              "(leading zeros lost in a spreadsheet?), so it is not graded; write the full id in "
+              "a copy of the file and grade again",
+        "ko": "'{sid}'은(는) 정답지에 없는 학번입니다. 앞자리 0을 빼면 {ids}와(과) 모두 "
+              "일치합니다(스프레드시트에서 앞자리 0이 사라졌나요?). 채점하지 않았으니 파일 사본에 "
+              "학번 전체를 적고 다시 채점하세요"},
+    "issue_id_matched": {
+        "en": "'{sid}' was matched to the key's '{kid}': its leading zeros were lost (a "
+              "spreadsheet drops them); check that this is the right student",
+        "ko": "'{sid}'을(를) 정답지의 '{kid}'(으)로 맞췄습니다. 앞자리 0이 사라진 "
+              "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요"},
+    "issue_unit_ignored": {
+        "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
+              "({points} of {max} points)",
+        "ko": "'{text}': 답 뒤의 '{unit}'은(는) 읽지 않고 '{read}'(으)로 채점했습니다"
+              "({max}점 중 {points}점)"},
+    "issue_duplicate": {"en": "{n} submissions; graded the one in {where}, {rule}",
+                        "ko": "제출 {n}건 중 {where}의 제출을 채점했습니다. {rule}"},
+    "rule_by_rule": {"en": "by the rule: {keep}", "ko": "규칙: {keep}"},
+    "rule_file_order": {"en": "by file order ({order}), because {doubt}",
+                        "ko": "파일 순서로 골랐습니다({order}). 이유: {doubt}"},
+    "keeptext_last": {"en": "the latest submission (by timestamp, then file order)",
+                      "ko": "가장 늦은 제출 (타임스탬프, 없으면 파일 순서 기준)"},
+    "keeptext_first": {"en": "the earliest submission (by timestamp, then file order)",
+                       "ko": "가장 이른 제출 (타임스탬프, 없으면 파일 순서 기준)"},
+    "keeptext_best": {"en": "the submission with the highest total",
+                      "ko": "총점이 가장 높은 제출"},
+    "order_last": {"en": "the last one in file order", "ko": "파일에서 마지막 제출"},
+    "order_first": {"en": "the first one in file order", "ko": "파일에서 첫 제출"},
+    "order_best": {"en": "the highest total, ties by file order",
+                   "ko": "총점이 가장 높은 제출, 같으면 파일 순서"},
+    "issue_kept_by_file_order": {
+        "en": "graded this one of {n} submissions by file order ({order}), not by timestamp, "
+              "because {doubt}; check that this is the submission to grade",
+        "ko": "제출 {n}건 중 이 제출을 타임스탬프가 아닌 파일 순서로 골라 채점했습니다({order}). "
+              "이유: {doubt}. 채점할 제출이 맞는지 확인하세요"},
+    "doubt_unreadable_one": {"en": "{items} is not a date and time quizgen can read",
+                             "ko": "{items}은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
+    "doubt_unreadable_many": {"en": "{items} are not dates and times quizgen can read",
+                              "ko": "{items}은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
+    "doubt_stamp": {"en": "'{ts}' ({where})", "ko": "'{ts}'({where})"},
+    "doubt_no_timestamp": {"en": "{where} has no timestamp while the others have one",
+                           "ko": "다른 제출에는 타임스탬프가 있는데 {where}에는 없습니다"},
+    "doubt_ambiguous": {
+        "en": "'{ts}' ({where}) can be {month_first} (month first) or {day_first} (day first) "
+              "and no other row of its file decides",
+        "ko": "'{ts}'({where})은(는) {month_first}(월이 먼저) 또는 {day_first}(일이 먼저)로 "
+              "읽을 수 있고, 같은 파일의 다른 행으로도 정할 수 없습니다"},
+    "issue_not_on_paper": {"en": "the paper of {sid} has no question {slot}; not graded",
+                           "ko": "{sid}의 문제지에는 {slot} 문항이 없어 채점하지 않았습니다"},
+    "issue_no_rows": {"en": "the file has a header but no rows: no submission came from it (the "
+                            "other files were graded)",
+                      "ko": "파일에 머리글만 있고 행이 없어 제출이 없습니다(다른 파일은 "
+                            "채점했습니다)"},
+    "issue_ignored_column": {
+        "en": "column {col} '{header}' also looks like {label}, but --map chose column {chosen}; "
+              "its cells are not graded",
+        "ko": "{col}번째 열 '{header}'도 {label}(으)로 보이지만 --map이 {chosen}번째 열을 "
+              "골랐으므로 이 열은 채점하지 않았습니다"},
+    "issue_unknown_column": {"en": "column '{header}' looks like a question the key does not "
+                                   "have; its cells are not graded",
+                             "ko": "'{header}' 열은 정답지에 없는 문항으로 보여 채점하지 "
+                                   "않았습니다"},
+    "issue_row_too_long": {
+        "en": "the row has {cells} cells but the header has {width} (an unquoted decimal comma "
+              "or delimiter inside an answer?), so its cells cannot be matched to the columns "
+              "and it is not graded",
+        "ko": "행의 칸이 {cells}개인데 머리글은 {width}개입니다(답 안의 따옴표 없는 소수점 쉼표나 "
+              "구분 기호?). 칸을 열에 맞출 수 없어 이 행은 채점하지 않았습니다"},
+    "issue_row_too_long_student": {
+        "en": "; {sid} is listed as not graded (unreadable row) unless another row of theirs "
+              "is graded. Quote the cell or fix the row in a copy of the file and grade again",
+        "ko": ". 이 학생의 다른 행을 채점하지 않는 한 {sid}은(는) 채점하지 않음(읽을 수 없는 "
+              "행)으로 표시됩니다. 파일 사본에서 칸을 따옴표로 감싸거나 행을 고친 뒤 다시 "
+              "채점하세요"},
+    "issue_no_id": {"en": "the student-id cell is empty", "ko": "학번 칸이 비어 있습니다"},
+    "issue_no_such_question": {"en": "the key has no question '{question}'",
+                               "ko": "정답지에 '{question}' 문항이 없습니다"},
+    "issue_answered_again": {"en": "answered again on line {line}; the later row counts",
+                             "ko": "{line}행에서 다시 답했습니다. 나중 행을 채점합니다"},
 }
+
+
+class Msg(NamedTuple):
+    """A message of the catalogue with its values, put into words later by :func:`say`.
+
+    A value may itself be a Msg, or a tuple of Msgs (joined by ``; ``).
+    """
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+def msg(key: str, **values) -> Msg:
+    return Msg(key, tuple(values.items()))
+
+
+def say(m: Msg, lang: str = "en") -> str:
+    """``m`` in words, in ``lang``."""
+    t = text(lang)
+
+    def word(v):
+        if isinstance(v, Msg):
+            return say(v, lang)
+        if isinstance(v, tuple) and v and all(isinstance(x, Msg) for x in v):
+            return "; ".join(say(x, lang) for x in v)
+        return v
+    return t(m.key, **{k: word(v) for k, v in m.values})
 
 
 def text(lang: str = "en") -> Callable[..., str]:

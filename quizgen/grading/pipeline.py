@@ -18,7 +18,7 @@ from .grader import Graded, grade_files
 from .keyfile import KeyReader
 from . import keyindex
 from .keyfast import NotFast, raw_students, light_papers as fast_light_papers
-from .light import light_paper
+from .light import KeyNotes, light_paper
 from .scoring import Policy
 
 MULTIPART_RULES = ("proportional", "all")
@@ -137,23 +137,27 @@ def _key_source(key_path, used_index: bool) -> str:
     if used_index:
         return f"{index.name}, checked against {key}"
     if index.exists():
+        stored = keyindex.stored_format(index)
+        if stored and stored.startswith("quizgen-key-index/") and stored != keyindex.INDEX_FORMAT:
+            return (f"{key} itself ({index.name} was written by another quizgen version, "
+                    f"'{stored}'; generate writes a current one)")
         return (f"{key} itself ({index.name} does not match it: the key was changed after "
                 "generate wrote the index, or the index is damaged)")
     return f"{key} (no {index.name} beside it)"
 
 
-def light_papers(reader: KeyReader) -> tuple[list[StudentPaper], dict]:
-    """Every student of the key as a light paper, and the misconception notes.
+def light_papers(reader: KeyReader) -> tuple[list[StudentPaper], KeyNotes]:
+    """Every student of the key as a light paper, and what the report quotes of it.
 
     The typed fast reader when the key is laid out as generate writes it; otherwise (or
     when anything in it is unexpected) the general validating reader, which names the
     line or field of a real error.
     """
-    notes: dict = {}
+    notes = KeyNotes()
     try:
         return fast_light_papers(reader, notes), notes
     except NotFast:
-        notes = {}
+        notes = KeyNotes()
         return [light_paper(st, notes) for st in reader.students()], notes
 
 
@@ -332,9 +336,9 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
     png = report.histogram_png(summary.percents, lang)
     makers: dict[str, Callable[[], str | bytes]] = {
         "grades.csv": lambda: gradebook.grades_csv(g),
-        "moodle-grades.csv": lambda: gradebook.moodle_csv(g),
+        "moodle-grades.csv": lambda: gradebook.moodle_csv(g, lang),
         "canvas-grades.csv": lambda: gradebook.canvas_csv(g),
-        "issues.csv": lambda: gradebook.issues_csv(g.issues),
+        "issues.csv": lambda: gradebook.issues_csv(g.issues, lang),
         "column-mapping.yaml": lambda: gradebook.mapping_yaml(g),
         report.HISTOGRAM: lambda: png,
         "report.md": lambda: report.markdown(g, summary, lang),

@@ -1,12 +1,15 @@
 """The instructor's report (Markdown and HTML) and its score histogram (PNG).
 
 :func:`summarize` gathers the numbers (statistics from :mod:`.stats`, invalid/blank
-shares, misconception counts); :func:`markdown` / :func:`html` only lay them out.
+shares, misconception counts, the templates drawn for each slot, accepted margins);
+:func:`markdown` / :func:`html` only lay them out.
 """
 from __future__ import annotations
 
 import base64
+import difflib
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +24,18 @@ from .stats import FACILITY_HIGH, FACILITY_LOW, ClassStats, class_statistics
 
 HISTOGRAM = "score-histogram.png"
 _DELIMS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+MARGIN_TYPES = ("real", "vector", "matrix")  # the answer types scored with a tolerance
+
+
+@dataclass(frozen=True)
+class Family:
+    """The questions of one template in a slot (students may draw different ones)."""
+
+    title: str
+    template: str
+    topic: str
+    students: int  # with a submission
+    facility: float | None  # their mean share of the points
 
 
 @dataclass(frozen=True)
@@ -31,7 +46,13 @@ class SlotSummary:
     answered: int
     invalid: int
     blank: int
-    misconceptions: tuple[tuple[str, int, str], ...]  # (id, students, feedback)
+    misconceptions: tuple[tuple[str, int, str], ...]  # (id, students, feedback shared by papers)
+    families: tuple[Family, ...] = ()  # more than one: the slot mixes templates
+    margins: tuple[tuple[str, float, float, int | None], ...] = ()  # (type, abs, rel, decimals)
+
+    @property
+    def mixed(self) -> bool:
+        return len(self.families) > 1
 
 
 @dataclass(frozen=True)
@@ -48,16 +69,26 @@ def summarize(g: Graded) -> Summary:
     slots = g.slots
     col = {s: i for i, s in enumerate(slots)}
     maxes = [0.0] * len(slots)
-    titles: list[Counter] = [Counter() for _ in slots]
+    # (title, answer type, tolerance, decimals) -> papers: the title tells the template
+    kinds: list[Counter] = [Counter() for _ in slots]
     for s in g.students:
         for q in s.paper.questions:
-            maxes[col[q.slot]] = maxes[col[q.slot]] or float(q.points)
-            titles[col[q.slot]][q.title or q.slot] += 1
+            i = col[q.slot]
+            maxes[i] = maxes[i] or float(q.points)
+            kinds[i][(q.title or q.slot, q.answer_type, q.tolerance, q.decimals)] += 1
+    titles: list[Counter] = [Counter() for _ in slots]
+    margins: list[Counter] = [Counter() for _ in slots]
+    for i, c in enumerate(kinds):
+        for (title, kind, tol, decimals), n in c.items():
+            titles[i][title] += n
+            margins[i][(kind, float(tol.abs), float(tol.rel), decimals)] += n
+    mixed = [len(c) > 1 for c in titles]
     points = []
     answered = [0] * len(slots)
     invalid = [0] * len(slots)
     blank = [0] * len(slots)
     mis: list[Counter] = [Counter() for _ in slots]
+    by_title: list[dict[str, list[float]]] = [{} for _ in slots]  # mixed slots: [n, share]
     for s in done:
         row = [0.0] * len(slots)
         for q, m in zip(s.paper.questions, s.marks):
@@ -68,17 +99,103 @@ def summarize(g: Graded) -> Summary:
             blank[i] += m.status == "blank"
             if m.misconception:
                 mis[i][m.misconception] += 1
+            if mixed[i]:
+                acc = by_title[i].setdefault(q.title or q.slot, [0, 0.0])
+                acc[0] += 1
+                acc[1] += m.points / maxes[i] if maxes[i] else 0.0
         points.append(row)
     stats = class_statistics(points, maxes, [s.total for s in done])
+    families_of = getattr(g.notes, "families", {})
+
+    def families(i: int, slot: str) -> tuple[Family, ...]:
+        out = []
+        for title, _ in sorted(titles[i].items(), key=lambda kv: (-kv[1], kv[0])):
+            template, topic = families_of.get((slot, title), ("", ""))
+            n, share = by_title[i].get(title, (0, 0.0))
+            out.append(Family(title, template, topic, n, share / n if n else None))
+        return tuple(out)
+
     summaries = tuple(
         SlotSummary(slot, titles[i].most_common(1)[0][0] if titles[i] else slot, maxes[i],
                     answered[i], invalid[i], blank[i],
-                    tuple((k, c, g.notes.get((slot, k), "")) for k, c in
-                          sorted(mis[i].items(), key=lambda kv: (-kv[1], kv[0]))))
+                    tuple((k, c, shared_text(_texts(g.notes.get((slot, k), "")))) for k, c in
+                          sorted(mis[i].items(), key=lambda kv: (-kv[1], kv[0]))),
+                    families(i, slot),
+                    tuple(m for m, _ in sorted(margins[i].items(),
+                                               key=lambda kv: (-kv[1], str(kv[0])))))
         for i, slot in enumerate(slots))
     percents = tuple(s.percent for s in done)
     kinds = Counter(i.kind for i in g.issues)
     return Summary(stats, summaries, percents, tuple(sorted(kinds.items())))
+
+
+def _texts(note) -> tuple[str, ...]:
+    return (note,) if isinstance(note, str) else tuple(note)
+
+
+_TOKEN = re.compile(r"\$[^$]*\$\S*|`[^`]*`\S*|\S+")  # math and code spans whole, or words
+GAP = "…"
+
+
+def shared_text(texts: tuple[str, ...]) -> str:
+    """What the feedback texts of one misconception on several papers have in common.
+
+    Each paper's text names its own values ("375 counts only the weights", "48 counts
+    only the weights"): the words of the first text that the others do not share become
+    ``…`` ("… counts only the weights"). One text is returned as it is.
+    """
+    if not texts:
+        return ""
+    first = _TOKEN.findall(texts[0])
+    if len(texts) == 1:
+        return texts[0]
+    keep = [True] * len(first)
+    for other in texts[1:]:
+        seen = [False] * len(first)
+        matcher = difflib.SequenceMatcher(None, first, _TOKEN.findall(other), autojunk=False)
+        for a, _, size in matcher.get_matching_blocks():
+            for k in range(a, a + size):
+                seen[k] = True
+        keep = [k and s for k, s in zip(keep, seen)]
+    # a symbol alone between two gaps ("… × … × …") is part of the gap
+    for k, tok in enumerate(first):
+        if (keep[k] and not any(c.isalnum() for c in tok) and (k == 0 or not keep[k - 1])
+                and (k + 1 == len(first) or not keep[k + 1])):
+            keep[k] = False
+    out: list[str] = []
+    for tok, kept in zip(first, keep):
+        if kept:
+            out.append(tok)
+        elif not out or out[-1] != GAP:
+            out.append(GAP)
+    return " ".join(out)
+
+
+def margin_text(margin: tuple[str, float, float, int | None], t) -> str:
+    """An accepted margin in words: ``exact``, ``± 0.005``, ``± (0.002 + 0.2 % of the answer)``."""
+    kind, a, r, decimals = margin
+    if kind not in MARGIN_TYPES or (a == 0 and r == 0):
+        out = t("margin_exact")
+    elif r == 0:
+        out = t("margin_abs", abs=f"{a:g}")
+    elif a == 0:
+        out = t("margin_rel", rel=f"{100 * r:g}")
+    else:
+        out = t("margin_abs_rel", abs=f"{a:g}", rel=f"{100 * r:g}")
+    if kind in MARGIN_TYPES and decimals is not None:
+        out = (t("margin_decimals", margin=out, decimals=decimals) if decimals > 0
+               else t("margin_whole", margin=out))
+    return out
+
+
+def slot_title(sl: SlotSummary, t) -> str:
+    """The title of a slot: its question's, or for a slot that mixes templates its topic."""
+    if not sl.mixed:
+        return sl.title
+    topics = {f.topic for f in sl.families}
+    topic = topics.pop() if len(topics) == 1 else ""
+    n = len(sl.families)
+    return t("mixed_title", topic=topic, n=n) if topic else t("mixed_title_untitled", n=n)
 
 
 def histogram_png(percents: tuple[float, ...], lang: str = "en") -> bytes:
@@ -163,18 +280,27 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     out.append(f"## {t('reliability')}")
     out.append(f"{t('kr20') if st.dichotomous else t('alpha')}: **{_n(st.alpha)}**")
     out.append(f"## {t('items')}")
-    head = ["col_slot", "col_title", "col_points", "col_facility", "col_r", "col_d",
-            "col_invalid", "col_blank", "col_flags"]
+    head = ["col_slot", "col_title", "col_points", "col_margin", "col_facility", "col_r",
+            "col_d", "col_invalid", "col_blank", "col_flags"]
     rows = ["| " + " | ".join(t(h) for h in head) + " |", "|" + "---|" * len(head)]
     for sl, it in zip(s.slots, st.items or [None] * len(s.slots)):
         flags = ", ".join(t("flag_" + f) for f in it.flags) if it else ""
+        margins = " / ".join(dict.fromkeys(margin_text(m, t) for m in sl.margins))
         rows.append("| " + " | ".join([
-            sl.slot, sl.title.replace("|", "/"), fmt_points(sl.max_points),
+            sl.slot, slot_title(sl, t).replace("|", "/"), fmt_points(sl.max_points),
+            margins.replace("|", "/"),
             _n(it.facility if it else None), _n(it.r_corrected if it else None),
             _n(it.upper_lower if it else None), _pct(sl.invalid, sl.answered),
             _pct(sl.blank, sl.answered), f"**{flags}**" if flags else ""]) + " |")
     out.append("\n".join(rows))
-    out.append(t("item_notes", low=FACILITY_LOW, high=FACILITY_HIGH))
+    out.append(t("item_notes", low=FACILITY_LOW, high=FACILITY_HIGH) + " "
+               + t("margin_notes"))
+    for sl in s.slots:
+        if sl.mixed:
+            out.append(t("mixed_slot", slot=sl.slot, n=len(sl.families)) + "\n\n" + "\n".join(
+                "- " + t("mixed_part", template=f"`{f.template}` " if f.template else "",
+                         title=f.title, n=f.students, s="" if f.students == 1 else "s",
+                         facility=_n(f.facility)) for f in sl.families))
     out.append(f"## {t('misconceptions')}")
     mrows = [(sl, mid, c, fb) for sl in s.slots for mid, c, fb in sl.misconceptions]
     if mrows:
@@ -183,6 +309,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
              f"{t('col_share')} |", "|---|---|---|---|"]
             + [f"| {sl.slot} | **{mid}**: {fb.replace('|', '/')} | {c} | "
                f"{_pct(c, sl.answered)} |" for sl, mid, c, fb in mrows]))
+        out.append(t("misconception_notes"))
     else:
         out.append(t("no_misconceptions"))
     out.append(f"## {t('issues')}")
@@ -193,21 +320,24 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     else:
         out.append(t("no_issues"))
     out.append(f"## {t('mapping')}")
+    def delimiter(d: str) -> str:
+        return t("delimiter_" + _DELIMS[d]) if d in _DELIMS else d
     out.append("\n".join(
-        f"- `{Path(f.path).name}` ({f.layout}, {_DELIMS.get(f.delimiter, f.delimiter)}): "
+        f"- `{Path(f.path).name}` ({t('layout_' + f.layout)}, {delimiter(f.delimiter)}): "
         + ", ".join(f"{k} ← “{v}”" for k, v in f.mapping.items()) for f in g.files))
     return out
 
 
 def markdown(g: Graded, s: Summary, lang: str = "en") -> str:
-    parts = [b if b is not None else f"![histogram]({HISTOGRAM})" for b in blocks(g, s, lang)]
+    alt = text(lang)("histogram_alt")
+    parts = [b if b is not None else f"![{alt}]({HISTOGRAM})" for b in blocks(g, s, lang)]
     return "\n\n".join(parts) + "\n"
 
 
 def html(g: Graded, s: Summary, png: bytes, lang: str = "en") -> str:
     t = text(lang)
     title = escape(t("report_title", title=g.quiz.exam.title or g.quiz.exam.id))
-    img = ('<img alt="histogram" src="data:image/png;base64,'
+    img = (f'<img alt="{escape(t("histogram_alt"))}" src="data:image/png;base64,'
            + base64.b64encode(png).decode("ascii") + '">')
     body = "\n".join(to_html(b) if b is not None else img for b in blocks(g, s, lang))
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"

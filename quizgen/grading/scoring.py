@@ -5,7 +5,9 @@ use :func:`accepted_interval` so their numeric tolerances agree with the grader.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from .. import answers
@@ -35,7 +37,10 @@ class Mark(NamedTuple):
     ``status``: correct, partial, wrong, invalid (unreadable: ``reason`` says why), blank,
     or missing (no submission at all). A partial or wrong answer of which some entries
     could not be read (or a box was left blank) keeps the first such entry's ``reason``
-    (a Parsed with ``ok=True``); those entries count as wrong.
+    (a Parsed with ``ok=True``); those entries count as wrong. ``unit``: a word after the
+    answer that was left out to read it (``114 parameters``). ``size``: of a wrong shape,
+    vector or matrix whose size differs from the answer's, the size given (``(n,)``, or
+    ``(rows, columns)`` of a matrix).
     """
 
     slot: str
@@ -46,10 +51,55 @@ class Mark(NamedTuple):
     reason: Parsed | None = None
     misconception: str | None = None
     parts: tuple[int, int] | None = None  # (right, total) of a partly correct answer
+    unit: str = ""
+    size: tuple[int, ...] | None = None
 
     @property
     def fraction(self) -> float:
         return self.points / self.max_points if self.max_points else 0.0
+
+
+@lru_cache(maxsize=4096)
+def fmt_points(x: float) -> str:
+    """Points as people write them: 2, 1.5, 0.67 (cached: a class repeats a few values)."""
+    r = round(x, 2) + 0.0
+    return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
+
+
+# A number, shape, vector or matrix followed by one or two words of letters only: a unit
+# or a noun ("114 parameters", "0.58 nats", "16x50x50 values", "114개", "114개의 파라미터").
+_UNIT = re.compile(r"(.*?[\d)\]])\s*([^\W\d_]+(?:\s+[^\W\d_]+)?)", re.DOTALL)
+# Words that are part of the notation ("16 x", "2e"), that give a second answer, a hedge or
+# a verdict ("12 or more", "12 maybe", "12 is wrong"), or that change the number ("16k",
+# "1.2 million"): an answer with one of them is never read without it.
+_NOT_A_UNIT = frozenset((
+    "x", "e", "or", "and", "nor", "not", "no", "to", "plus", "minus", "times", "over", "than",
+    "is", "are", "was", "be", "i", "my", "maybe", "perhaps", "probably", "about", "around",
+    "approx", "roughly", "wrong", "right", "correct", "false", "true",
+    "k", "m", "b", "g", "thousand", "thousands", "million", "millions", "billion", "billions",
+    "mil", "mio", "bn", "또는", "혹은", "아니면", "그리고", "아마", "정도", "쯤", "아님", "틀림",
+))
+_KO_MULTIPLIERS = ("십", "백", "천", "만", "억", "조")  # 16만, 3천 개: the number is larger
+
+
+def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
+    """``answer`` read without a word after it, when that makes it fully readable."""
+    text = answer.strip()
+    if not text[-1:].isalpha():
+        return None
+    m = _UNIT.fullmatch(text)
+    if m is None:
+        return None
+    unit = m.group(2)
+    words = unit.lower().split()
+    if any(w in _NOT_A_UNIT for w in words) or words[0].startswith(_KO_MULTIPLIERS):
+        return None
+    options = q.options
+    p = parse(q.answer_type, m.group(1), n_options=len(options) if options else None,
+              decimals=q.decimals, per_entry=True)
+    if not p.ok or p.code:
+        return None
+    return p, unit
 
 
 def accepted_interval(q: Question, value: float | None = None) -> tuple[float, float]:
@@ -154,9 +204,15 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
                         decimals=q.decimals, per_entry=True), answer.strip()
     else:
         p, text = read(q, answer)
-    if not p.ok:
-        return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
-                    None if p is BLANK else p)
+    unit = ""
+    if not p.ok or p.code:  # unreadable, or some entries: maybe a word after the answer
+        if p is not BLANK and type(answer) is str and q.answer_type not in ("choice", "choices"):
+            bare = _without_unit(q, answer)
+            if bare is not None:
+                p, unit = bare
+        if not p.ok:
+            return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
+                        None if p is BLANK else p)
     kind = q.answer_type
     note = p if p.code else None  # some entries unread: they count as wrong
     s = answers.compare(kind, p.value, q.answer_value, q.tolerance)
@@ -164,6 +220,8 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
     if fraction < 1.0 and kind in MULTIPART and policy.multipart == "all":
         fraction = 0.0
     if fraction >= 1.0:
+        if unit:
+            return Mark(q.slot, "correct", float(q.points), q.points, text, unit=unit)
         return Mark(q.slot, "correct", float(q.points), q.points, text)
     mis = None
     for m in q.misconceptions:
@@ -172,9 +230,28 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
             break
     if fraction > 0.0:
         return Mark(q.slot, "partial", round(fraction * q.points, 6), q.points, text, note, mis,
-                    (s.parts_correct, s.parts_total))
+                    (s.parts_correct, s.parts_total), unit)
     points = -policy.choice_penalty * q.points if kind == "choice" else 0.0
-    return Mark(q.slot, "wrong", round(points, 6), q.points, text, note, mis)
+    size = _size_given(kind, p.value, q.answer_value) if kind in MULTIPART else None
+    return Mark(q.slot, "wrong", round(points, 6), q.points, text, note, mis, None, unit, size)
+
+
+def size_of(kind: str, value) -> tuple[int, ...] | None:
+    """``(n,)`` of a shape or vector, ``(rows, columns)`` of a matrix (None if ragged)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    if kind != "matrix":
+        return (len(value),)
+    if not value or not all(isinstance(r, (list, tuple)) for r in value):
+        return None
+    cols = {len(r) for r in value}
+    return (len(value), cols.pop()) if len(cols) == 1 else None
+
+
+def _size_given(kind: str, given, correct) -> tuple[int, ...] | None:
+    """The size of ``given`` when it differs from the answer's (else None)."""
+    mine = size_of(kind, given)
+    return mine if mine is not None and mine != size_of(kind, correct) else None
 
 
 def missing(q: Question) -> Mark:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import SubmissionError
 from .columns import QUESTION_LIKE, SlotMatcher, Target, role_of
 from .csvread import Row, read_rows
+from .messages import Msg, msg, say
 from .timestamps import column_order, reading
 
 Answer = str | dict  # the cell text, or {part tuple: text} for an answer split over columns
@@ -33,11 +34,22 @@ class Attempt:
     email: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
     when_other: tuple | None = None  # the other reading of an ambiguous date (3/4/2026)
+    answer_lines: dict[str, int] | None = None  # long layout: the line of each slot's answer
+
+    def line_of(self, slot: str) -> int:
+        """The line that holds the answer to ``slot`` (the row's line in a wide file)."""
+        if self.answer_lines and slot in self.answer_lines:
+            return self.answer_lines[slot]
+        return self.lines[0] if self.lines else 0
 
 
 @dataclass(frozen=True)
 class Issue:
-    """A row (or column) that was not graded as is. ``rejected``: the row is not graded."""
+    """A row (or column) that was not graded as is. ``rejected``: the row is not graded.
+
+    ``message``: the detail not yet put into words (``issues.csv`` follows ``--lang``);
+    ``detail`` is its English wording (given, or made from ``message``).
+    """
 
     file: str
     line: int
@@ -46,6 +58,15 @@ class Issue:
     question: str = ""
     detail: str = ""
     rejected: bool = True
+    message: Msg | None = None
+
+    def __post_init__(self):
+        if self.message is not None and not self.detail:
+            object.__setattr__(self, "detail", say(self.message, "en"))
+
+    def detail_in(self, lang: str) -> str:
+        """The detail in ``lang``."""
+        return say(self.message, lang) if self.message is not None else self.detail
 
 
 @dataclass
@@ -63,14 +84,24 @@ class FileRead:
 
 
 class IdLookup:
-    """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids."""
+    """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids.
+
+    Ids that are alike once leading zeros are dropped (``0109`` and ``00109``) match only
+    as written: :meth:`clash` names them for the message about such an id.
+    """
 
     def __init__(self, ids):
         self.exact = {i: i for i in ids}
         self.loose: dict[str, str | None] = {}
+        self.clashes: dict[str, list[str]] = {}
         for i in ids:
             k = self._loose(i)
-            self.loose[k] = None if k in self.loose and self.loose[k] != i else i
+            if k in self.loose and self.loose[k] != i:
+                first = self.loose[k]
+                self.clashes.setdefault(k, [first] if first is not None else []).append(i)
+                self.loose[k] = None
+            else:
+                self.loose[k] = i
 
     @staticmethod
     def _loose(text: str) -> str:
@@ -80,6 +111,16 @@ class IdLookup:
     def find(self, text: str) -> str | None:
         hit = self.exact.get(text)
         return hit if hit is not None else self.loose.get(self._loose(text))
+
+    def clash(self, text: str) -> list[str]:
+        """The key's ids that ``text`` matches equally well (empty unless two or more)."""
+        return self.clashes.get(self._loose(text), [])
+
+    @staticmethod
+    def zeros_lost(text: str, key_id: str) -> bool:
+        """Whether ``text``, found as ``key_id``, differs from it in its leading zeros."""
+        t = text.strip()
+        return t != key_id and t.isdigit() and key_id.isdigit()
 
 
 _SINGLE_ROLES = ("student_id", "timestamp", "name", "first_name", "last_name", "email",
@@ -186,9 +227,8 @@ def _columns(path, header, line, matcher, column_map):
         if t is not None:
             if t in seen and seen[t] in taken:  # --map chose another column for it
                 issues.append(Issue(path, line, "ignored-column", question=h, rejected=False,
-                                    detail=f"column {i + 1} '{h}' also looks like {t.label()}, "
-                                           f"but --map chose column {seen[t] + 1}; its cells "
-                                           "are not graded"))
+                                    message=msg("issue_ignored_column", col=i + 1, header=h,
+                                                label=t.label(), chosen=seen[t] + 1)))
                 continue
             if t in seen:
                 j = seen[t]
@@ -204,8 +244,7 @@ def _columns(path, header, line, matcher, column_map):
             targets[i] = t
         elif QUESTION_LIKE.match(h):
             issues.append(Issue(path, line, "unknown-question", question=h, rejected=False,
-                                detail=f"column '{h}' looks like a question the key does not "
-                                       "have; its cells are not graded"))
+                                message=msg("issue_unknown_column", header=h)))
     return roles, targets, issues
 
 
@@ -242,13 +281,10 @@ def _fits(path: str, row: Row, width: int, issues: list[Issue], sid_col: int,
     the row can be trusted."""
     if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
         sid = _cell(row.cells, sid_col)
-        issues.append(Issue(path, row.line, "unreadable", sid, question, detail=(
-            f"the row has {len(row.cells)} cells but the header has {width} (an unquoted "
-            "decimal comma or delimiter inside an answer?), so its cells cannot be matched "
-            "to the columns and it is not graded"
-            + (f"; {sid} is listed as not graded (unreadable row) unless another row of "
-               "theirs is graded. Quote the cell or fix the row in a copy of the file and "
-               "grade again" if sid else ""))))
+        why = msg("issue_row_too_long", cells=len(row.cells), width=width)
+        if sid:
+            why = Msg("concat", (("a", why), ("b", msg("issue_row_too_long_student", sid=sid))))
+        issues.append(Issue(path, row.line, "unreadable", sid, question, message=why))
         return False
     return True
 
@@ -270,7 +306,7 @@ def _read_wide(path, header, data, roles, targets, matcher, ts_order, order, iss
             continue
         sid = _cell(row.cells, sid_col)
         if not sid:
-            issues.append(Issue(path, row.line, "no-student-id", detail="the student-id cell is empty"))
+            issues.append(Issue(path, row.line, "no-student-id", message=msg("issue_no_id")))
             continue
         answers: dict[str, Answer] = {}
         cells = row.cells
@@ -304,12 +340,12 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
         question = _cell(row.cells, q_col)
         if not sid:
             issues.append(Issue(path, row.line, "no-student-id", question=question,
-                                detail="the student-id cell is empty"))
+                                message=msg("issue_no_id")))
             continue
         t = matcher.match(question) if question else None
         if t is None:
             issues.append(Issue(path, row.line, "unknown-question", sid, question,
-                                f"the key has no question '{question}'"))
+                                message=msg("issue_no_such_question", question=question)))
             continue
         ts = _cell(row.cells, ts_col)
         att = groups.get((sid, ts))
@@ -323,7 +359,7 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
         if earlier is not None:
             att.lines.remove(earlier)
             issues.append(Issue(path, earlier, "duplicate-answer", sid, t.label(),
-                                f"answered again on line {row.line}; the later row counts"))
+                                message=msg("issue_answered_again", line=row.line)))
         where[(sid, ts, t)] = row.line
         att.lines.append(row.line)
         text = row.cells[a_col] if a_col < len(row.cells) else ""
@@ -333,6 +369,9 @@ def _read_long(path, header, data, roles, targets, matcher, ts_order, order, iss
                 parts[t.part] = text
         else:
             att.answers[t.slot] = text
+        if att.answer_lines is None:
+            att.answer_lines = {}
+        att.answer_lines[t.slot] = row.line
     return list(groups.values())
 
 
