@@ -24,8 +24,8 @@ from .exam import Exam, check_languages, load_exam, numbered_students, read_rost
 from .grading.keyindex import index_file, index_student
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
-from .output import (ExistingKey, check_key_owner, dumps_key_student, key_pieces, read_key_draws,
-                     refuse_to_overwrite, remove_stale_papers, student_draws, write_files)
+from .output import (CLASS_FILES, ExistingKey, check_key_owner, dumps_key_student, key_pieces,
+                     read_key_draws, refuse_to_overwrite, remove_stale_papers, student_draws, write_files)
 from .render import markdown
 from .variants import SECRET_FILE, resolve_secret, variant_code
 
@@ -62,6 +62,7 @@ class GenerateResult:
     key_path: Path
     built_quiz: Quiz | None = field(default=None, repr=False)
     removed: list[Path] = field(default_factory=list)  # stale files of earlier draws
+    incomplete: list[Path] = field(default_factory=list)  # class files covering fewer students
 
     @cached_property
     def quiz(self) -> Quiz:
@@ -213,8 +214,14 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
                                                                indent=1) + "\n"
     written = write_files(out_dir, files)
     removed = remove_stale_papers(out_dir, replaced, files)
+    incomplete = []
+    if old is not None and not replaced and any(p.student_id not in old.students for p in people):
+        # a larger class, the same draws: the earlier key and print files of other formats stay
+        incomplete = [out_dir / rel for rel in (prefix + name for prefix in ("", "en/", "ko/")
+                                                for name in CLASS_FILES)
+                      if rel not in files and (out_dir / rel).is_file()]
     return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
-                          quizzes[0] if keep_papers else None, removed)
+                          quizzes[0] if keep_papers else None, removed, incomplete)
 
 
 def _check_replaced(old: ExistingKey | None, exam: Exam, people: list, secret: str, force: bool) -> set[str]:
@@ -300,14 +307,19 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     there = out_dir / "key.json"
     old = check_key_owner(out_dir, quiz.exam.id, force)
-    if old is not None and not force and not _same_file(there, Path(key_path)):
-        changed = old.changed(read_key_draws(Path(key_path)).students)
-        if changed:
+    replaced: set[str] = set()
+    if old is not None and not _same_file(there, Path(key_path)):
+        changed = (old.changed(read_key_draws(Path(key_path)).students) if old.exam_id == quiz.exam.id
+                   else sorted(old.students))
+        if changed and not force:
             raise OutputError(f"it holds another key.json of exam '{old.exam_id}': the papers of {len(changed)} "
                               f"student(s) (first: '{changed[0]}') would not match it.", path=str(out_dir),
-                              hint="Choose another --out folder, or pass --force to write them anyway.")
+                              hint="Choose another --out folder, or pass --force to write them anyway (the "
+                                   "papers of theirs this render does not rewrite are removed; key.json stays).")
+        replaced = set(changed)
     codes = {p.student.student_id: p.variant for p in quiz.papers}
-    replaced = _check_rendered(out_dir, quiz.exam.id, codes, force) if old is None else set()
+    if old is None:
+        replaced = _check_rendered(out_dir, quiz.exam.id, codes, force)
     files: dict[str, str | bytes] = {}
     for write in writers:
         files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
@@ -403,12 +415,17 @@ def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "pract
     for topic in chosen:
         if topic not in known:
             raise QuizgenError(f"unknown topic '{topic}'.", field="TOPIC",
-                               hint="Known topics: " + ", ".join(known) + ".")
+                               hint=did_you_mean(topic, known) + "Known topics: " + ", ".join(sorted(known)) + ".")
     lang = (parse_langs(lang) or ["en"])[0]
     rng = np.random.default_rng(secrets.randbits(64) if seed is None else seed)
     questions = []
     for topic in chosen:
-        pool = [t for t in known[topic] if level is None or level in t.levels]
+        # only templates with texts in the page's language (no English question on a Korean page)
+        in_lang = [t for t in known[topic] if lang in t.languages()]
+        if not in_lang:
+            raise QuizgenError(f"no template of topic '{topic}' has '{lang}' texts.", field="--lang",
+                               hint="Choose another topic or language, or add the texts to its templates.")
+        pool = [t for t in in_lang if level is None or level in t.levels]
         if not pool:
             raise QuizgenError(f"topic '{topic}' has no template with level {level}.", field="--level",
                                hint="Its levels: " + ", ".join(map(str, sorted({lv for t in known[topic]
@@ -530,6 +547,11 @@ def preview(template_id: str, *, seed: int = 0, level: int | None = None, lang: 
         raise QuizgenError(f"unknown template '{template_id}'.", field="TEMPLATE_ID",
                            hint=did_you_mean(template_id, bank.templates) + "Run `quizgen bank list` to see the ids.")
     t = bank.templates[template_id]
+    if lang not in t.languages():
+        raise QuizgenError(f"template '{template_id}' has no '{lang}' texts (it has: "
+                           f"{', '.join(t.languages()) or 'none complete'}).", field="--lang",
+                           hint=f"Preview it with --lang {t.languages()[0] if t.languages() else 'en'}, or add "
+                                f"'{lang}:' texts to {t.path}.")
     lv = t.level_numbers[0] if level is None else level
     if lv not in t.levels:
         raise QuizgenError(f"template '{template_id}' has no level {lv}.", field="--level",

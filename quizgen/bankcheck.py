@@ -79,7 +79,9 @@ def question_problems(q: Question) -> list[str]:
     text = answers.format_answer(q.answer_type, v, q.decimals, q.options)
     parsed = answers.parse(q.answer_type, text, n_options=len(q.options) if q.options else None)
     if not parsed.ok or not answers.matches(q.answer_type, parsed.value, v, q.tolerance):
-        out.append(f"the displayed answer '{text}' does not grade as correct ({parsed.reason})")
+        why = parsed.reason or (f"it reads as {parsed.value!r}, which is not within the tolerance of {v!r}"
+                                if parsed.ok else "it cannot be read")
+        out.append(f"the displayed answer '{text}' does not grade as correct ({why})")
     if q.options is not None:
         if len(set(q.options)) != len(q.options):
             out.append("two options have the same text")

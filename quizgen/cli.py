@@ -30,6 +30,17 @@ def split_formats(value: str) -> list[str]:
     return [f.strip().lower() for f in value.split(",") if f.strip()]
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def listing(paths, folder, shown: int = 4) -> str:
+    """``a, b, c`` or ``a, b, c, d and 5 more`` (paths relative to ``folder``)."""
+    names = [str(Path(p).relative_to(folder)) for p in paths]
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def progress_bar(total: int, label: str):
     """A progress bar on a terminal; silent when stderr is not one."""
     if not sys.stderr.isatty():
@@ -131,9 +142,11 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
     click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
     if result.removed:
-        shown = ", ".join(str(p.relative_to(out_dir)) for p in result.removed[:4])
         click.echo(f"Removed {len(result.removed)} file(s) of the earlier draws this run did not rewrite: "
-                   f"{shown}{', ...' if len(result.removed) > 4 else ''}.")
+                   f"{listing(result.removed, out_dir)}.")
+    if result.incomplete:
+        click.echo(f"Note: {listing(result.incomplete, out_dir)} cover(s) only the earlier students; "
+                   "add their formats to --format to include the new ones.")
     click.echo(f"Secret: {secret_source(secret, out_dir)} (keep it to regenerate the same papers).")
 
 
@@ -255,7 +268,7 @@ def bank_list(bank_dir):
             levels = ",".join(map(str, t.level_numbers))
             click.echo(f"  {t.id:34s} levels {levels:6s} {t.answer_type:8s} "
                        f"[{','.join(t.languages())}] {t.title['en']}")
-    click.echo(f"{len(b.templates)} templates in {len(b.topics())} topics ({b.describe()})")
+    click.echo(f"{plural(len(b.templates), 'template')} in {plural(len(b.topics()), 'topic')} ({b.describe()})")
 
 
 @bank.command("solvers")
@@ -303,11 +316,11 @@ def bank_check(bank_dir, seeds):
     for p in report.problems[:50]:
         click.echo(f"problem: {p}", err=True)
     if not report.ok:
-        raise QuizgenError(f"{len(report.problems)} problem(s) in the bank at {b.describe()} "
-                           f"({report.templates} templates, {report.instances} instances built).",
+        raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()} "
+                           f"({plural(report.templates, 'template')}, {plural(report.instances, 'instance')} built).",
                            hint="Each problem above names the file, level and seed; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")
-    click.echo(f"OK: {report.templates} templates, {report.instances} instances, no problems.")
+    click.echo(f"OK: {plural(report.templates, 'template')}, {plural(report.instances, 'instance')}, no problems.")
 
 
 @main.command()

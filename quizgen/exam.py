@@ -128,7 +128,7 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
             if template not in bank.templates:
                 close = [t for t in sorted(bank.templates) if t.split(".")[0] == str(template).split(".")[0]]
                 fail(f"unknown template '{template}'.", f"{field}.template",
-                     hint="Run `quizgen bank list` to see the ids" +
+                     hint=did_you_mean(template, bank.templates) + "Run `quizgen bank list` to see the ids" +
                           (f"; similar: {', '.join(close[:5])}." if close else "."))
             if level not in bank.templates[template].levels:
                 fail(f"template '{template}' has no level {level} (it has "

@@ -25,13 +25,17 @@ _DIGIT = {"0": "C", "1": "ㄹ", "2": None, "3": "C", "4": None, "5": None,
           "6": "C", "7": "ㄹ", "8": "ㄹ", "9": None}
 # Latin letters read by their English names in Korean: l 엘, m 엠, n 엔, r 알 end in consonants.
 _LETTER = {"l": "ㄹ", "m": "C", "n": "C", "r": "ㄹ"}
-# TeX commands whose Korean reading ends in a consonant (the Greek letters all end in vowels,
-# except these); \top (전치) and the rest end in vowels.
-_COMMAND = {"\\nu": None, "\\xi": None, "\\phi": None, "\\psi": None, "\\chi": None,
-            "\\ell": "ㄹ", "\\infty": None}
-_TRAILING = re.compile(r"(?:\s|\$|\\[,;!]|[)\]}>*`'\".,:]|\\right[)\]]|\\[)\]])+$")
+# TeX commands whose Korean reading ends in a consonant (엡실론, 입실론, 엘); the other Greek
+# letters (알파, 베타, 감마, 델타, 에타, 세타, 람다, 뮤, 시그마, 파이, ...), \infty (무한대) and the
+# rest are read with a final vowel.
+_COMMAND = {"\\epsilon": "C", "\\varepsilon": "C", "\\upsilon": "C", "\\ell": "ㄹ"}
+_TRAILING = re.compile(r"(?:\s|\$|\\[,;!]|[)\]>*`'\".,:]|\\right[)\]]|\\[)\]])+$")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?:/(\d+))?$")
 _COMMAND_END = re.compile(r"\\([A-Za-z]+)$")
+# x^2 (엑스 제곱), x^{n} (n제곱): read ending in 제곱; but x^T, x^\top (전치, 티) in a vowel.
+_POWER = re.compile(r"\^(?:\{\s*([^{}]*?)\s*\}|(\\?[A-Za-z]+|\d))$")
+# \frac{a}{b} is read "b분의 a": it ends the way a does.
+_FRACTION = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{[^{}]*\}$")
 
 
 def final_sound(text: str) -> str | None:
@@ -40,6 +44,14 @@ def final_sound(text: str) -> str | None:
     Unreadable endings (an empty string, punctuation only) count as a vowel.
     """
     text = _TRAILING.sub("", str(text))
+    m = _FRACTION.search(text)
+    if m:
+        return final_sound(m.group(1))
+    m = _POWER.search(text)
+    if m:
+        exponent = (m.group(1) or m.group(2) or "").strip()
+        return None if exponent in ("T", "\\top", "\\intercal") else "C"
+    text = text.rstrip("}")
     if not text:
         return None
     last = text[-1]
@@ -54,7 +66,8 @@ def final_sound(text: str) -> str | None:
         stripped = whole.rstrip("0")
         if not stripped or stripped == whole:   # 0 (영), or a last digit that is not 0
             return _DIGIT[whole[-1]]
-        return "C"                 # 십, 백, 천, 만, 억: all end in a consonant
+        zeros = len(whole) - len(stripped)
+        return None if 12 <= zeros < 16 else "C"   # 십 백 천 만 억 (C), 조 (V), 경 (C)
     m = _COMMAND_END.search(text)
     if m:
         return _COMMAND.get("\\" + m.group(1))

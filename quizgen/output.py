@@ -122,20 +122,24 @@ PAPER_SUFFIXES = (".md", ".html", ".pdf")
 
 # Files holding every student's questions (the keys, the print files), per language folder.
 CLASS_FILES = ("key.md", "key.html", "key.pdf", "papers-all.pdf")
+LANG_KEY_FILES = ("key.json", "key.index.msgpack")  # under en/, ko/: a second language's key
 
 
 def remove_stale_papers(out_dir: Path, student_ids, written) -> list[Path]:
     """Remove the paper files of ``student_ids`` (earlier students whose papers are replaced
     or dropped) that this run did not write (``written``: relative paths), and, when there
-    is any such student, the class files (``key.md|html|pdf``, ``papers-all.pdf``) this run
-    did not write: they hold those students' old questions. Only ``papers/<id>.md|html|pdf``
-    and those class files (and the same under ``en/``, ``ko/``) are ever removed."""
+    is any such student, the class files (``key.md|html|pdf``, ``papers-all.pdf``, and a second
+    language's ``en|ko/key.json`` with its index) this run did not write: they hold those
+    students' old questions. Only ``papers/<id>.md|html|pdf`` and those class files (and the
+    same under ``en/``, ``ko/``) are ever removed; the top ``key.json`` never."""
     from .render.markdown import safe_name
     written = set(written)
     stale = [f"{folder}/{safe_name(sid)}{suffix}" for sid in sorted(student_ids)
              for folder in PAPER_FOLDERS for suffix in PAPER_SUFFIXES]
     if stale:
-        stale = [prefix + name for prefix in ("", "en/", "ko/") for name in CLASS_FILES] + stale
+        # (the top key.json is always rewritten; a language's own key of the earlier draws is not)
+        stale = ([prefix + name for prefix in ("", "en/", "ko/") for name in CLASS_FILES]
+                 + [f"{lang}/{name}" for lang in ("en", "ko") for name in LANG_KEY_FILES] + stale)
     removed = []
     for rel in stale:
         path = Path(out_dir) / rel

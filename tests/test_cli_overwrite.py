@@ -115,6 +115,33 @@ def test_force_with_new_draws_removes_class_files_of_formats_not_rewritten(tmp_p
     assert generated(tmp_path, exam, "--format", "md,html", secret="DIFFERENT")[0] == 0
     code, text = generated(tmp_path, exam, students=5, secret="DIFFERENT")
     assert code == 0 and "Removed" not in text and (out / "key.html").exists()
+    assert "Note: key.html cover(s) only the earlier students" in text
+
+
+def test_force_with_new_draws_and_fewer_languages_removes_the_other_languages_key(tmp_path, exam):
+    # ko/key.json of the discarded draws would otherwise be graded against papers that are gone
+    assert generated(tmp_path, exam, "--lang", "en,ko")[0] == 0
+    out = tmp_path / "out"
+    assert (out / "ko" / "key.json").is_file()
+    code, text = generated(tmp_path, exam, "--lang", "en", "--force", secret="DIFFERENT")
+    assert code == 0, text
+    assert not (out / "ko").exists() or not any((out / "ko").rglob("*.*"))
+    assert (out / "key.json").is_file() and " more." in text
+
+
+def test_render_force_over_a_key_of_other_draws_removes_what_it_does_not_rewrite(tmp_path, exam):
+    assert generated(tmp_path, exam, students=3, out="a")[0] == 0
+    assert generated(tmp_path, exam, students=2, secret="S2", out="b")[0] == 0
+    a = tmp_path / "a"
+    key_before = (a / "key.json").read_bytes()
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", a)
+    assert code == 2 and "--force" in text
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", a, "--force")
+    assert code == 0, text
+    names = sorted(p.name for p in (a / "papers").iterdir())
+    # s001/s002 now have b's html papers only (their md of a's draws is gone); s003 is untouched
+    assert names == ["s001.html", "s002.html", "s003.md"], names
+    assert (a / "key.json").read_bytes() == key_before
 
 
 # F5: a target in the way is found before anything is replaced
