@@ -33,7 +33,7 @@ def test_wrong_counts_match_the_mistake_they_name(bank, tid):
     t = bank.templates[tid]
     seen = set()
     for level in t.level_numbers:
-        for seed in range(60):
+        for seed in range(60 if tid == "params.dense" else 25):   # (conv: large images in torch)
             q = build_question(t, level, np.random.default_rng(seed))
             mods = modules_with_outputs(q.check)
             mis = {m.id: m.value for m in q.misconceptions}
