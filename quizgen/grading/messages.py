@@ -106,6 +106,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "margin_rel": {"en": "± {rel} % of the answer", "ko": "± 정답의 {rel} %"},
     "margin_abs_rel": {"en": "± ({abs} + {rel} % of the answer)",
                        "ko": "± ({abs} + 정답의 {rel} %)"},
+    "margin_decimal": {"en": "{margin}, 1 decimal asked", "ko": "{margin}, 소수점 아래 1자리 요구"},
     "margin_decimals": {"en": "{margin}, {decimals} decimals asked",
                         "ko": "{margin}, 소수점 아래 {decimals}자리 요구"},
     "margin_whole": {"en": "{margin}, whole numbers asked", "ko": "{margin}, 정수 요구"},
@@ -149,10 +150,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "ko": "알려진 오개념과 일치한 답은 없었습니다."},
     "misconception_notes": {
         "en": "Students: how many students with a submission gave the answer of that mistake "
-              "on that question. The feedback texts name values of each student's own paper: "
+              "on that question; share of answers: of the answers to that question (in a "
+              "question that mixes templates, of the answers to that template, named beside "
+              "the question). The feedback texts name values of each student's own paper: "
               "… stands for what differs between papers.",
-        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수입니다. 오개념 설명에는 "
-              "학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 표시했습니다."},
+        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수이고, 응답 비율은 그 문항의 "
+              "응답 중 비율입니다(템플릿이 섞인 문항은 문항 번호 옆에 적은 템플릿의 응답 중 비율). "
+              "오개념 설명에는 학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 "
+              "표시했습니다."},
     "issues": {"en": "Issues", "ko": "확인이 필요한 행"},
     "no_issues": {"en": "Every row was graded.", "ko": "모든 행을 채점했습니다."},
     "issues_note": {"en": "Details with file and line: issues.csv.",
