@@ -366,11 +366,11 @@ def test_korean_instructor_files(tmp_path):
     assert [i["kind"] for i in issues] == ["id-matched", "unit-ignored", "unknown-student",
                                            "unreadable"]  # kind codes stay English
     details = [i["detail"] for i in issues]
-    assert details[0] == ("'109'을(를) 정답지의 '00109'(으)로 맞췄습니다. 앞자리 0이 사라진 "
-                          "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요")
-    assert details[1] == ("'260 parameters': 답 뒤의 'parameters'은(는) 읽지 않고 '260'(으)로 "
+    assert details[0] == ("'109'를 정답지의 '00109'로 맞췄습니다. 앞자리 0이 사라진 "
+                          "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오")
+    assert details[1] == ("'260 parameters': 답 뒤에 쓴 단어('parameters')는 읽지 않고 '260'으로 "
                           "채점했습니다(2점 중 2점)")
-    assert details[2] == "'x9'은(는) 정답지에 없는 학번입니다"
+    assert details[2] == "'x9'는 정답지에 없는 학번입니다"
     assert details[3].startswith("행의 칸이 4개인데 머리글은 3개입니다")
     assert all(not any("a" <= c <= "z" for c in d.replace("parameters", "").replace("x9", ""))
                for d in details)
@@ -382,7 +382,7 @@ def test_korean_instructor_files(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
     md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")
-    assert "답 뒤의 'parameters'은(는) 읽지 않고 숫자만 채점했습니다." in md
+    assert "답 뒤에 쓴 단어('parameters')는 읽지 않고 숫자만 채점했습니다." in md
 
 
 def test_korean_details_of_duplicates_and_timestamps(tmp_path):
@@ -394,7 +394,7 @@ def test_korean_details_of_duplicates_and_timestamps(tmp_path):
     assert [i["kind"] for i in issues] == ["duplicate-submission", "kept-by-file-order"]
     assert issues[0]["detail"] == (
         "제출 2건 중 t.csv 3행의 제출을 채점했습니다. 파일 순서로 골랐습니다(파일에서 마지막 "
-        "제출). 이유: 'soon'(t.csv 2행)은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
+        "제출). 이유: t.csv 2행의 'soon'은 quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
     grade(KEY, [write_rows(tmp_path / "t.csv", rows)], tmp_path / "en", feedback_files=False)
     english = read_csv(tmp_path / "en" / "issues.csv")
     assert english[0]["detail"] == (

@@ -257,10 +257,10 @@ def test_a_vector_of_the_wrong_length_says_how_many_numbers():
 
 
 @pytest.mark.parametrize("slot,text,en,ko", [
-    ("q6", "all", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q6", "none", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q6", "모두", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q5", "all", "write the letter of your choice, e.g. B", "고른 보기의 기호 하나를 쓰세요(예: B)"),
+    ("q6", "all", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q6", "none", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q6", "모두", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q5", "all", "write the letter of your choice, e.g. B", "고른 보기의 기호 하나를 쓰십시오(예: B)"),
 ])
 def test_a_word_where_option_letters_go_gets_a_hint(slot, text, en, ko):
     from quizgen.grading.feedback import _status
