@@ -148,7 +148,7 @@ def test_feedback_tells_a_wrong_size_and_a_word_written_for_letters(tmp_path):
     md = (tmp_path / "ko/feedback/s001.md").read_text(encoding="utf-8")
     assert "- 틀렸습니다. 제출한 형태는 2차원이지만 정답은 3차원입니다." in md
     assert "- 틀렸습니다. 제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다." in md
-    assert "- 답을 읽을 수 없어 0점 처리했습니다: 고른 보기의 기호를 쓰세요(예: A C)." in md
+    assert "- 답을 읽을 수 없어 0점 처리했습니다: 고른 보기의 기호를 쓰십시오(예: A C)." in md
 
 
 def test_student_html_cannot_inject_markup(tmp_path):

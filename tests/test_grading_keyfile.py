@@ -130,7 +130,8 @@ def test_light_papers_keep_what_scoring_needs():
     assert not hasattr(q, "prompt") and not hasattr(q, "solution")
     assert (q.answer_value, q.points, q.misconceptions[0].id) == (220, 2, "forgot-bias")
     assert paper.questions[1].tolerance is paper.questions[3].tolerance  # shared
-    assert notes[("q1", "forgot-bias")] == ("The bias adds one parameter per output.",)
+    assert notes[("q1", "Parameters of a dense layer", "forgot-bias")] == (
+        "The bias adds one parameter per output.",)
     assert notes.families[("q1", "Parameters of a dense layer")] == ("params.dense", "param-count")
 
 

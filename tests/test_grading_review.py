@@ -179,8 +179,43 @@ def test_the_report_shows_each_questions_accepted_margin(tmp_path):
     assert "Accepted margin: how far a real answer" in report
 
 
+def mixed_q2(data):
+    """s003 and s004 drew binary cross-entropy for q2 (another margin, another text for the
+    same misconception id, naming each paper's value), s001 and s002 the MSE."""
+    for st in data["students"][2:]:
+        q = st["questions"][1]
+        q["template"], q["title"] = "loss.bce", "Binary cross-entropy"
+        q["tolerance"] = {"abs": 0.002, "rel": 0.002}
+        q["answer"]["decimals"] = 3
+        m = q["misconceptions"][0]
+        m["feedback"] = f"{m['value']} adds the losses; BCE averages them over the batch."
+
+
+def test_a_mixed_slots_margins_name_their_templates(tmp_path):
+    key = key_with(tmp_path, mixed_q2)
+    out = tmp_path / "out"
+    grade(key, [wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})], out, feedback_files=False)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert ("| q2 | loss (2 templates) | 1 | `loss.bce`: ± (0.002 + 0.2 % of the answer), 3 "
+            "decimals asked; `loss.mse`: ± 0.01, 2 decimals asked |") in report
+    grade(key, [wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})], tmp_path / "ko",
+          lang="ko", feedback_files=False)
+    report = (tmp_path / "ko" / "report.md").read_text(encoding="utf-8")
+    assert ("| q2 | loss (템플릿 2종) | 1 | `loss.bce`: ± (0.002 + 정답의 0.2 %), 소수점 아래 "
+            "3자리 요구; `loss.mse`: ± 0.01, 소수점 아래 2자리 요구 |") in report
+
+
+def test_a_mixed_slot_whose_templates_share_a_margin_shows_it_once(tmp_path):
+    key = key_with(tmp_path, mixed_q3)
+    out = tmp_path / "out"
+    grade(key, [wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})], out, feedback_files=False)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| q3 | output-shape (2 templates) | 3 | exact |" in report
+
+
 @pytest.mark.parametrize("margin,en,ko", [
     (("integer", 0.0, 0.0, None), "exact", "정확히 일치"),
+    (("real", 0.005, 0.0, 1), "± 0.005, 1 decimal asked", "± 0.005, 소수점 아래 1자리 요구"),
     (("shape", 0.5, 0.0, None), "exact", "정확히 일치"),  # shapes are never tolerant
     (("real", 0.0, 0.0, 2), "exact, 2 decimals asked", "정확히 일치, 소수점 아래 2자리 요구"),
     (("real", 0.005, 0.0, 2), "± 0.005, 2 decimals asked", "± 0.005, 소수점 아래 2자리 요구"),
@@ -217,6 +252,49 @@ def test_the_misconception_table_quotes_no_students_numbers(tmp_path):
     # the student's own feedback keeps their value
     md = (out / "feedback" / "s003.md").read_text(encoding="utf-8")
     assert "- Typical mistake: 240 counts only the weights; add one bias per output." in md
+
+
+def test_a_mixed_slots_misconceptions_are_merged_per_template(tmp_path):
+    key = key_with(tmp_path, mixed_q2)
+    # sum-not-mean: s001 (MSE, 1), s003 and s004 (BCE, 5 and 10); s002 right
+    path = wide(tmp_path / "w.csv", {
+        "s001": ["220", "1", *RIGHT["s001"][2:]], "s002": RIGHT["s002"],
+        "s003": ["260", "5", *RIGHT["s003"][2:]], "s004": ["280", "10", *RIGHT["s004"][2:]]})
+    out = tmp_path / "out"
+    grade(key, [path], out, feedback_files=False)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    rows = [line for line in report.splitlines() if line.startswith("| q2 ")]
+    assert rows[1:] == [
+        "| q2 (`loss.bce`) | **sum-not-mean**: … adds the losses; BCE averages them over the "
+        "batch. | 2 | 100.0 % |",
+        "| q2 (`loss.mse`) | **sum-not-mean**: MSE divides the sum by the number of elements. "
+        "| 1 | 50.0 % |"]
+    assert "in a question that mixes templates, of the answers to that template" in report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<td>q2 (<code>loss.bce</code>)</td>" in html
+    # a slot of one template keeps its plain rows
+    assert "| q1 | **forgot-bias**:" not in report  # nobody made it
+    path = wide(tmp_path / "w2.csv", {"s001": ["200", *RIGHT["s001"][1:]]})
+    grade(key, [path], tmp_path / "o2", feedback_files=False)
+    report = (tmp_path / "o2" / "report.md").read_text(encoding="utf-8")
+    assert "| q1 | **forgot-bias**: The bias adds one parameter per output. | 1 | 100.0 % |" \
+        in report
+
+
+def test_a_mixed_slots_misconceptions_without_template_ids_name_the_title(tmp_path):
+    def no_ids(data):
+        mixed_q2(data)
+        for st in data["students"]:
+            del st["questions"][1]["template"]
+    key = key_with(tmp_path, no_ids)
+    path = wide(tmp_path / "w.csv", {"s003": ["260", "5", *RIGHT["s003"][2:]]})
+    out = tmp_path / "out"
+    grade(key, [path], out, feedback_files=False)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert ("| q2 (Binary cross-entropy) | **sum-not-mean**: … adds the losses; BCE "
+            "averages them over the batch. | 1 | 100.0 % |") in report
+    assert ("| q2 | loss (2 templates) | 1 | Binary cross-entropy: ± (0.002 + 0.2 % of the "
+            "answer), 3 decimals asked; Mean squared error: ± 0.01, 2 decimals asked |") in report
 
 
 @pytest.mark.parametrize("texts,shared", [
@@ -288,11 +366,11 @@ def test_korean_instructor_files(tmp_path):
     assert [i["kind"] for i in issues] == ["id-matched", "unit-ignored", "unknown-student",
                                            "unreadable"]  # kind codes stay English
     details = [i["detail"] for i in issues]
-    assert details[0] == ("'109'을(를) 정답지의 '00109'(으)로 맞췄습니다. 앞자리 0이 사라진 "
-                          "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요")
-    assert details[1] == ("'260 parameters': 답 뒤의 'parameters'은(는) 읽지 않고 '260'(으)로 "
+    assert details[0] == ("'109'를 정답지의 '00109'로 맞췄습니다. 앞자리 0이 사라진 "
+                          "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오")
+    assert details[1] == ("'260 parameters': 답 뒤에 쓴 단어('parameters')는 읽지 않고 '260'으로 "
                           "채점했습니다(2점 중 2점)")
-    assert details[2] == "'x9'은(는) 정답지에 없는 학번입니다"
+    assert details[2] == "'x9'는 정답지에 없는 학번입니다"
     assert details[3].startswith("행의 칸이 4개인데 머리글은 3개입니다")
     assert all(not any("a" <= c <= "z" for c in d.replace("parameters", "").replace("x9", ""))
                for d in details)
@@ -304,7 +382,7 @@ def test_korean_instructor_files(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
     md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")
-    assert "답 뒤의 'parameters'은(는) 읽지 않고 숫자만 채점했습니다." in md
+    assert "답 뒤에 쓴 단어('parameters')는 읽지 않고 숫자만 채점했습니다." in md
 
 
 def test_korean_details_of_duplicates_and_timestamps(tmp_path):
@@ -316,7 +394,7 @@ def test_korean_details_of_duplicates_and_timestamps(tmp_path):
     assert [i["kind"] for i in issues] == ["duplicate-submission", "kept-by-file-order"]
     assert issues[0]["detail"] == (
         "제출 2건 중 t.csv 3행의 제출을 채점했습니다. 파일 순서로 골랐습니다(파일에서 마지막 "
-        "제출). 이유: 'soon'(t.csv 2행)은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
+        "제출). 이유: t.csv 2행의 'soon'은 quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
     grade(KEY, [write_rows(tmp_path / "t.csv", rows)], tmp_path / "en", feedback_files=False)
     english = read_csv(tmp_path / "en" / "issues.csv")
     assert english[0]["detail"] == (

@@ -1,6 +1,8 @@
 """The scoring policy: exact and tolerant types, partial credit, penalties, misconceptions."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from grading_helpers import KEY
@@ -134,7 +136,11 @@ def test_accepted_interval_is_the_graders():
     ("q2", "0.5 nats", "correct", "0.5"), ("q2", "0,5 nats", "correct", "0,5"),
     ("q3", "16x32x32 values", "correct", "16x32x32"),
     ("q3", "16 × 32 × 32 pixels", "correct", "16 × 32 × 32"),
-    ("q3", "(16, 32, 32) activations", "correct", "(16, 32, 32)"),
+    ("q3", "16x32x32 elements", "correct", "16x32x32"),
+    ("q1", "220 Parameters", "correct", "220"), ("q1", "220 PARAMS", "correct", "220"),
+    ("q1", "220 개", "correct", "220"), ("q1", "220개 파라미터", "correct", "220"),
+    ("q1", "220 매개변수", "correct", "220"), ("q2", "0.5 nat", "correct", "0.5"),
+    ("q2", "0.5 나트", "correct", "0.5"), ("q3", "16x32x32개의 값", "correct", "16x32x32"),
     ("q4", "[[1, 2], [3, 4]] entries", "correct", "[[1, 2], [3, 4]]"),
     ("q1", "200 parameters", "wrong", "200"), ("q3", "16x32x31 values", "partial", "16x32x31"),
 ])
@@ -157,11 +163,45 @@ def test_a_word_left_out_still_names_the_misconception():
     ("q1", "220 parameters and 20 biases"), ("q3", "16 x 32 x"), ("q1", "see q1"),
     ("q1", "220 is my answer"), ("q1", "220, I think"), ("q1", "220 is wrong"),
     ("q1", "220 maybe"), ("q1", "220 정도"), ("q1", "220 trainable weight parameters"),
+    ("q3", "(16, 32, 32) activations"), ("q1", "220 weights"), ("q2", "0.5 bits"),
 ])
 def test_words_that_change_or_hedge_the_answer_are_not_left_out(slot, text):
     m = score(Q[slot], text)
     assert m.unit == ""
     assert m.status == "invalid" or (m.status != "correct" and m.reason is not None)
+
+
+# The audit's examples: words that multiply, operate on or hedge the number, or that
+# name another quantity; only the allowlisted nouns and units are left out.
+REFUSED_WORDS = [
+    "hundred", "hundreds", "trillion", "dozen", "half", "thousandths", "percent", "pi",
+    "squared", "cubed", "at least", "at most", "approximately", "ish", "max", "min",
+    "이상", "미만", "이하", "초과", "약", "개 이상", "개 미만", "weights", "biases",
+    "channels", "bits", "activations", "decimals", "parameters approximately",
+    "approximately parameters", "weights parameters", "개의 이상",
+]
+
+
+@pytest.mark.parametrize("word", REFUSED_WORDS)
+@pytest.mark.parametrize("slot,read", [("q1", "220"), ("q2", "0.5"), ("q3", "16x32x32"),
+                                       ("q3", "16 x 32 x 32"), ("q4", "[[1, 2], [3, 4]]")])
+def test_only_allowed_words_are_left_out(word, slot, read):
+    m = score(Q[slot], f"{read} {word}")
+    assert m.unit == "" and m.status != "correct" and m.points == 0
+    if not word.startswith("개"):
+        m = score(Q[slot], f"{read}{word}")  # written without a space
+        assert m.unit == "" and m.status != "correct"
+
+
+@pytest.mark.parametrize("text", ["28 hundred", "372 percent", "360 pi", "561 squared",
+                                  "84 dozen", "92 at least", "217 approximately", "494 이상",
+                                  "837 미만", "54개 이상", "713 half", "528 ish"])
+def test_the_audits_answers_are_unreadable(text):
+    number = text.split()[0].rstrip("개")
+    q = dataclasses.replace(Q["q1"], answer_value=int(number))  # the number is right
+    assert score(q, number).status == "correct"
+    m = score(q, text)
+    assert (m.status, m.points, m.unit) == ("invalid", 0.0, "")
 
 
 @pytest.mark.parametrize("text", ["A option", "A is right", "all", "answer A"])
@@ -217,10 +257,10 @@ def test_a_vector_of_the_wrong_length_says_how_many_numbers():
 
 
 @pytest.mark.parametrize("slot,text,en,ko", [
-    ("q6", "all", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q6", "none", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q6", "모두", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰세요(예: A C)"),
-    ("q5", "all", "write the letter of your choice, e.g. B", "고른 보기의 기호 하나를 쓰세요(예: B)"),
+    ("q6", "all", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q6", "none", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q6", "모두", "write the letters of your choices, e.g. A C", "고른 보기의 기호를 쓰십시오(예: A C)"),
+    ("q5", "all", "write the letter of your choice, e.g. B", "고른 보기의 기호 하나를 쓰십시오(예: B)"),
 ])
 def test_a_word_where_option_letters_go_gets_a_hint(slot, text, en, ko):
     from quizgen.grading.feedback import _status

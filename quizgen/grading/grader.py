@@ -75,7 +75,8 @@ class Graded:
     issues: list[Issue]
     keep: str
     policy: Policy
-    # (slot, misconception id) -> its feedback texts (a KeyNotes: also the slots' templates)
+    # (slot, title, misconception id) -> its feedback texts (a KeyNotes: also the slots'
+    # templates)
     notes: dict = field(default_factory=dict)
     rows_read: int = 0
     rows_graded: int = 0
@@ -162,10 +163,11 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         notes = KeyNotes()
         for p in quiz.papers:
             for q in p.questions:
-                notes.add_family(q.slot, q.title or q.slot, getattr(q, "template", ""),
+                title = q.title or q.slot
+                notes.add_family(q.slot, title, getattr(q, "template", ""),
                                  getattr(q, "topic", ""))
                 for m in q.misconceptions:
-                    notes.add_feedback(q.slot, m.id, m.feedback)
+                    notes.add_feedback(q.slot, title, m.id, m.feedback)
     graded = Graded(quiz, slots, students, files, _sorted(issues, csv_paths), keep, policy,
                     notes)
     graded.rows_read = sum(f.rows for f in files)

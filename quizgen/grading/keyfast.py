@@ -91,7 +91,7 @@ def light_papers(reader: KeyReader, notes: KeyNotes | None = None) -> list[Stude
     """
     seen: set[str] = set()
     out = []
-    raws: dict = {}  # (slot, id) -> the encoded feedback texts kept in notes
+    raws: dict = {}  # (slot, title, id) -> the encoded feedback texts kept in notes
     for block in _blocks(reader):
         try:
             st = _DECODE(block)
@@ -175,15 +175,16 @@ def _paper(st: _Student, seen: set[str], notes: KeyNotes | None, raws: dict) -> 
             mid = intern(m.id)
             mis.append(LightMisconception(mid, m.value))
             if notes is not None:  # as KeyNotes.add_feedback, decoding only the texts kept
-                kept = raws.get((slot, mid))
+                key = (slot, title, mid)
+                kept = raws.get(key)
                 if kept is None:  # (a copy: a Raw holds on to the whole student block)
-                    raws[(slot, mid)] = [msgspec.Raw(bytes(m.feedback))]
-                    notes.add_feedback(slot, mid, _feedback_text(m.feedback))
+                    raws[key] = [msgspec.Raw(bytes(m.feedback))]
+                    notes.add_feedback(slot, title, mid, _feedback_text(m.feedback))
                 elif len(kept) < SAMPLES and m.feedback not in kept:
                     text = _feedback_text(m.feedback)
-                    before = len(notes[(slot, mid)])
-                    notes.add_feedback(slot, mid, text)
-                    if len(notes[(slot, mid)]) > before:
+                    before = len(notes[key])
+                    notes.add_feedback(slot, title, mid, text)
+                    if len(notes[key]) > before:
                         kept.append(msgspec.Raw(bytes(m.feedback)))
         tol = q.tolerance
         qs.append(IndexQuestion(

@@ -29,7 +29,8 @@ import msgspec
 from ..model import Student, StudentPaper
 from .light import KeyNotes, LightMisconception, LightQuestion, light_paper
 
-INDEX_FORMAT = "quizgen-key-index/2"  # /2: several feedback texts per misconception, families
+# /2: several feedback texts per misconception, families; /3: feedback texts per slot's title
+INDEX_FORMAT = "quizgen-key-index/3"
 _HASH_CHUNK = 1 << 22
 
 
@@ -119,7 +120,7 @@ class _Index(msgspec.Struct, array_like=True):
     format: str
     key_sha256: str
     key_bytes: int
-    notes: list[tuple[str, str, str]]  # (slot, misconception id, feedback), KeyNotes order
+    notes: list[tuple[str, str, str, str]]  # (slot, title, misconception id, feedback)
     families: list[tuple[str, str, str, str]]  # (slot, title, template, topic), first seen
     students: list[_Student]
 
@@ -140,7 +141,8 @@ def index_student(student: dict) -> tuple[bytes, tuple[list, list]]:
     paper = light_paper(student, notes)
     s = paper.student
     record = _ENCODE(_StudentOut(s.student_id, s.name, s.email, paper.variant, list(paper.questions)))
-    return record, ([(slot, mid, text) for (slot, mid), texts in notes.items() for text in texts],
+    return record, ([(slot, title, mid, text) for (slot, title, mid), texts in notes.items()
+                     for text in texts],
                     [(slot, title, *family) for (slot, title), family in notes.families.items()])
 
 
@@ -157,7 +159,7 @@ def index_file(key_parts: list[bytes | str], students: list[tuple[bytes, list]])
         notes.merge(own, families)
     head = b"\x96" + b"".join(_ENCODE(x) for x in (
         INDEX_FORMAT, digest.hexdigest(), size,
-        [[s, m, t] for (s, m), texts in notes.items() for t in texts],
+        [[s, title, m, t] for (s, title, m), texts in notes.items() for t in texts],
         [[s, title, *family] for (s, title), family in notes.families.items()]))
     return head + _array_header(len(students)) + b"".join(record for record, _ in students)
 

@@ -20,25 +20,26 @@ class LightMisconception(NamedTuple):
     feedback: str = ""  # left out: the report takes it from ``notes``
 
 
-SAMPLES = 5  # feedback texts kept per (slot, misconception): enough to see what varies
+SAMPLES = 5  # feedback texts kept per (slot, title, misconception): enough to see what varies
 
 
 class KeyNotes(dict):
     """What the report quotes of a key beyond its light papers, gathered while it is read.
 
-    ``self[(slot, misconception id)]``: the first :data:`SAMPLES` distinct feedback texts
-    of that misconception, in key order (the texts name values of each paper, so the
-    report shows only what they share). ``families[(slot, title)]``: ``(template, topic)``
-    of the questions of that slot with that title, the first seen (students may draw
-    different templates for one topic slot).
+    ``self[(slot, title, misconception id)]``: the first :data:`SAMPLES` distinct feedback
+    texts of that misconception in the questions of that slot with that title, in key order
+    (the texts name values of each paper, so the report shows only what they share; the
+    title tells apart the templates of a topic slot, whose texts for one id differ).
+    ``families[(slot, title)]``: ``(template, topic)`` of the questions of that slot with
+    that title, the first seen (students may draw different templates for one topic slot).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.families: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def add_feedback(self, slot: str, mid: str, text: str) -> None:
-        key = (slot, mid)
+    def add_feedback(self, slot: str, title: str, mid: str, text: str) -> None:
+        key = (slot, title, mid)
         got = self.get(key)
         if got is None:
             self[key] = (text,)
@@ -53,8 +54,8 @@ class KeyNotes(dict):
 
     def merge(self, notes: list, families: list) -> None:
         """Add one paper's notes as :func:`~.keyindex.index_student` lists them."""
-        for slot, mid, text in notes:
-            self.add_feedback(slot, mid, text)
+        for slot, title, mid, text in notes:
+            self.add_feedback(slot, title, mid, text)
         for slot, title, template, topic in families:
             self.add_family(slot, title, template, topic)
 
@@ -103,7 +104,7 @@ def light_paper(st: dict, notes: KeyNotes | None = None) -> StudentPaper:
             mid = intern(m["id"])
             mis.append(LightMisconception(mid, m.get("value")))
             if notes is not None:
-                notes.add_feedback(slot, mid, m.get("feedback", ""))
+                notes.add_feedback(slot, title, mid, m.get("feedback", ""))
         options = q.get("options")
         qs.append(LightQuestion(
             slot, title, q.get("points", 1), intern(answer["type"]),

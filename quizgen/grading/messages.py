@@ -4,10 +4,19 @@
 to English, so a new message never breaks an output. A :class:`Msg` is a message not yet
 put into words (the detail of an ``issues.csv`` row, made before the language is known);
 :func:`say` words it in a language.
+
+The Korean strings are in 합쇼체 (-습니다, -십시오), as the papers are. A particle after a
+value is written as the value's format spec, and takes the form the value's Korean reading
+needs (:func:`quizgen.josa.josa`): ``{sid:은}`` gives ``s002는``, ``{kid:'로}`` the value in
+quotes and then the particle (``'00110'으로``). A particle after a parenthesis belongs to
+the word before it and is written out (``단어('{unit}')는``).
 """
 from __future__ import annotations
 
+import string
 from typing import Any, Callable, NamedTuple
+
+from ..josa import josa
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # feedback
@@ -45,7 +54,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "misconception": {"en": "Typical mistake: {feedback}", "ko": "자주 하는 실수: {feedback}"},
     "unit_ignored": {"en": "The word '{unit}' after your answer was not read; the number was "
                            "scored.",
-                     "ko": "답 뒤의 '{unit}'은(는) 읽지 않고 숫자만 채점했습니다."},
+                     "ko": "답 뒤에 쓴 단어('{unit}')는 읽지 않고 숫자만 채점했습니다."},
     "size_matrix": {"en": "Your answer has {rows} row{rs} of {cols} number{cs}; the answer is "
                           "{want_rows} × {want_cols}.",
                     "ko": "제출한 답은 {rows}행 {cols}열이지만 정답은 {want_rows} × {want_cols} "
@@ -55,9 +64,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "size_vector": {"en": "Your answer has {n} number{s}; the answer has {want}.",
                     "ko": "제출한 답에는 수가 {n}개 있지만 정답에는 {want}개 있습니다."},
     "choices_as_letters": {"en": "write the letters of your choices, e.g. A C",
-                           "ko": "고른 보기의 기호를 쓰세요(예: A C)"},
+                           "ko": "고른 보기의 기호를 쓰십시오(예: A C)"},
     "choice_as_letter": {"en": "write the letter of your choice, e.g. B",
-                         "ko": "고른 보기의 기호 하나를 쓰세요(예: B)"},
+                         "ko": "고른 보기의 기호 하나를 쓰십시오(예: B)"},
     "penalty": {"en": "A wrong choice costs {share} of the points.",
                 "ko": "오답을 고르면 배점의 {share}만큼 감점됩니다."},
     # report
@@ -106,6 +115,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "margin_rel": {"en": "± {rel} % of the answer", "ko": "± 정답의 {rel} %"},
     "margin_abs_rel": {"en": "± ({abs} + {rel} % of the answer)",
                        "ko": "± ({abs} + 정답의 {rel} %)"},
+    "margin_decimal": {"en": "{margin}, 1 decimal asked", "ko": "{margin}, 소수점 아래 1자리 요구"},
     "margin_decimals": {"en": "{margin}, {decimals} decimals asked",
                         "ko": "{margin}, 소수점 아래 {decimals}자리 요구"},
     "margin_whole": {"en": "{margin}, whole numbers asked", "ko": "{margin}, 정수 요구"},
@@ -149,10 +159,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "ko": "알려진 오개념과 일치한 답은 없었습니다."},
     "misconception_notes": {
         "en": "Students: how many students with a submission gave the answer of that mistake "
-              "on that question. The feedback texts name values of each student's own paper: "
+              "on that question; share of answers: of the answers to that question (in a "
+              "question that mixes templates, of the answers to that template, named beside "
+              "the question). The feedback texts name values of each student's own paper: "
               "… stands for what differs between papers.",
-        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수입니다. 오개념 설명에는 "
-              "학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 표시했습니다."},
+        "ko": "학생 수는 해당 문항에서 그 실수에 해당하는 답을 낸 학생 수이고, 응답 비율은 그 문항의 "
+              "응답 중 비율입니다(템플릿이 섞인 문항은 문항 번호 옆에 적은 템플릿의 응답 중 비율). "
+              "오개념 설명에는 학생마다 자기 문제지의 값이 들어가므로, 문제지마다 다른 부분은 …로 "
+              "표시했습니다."},
     "issues": {"en": "Issues", "ko": "확인이 필요한 행"},
     "no_issues": {"en": "Every row was graded.", "ko": "모든 행을 채점했습니다."},
     "issues_note": {"en": "Details with file and line: issues.csv.",
@@ -196,23 +210,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "concat": {"en": "{a}{b}", "ko": "{a}{b}"},
     "line_of": {"en": "{file} line {line}", "ko": "{file} {line}행"},
     "issue_unknown_student": {"en": "'{sid}' is not a student of the key",
-                              "ko": "'{sid}'은(는) 정답지에 없는 학번입니다"},
+                              "ko": "{sid:'은} 정답지에 없는 학번입니다"},
     "issue_ambiguous_id": {
         "en": "'{sid}' is not a student of the key: without leading zeros it matches {ids} "
               "(leading zeros lost in a spreadsheet?), so it is not graded; write the full id in "
               "a copy of the file and grade again",
-        "ko": "'{sid}'은(는) 정답지에 없는 학번입니다. 앞자리 0을 빼면 {ids}와(과) 모두 "
-              "일치합니다(스프레드시트에서 앞자리 0이 사라졌나요?). 채점하지 않았으니 파일 사본에 "
-              "학번 전체를 적고 다시 채점하세요"},
+        "ko": "{sid:'은} 정답지에 없는 학번입니다. 앞자리 0을 빼면 {ids:과} 모두 "
+              "일치합니다(스프레드시트에서 앞자리 0이 사라졌을 수 있습니다). 채점하지 않았으니 "
+              "파일 사본에 학번 전체를 적고 다시 채점하십시오"},
     "issue_id_matched": {
         "en": "'{sid}' was matched to the key's '{kid}': its leading zeros were lost (a "
               "spreadsheet drops them); check that this is the right student",
-        "ko": "'{sid}'을(를) 정답지의 '{kid}'(으)로 맞췄습니다. 앞자리 0이 사라진 "
-              "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하세요"},
+        "ko": "{sid:'을} 정답지의 {kid:'로} 맞췄습니다. 앞자리 0이 사라진 "
+              "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오"},
     "issue_unit_ignored": {
         "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
               "({points} of {max} points)",
-        "ko": "'{text}': 답 뒤의 '{unit}'은(는) 읽지 않고 '{read}'(으)로 채점했습니다"
+        "ko": "'{text}': 답 뒤에 쓴 단어('{unit}')는 읽지 않고 {read:'로} 채점했습니다"
               "({max}점 중 {points}점)"},
     "issue_duplicate": {"en": "{n} submissions; graded the one in {where}, {rule}",
                         "ko": "제출 {n}건 중 {where}의 제출을 채점했습니다. {rule}"},
@@ -233,18 +247,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "graded this one of {n} submissions by file order ({order}), not by timestamp, "
               "because {doubt}; check that this is the submission to grade",
         "ko": "제출 {n}건 중 이 제출을 타임스탬프가 아닌 파일 순서로 골라 채점했습니다({order}). "
-              "이유: {doubt}. 채점할 제출이 맞는지 확인하세요"},
+              "이유: {doubt}. 채점할 제출이 맞는지 확인하십시오"},
     "doubt_unreadable_one": {"en": "{items} is not a date and time quizgen can read",
-                             "ko": "{items}은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
+                             "ko": "{items:은} quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
     "doubt_unreadable_many": {"en": "{items} are not dates and times quizgen can read",
-                              "ko": "{items}은(는) quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
-    "doubt_stamp": {"en": "'{ts}' ({where})", "ko": "'{ts}'({where})"},
+                              "ko": "{items:은} quizgen이 읽을 수 있는 날짜·시각이 아닙니다"},
+    "doubt_stamp": {"en": "'{ts}' ({where})", "ko": "{where}의 '{ts}'"},  # ko: a particle reads ts
     "doubt_no_timestamp": {"en": "{where} has no timestamp while the others have one",
                            "ko": "다른 제출에는 타임스탬프가 있는데 {where}에는 없습니다"},
     "doubt_ambiguous": {
         "en": "'{ts}' ({where}) can be {month_first} (month first) or {day_first} (day first) "
               "and no other row of its file decides",
-        "ko": "'{ts}'({where})은(는) {month_first}(월이 먼저) 또는 {day_first}(일이 먼저)로 "
+        "ko": "{where}의 {ts:'은} 월이 먼저이면 {month_first}, 일이 먼저이면 {day_first:로} "
               "읽을 수 있고, 같은 파일의 다른 행으로도 정할 수 없습니다"},
     "issue_not_on_paper": {"en": "the paper of {sid} has no question {slot}; not graded",
                            "ko": "{sid}의 문제지에는 {slot} 문항이 없어 채점하지 않았습니다"},
@@ -255,7 +269,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issue_ignored_column": {
         "en": "column {col} '{header}' also looks like {label}, but --map chose column {chosen}; "
               "its cells are not graded",
-        "ko": "{col}번째 열 '{header}'도 {label}(으)로 보이지만 --map이 {chosen}번째 열을 "
+        "ko": "{col}번째 열 '{header}'도 {label:로} 보이지만 --map이 {chosen}번째 열을 "
               "골랐으므로 이 열은 채점하지 않았습니다"},
     "issue_unknown_column": {"en": "column '{header}' looks like a question the key does not "
                                    "have; its cells are not graded",
@@ -265,14 +279,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "the row has {cells} cells but the header has {width} (an unquoted decimal comma "
               "or delimiter inside an answer?), so its cells cannot be matched to the columns "
               "and it is not graded",
-        "ko": "행의 칸이 {cells}개인데 머리글은 {width}개입니다(답 안의 따옴표 없는 소수점 쉼표나 "
-              "구분 기호?). 칸을 열에 맞출 수 없어 이 행은 채점하지 않았습니다"},
+        "ko": "행의 칸이 {cells}개인데 머리글은 {width}개입니다(답 안에 따옴표 없는 소수점 쉼표나 "
+              "구분 기호가 있을 수 있습니다). 칸을 열에 맞출 수 없어 이 행은 채점하지 "
+              "않았습니다"},
     "issue_row_too_long_student": {
         "en": "; {sid} is listed as not graded (unreadable row) unless another row of theirs "
               "is graded. Quote the cell or fix the row in a copy of the file and grade again",
-        "ko": ". 이 학생의 다른 행을 채점하지 않는 한 {sid}은(는) 채점하지 않음(읽을 수 없는 "
+        "ko": ". 이 학생의 다른 행을 채점하지 않는 한 {sid:은} 채점하지 않음(읽을 수 없는 "
               "행)으로 표시됩니다. 파일 사본에서 칸을 따옴표로 감싸거나 행을 고친 뒤 다시 "
-              "채점하세요"},
+              "채점하십시오"},
     "issue_no_id": {"en": "the student-id cell is empty", "ko": "학번 칸이 비어 있습니다"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
@@ -308,10 +323,24 @@ def say(m: Msg, lang: str = "en") -> str:
     return t(m.key, **{k: word(v) for k, v in m.values})
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` with Korean particles as format specs: ``{x:은}``, ``{x:'을}``."""
+
+    def format_field(self, value, spec: str) -> str:
+        particle = spec[1:] if spec.startswith("'") else spec
+        if particle and not particle.isascii():
+            shown = f"'{value}'" if spec.startswith("'") else str(value)
+            return josa(shown, particle)
+        return super().format_field(value, spec)
+
+
+_FORMAT = _Formatter().format
+
+
 def text(lang: str = "en") -> Callable[..., str]:
     """A lookup ``t(key, **values)`` in ``lang`` (English where a string is missing)."""
     def t(key: str, **values) -> str:
         entry = CATALOGUE[key]
         s = entry.get(lang) or entry["en"]
-        return s.format(**values) if values else s
+        return _FORMAT(s, **values) if values else s
     return t

@@ -36,6 +36,12 @@ class Family:
     topic: str
     students: int  # with a submission
     facility: float | None  # their mean share of the points
+    margins: tuple[tuple[str, float, float, int | None], ...] = ()  # of its papers
+
+    @property
+    def label(self) -> str:
+        """The template's id in a code span, or its title when the key has no id."""
+        return f"`{self.template}`" if self.template else self.title
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,17 @@ class SlotSummary:
     answered: int
     invalid: int
     blank: int
-    misconceptions: tuple[tuple[str, int, str], ...]  # (id, students, feedback shared by papers)
+    # (title, id, students, feedback shared by papers): the title tells the template
+    misconceptions: tuple[tuple[str, str, int, str], ...]
     families: tuple[Family, ...] = ()  # more than one: the slot mixes templates
     margins: tuple[tuple[str, float, float, int | None], ...] = ()  # (type, abs, rel, decimals)
 
     @property
     def mixed(self) -> bool:
         return len(self.families) > 1
+
+    def family(self, title: str) -> Family | None:
+        return next((f for f in self.families if f.title == title), None)
 
 
 @dataclass(frozen=True)
@@ -78,10 +88,13 @@ def summarize(g: Graded) -> Summary:
             kinds[i][(q.title or q.slot, q.answer_type, q.tolerance, q.decimals)] += 1
     titles: list[Counter] = [Counter() for _ in slots]
     margins: list[Counter] = [Counter() for _ in slots]
+    title_margins: list[dict[str, Counter]] = [{} for _ in slots]
     for i, c in enumerate(kinds):
         for (title, kind, tol, decimals), n in c.items():
             titles[i][title] += n
-            margins[i][(kind, float(tol.abs), float(tol.rel), decimals)] += n
+            margin = (kind, float(tol.abs), float(tol.rel), decimals)
+            margins[i][margin] += n
+            title_margins[i].setdefault(title, Counter())[margin] += n
     mixed = [len(c) > 1 for c in titles]
     points = []
     answered = [0] * len(slots)
@@ -98,7 +111,7 @@ def summarize(g: Graded) -> Summary:
             invalid[i] += m.status == "invalid"
             blank[i] += m.status == "blank"
             if m.misconception:
-                mis[i][m.misconception] += 1
+                mis[i][(q.title or q.slot, m.misconception)] += 1
             if mixed[i]:
                 acc = by_title[i].setdefault(q.title or q.slot, [0, 0.0])
                 acc[0] += 1
@@ -112,21 +125,35 @@ def summarize(g: Graded) -> Summary:
         for title, _ in sorted(titles[i].items(), key=lambda kv: (-kv[1], kv[0])):
             template, topic = families_of.get((slot, title), ("", ""))
             n, share = by_title[i].get(title, (0, 0.0))
-            out.append(Family(title, template, topic, n, share / n if n else None))
+            out.append(Family(title, template, topic, n, share / n if n else None,
+                              _by_count(title_margins[i][title])))
         return tuple(out)
 
-    summaries = tuple(
-        SlotSummary(slot, titles[i].most_common(1)[0][0] if titles[i] else slot, maxes[i],
-                    answered[i], invalid[i], blank[i],
-                    tuple((k, c, shared_text(_texts(g.notes.get((slot, k), "")))) for k, c in
-                          sorted(mis[i].items(), key=lambda kv: (-kv[1], kv[0]))),
-                    families(i, slot),
-                    tuple(m for m, _ in sorted(margins[i].items(),
-                                               key=lambda kv: (-kv[1], str(kv[0])))))
-        for i, slot in enumerate(slots))
+    def misconceptions(i: int, slot: str, fams: tuple[Family, ...]):
+        """Counted and merged per template (title): the templates of a topic slot may give
+        one misconception id different texts."""
+        order = {f.title: k for k, f in enumerate(fams)}
+        return tuple(
+            (title, mid, c, shared_text(_texts(g.notes.get((slot, title, mid), ""))))
+            for (title, mid), c in sorted(mis[i].items(), key=lambda kv: (
+                order.get(kv[0][0], len(order)), -kv[1], kv[0])))
+
+    summaries = []
+    for i, slot in enumerate(slots):
+        fams = families(i, slot)
+        summaries.append(SlotSummary(
+            slot, titles[i].most_common(1)[0][0] if titles[i] else slot, maxes[i],
+            answered[i], invalid[i], blank[i], misconceptions(i, slot, fams), fams,
+            _by_count(margins[i])))
+    summaries = tuple(summaries)
     percents = tuple(s.percent for s in done)
     kinds = Counter(i.kind for i in g.issues)
     return Summary(stats, summaries, percents, tuple(sorted(kinds.items())))
+
+
+def _by_count(c: Counter) -> tuple:
+    """The keys of ``c``, the most common first."""
+    return tuple(k for k, _ in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0]))))
 
 
 def _texts(note) -> tuple[str, ...]:
@@ -183,9 +210,22 @@ def margin_text(margin: tuple[str, float, float, int | None], t) -> str:
     else:
         out = t("margin_abs_rel", abs=f"{a:g}", rel=f"{100 * r:g}")
     if kind in MARGIN_TYPES and decimals is not None:
-        out = (t("margin_decimals", margin=out, decimals=decimals) if decimals > 0
-               else t("margin_whole", margin=out))
+        out = (t("margin_whole", margin=out) if decimals <= 0
+               else t("margin_decimal", margin=out) if decimals == 1
+               else t("margin_decimals", margin=out, decimals=decimals))
     return out
+
+
+def margins_text(sl: SlotSummary, t) -> str:
+    """The accepted margins of a slot; of a slot mixing templates whose margins differ,
+    each template's (``loss.bce: ± …; loss.mse: ± …``)."""
+    def texts(margins) -> str:
+        return " / ".join(dict.fromkeys(margin_text(m, t) for m in margins))
+    if sl.mixed:
+        own = {f.label: texts(f.margins) for f in sl.families}
+        if len(set(own.values())) > 1:
+            return "; ".join(f"{label}: {m}" for label, m in own.items())
+    return texts(sl.margins)
 
 
 def slot_title(sl: SlotSummary, t) -> str:
@@ -285,7 +325,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
     rows = ["| " + " | ".join(t(h) for h in head) + " |", "|" + "---|" * len(head)]
     for sl, it in zip(s.slots, st.items or [None] * len(s.slots)):
         flags = ", ".join(t("flag_" + f) for f in it.flags) if it else ""
-        margins = " / ".join(dict.fromkeys(margin_text(m, t) for m in sl.margins))
+        margins = margins_text(sl, t)
         rows.append("| " + " | ".join([
             sl.slot, slot_title(sl, t).replace("|", "/"), fmt_points(sl.max_points),
             margins.replace("|", "/"),
@@ -302,13 +342,17 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
                          title=f.title, n=f.students, s="" if f.students == 1 else "s",
                          facility=_n(f.facility)) for f in sl.families))
     out.append(f"## {t('misconceptions')}")
-    mrows = [(sl, mid, c, fb) for sl in s.slots for mid, c, fb in sl.misconceptions]
+    mrows = []
+    for sl in s.slots:
+        for title, mid, c, fb in sl.misconceptions:
+            fam = sl.family(title) if sl.mixed else None
+            where = f"{sl.slot} ({fam.label})" if fam else sl.slot  # which template's
+            mrows.append(f"| {where.replace('|', '/')} | **{mid}**: {fb.replace('|', '/')} | "
+                         f"{c} | {_pct(c, fam.students if fam else sl.answered)} |")
     if mrows:
         out.append("\n".join(
             [f"| {t('col_slot')} | {t('col_misconception')} | {t('col_students')} | "
-             f"{t('col_share')} |", "|---|---|---|---|"]
-            + [f"| {sl.slot} | **{mid}**: {fb.replace('|', '/')} | {c} | "
-               f"{_pct(c, sl.answered)} |" for sl, mid, c, fb in mrows]))
+             f"{t('col_share')} |", "|---|---|---|---|"] + mrows))
         out.append(t("misconception_notes"))
     else:
         out.append(t("no_misconceptions"))

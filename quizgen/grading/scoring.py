@@ -66,20 +66,23 @@ def fmt_points(x: float) -> str:
     return str(int(r)) if r.is_integer() else f"{r:.2f}".rstrip("0")
 
 
-# A number, shape, vector or matrix followed by one or two words of letters only: a unit
-# or a noun ("114 parameters", "0.58 nats", "16x50x50 values", "114개", "114개의 파라미터").
+# A number, shape, vector or matrix followed by one or two words of letters only
+# ("114 parameters", "0.58 nats", "16x50x50 values", "114개", "114개의 파라미터").
 _UNIT = re.compile(r"(.*?[\d)\]])\s*([^\W\d_]+(?:\s+[^\W\d_]+)?)", re.DOTALL)
-# Words that are part of the notation ("16 x", "2e"), that give a second answer, a hedge or
-# a verdict ("12 or more", "12 maybe", "12 is wrong"), or that change the number ("16k",
-# "1.2 million"): an answer with one of them is never read without it.
-_NOT_A_UNIT = frozenset((
-    "x", "e", "or", "and", "nor", "not", "no", "to", "plus", "minus", "times", "over", "than",
-    "is", "are", "was", "be", "i", "my", "maybe", "perhaps", "probably", "about", "around",
-    "approx", "roughly", "wrong", "right", "correct", "false", "true",
-    "k", "m", "b", "g", "thousand", "thousands", "million", "millions", "billion", "billions",
-    "mil", "mio", "bn", "또는", "혹은", "아니면", "그리고", "아마", "정도", "쯤", "아님", "틀림",
+# The words left out: plain nouns and units that name what the number counts and cannot
+# change its value. Any other word keeps the answer unreadable, as a multiplier
+# ("28 hundred", "16만"), an operator ("372 percent", "360 pi", "561 squared"), a hedge
+# ("92 at least", "217 approximately", "494 이상", "837 미만") or another quantity may:
+# "weights" and "biases" (a count of some of the parameters), "channels" (one size of a
+# shape), "bits" (a loss in log base 2) are not on the list.
+_EN_NOUNS = ("parameter", "param", "value", "number", "element", "feature", "neuron", "unit",
+             "pixel", "position", "nat")
+_KO_NOUNS = ("파라미터", "매개변수", "값", "원소", "요소", "성분", "뉴런", "픽셀", "위치", "나트")
+_UNIT_WORDS = frozenset((
+    *_EN_NOUNS, *(w + "s" for w in _EN_NOUNS), "entry", "entries",
+    "trainable parameter", "trainable parameters", "trainable param", "trainable params",
+    "개", *_KO_NOUNS, *(f"개 {w}" for w in _KO_NOUNS), *(f"개의 {w}" for w in _KO_NOUNS),
 ))
-_KO_MULTIPLIERS = ("십", "백", "천", "만", "억", "조")  # 16만, 3천 개: the number is larger
 
 
 def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
@@ -91,8 +94,7 @@ def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
     if m is None:
         return None
     unit = m.group(2)
-    words = unit.lower().split()
-    if any(w in _NOT_A_UNIT for w in words) or words[0].startswith(_KO_MULTIPLIERS):
+    if " ".join(unit.lower().split()) not in _UNIT_WORDS:
         return None
     options = q.options
     p = parse(q.answer_type, m.group(1), n_options=len(options) if options else None,
