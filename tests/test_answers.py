@@ -254,7 +254,7 @@ def test_parsed_is_frozen_and_cached():
 def test_explain_in_korean():
     p = parse("real", "1..2")
     assert explain(p) == p.reason
-    assert explain(p, "ko") == "'1..2'을(를) 숫자로 읽을 수 없습니다"
+    assert explain(p, "ko") == "답('1..2')을 숫자로 읽을 수 없습니다"
     assert all(set(v) == {"en", "ko"} for v in REASONS.values())
 
 
