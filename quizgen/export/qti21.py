@@ -20,6 +20,8 @@ solution after submission.
 from __future__ import annotations
 
 import functools
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -172,17 +174,23 @@ def _item_stamp() -> Stamp:
 SHAPE_LENGTH = "20"  # the box's width: the same for every shape, so it tells nothing
 
 
+def _fragment(xml: str) -> etree._Element:
+    """The one element ``xml`` holds, in the QTI namespace: lxml parses in C what would take
+    a Python call per element (a shape has 11 spellings, each mapped or matched)."""
+    return etree.fromstring(f'<fragment xmlns="{NS}">{xml}</fragment>')[0]
+
+
 def _shape_declaration(key: shapes.Key, points: float) -> etree._Element:
     """A string response: the prompt's form as the correct response, every accepted
     spelling mapped to the item's points (case-insensitive), anything else to 0."""
-    rd = etree.Element(_q("responseDeclaration"), nsmap={None: NS}, identifier="RESPONSE",
-                       cardinality="single", baseType="string")
-    _sub(_sub(rd, "correctResponse"), "value", key.right[0])
     full = values.num(points)
-    mp = _sub(rd, "mapping", lowerBound="0", upperBound=full, defaultValue="0")
-    for t in key.right:
-        _sub(mp, "mapEntry", mapKey=t, mappedValue=full, caseSensitive="false")
-    return rd
+    entries = "".join(f'<mapEntry mapKey={quoteattr(t)} mappedValue="{full}" caseSensitive="false"/>'
+                      for t in key.right)
+    return _fragment(
+        '<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string">'
+        f"<correctResponse><value>{xml_escape(key.right[0])}</value></correctResponse>"
+        f'<mapping lowerBound="0" upperBound="{full}" defaultValue="0">{entries}</mapping>'
+        "</responseDeclaration>")
 
 
 def _shape_processing(key: shapes.Key) -> list:
@@ -194,14 +202,12 @@ def _shape_processing(key: shapes.Key) -> list:
     _sub(_set(_sub(rc, "responseElse"), "SCORE"), "mapResponse", identifier="RESPONSE")
     conds = [rc]
     for m in key.mistakes:
-        rc = etree.Element(_q("responseCondition"))
-        rif = _sub(rc, "responseIf")
-        either = _sub(rif, "or")
-        for t in m.texts:
-            match = _sub(either, "stringMatch", caseSensitive="false")
-            _sub(match, "variable", identifier="RESPONSE")
-            _base(match, "string", t)
-        _add_feedback(rif, _mid(m.index))
+        matches = "".join('<stringMatch caseSensitive="false"><variable identifier="RESPONSE"/>'
+                          f'<baseValue baseType="string">{xml_escape(t)}</baseValue></stringMatch>'
+                          for t in m.texts)
+        rc = _fragment(f"<responseCondition><responseIf><or>{matches}</or></responseIf>"
+                       "</responseCondition>")
+        _add_feedback(rc[0], _mid(m.index))
         conds.append(rc)
     return conds
 
