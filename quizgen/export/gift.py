@@ -90,7 +90,7 @@ def _numeric_answers(q: Question, part: values.Part, lang: str, n_parts: int = 1
     return "{#\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
 
 
-def _short(s: str) -> str:
+def _no_arrow(s: str) -> str:
     """Escaped text inside a short answer's braces: no ``->`` (see the module docstring)."""
     return s.replace("->", "→")
 
@@ -100,9 +100,9 @@ def _shape_answers(q: Question, lang: str) -> str:
     right = esc(words(lang)["correct"])
     lines = [f"\t={esc(shapes.moodle_literal(t))}#{right}" for t in key.right]
     for m in key.mistakes:
-        fb = _short(plain(m.feedback))
+        fb = _no_arrow(plain(m.feedback))
         lines += [f"\t=%0%{esc(shapes.moodle_literal(t))}#{fb}" for t in m.texts]
-    return "{\n" + "\n".join(lines) + "\n" + _short(_solution(q)) + "}"
+    return "{\n" + "\n".join(lines) + "\n" + _no_arrow(_solution(q)) + "}"
 
 
 def _choice_answers(q: Question) -> str:
