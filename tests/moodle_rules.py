@@ -17,17 +17,24 @@ Every rule cites the Moodle source it comes from (moodle/moodle, read for this f
 * question/type/multichoice/questiontype.php -- save_question_options: at least 2
   answers ('notenoughanswers'); single: max fraction 1 ('fractionsnomax'); multiple: the
   positive fractions add up to 1 after round(.., 2) ('fractionsaddwrong').
+* question/type/shortanswer/questiontype.php -- save_question_options: blank answers are
+  skipped, some answer must be worth 1 ('fractionsnomax'); question.php --
+  compare_string_with_wildcard: the trimmed response against each answer, unescaped ``*``
+  a wildcard (``\\*`` a literal star), case-insensitive when usecase is 0
+  (:func:`shortanswer_matches`).
 * question/type/numerical/questiontype.php -- apply_unit / qtype_numerical_answer_processor
   ::apply_units: an answer or tolerance must parse as ``[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(e[-+]?\\d+)?``.
 * question/format/gift/format.php -- ``qformat_gift::readquestion``: questions split on
   blank lines, escapedchar_pre/post, ``$CATEGORY:``, ``::name::``, the first ``{`` and ``}``,
   type detection, ``$giftanswerweightregex = '/^%\\-*([0-9]{1,2})\\.?([0-9]*)%/'``,
-  numerical ``answer:tol``, multichoice needs 2 answers.
+  numerical ``answer:tol``, multichoice needs 2 answers, short answer (``=`` answers, no
+  ``~``, no ``->``; usecase 0 from qformat_default::defaultquestion) needs 1.
 """
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -157,6 +164,8 @@ class Imported:
     fractions: list[float] = field(default_factory=list)
     cloze: list[Subquestion] = field(default_factory=list)
     category: str = ""
+    answers: list[tuple[float, str, str]] = field(default_factory=list)  # shortanswer
+    usecase: int = 0
 
 
 def _text(el, path: str) -> str | None:
@@ -204,6 +213,8 @@ def check_moodle_xml(data: bytes) -> tuple[list[Imported], list[str]]:
             _check_numerical(q, imp, where, errors)
         elif qtype == "multichoice":
             _check_multichoice(q, imp, where, errors)
+        elif qtype == "shortanswer":
+            _check_shortanswer(q, imp, where, errors)
         elif qtype in ("cloze", "multianswer"):
             imp.cloze, _rest = extract_cloze(qtext.strip())
             errors += [f"{where}: {e}" for e in validate_cloze(imp.cloze)]
@@ -232,6 +243,45 @@ def _check_numerical(q, imp: Imported, where: str, errors: list[str]) -> None:
         imp.fractions.append(_fraction(a))
     if answers and not any(abs(f - 1) < 1e-9 for f in imp.fractions):
         errors.append(f"{where}: fractionsnomax (no answer is worth 100%)")
+
+
+def _check_shortanswer(q, imp: Imported, where: str, errors: list[str]) -> None:
+    """qformat_xml::import_shortanswer + qtype_shortanswer::save_question_options."""
+    usecase = (_text(q, "usecase") or "0").strip()
+    if usecase not in ("0", "1"):
+        errors.append(f"{where}: odd usecase {usecase!r}")
+    imp.usecase = int(usecase == "1")
+    for a in q.findall("answer"):
+        text = (_text(a, "text") or "").strip()
+        fb = _text(a, "feedback/text") or ""
+        if text == "" and _fraction(a) == 0 and not fb.strip():
+            continue  # a blank answer from the form: skipped
+        imp.answers.append((_fraction(a), text, fb))
+    imp.fractions = [f for f, _, _ in imp.answers]
+    if not imp.answers:
+        errors.append(f"{where}: notenoughanswers")
+    elif max(imp.fractions) != 1:
+        errors.append(f"{where}: fractionsnomax (max {max(imp.fractions)})")
+
+
+def shortanswer_matches(response: str, pattern: str, usecase: int = 0) -> bool:
+    """qtype_shortanswer_question::compare_string_with_wildcard (NFC-normalised): runs of
+    unescaped ``*`` match anything, ``\\*`` a star; the response is trimmed."""
+    pattern = unicodedata.normalize("NFC", pattern)
+    response = unicodedata.normalize("NFC", response)
+    bits = re.split(r"(?<!\\)\*+", pattern)
+    regexp = ".*".join(re.escape(b.replace("\\*", "*")) for b in bits)
+    flags = 0 if usecase else re.IGNORECASE
+    return re.fullmatch(regexp, response.strip(" \t\n\r\0\x0b"), flags) is not None  # PHP trim
+
+
+def shortanswer_grade(answers: list[tuple[float, str, str]], response: str,
+                      usecase: int = 0) -> tuple[float, str] | None:
+    """The first answer matching ``response`` (get_matching_answer): (fraction, feedback)."""
+    for fraction, text, fb in answers:
+        if shortanswer_matches(response, text, usecase):
+            return fraction, fb
+    return None
 
 
 def _check_multichoice(q, imp: Imported, where: str, errors: list[str]) -> None:
@@ -328,12 +378,17 @@ def check_gift(data: bytes) -> tuple[list[GiftQuestion], list[str]]:
         if gf >= 0:
             q.general_feedback = _escapedchar_post(answertext[gf + 4:]).strip()
             answertext = answertext[:gf].strip()
+        truefalse = answertext.split("#", 1)[0].strip() if answertext.find("#") > 0 else answertext
         if answertext.startswith("#"):
             q.qtype = "numerical"
             _gift_numerical(q, answertext[1:], errors)
         elif "~" in answertext:
             q.qtype = "multichoice"
             _gift_multichoice(q, answertext, errors)
+        elif answertext and "=" in answertext and "->" not in answertext \
+                and truefalse not in ("T", "TRUE", "F", "FALSE"):
+            q.qtype = "shortanswer"
+            _gift_shortanswer(q, answertext, errors)
         else:
             errors.append(f"{q.name}: unexpected GIFT question type for {answertext[:40]!r}")
             continue
@@ -369,6 +424,34 @@ def _gift_numerical(q: GiftQuestion, answertext: str, errors: list[str]) -> None
         if not (is_moodle_number(value.strip()) and is_moodle_number(tol.strip())):
             errors.append(f"{q.name}: errornotnumbers {ans!r}")
         q.answers.append((weight, value.strip(), fb, tol.strip()))
+
+
+_FORMATS = ("moodle", "html", "plain", "markdown")
+
+
+def _gift_text(text: str) -> str:
+    """parse_text_with_format: a leading ``[format]`` naming a format is dropped."""
+    if text.startswith("[") and "]" in text and text[1:text.index("]")] in _FORMATS:
+        text = text[text.index("]") + 1:]
+    return _escapedchar_post(text).strip()
+
+
+def _gift_shortanswer(q: GiftQuestion, answertext: str, errors: list[str]) -> None:
+    answers = answertext.split("=")
+    if answers and not answers[0].strip():
+        answers = answers[1:]
+    if not answers:
+        errors.append(f"{q.name}: importminerror")
+    for a in answers:
+        a = a.strip()
+        weight = 1.0
+        if _GIFT_WEIGHT.match(a):
+            weight, a = _gift_weight(a)
+        bits = a.split("#", 1)
+        fb = _gift_text(bits[1].strip()) if len(bits) > 1 else ""
+        q.answers.append((weight, _gift_text(bits[0].strip()), fb, None))
+    if q.answers and max(w for w, *_ in q.answers) != 1:
+        errors.append(f"{q.name}: fractionsnomax")
 
 
 def _gift_multichoice(q: GiftQuestion, answertext: str, errors: list[str]) -> None:

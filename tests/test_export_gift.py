@@ -39,11 +39,12 @@ def parsed(tmp_path_factory):
 
 def test_categories_and_questions(parsed):
     cats = [q["title"] for q in parsed if q["type"] == "Category"]
-    assert cats[:3] == ["$course$/top/fixture-exam/q1", "$course$/top/fixture-exam/q2",
-                        "$course$/top/fixture-exam/q3/1"]
-    assert len(cats) == 2 + 3 + 3 + 4 + 2
+    assert cats[:4] == ["$course$/top/fixture-exam/q1", "$course$/top/fixture-exam/q2",
+                        "$course$/top/fixture-exam/q3", "$course$/top/fixture-exam/q4/1"]
+    assert len(cats) == 3 + 3 + 4 + 2  # a shape is one question: no sub-categories
     kinds = [q["type"] for q in parsed if q["type"] != "Category"]
-    assert kinds.count("MC") == 4 and kinds.count("Numerical") == 2 * (2 + 3 + 3 + 4)
+    assert kinds.count("MC") == 4 and kinds.count("Numerical") == 2 * (2 + 3 + 4)
+    assert kinds.count("Short") == 2
 
 
 def test_numerical_with_misconceptions(parsed):
@@ -90,8 +91,10 @@ def test_escape():
 
 def test_korean_fixed_strings(tmp_path):
     out = gift_pegjs(render(exam("ko"), slots(1), "gift", lang="ko"), tmp_path)
-    q = next(q for q in out if q.get("title") == "q3 v001 1번 칸 Shape")
-    assert q["stem"]["text"].endswith("답의 1번째 차원을 입력하십시오 (전체 3개).")
+    q = next(q for q in out if q.get("title") == "q4 v001 1번 칸 Vector")
+    assert q["stem"]["text"].endswith("답의 1번째 성분을 입력하십시오 (전체 3개).")
+    q = next(q for q in out if q.get("title") == "q3 v001 Shape")
+    assert q["stem"]["text"].endswith("크기를 x로 구분해 입력하십시오 (예: 16 x 50 x 50).")
 
 
 def test_real_generated_questions_parse(tmp_path):

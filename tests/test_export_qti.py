@@ -151,7 +151,7 @@ def test_canvas_package_validates_and_groups_variants():
     types = {f.getparent().findtext(f"{Q12}fieldentry")
              for f in doc.iter(f"{Q12}fieldlabel") if f.text == "question_type"}
     assert types == {"numerical_question", "multiple_choice_question", "multiple_answers_question",
-                     "fill_in_multiple_blanks_question"}
+                     "fill_in_multiple_blanks_question", "short_answer_question"}
 
 
 def test_canvas_numerical_range_and_points():
@@ -297,7 +297,7 @@ def test_canvas_blank_texts_are_what_the_grader_accepts(bank_sample):
             ids[item.get("ident")] = (q, item)
     checked = 0
     for q, item in ids.values():
-        if q.answer_type not in ("shape", "vector", "matrix"):
+        if q.answer_type not in ("vector", "matrix"):  # a shape is one text box (test_export_shape)
             continue
         flat = [v for row in q.answer_value for v in row] if q.answer_type == "matrix" else q.answer_value
         blanks = canvas_blanks(item)
@@ -446,6 +446,15 @@ class QTI21Eval:
             return self.ev(kids[0]) >= self.ev(kids[1])
         if tag == "and":
             return all(self.ev(k) for k in kids)
+        if tag == "or":
+            return any(self.ev(k) for k in kids)
+        if tag == "stringMatch":  # NULL matches nothing
+            a, b = self.ev(kids[0]), self.ev(kids[1])
+            if a is None or b is None:
+                return None
+            if e.get("caseSensitive") == "false":
+                return a.lower() == b.lower()
+            return a == b
         if tag == "isNull":
             v = self.ev(kids[0])
             return v is None or v == set() or v == ""
@@ -471,8 +480,15 @@ class QTI21Eval:
             m = d.find(f"{Q21}mapping")
             v = self.resp.get(e.get("identifier"))
             picked = v if isinstance(v, set) else ({v} if v is not None else set())
-            values = {x.get("mapKey"): float(x.get("mappedValue")) for x in m}
-            total = sum(values.get(x, float(m.get("defaultValue", "0"))) for x in picked)
+
+            def mapped(x):  # mapEntry caseSensitive (QTI 2.1: default true) for strings
+                for entry in m:
+                    key = entry.get("mapKey")
+                    if key == x or (entry.get("caseSensitive") == "false"
+                                    and key.lower() == str(x).lower()):
+                        return float(entry.get("mappedValue"))
+                return float(m.get("defaultValue", "0"))
+            total = sum(mapped(x) for x in picked)
             if m.get("lowerBound") is not None:
                 total = max(total, float(m.get("lowerBound")))
             if m.get("upperBound") is not None:
@@ -518,9 +534,14 @@ def test_qti21_full_marks_are_exactly_maxscore(bank_sample):
                 if q.answer_type == "choices" and len(picks) > 1:  # one right tick fewer
                     part = ev.run({"RESPONSE": ids - {f"CHOICE_{picks[0] + 1}"}})["SCORE"]
                     assert abs(part - maxscore * (len(picks) - 1) / len(picks)) < 1e-9
+            elif q.answer_type == "shape":  # one text box, all or nothing
+                typed = " x ".join(str(int(v)) for v in q.answer_value)
+                assert ev.run({"RESPONSE": typed})["SCORE"] == maxscore, (q.template, typed)
+                assert ev.run({"RESPONSE": typed + "0"})["SCORE"] == 0
+                assert ev.run({"RESPONSE": None})["SCORE"] == 0
             else:
                 flat = ([v for row in q.answer_value for v in row] if q.answer_type == "matrix"
-                        else q.answer_value if q.answer_type in ("shape", "vector") else [q.answer_value])
+                        else q.answer_value if q.answer_type == "vector" else [q.answer_value])
                 key = {f"RESPONSE_{i + 1}": float(v) for i, v in enumerate(flat)}
                 assert ev.run(key)["SCORE"] == maxscore, (q.template, ev.run(key)["SCORE"])
                 wrong = dict(key, RESPONSE_1=key["RESPONSE_1"] + 1000)

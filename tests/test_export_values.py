@@ -65,9 +65,9 @@ def flat(q) -> list[float]:
 
 
 def numeric(s: list[SlotVariants]) -> dict[tuple[str, int], Question]:
-    """(slot, variant number) -> the numeric question."""
+    """(slot, variant number) -> the numeric question (a shape is text: test_export_shape)."""
     return {(slot.slot, i + 1): q for slot in s for i, q in enumerate(slot.variants)
-            if q.answer_type not in ("choice", "choices")}
+            if q.answer_type not in ("choice", "choices", "shape")}
 
 
 def is_clean(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""Moodle Cloze (multianswer) text for answers made of several numbers.
+"""Moodle Cloze (multianswer) text for vector and matrix answers (a blank per number).
 
 Syntax as Moodle's importer reads it (``qtype_multianswer_extract_question`` in
 question/type/multianswer/questiontype.php): ``{1:NUMERICAL:=v:tol#feedback~%0%w:tol#fb}``.
@@ -45,8 +45,6 @@ def question_html(q: Question, lang: str) -> str:
         rows = [boxes[i:i + width] for i in range(0, len(boxes), width)]
         cells = "".join("<tr>" + "".join(f"<td>{b}</td>" for b in r) + "</tr>" for r in rows)
         layout = f'<table class="quizgen-matrix"><tbody>{cells}</tbody></table>'
-    elif q.answer_type == "shape":
-        layout = "<p>" + " × ".join(boxes) + "</p>"
     else:
         layout = "<p>[ " + ", ".join(boxes) + " ]</p>"
     return protect(text.to_html(q.prompt)) + "\n" + layout

@@ -8,6 +8,7 @@ from lxml import etree
 
 from ..errors import ExportError
 from ..model import ANSWER_TYPES, ExamInfo, Question, SlotVariants
+from . import shapes
 from .values import ARRAYS, CHOICE, Part
 
 # Fixed words the exports add around the questions, in every supported language.
@@ -17,7 +18,7 @@ STRINGS = {
         "incorrect": "Not correct.",
         "solution": "Worked solution",
         "variant": "variant",
-        "entry_shape": "Enter dimension {k} of the answer (of {n}).",
+        "shape_format": "Type the shape as sizes separated by x, e.g. 16 x 50 x 50.",
         "entry_vector": "Enter entry {k} of the answer (of {n}).",
         "entry_matrix": "Enter the entry in row {r}, column {c} of the answer.",
         "scaled": "Enter your answer multiplied by 10^{k}.",
@@ -30,7 +31,7 @@ STRINGS = {
         "incorrect": "정답이 아닙니다.",
         "solution": "풀이",
         "variant": "변형",
-        "entry_shape": "답의 {k}번째 차원을 입력하십시오 (전체 {n}개).",
+        "shape_format": "크기를 x로 구분해 입력하십시오 (예: 16 x 50 x 50).",
         "entry_vector": "답의 {k}번째 성분을 입력하십시오 (전체 {n}개).",
         "entry_matrix": "답 행렬의 {r}행 {c}열 성분을 입력하십시오.",
         "scaled": "답에 10의 {k}제곱을 곱한 값을 입력하십시오.",
@@ -77,12 +78,11 @@ def variant_tag(i: int, n: int) -> str:
 
 
 def entry_prompt(q: Question, part: Part, n_parts: int, lang: str) -> str:
-    """The sentence telling a student which number of an array answer to enter."""
+    """The sentence telling a student which number of a vector or matrix answer to enter."""
     w = words(lang)
     if q.answer_type == "matrix":
         return w["entry_matrix"].format(r=part.row + 1, c=part.col + 1)
-    key = "entry_shape" if q.answer_type == "shape" else "entry_vector"
-    return w[key].format(k=part.index + 1, n=n_parts)
+    return w["entry_vector"].format(k=part.index + 1, n=n_parts)
 
 
 def option_notes(q: Question) -> dict[int, str]:
@@ -150,6 +150,8 @@ def _check_question(q: Question, where: str) -> None:
         rows = v if t == "matrix" else [v]
         if not rows or not all(isinstance(r, (list, tuple)) and r for r in rows):
             raise ExportError(f"{where}: a {t} answer must be a non-empty list.")
+        if t == "shape" and shapes.sizes(v) is None:
+            raise ExportError(f"{where}: a shape answer must be whole numbers > 0, not {v!r}.")
     elif isinstance(v, (list, tuple, dict)) or v is None:
         raise ExportError(f"{where}: a {t} answer must be one number, not {v!r}.")
 

@@ -1,10 +1,15 @@
 """GIFT: a plain-text Moodle import format.
 
 ``$CATEGORY:`` per slot; integer/real -> numerical ``{#=v:tol#fb =%0%w:tol#fb}``;
+shape -> short answer ``{=16 x 50 x 50#fb =16x50x50#fb ... =%0%wrong#fb}``: one text box
+accepting the usual spellings of the shape (shapes.py; Moodle imports GIFT short answers
+case-insensitive, and ``*`` is written ``\\*`` so that it is no wildcard there), each
+misconception's wrong shape as 0% answers with its feedback (``->`` in that feedback or
+the solution is written ``→``: with ``=`` it would make Moodle read a matching question);
 choice -> ``=right ~wrong``; choices -> ``~%w%`` weights, a misconception's feedback on
-the options it ticks wrongly (common.option_notes). An answer of several numbers
-becomes one numerical question per number, each in its own sub-category of the slot
-(``<slot>/1``, ``<slot>/2``...), because GIFT has no multi-blank numeric question.
+the options it ticks wrongly (common.option_notes). A vector or matrix becomes one
+numerical question per number, each in its own sub-category of the slot (``<slot>/1``,
+``<slot>/2``...), because GIFT has no multi-blank numeric question.
 GIFT cannot turn off Moodle's shuffling and a, b, c numbering, so each option starts
 with its own letter (``A. ...``): the letters a worked solution names ("Correct: A, C")
 stay true in whatever order Moodle shows the options.
@@ -18,7 +23,7 @@ import functools
 
 from ..answers import letters
 from ..model import ExamInfo, Question, SlotVariants
-from . import text, values
+from . import shapes, text, values
 from .common import entry_prompt, file_stem, option_notes, variant_tag, words
 from .moodle import category_path
 
@@ -45,8 +50,8 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
     exam_id = exam.id or "exam"
     for slot in slots:
         n = len(slot.variants)
-        whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.ARRAYS]
-        split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.ARRAYS]
+        whole = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type not in values.BLANKS]
+        split = [(i, q) for i, q in enumerate(slot.variants) if q.answer_type in values.BLANKS]
         if whole:
             out += [f"$CATEGORY: {category_path(exam_id, slot.slot)}", ""]
             out += [line for i, q in whole for line in (_question(q, slot, i, n, lang), "")]
@@ -71,6 +76,8 @@ def _question(q: Question, slot: SlotVariants, i: int, n: int, lang: str) -> str
     head = _head(q, slot, i, n) + plain(q.prompt)
     if q.answer_type in values.NUMERIC:
         return head + _numeric_answers(q, values.parts(q)[0], lang)
+    if q.answer_type == "shape":
+        return head + "\\n\\n" + esc(words(lang)["shape_format"]) + _shape_answers(q, lang)
     return head + _choice_answers(q)
 
 
@@ -81,6 +88,21 @@ def _numeric_answers(q: Question, part: values.Part, lang: str, n_parts: int = 1
         tol = values.margin(wrong, q.tolerance)
         lines.append(f"\t=%0%{values.num(wrong)}:{values.num(tol)}#{plain(fb)}")
     return "{#\n" + "\n".join(lines) + "\n" + _solution(q) + "}"
+
+
+def _no_arrow(s: str) -> str:
+    """Escaped text inside a short answer's braces: no ``->`` (see the module docstring)."""
+    return s.replace("->", "→")
+
+
+def _shape_answers(q: Question, lang: str) -> str:
+    key = shapes.key(q)
+    right = esc(words(lang)["correct"])
+    lines = [f"\t={esc(shapes.moodle_literal(t))}#{right}" for t in key.right]
+    for m in key.mistakes:
+        fb = _no_arrow(plain(m.feedback))
+        lines += [f"\t=%0%{esc(shapes.moodle_literal(t))}#{fb}" for t in m.texts]
+    return "{\n" + "\n".join(lines) + "\n" + _no_arrow(_solution(q)) + "}"
 
 
 def _choice_answers(q: Question) -> str:

@@ -2,19 +2,24 @@
 
 Mapping (rules checked by tests/moodle_rules.py against Moodle's importer):
 integer/real -> ``numerical`` (misconceptions as extra 0% answers with their feedback);
-shape/vector/matrix -> ``cloze`` with one NUMERICAL blank per number; choice ->
-``multichoice`` single; choices -> ``multichoice`` multiple with grades from Moodle's list
-(a misconception's feedback on the wrong options it ticks, common.option_notes).
+shape -> ``shortanswer`` (case-insensitive, usecase 0): one text box accepting the usual
+spellings of the shape, ``*`` escaped so that it is no wildcard (shapes.py), each
+misconception's wrong shape as 0% answers with its feedback; vector/matrix -> ``cloze``
+with one NUMERICAL blank per number; choice -> ``multichoice`` single; choices ->
+``multichoice`` multiple with grades from Moodle's list (a misconception's feedback on the
+wrong options it ticks, common.option_notes). Every type but cloze carries the slot's
+points as ``defaultgrade``.
 Text is HTML in CDATA with math as ``\\( \\)`` / ``\\[ \\]`` for Moodle's MathJax filter.
 """
 from __future__ import annotations
 
 import html
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
-from . import cloze, text, values
+from . import cloze, shapes, text, values
 from .common import file_stem, option_notes, variant_tag, words
 from .files import xml_bytes
 
@@ -61,11 +66,16 @@ def export(exam: ExamInfo, slots: list[SlotVariants], lang: str) -> bytes:
 
 def question(q: Question, slot: SlotVariants, idnumber: str, name: str, lang: str):
     """One ``<question>`` element for one variant."""
-    kind = {"integer": "numerical", "real": "numerical", "choice": "multichoice",
-            "choices": "multichoice"}.get(q.answer_type, "cloze")
+    kind = {"integer": "numerical", "real": "numerical", "shape": "shortanswer",
+            "choice": "multichoice", "choices": "multichoice"}.get(q.answer_type, "cloze")
     el = etree.Element("question", type=kind)
     _sub(_sub(el, "name"), "text", name)
-    body = cloze.question_html(q, lang) if kind == "cloze" else text.to_html(q.prompt)
+    if kind == "cloze":
+        body = cloze.question_html(q, lang)
+    elif kind == "shortanswer":
+        body = text.to_html(q.prompt) + "\n" + text.to_html(words(lang)["shape_format"])
+    else:
+        body = text.to_html(q.prompt)
     _html(el, "questiontext", body)
     _html(el, "generalfeedback", text.to_html(q.solution))
     if kind != "cloze":
@@ -75,6 +85,8 @@ def question(q: Question, slot: SlotVariants, idnumber: str, name: str, lang: st
     _sub(el, "idnumber", idnumber)
     if kind == "numerical":
         _numerical(el, q, lang)
+    elif kind == "shortanswer":
+        _shortanswer(el, q, lang)
     elif kind == "multichoice":
         _multichoice(el, q, lang)
     return el
@@ -100,6 +112,26 @@ def _numerical(el, q: Question, lang: str) -> None:
     for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0.1000000"),
                        ("showunits", "3"), ("unitsleft", "0")):
         _sub(el, tag, value)
+
+
+_KEEP_CDATA = etree.XMLParser(strip_cdata=False)
+
+
+def _shortanswer(el, q: Question, lang: str) -> None:
+    """Every spelling of the shape at 100%, of each wrong shape at 0% with its feedback.
+
+    The answers (11 per shape) are parsed from one string, which lxml does in C: built
+    element by element, bench_export's 600 shape questions took 0.28 s instead of 0.17 s."""
+    key = shapes.key(q)
+    _sub(el, "usecase", "0")
+    rows = [("100", t, html.escape(words(lang)["correct"])) for t in key.right]
+    rows += [("0", t, text.to_html(m.feedback)) for m in key.mistakes for t in m.texts]
+    answers = "".join(
+        f'<answer fraction="{f}" format="moodle_auto_format">'
+        f"<text>{xml_escape(shapes.moodle_literal(t))}</text><feedback format=\"html\">"
+        f'<text><![CDATA[{fb.replace("]]>", "]]&gt;")}]]></text></feedback></answer>'
+        for f, t, fb in rows)
+    el.extend(etree.fromstring(f"<answers>{answers}</answers>", _KEEP_CDATA))
 
 
 def _multichoice(el, q: Question, lang: str) -> None:

@@ -7,11 +7,18 @@ points: whatever variant a student draws, the slot counts its points once (the g
 carry no ``selection_extension``, which the QTI 1.2.1 DTD lacks, so Canvas takes each
 item's ``points_possible``; ``assessment_meta.xml`` declares their sum). Item types as
 Canvas writes them: numerical_question (``render_fib fibtype="Decimal"``, a range
-condition that sets SCORE to 100), multiple_choice_question, multiple_answers_question,
-fill_in_multiple_blanks_question; metadata ``question_type`` and ``points_possible``; the
-worked solution as the ``general_fb`` item feedback.
+condition that sets SCORE to 100), short_answer_question, multiple_choice_question,
+multiple_answers_question, fill_in_multiple_blanks_question; metadata ``question_type``
+and ``points_possible``; the worked solution as the ``general_fb`` item feedback.
 
-Canvas has no multi-blank numeric type, so an answer of several numbers (shape, vector,
+A shape is a short_answer_question ("fill in the blank"): one text box (whatever the
+number of dimensions) whose accepted answers are the usual spellings of the shape
+(shapes.py), one ``varequal`` each; Canvas compares them as trimmed, case-folded text.
+It has no misconception feedback: Canvas's importer takes the text of every ``varequal``
+of a short answer item as a right answer, whatever its condition sets, so a wrong shape
+listed for its feedback would be marked right.
+
+Canvas has no multi-blank numeric type, so an answer of several numbers (vector,
 matrix) is a fill_in_multiple_blanks_question: one blank per number, laid out like the
 answer, each blank a ``response_lid`` listing the texts it accepts (Canvas compares
 blanks as trimmed, case-folded text and gives each right blank its share of the item's
@@ -30,7 +37,7 @@ from xml.sax.saxutils import escape as xml_escape
 from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
-from . import text, values
+from . import shapes, text, values
 from .common import file_stem, ident, slot_ids, sub_element, variant_tag, words
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
@@ -109,9 +116,34 @@ def _variant_item(q: Question, slot: SlotVariants, sid: str, i: int, n: int, lan
     if q.answer_type in values.NUMERIC:
         return _numerical_item(q, values.parts(q)[0], item_id, title, points,
                                text.to_html(q.prompt), lang)
-    if q.answer_type in values.ARRAYS:
+    if q.answer_type == "shape":
+        return _short_answer_item(q, item_id, title, points, lang)
+    if q.answer_type in values.BLANKS:
         return _blanks_item(q, item_id, title, points)
     return _choice_item(q, item_id, title, points)
+
+
+# ------------------------------------------------------------------ a shape
+
+
+def _short_answer_item(q: Question, item_id: str, title: str, points: float, lang: str):
+    """A short_answer_question: one text box accepting the spellings of the shape."""
+    right = shapes.key(q).right
+    ids = [str(1000 + i) for i in range(len(right))]
+    item = _item(q, item_id, title, "short_answer_question", points,
+                 [("original_answer_ids", ",".join(ids))])
+    pres = _sub(item, "presentation")
+    _mattext(pres, text.to_html(q.prompt) + "\n" + text.to_html(words(lang)["shape_format"]))
+    rs = _sub(pres, "response_str", ident="response1", rcardinality="Single")
+    _sub(_sub(rs, "render_fib"), "response_label", ident="answer1", rshuffle="No")
+    rp = _resprocessing(item)
+    cond = _sub(rp, "respcondition", **{"continue": "No"})
+    either = _sub(_sub(cond, "conditionvar"), "or")
+    for t in right:
+        _sub(either, "varequal", t, respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+    _general_feedback(item, q)
+    return item
 
 
 # ------------------------------------------------------------------ several numbers
@@ -134,8 +166,6 @@ def _blanks_layout(q: Question, parts: list[values.Part], names: list[str]) -> s
         rows = [boxes[i:i + width] for i in range(0, len(boxes), width)]
         cells = "".join("<tr>" + "".join(f"<td>{b}</td>" for b in r) + "</tr>" for r in rows)
         return f'<table class="quizgen-matrix"><tbody>{cells}</tbody></table>'
-    if q.answer_type == "shape":
-        return "<p>" + " × ".join(boxes) + "</p>"
     return "<p>( " + ", ".join(boxes) + " )</p>"
 
 

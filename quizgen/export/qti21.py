@@ -5,7 +5,11 @@ One ``assessmentItem`` per variant (``items/<id>.xml``); one ``assessmentTest``
 ``imsmanifest.xml`` lists every file. Numbers are ``textEntryInteraction`` blanks (float)
 laid out like the answer; SCORE counts the blanks where ``equal toleranceMode="absolute"``
 holds with the margin ``abs + rel*|a|``, and k of n right blanks score
-``k * MAXSCORE / n`` (all n: MAXSCORE itself). Choices are a ``choiceInteraction``
+``k * MAXSCORE / n`` (all n: MAXSCORE itself). A shape is one ``textEntryInteraction``
+(string, the same ``expectedLength`` for every shape) whatever its number of dimensions:
+its ``mapping`` maps each usual spelling of the shape (shapes.py) to MAXSCORE,
+``caseSensitive="false"``, anything else to 0; a misconception's wrong shape is matched
+with ``stringMatch caseSensitive="false"`` on its spellings. Choices are a ``choiceInteraction``
 scored through a ``mapping`` (right options share the points, wrong ones take them back;
 ``mapResponse`` clamps at 0); the exact key of a multiple-answer question scores
 MAXSCORE itself. So full marks are exactly MAXSCORE, never 1.9999999999999998 from
@@ -16,12 +20,14 @@ solution after submission.
 from __future__ import annotations
 
 import functools
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
 from ..model import ExamInfo, Question, SlotVariants
-from . import text, values
-from .common import file_stem, ident, slot_ids, sub_element, variant_tag
+from . import shapes, text, values
+from .common import file_stem, ident, slot_ids, sub_element, variant_tag, words
 from .files import Stamp, marks, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -110,8 +116,16 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
     root = _item_stamp().make({"identifier": iid, "title": title, "lang": q.lang or lang,
                                "maxscore": values.num(points)})
     body, rp = root[3], root[4]
-    numeric = q.answer_type not in values.CHOICE
-    if numeric:
+    if q.answer_type == "shape":
+        key = shapes.key(q)
+        root.insert(0, _shape_declaration(key, points))
+        _html_into(body, text.to_html(q.prompt))
+        _html_into(body, text.to_html(words(lang)["shape_format"]))
+        _sub(_sub(body, "p"), "textEntryInteraction", responseIdentifier="RESPONSE",
+             expectedLength=SHAPE_LENGTH)
+        conditions = _shape_processing(key)
+        feedback = [(_mid(m.index), m.feedback) for m in key.mistakes]
+    elif q.answer_type not in values.CHOICE:
         ps = values.parts(q)
         decl = _declaration_stamp()
         for p in ps:
@@ -120,14 +134,16 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
         _html_into(body, text.to_html(q.prompt))
         _blanks(body, q, ps)
         conditions = _numeric_processing(q, ps)
+        feedback = _mistake_feedback(q)
     else:
         root.insert(0, _choice_declaration(q, points))
         _html_into(body, text.to_html(q.prompt))
         _choice_body(body, q)
         conditions = _choice_processing(q)
+        feedback = _mistake_feedback(q)
     for cond in conditions:
         rp.append(cond)
-    for mid, fb in _mistake_feedback(q):
+    for mid, fb in feedback:
         mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=mid,
                   showHide="show")
         _html_into(mf, text.to_html(fb))
@@ -153,6 +169,49 @@ def _item_stamp() -> Stamp:
     return Stamp(root)
 
 
+# ------------------------------------------------------------------ a shape
+
+SHAPE_LENGTH = "20"  # the box's width: the same for every shape, so it tells nothing
+
+
+def _fragment(xml: str) -> etree._Element:
+    """The one element ``xml`` holds, in the QTI namespace: lxml parses in C what would take
+    a Python call per element (a shape has 11 spellings, each mapped or matched)."""
+    return etree.fromstring(f'<fragment xmlns="{NS}">{xml}</fragment>')[0]
+
+
+def _shape_declaration(key: shapes.Key, points: float) -> etree._Element:
+    """A string response: the prompt's form as the correct response, every accepted
+    spelling mapped to the item's points (case-insensitive), anything else to 0."""
+    full = values.num(points)
+    entries = "".join(f'<mapEntry mapKey={quoteattr(t)} mappedValue="{full}" caseSensitive="false"/>'
+                      for t in key.right)
+    return _fragment(
+        '<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string">'
+        f"<correctResponse><value>{xml_escape(key.right[0])}</value></correctResponse>"
+        f'<mapping lowerBound="0" upperBound="{full}" defaultValue="0">{entries}</mapping>'
+        "</responseDeclaration>")
+
+
+def _shape_processing(key: shapes.Key) -> list:
+    """SCORE from the mapping (0 for no answer); a wrong shape adds its feedback id."""
+    rc = etree.Element(_q("responseCondition"))
+    rif = _sub(rc, "responseIf")
+    _sub(_sub(rif, "isNull"), "variable", identifier="RESPONSE")
+    _base(_set(rif, "SCORE"), "float", "0")
+    _sub(_set(_sub(rc, "responseElse"), "SCORE"), "mapResponse", identifier="RESPONSE")
+    conds = [rc]
+    for m in key.mistakes:
+        matches = "".join('<stringMatch caseSensitive="false"><variable identifier="RESPONSE"/>'
+                          f'<baseValue baseType="string">{xml_escape(t)}</baseValue></stringMatch>'
+                          for t in m.texts)
+        rc = _fragment(f"<responseCondition><responseIf><or>{matches}</or></responseIf>"
+                       "</responseCondition>")
+        _add_feedback(rc[0], _mid(m.index))
+        conds.append(rc)
+    return conds
+
+
 # ------------------------------------------------------------------ numbers
 
 
@@ -169,12 +228,12 @@ def _blanks(body, q: Question, ps: list[values.Part]) -> None:
             blank(_sub(row, "td"), p)
         return
     para = _sub(body, "p")
-    sep = " × " if q.answer_type == "shape" else ", "
-    if q.answer_type == "vector":
+    vector = q.answer_type == "vector"
+    if vector:
         para.text = "[ "
     for j, p in enumerate(ps):
         blank(para, p)
-        para[-1].tail = sep if j + 1 < len(ps) else (" ]" if q.answer_type == "vector" else None)
+        para[-1].tail = ", " if j + 1 < len(ps) else (" ]" if vector else None)
 
 
 def _numeric_processing(q: Question, ps: list[values.Part]) -> list:

@@ -21,6 +21,7 @@ from ..model import Question, Tolerance
 
 NUMERIC = ("integer", "real")
 ARRAYS = ("shape", "vector", "matrix")
+BLANKS = ("vector", "matrix")  # one blank per number; a shape is one text box (shapes.py)
 CHOICE = ("choice", "choices")
 
 # Moodle's answer grades (question_bank::ensure_fraction_options_initialised in
