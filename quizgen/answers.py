@@ -74,6 +74,10 @@ REASONS = {
     "no_option": {"en": "there is no option '{arg}'", "ko": "해당하는 보기가 없습니다: '{arg}'"},
     "one_option": {"en": "give one option, not '{arg}'", "ko": "보기를 하나만 고르십시오('{arg}')"},
     "too_long": {"en": "the answer is too long", "ko": "답이 너무 깁니다"},
+    "script": {"en": "'{arg}' has a superscript, subscript, circled digit or a fraction sign after a "
+                     "digit; write plain digits (e.g. 1.5, not 1½)",
+               "ko": "답('{arg}')에 위 첨자, 아래 첨자, 원 숫자나 숫자 뒤의 분수 기호가 있습니다. 보통 "
+                     "숫자로 쓰십시오 (예: 1½ 대신 1.5)"},
     "blank_part": {"en": "box {arg} is blank", "ko": "{arg}번 칸이 비어 있습니다"},
 }
 
@@ -119,6 +123,13 @@ _TRANSLATE = str.maketrans({
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u3000": " ",
     "\uff0c": ",", "\uff1b": ";", "\u2018": "'", "\u2019": "'", "\u2044": "/",
 })
+
+
+# Characters that NFKC would turn into plain digits although they change the number:
+# superscripts and subscripts (2⁹⁷ is not 297), circled digits, and a vulgar fraction after a
+# digit (1½ is not 11/2; a lone ½ is 0.5).
+_SCRIPT = re.compile("[\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793\u3251-\u325f"
+                     "\u32b1-\u32bf]|\\d[\u00bc-\u00be\u2150-\u215f\u2189]")
 
 
 def _clean(text: Any) -> str:
@@ -472,6 +483,8 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     s = _clean(text)
     if not s:
         result = BLANK
+    elif not (raw := str(text)).isascii() and _SCRIPT.search(raw):
+        result = _fail(_Bad("script", raw.strip()))
     elif len(s) > MAX_LEN:
         result = _fail(_Bad("too_long"))
     else:

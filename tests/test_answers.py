@@ -467,3 +467,12 @@ def test_matches_and_compare_agree_with_counting_every_part():
         assert matches(kind, a, b, tol) == (hits == len(fb))
         assert compare(kind, a, b, tol).parts_correct == hits
         assert compare(kind, a, b, tol).fraction == hits / len(fb)
+
+
+@pytest.mark.parametrize("text, kind", [("2⁹⁷", "integer"), ("297²", "real"), ("1½", "real"), ("297₂", "integer"),
+                                        ("16 x 5²", "shape"), ("①", "choice"), ("0.3⁰⁵", "real")])
+def test_superscripts_subscripts_and_fraction_signs_are_unreadable_not_other_digits(text, kind):
+    # NFKC would read 2⁹⁷ as 297 and 1½ as 11/2: a different number, marked as if typed
+    p = parse(kind, text, n_options=4 if kind == "choice" else None, decimals=3)
+    assert not p.ok and p.code == "script" and "plain digits" in p.reason
+    assert parse("integer", "１２").value == 12   # full-width digits are still just digits

@@ -25,6 +25,8 @@
     "\uff0c": ",", "\uff1b": ";", "\u2018": "'", "\u2019": "'", "\u2044": "/"
   };
   var TRANSLATE_RE = new RegExp("[" + Object.keys(TRANSLATE).join("") + "]", "gu");
+  // answers.py _SCRIPT: superscripts, subscripts, circled digits, a vulgar fraction after a digit
+  var SCRIPT_RE = /[\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]|\p{Nd}[\u00bc-\u00be\u2150-\u215f\u2189]/u;
   var STRIP_RE = new RegExp("^" + S + "+|" + S + "+$", "gu");
 
   function translate(s) { return s.replace(TRANSLATE_RE, function (c) { return TRANSLATE[c]; }); }
@@ -307,6 +309,10 @@
     var dc = !!(decimals && decimals > 0);
     var s = clean(text);
     if (!s) return { ok: false, value: null, code: "blank", arg: "" };
+    if (!isAscii(text) && SCRIPT_RE.test(String(text))) {
+      var raw = pyStrip(String(text));
+      return { ok: false, value: null, code: "script", arg: new Bad("script", raw).arg };
+    }
     if (cpLen(s) > MAX_LEN) return { ok: false, value: null, code: "too_long", arg: "" };
     var bad = perEntry ? [] : null, value;
     try {
