@@ -213,12 +213,12 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             files[f"lms/{prefix}{EXPORT_RECORD}"] = json.dumps({"files": dict(sorted(record.items()))},
                                                                indent=1) + "\n"
     written = write_files(out_dir, files)
-    removed = remove_stale_papers(out_dir, replaced, files)
+    removed = remove_stale_papers(out_dir, replaced, files, old.exam_id if old is not None else None)
     incomplete = []
     if old is not None and not replaced and any(p.student_id not in old.students for p in people):
         # a larger class, the same draws: the earlier key and print files of other formats stay
-        incomplete = [out_dir / rel for rel in (prefix + name for prefix in ("", "en/", "ko/")
-                                                for name in CLASS_FILES)
+        incomplete = [out_dir / rel for rel in [prefix + name for prefix in ("", "en/", "ko/")
+                                                for name in CLASS_FILES] + ["en/key.json", "ko/key.json"]
                       if rel not in files and (out_dir / rel).is_file()]
     return GenerateResult(written, source, len(people), len(exam.slots), out_dir / "key.json",
                           quizzes[0] if keep_papers else None, removed, incomplete)
@@ -316,6 +316,13 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
                               f"student(s) (first: '{changed[0]}') would not match it.", path=str(out_dir),
                               hint="Choose another --out folder, or pass --force to write them anyway (the "
                                    "papers of theirs this render does not rewrite are removed; key.json stays).")
+        left = old.dropped(p.student.student_id for p in quiz.papers)
+        if left and not force:
+            raise OutputError(f"its key.json has {len(left)} student(s) this key does not have (first: "
+                              f"'{left[0]}'): the key and print files written here would leave them out.",
+                              path=str(out_dir),
+                              hint="Render the folder's own key.json, choose another --out folder, or pass "
+                                   "--force to write them anyway.")
         replaced = set(changed)
     codes = {p.student.student_id: p.variant for p in quiz.papers}
     if old is None:
@@ -326,7 +333,8 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
     files[RENDER_RECORD] = json.dumps({"exam": quiz.exam.id, "variants": codes}, ensure_ascii=False,
                                       sort_keys=True) + "\n"
     written = write_files(out_dir, files)
-    remove_stale_papers(out_dir, replaced, files)
+    # (render never removes a key.json, not even a language's own)
+    remove_stale_papers(out_dir, replaced, files, old.exam_id if old is not None else quiz.exam.id, keys=False)
     return written
 
 

@@ -142,11 +142,14 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
     click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
     if result.removed:
-        click.echo(f"Removed {len(result.removed)} file(s) of the earlier draws this run did not rewrite: "
+        click.echo(f"Removed {plural(len(result.removed), 'file')} of the earlier draws this run did not rewrite: "
                    f"{listing(result.removed, out_dir)}.")
     if result.incomplete:
-        click.echo(f"Note: {listing(result.incomplete, out_dir)} cover(s) only the earlier students; "
-                   "add their formats to --format to include the new ones.")
+        n = len(result.incomplete)
+        click.echo(f"Note: {listing(result.incomplete, out_dir)} {'covers' if n == 1 else 'cover'} only the "
+                   "earlier students. Generate again with the same --lang and with their formats in "
+                   f"--format (or `quizgen render {Path(out_dir) / 'key.json'} --format pdf,html`) to include "
+                   "the new ones.")
     click.echo(f"Secret: {secret_source(secret, out_dir)} (keep it to regenerate the same papers).")
 
 

@@ -14,7 +14,7 @@ MESSAGES = {
         "misconceptions": "Typical mistakes", "pytorch": "Check it in PyTorch",
         "key_title": "Instructor key", "options": "Options", "total": "Total",
         "answer_hint_integer": "a whole number", "answer_hint_real": "a number",
-        "answer_hint_shape": "the sizes the question asks for, separated by x (as in C x H x W)",
+        "answer_hint_shape": "the sizes the question asks for, separated by x",
         "answer_hint_vector": "numbers separated by commas",
         "answer_hint_matrix": "rows separated by ';' (e.g. 1 2; 3 4)",
         "answer_hint_choice": "one letter", "answer_hint_choices": "all letters that apply",
@@ -48,7 +48,7 @@ MESSAGES = {
         "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
         "key_title": "채점용 정답지", "options": "보기", "total": "합계",
         "answer_hint_integer": "정수", "answer_hint_real": "소수 가능한 수",  # not 실수: also "mistake"
-        "answer_hint_shape": "문제가 묻는 크기를 x로 구분 (C x H x W처럼)",
+        "answer_hint_shape": "문제가 묻는 크기를 x로 구분",
         "answer_hint_vector": "쉼표로 구분한 수",
         "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
         "answer_hint_choice": "보기 하나", "answer_hint_choices": "해당하는 보기 모두",

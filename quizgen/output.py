@@ -7,6 +7,7 @@ while rendering or writing leaves the previous outputs untouched.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from .errors import OutputError
+from .errors import OutputError, QuizgenError
 
 
 class _KeyQuestion(msgspec.Struct):
@@ -116,7 +117,6 @@ def check_key_owner(out_dir: Path, exam_id: str, force: bool) -> ExistingKey | N
     return old
 
 
-PAPER_FOLDERS = ("papers", "en/papers", "ko/papers")
 PAPER_SUFFIXES = (".md", ".html", ".pdf")
 
 
@@ -125,21 +125,28 @@ CLASS_FILES = ("key.md", "key.html", "key.pdf", "papers-all.pdf")
 LANG_KEY_FILES = ("key.json", "key.index.msgpack")  # under en/, ko/: a second language's key
 
 
-def remove_stale_papers(out_dir: Path, student_ids, written) -> list[Path]:
+def remove_stale_papers(out_dir: Path, student_ids, written, exam_id: str | None = None,
+                        keys: bool = True) -> list[Path]:
     """Remove the paper files of ``student_ids`` (earlier students whose papers are replaced
     or dropped) that this run did not write (``written``: relative paths), and, when there
-    is any such student, the class files (``key.md|html|pdf``, ``papers-all.pdf``, and a second
-    language's ``en|ko/key.json`` with its index) this run did not write: they hold those
-    students' old questions. Only ``papers/<id>.md|html|pdf`` and those class files (and the
-    same under ``en/``, ``ko/``) are ever removed; the top ``key.json`` never."""
+    is any such student, the class files (``key.md|html|pdf``, ``papers-all.pdf``, and with
+    ``keys`` a second language's ``en|ko/key.json`` with its index) this run did not write:
+    they hold those students' old questions. Only ``papers/<id>.md|html|pdf`` and those class
+    files (and the same under ``en/``, ``ko/``) are ever removed; the top ``key.json`` never.
+
+    A language folder (``en/``, ``ko/``) is touched only when it holds this exam
+    (``exam_id``): its ``key.json``, or the record `render` left there, names it. A folder of
+    another exam (or of none known) stays as it is.
+    """
     from .render.markdown import safe_name
     written = set(written)
-    stale = [f"{folder}/{safe_name(sid)}{suffix}" for sid in sorted(student_ids)
-             for folder in PAPER_FOLDERS for suffix in PAPER_SUFFIXES]
+    prefixes = [""] + [f"{lang}/" for lang in ("en", "ko") if _holds_exam(Path(out_dir) / lang, exam_id)]
+    stale = [f"{prefix}papers/{safe_name(sid)}{suffix}" for sid in sorted(student_ids)
+             for prefix in prefixes for suffix in PAPER_SUFFIXES]
     if stale:
         # (the top key.json is always rewritten; a language's own key of the earlier draws is not)
-        stale = ([prefix + name for prefix in ("", "en/", "ko/") for name in CLASS_FILES]
-                 + [f"{lang}/{name}" for lang in ("en", "ko") for name in LANG_KEY_FILES] + stale)
+        stale = ([prefix + name for prefix in prefixes for name in CLASS_FILES]
+                 + [prefix + name for prefix in prefixes[1:] for name in LANG_KEY_FILES if keys] + stale)
     removed = []
     for rel in stale:
         path = Path(out_dir) / rel
@@ -152,6 +159,20 @@ def remove_stale_papers(out_dir: Path, student_ids, written) -> list[Path]:
                                   path=str(out_dir), hint="Remove it by hand.") from e
             removed.append(path)
     return removed
+
+
+def _holds_exam(folder: Path, exam_id: str | None) -> bool:
+    """Whether ``folder``'s key.json (or, without one, its render record) is of ``exam_id``."""
+    if exam_id is None or not folder.is_dir():
+        return False
+    key = folder / "key.json"
+    try:
+        if key.is_file():
+            return read_key_draws(key).exam_id == exam_id
+        record = folder / ".quizgen-render.json"
+        return record.is_file() and json.loads(record.read_text(encoding="utf-8")).get("exam") == exam_id
+    except (QuizgenError, OSError, ValueError, AttributeError):
+        return False
 
 
 def refuse_to_overwrite(path: Path, force: bool, what: str, marker: bytes | None = None) -> None:

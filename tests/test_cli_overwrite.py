@@ -109,13 +109,13 @@ def test_force_with_new_draws_removes_class_files_of_formats_not_rewritten(tmp_p
     code, text = generated(tmp_path, exam, "--force", secret="DIFFERENT")
     assert code == 0, text
     assert not (out / "key.html").exists() and (out / "key-notes.html").exists()
-    assert "Removed 5 file(s) of the earlier draws" in text and "key.html" in text
+    assert "Removed 5 files of the earlier draws" in text and "key.html" in text
     assert sorted(p.name for p in (out / "papers").iterdir()) == [f"s00{i}.md" for i in range(1, 5)]
     # the same draws again in md only (a bigger class): the html files stay, they are still right
     assert generated(tmp_path, exam, "--format", "md,html", secret="DIFFERENT")[0] == 0
     code, text = generated(tmp_path, exam, students=5, secret="DIFFERENT")
     assert code == 0 and "Removed" not in text and (out / "key.html").exists()
-    assert "Note: key.html cover(s) only the earlier students" in text
+    assert "Note: key.html covers only the earlier students" in text
 
 
 def test_force_with_new_draws_and_fewer_languages_removes_the_other_languages_key(tmp_path, exam):
@@ -270,3 +270,30 @@ def test_export_without_a_secret_over_earlier_exports_creates_no_secret_file(tmp
     code, text = run("export", exam, "--variants", 1, "--out", out, "--format", "gift")
     assert code == 2 and "no secret was given" in text, text
     assert snapshot(out) == before and not (out / ".quizgen-secret").exists()
+
+
+def test_force_leaves_a_language_folder_of_another_exam_alone(tmp_path, exam):
+    # a Korean section's own exam generated into out/ko is not "the earlier draws" of out/
+    assert generated(tmp_path, exam)[0] == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(OTHER, encoding="utf-8")
+    assert generated(tmp_path, other, students=2, out="out/ko")[0] == 0
+    ko_before = snapshot(tmp_path / "out" / "ko")
+    code, text = generated(tmp_path, exam, "--force", secret="DIFFERENT")
+    assert code == 0, text
+    assert snapshot(tmp_path / "out" / "ko") == ko_before
+
+
+def test_render_never_removes_a_key_json_and_refuses_a_smaller_class(tmp_path, exam):
+    assert generated(tmp_path, exam, "--lang", "en,ko", students=3, out="a")[0] == 0
+    assert generated(tmp_path, exam, "--lang", "en,ko", students=2, secret="S2", out="b")[0] == 0
+    a = tmp_path / "a"
+    keys = {p: p.read_bytes() for p in a.rglob("key.json")}
+    assert len(keys) == 2
+    code, text = run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", a)
+    assert code == 2   # other draws (and a student the folder's key has, s003, left out)
+    assert generated(tmp_path, exam, students=2, out="c")[0] == 0          # same draws, fewer students
+    code, text = run("render", tmp_path / "c" / "key.json", "--format", "html", "--out", a)
+    assert code == 2 and "1 student(s) this key does not have (first: 's003')" in text
+    assert run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", a, "--force")[0] == 0
+    assert {p: p.read_bytes() for p in a.rglob("key.json")} == keys

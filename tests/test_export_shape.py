@@ -184,7 +184,7 @@ def test_flattened_and_3d_shapes_look_the_same(exported, fmt):
     conv_text, flat_text = e.texts
     assert conv_text == flat_text
     shown = conv_text
-    assert "Type the shape as sizes separated by x, as in C x H x W." in shown
+    assert "Type the sizes the question asks for, separated by x." in shown
     for leak in ("dimension", "of 3", "of 1", "40000", "{1:", "[n1]"):
         assert leak not in shown, leak
 
@@ -301,7 +301,7 @@ def test_moodle_special_characters_in_shape_feedback():
 def test_korean_format_line(fmt, tmp_path):
     e = Exported(fmt, export(fmt, lang="ko"), tmp_path)
     for shown in e.texts:
-        assert "크기를 x로 구분해 입력하십시오 (C x H x W처럼)." in shown
+        assert "문제가 묻는 크기를 x로 구분해 입력하십시오." in shown
         assert "Type the shape" not in shown
 
 

@@ -143,11 +143,12 @@ def test_accepted_interval_is_the_graders():
     ("q2", "0.5 나트", "correct", "0.5"), ("q3", "16x32x32개의 값", "correct", "16x32x32"),
     ("q4", "[[1, 2], [3, 4]] entries", "correct", "[[1, 2], [3, 4]]"),
     ("q1", "200 parameters", "wrong", "200"), ("q3", "16x32x31 values", "partial", "16x32x31"),
+    ("q1", "220 parameters.", "correct", "220"), ("q1", "220개의파라미터", "correct", "220"),
 ])
 def test_a_word_after_the_answer_is_left_out_and_named(slot, text, status, read):
     m = score(Q[slot], text)
     assert m.status == status and m.text == text  # the student's text is kept as written
-    assert m.unit == text[len(read):].strip() and m.reason is None
+    assert m.unit == text[len(read):].strip().rstrip(".") and m.reason is None
     assert m.points == score(Q[slot], read).points
 
 

@@ -76,7 +76,7 @@ def test_keys_still_show_the_answers():
 def test_every_type_still_has_an_answer_space_and_its_hint():
     quiz = _quiz(synthetic_questions())
     page = html.student_page(quiz, quiz.papers[0])
-    for hint in ("the sizes the question asks for, separated by x (as in C x H x W)", "numbers separated by commas",
+    for hint in ("the sizes the question asks for, separated by x", "numbers separated by commas",
                  "rows separated by"):
         assert hint in page
     kinds = {q.answer_type: common.answer_layout(q)["kind"] for q in quiz.papers[0].questions}

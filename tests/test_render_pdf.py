@@ -132,7 +132,7 @@ def test_every_answer_type_gets_its_answer_space():
     data = pdf.build_data(quiz, key=False)
     layouts = {q["hint"]: q["layout"] for q in data["students"][0]["questions"]}
     kinds = [q["layout"] for q in data["students"][0]["questions"]]
-    assert layouts["the sizes the question asks for, separated by x (as in C x H x W)"]["kind"] == "line"  # not a box per dimension
+    assert layouts["the sizes the question asks for, separated by x"]["kind"] == "line"  # not a box per dimension
     assert layouts["numbers separated by commas"]["kind"] == "line"   # nor per entry
     assert layouts["rows separated by ';' (e.g. 1 2; 3 4)"]["kind"] == "area"  # not a grid
     assert {"kind": "options", "multi": True, "n": 4} in kinds      # choices

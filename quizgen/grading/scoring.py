@@ -82,12 +82,15 @@ _UNIT_WORDS = frozenset((
     *_EN_NOUNS, *(w + "s" for w in _EN_NOUNS), "entry", "entries",
     "trainable parameter", "trainable parameters", "trainable param", "trainable params",
     "개", *_KO_NOUNS, *(f"개 {w}" for w in _KO_NOUNS), *(f"개의 {w}" for w in _KO_NOUNS),
+    *(f"개{w}" for w in _KO_NOUNS), *(f"개의{w}" for w in _KO_NOUNS),
 ))
 
 
 def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
     """``answer`` read without a word after it, when that makes it fully readable."""
     text = answer.strip()
+    if text.endswith(".") and text[-2:-1].isalpha():
+        text = text[:-1]          # "297 parameters." as written in a sentence
     if not text[-1:].isalpha():
         return None
     m = _UNIT.fullmatch(text)
