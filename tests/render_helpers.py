@@ -151,3 +151,20 @@ def pdf_words(path: Path) -> list[dict]:
                           "x1": float(word.get("xMax")), "y0": float(word.get("yMin")),
                           "y1": float(word.get("yMax")), "width": w, "height": h})
     return words
+
+
+def open_page(browser, path):
+    """(page, its JavaScript errors so far) of the HTML file ``path`` in headless Chromium."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    return page, errors
+
+
+def check_answer(page, n, text):
+    """Type ``text`` into practice item ``n``, press Check: (data-state, shown text)."""
+    page.fill(f"#answer-{n}", text)
+    page.click(f"#item-{n} button.check")
+    result = page.locator(f"#item-{n} .result")
+    return result.get_attribute("data-state"), result.inner_text()

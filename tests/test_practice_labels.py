@@ -13,7 +13,7 @@ from quizgen import api
 from quizgen.bank import load_bank
 from quizgen.i18n import messages
 from quizgen.render import practice
-from render_helpers import browser, synthetic_questions  # noqa: F401 (fixture)
+from render_helpers import browser, synthetic_questions, check_answer, open_page  # noqa: F401 (fixture)
 
 KOREAN_TOPICS = {
     "activation": "활성화 함수", "backprop": "역전파", "concepts": "개념", "convolution": "합성곱",
@@ -23,19 +23,7 @@ KOREAN_TOPICS = {
 }
 
 
-def _open(browser, path):  # noqa: F811
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    return page, errors
-
-
-def _check(page, n, text):
-    page.fill(f"#answer-{n}", text)
-    page.click(f"#item-{n} button.check")
-    result = page.locator(f"#item-{n} .result")
-    return result.get_attribute("data-state"), result.inner_text()
+_open, _check = open_page, check_answer
 
 
 def _page_data(html: str) -> dict:

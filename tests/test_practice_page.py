@@ -13,7 +13,7 @@ from quizgen.answers import REASONS, explain, matches
 from quizgen.grading.scoring import score
 from quizgen.model import ANSWER_TYPES
 from quizgen.render import practice
-from render_helpers import answer_text, browser, synthetic_questions  # noqa: F401 (fixture)
+from render_helpers import answer_text, browser, synthetic_questions, check_answer, open_page  # noqa: F401 (fixture)
 from test_practice_js import decimal_questions, typed_answers
 
 # the page's state for each status of quizgen.grading.scoring.score
@@ -25,19 +25,7 @@ GARBAGE = {"integer": "twelve", "real": "1..5", "shape": "sixteen x fifty", "vec
            "matrix": "[[1,2],[3]]", "choice": "?", "choices": "none"}
 
 
-def _open(browser, path):  # noqa: F811
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    return page, errors
-
-
-def _check(page, n, text):
-    page.fill(f"#answer-{n}", text)
-    page.click(f"#item-{n} button.check")
-    result = page.locator(f"#item-{n} .result")
-    return result.get_attribute("data-state"), result.inner_text()
+_open, _check = open_page, check_answer
 
 
 def _served(browser, tmp_path_factory, name, questions, **options):
