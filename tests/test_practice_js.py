@@ -229,6 +229,9 @@ def typed_answers(q: Question) -> list[str]:
     for v in [q.answer_value] + [m.value for m in q.misconceptions]:
         shown = format_answer(kind, v, q.decimals)
         out += [shown, answer_text(kind, v)]
+        # a word after the answer: left out when the grader's list has it, else unreadable
+        out += [f"{shown} parameters", f"{shown} Values.", f"{shown}개의 값", f"{shown} hundred",
+                f"{shown} 이상", f"{shown} weights"]
         if kind in ("real", "integer"):
             out += [shown.replace(".", ","), f"{v:,}", answer_text(kind, v + 7)]
         elif kind in ("shape", "vector", "matrix"):

@@ -84,6 +84,7 @@ _UNIT_WORDS = frozenset((
     "개", *_KO_NOUNS, *(f"개 {w}" for w in _KO_NOUNS), *(f"개의 {w}" for w in _KO_NOUNS),
     *(f"개{w}" for w in _KO_NOUNS), *(f"개의{w}" for w in _KO_NOUNS),
 ))
+UNIT_WORDS = _UNIT_WORDS  # (public: the practice page leaves out the same words)
 
 
 def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:

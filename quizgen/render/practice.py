@@ -18,6 +18,7 @@ from typing import Sequence
 from markupsafe import Markup
 
 from .. import answers
+from ..grading.scoring import UNIT_WORDS
 from ..model import Question
 from . import common, markup
 from .env import render, source
@@ -87,6 +88,7 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
     data = {
         "questions": [_check_data(q) for q in questions],
         "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},
+        "unit_words": sorted(UNIT_WORDS),   # words the grader leaves out after an answer
         "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
                                         "show_solution", "hide_solution", "blank_answer")},
                    "entry_unread": _entry_unread(lang)},

@@ -442,10 +442,34 @@
    * answer; misconception the index in q.mis of the first known mistake the answer equals
    * (-1: none), named for partial and wrong answers alike; note the parse ({code, arg}) when
    * some entries could not be read (they count as wrong). */
+  // grading/scoring.py _without_unit: a plain noun or unit after the answer ("114 parameters")
+  // is left out when it is on the grader's list (setUnitWords) and what is left reads fully.
+  var UNIT_WORDS = {};
+  var UNIT_RE = /^(.*?[\p{Nd})\]])\s*(\p{L}+(?:\s+\p{L}+)?)$/su;
+  function setUnitWords(words) {
+    UNIT_WORDS = {};
+    (words || []).forEach(function (w) { UNIT_WORDS[w] = true; });
+  }
+  function withoutUnit(q, text) {
+    var t = pyStrip(String(text));
+    if (/\p{L}\.$/u.test(t)) t = t.slice(0, -1);
+    if (!/\p{L}$/u.test(t)) return null;
+    var m = UNIT_RE.exec(t);
+    if (!m) return null;
+    if (!UNIT_WORDS[m[2].toLowerCase().split(/\s+/).join(" ")]) return null;
+    var p = parse(q.type, m[1], q.n_options, q.decimals, true);
+    return p.ok && !p.code ? { parsed: p, unit: m[2] } : null;
+  }
+
   function score(q, text, policy) {
     policy = policy || {};
-    var p = parse(q.type, text, q.n_options, q.decimals, true);
-    var out = { status: "", fraction: 0, parts: null, misconception: -1, note: null, parsed: p };
+    var p = parse(q.type, text, q.n_options, q.decimals, true), unit = "";
+    if ((!p.ok || p.code) && p.code !== "blank" && typeof text === "string" &&
+        q.type !== "choice" && q.type !== "choices") {
+      var bare = withoutUnit(q, text);
+      if (bare) { p = bare.parsed; unit = bare.unit; }
+    }
+    var out = { status: "", fraction: 0, parts: null, misconception: -1, note: null, parsed: p, unit: unit };
     if (!p.ok) {
       out.status = p.code === "blank" ? "blank" : "invalid";
       return out;
@@ -482,6 +506,7 @@
   }
 
   root.quizgenAnswers = {
-    parse: parse, compare: compare, matches: matches, score: score, clean: clean, letters: letters
+    parse: parse, compare: compare, matches: matches, score: score, clean: clean, letters: letters,
+    setUnitWords: setUnitWords
   };
 })(typeof window !== "undefined" ? window : this);

@@ -8,6 +8,7 @@
   var A = window.quizgenAnswers;
   var DATA = JSON.parse(document.getElementById("qz-data").textContent);
   var L = DATA.labels;
+  A.setUnitWords(DATA.unit_words);
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
