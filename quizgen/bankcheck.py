@@ -170,7 +170,9 @@ def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) ->
     never produced is checked over ten times more seeds before it is reported.
     """
     report = CheckReport()
-    reference = solver_usage()
+    from .resources import bank_dir
+    bundled = [r.resolve() for r in (bank.roots or (bank.root,))] == [bank_dir().resolve()]
+    reference = solver_usage(bank if bundled else None)   # (the bundled bank is not loaded twice)
     for t in sorted(bank.templates.values(), key=lambda t: t.id):
         report.templates += 1
         report.problems.extend(language_problems(t))

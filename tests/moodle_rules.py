@@ -405,19 +405,22 @@ def _split_comment(answer: str) -> tuple[str, str]:
     return bits[0].strip(), fb
 
 
-def _gift_numerical(q: GiftQuestion, answertext: str, errors: list[str]) -> None:
-    if "~" in answertext:
-        answertext = answertext[:answertext.index("~")]
+def _gift_weighted(q: GiftQuestion, answertext: str, errors: list[str], none_error: str):
+    """The ``=``-separated answers of a GIFT answer text as (weight, text), as Moodle splits them."""
     answers = answertext.split("=")
     if answers and not answers[0].strip():
         answers = answers[1:]
     if not answers:
-        errors.append(f"{q.name}: giftnonumericalanswers")
+        errors.append(f"{q.name}: {none_error}")
     for a in answers:
         a = a.strip()
-        weight = 1.0
-        if _GIFT_WEIGHT.match(a):
-            weight, a = _gift_weight(a)
+        yield _gift_weight(a) if _GIFT_WEIGHT.match(a) else (1.0, a)
+
+
+def _gift_numerical(q: GiftQuestion, answertext: str, errors: list[str]) -> None:
+    if "~" in answertext:
+        answertext = answertext[:answertext.index("~")]
+    for weight, a in _gift_weighted(q, answertext, errors, "giftnonumericalanswers"):
         ans, fb = _split_comment(a)
         ans = _escapedchar_post(ans)
         value, tol = (ans.split(":", 1) + ["0"])[:2] if ":" in ans else (ans, "0")
@@ -437,16 +440,7 @@ def _gift_text(text: str) -> str:
 
 
 def _gift_shortanswer(q: GiftQuestion, answertext: str, errors: list[str]) -> None:
-    answers = answertext.split("=")
-    if answers and not answers[0].strip():
-        answers = answers[1:]
-    if not answers:
-        errors.append(f"{q.name}: importminerror")
-    for a in answers:
-        a = a.strip()
-        weight = 1.0
-        if _GIFT_WEIGHT.match(a):
-            weight, a = _gift_weight(a)
+    for weight, a in _gift_weighted(q, answertext, errors, "importminerror"):
         bits = a.split("#", 1)
         fb = _gift_text(bits[1].strip()) if len(bits) > 1 else ""
         q.answers.append((weight, _gift_text(bits[0].strip()), fb, None))
