@@ -187,8 +187,7 @@ def preview(template_id, seed, level, lang, bank_dir):
     """
     from .answers import format_answer, letters
     q = api.preview(template_id, seed=seed, level=level, lang=lang, bank_dir=bank_dir)
-    from .i18n import messages
-    words = messages(lang)   # the papers' own labels
+    words = PREVIEW_WORDS[lang]
     click.echo(f"# {q.title} ({q.template}, {words['level']} {q.level}, seed {seed})\n")
     click.echo(q.prompt + "\n")
     for i, o in enumerate(q.options or ()):
@@ -198,8 +197,14 @@ def preview(template_id, seed, level, lang, bank_dir):
     if q.pytorch:
         click.echo(f"PyTorch:\n{q.pytorch}\n")
     for m in q.misconceptions:
-        click.echo(f"{words['misconceptions']}: {m.id} -> "
+        click.echo(f"{words['misconception']} {m.id} -> "
                    f"{format_answer(q.answer_type, m.value, q.decimals, q.options)}\n  {m.feedback}")
+
+
+PREVIEW_WORDS = {
+    "en": {"level": "level", "answer": "Answer", "solution": "Solution", "misconception": "Misconception"},
+    "ko": {"level": "난이도", "answer": "정답", "solution": "풀이", "misconception": "자주 하는 실수"},
+}
 
 
 @main.command("render")
