@@ -5,18 +5,20 @@
 - the hint for a real-number answer is not "실수", which also means "mistake" (the key
   and the practice page have "자주 하는 실수", typical mistakes);
 - HTML: Hangul words are not broken across lines (word-break: keep-all), and a long
-  token still wraps instead of running out of its box.
+  token still wraps instead of running out of its box;
+- PDF: the same for Typst, which has no such setting (each Hangul run is a box).
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from quizgen.i18n import messages
 from quizgen.model import ExamInfo, Quiz, Student, StudentPaper
 from quizgen.render import html, markdown, pdf, practice
-from render_helpers import browser, pdf_text, synthetic_questions  # noqa: F401 (fixture)
+from render_helpers import browser, pdf_layout_text, pdf_text, synthetic_questions  # noqa: F401 (fixture)
 
 LONG_PROMPT = ("다음 계산 그래프에서 각 원소의 국소 기울기는 그 원소에서의 편미분이며, 출력에 대한 "
                "입력의 기울기를 연쇄 법칙으로 계산하십시오. 결과를 소수 셋째 자리까지 반올림하여 "
@@ -135,3 +137,28 @@ def test_keep_all_is_for_korean_pages_only(browser, tmp_path, lang, expected):  
         tab.goto((tmp_path / name).as_uri())
         assert tab.evaluate("getComputedStyle(document.querySelector('p')).wordBreak") == expected, name
     tab.close()
+
+
+_HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
+
+
+def test_korean_pdf_breaks_lines_between_words(tmp_path):
+    """Every Hangul run on a line of the PDF is a whole word of the text: no line ends
+    inside a word. (Without the boxes, Typst broke this prompt inside 4-6 words.)"""
+    from quizgen.render import fonts
+    if fonts.find_cjk() is None:
+        pytest.skip("no Korean font installed")
+    qs = _korean_questions()
+    quiz = Quiz(ExamInfo(id="ko", title="시험", lang="ko"),
+                (StudentPaper(Student("s1", "김민준"), "V1", tuple(qs)),))
+    path = tmp_path / "papers-all.pdf"
+    path.write_bytes(pdf.files(quiz, key=False)["papers-all.pdf"])
+    text = pdf_layout_text(path)
+    words = set(_HANGUL_RUN.findall(LONG_PROMPT))
+    pieces = [run for line in text.splitlines() for run in _HANGUL_RUN.findall(line)]
+    assert sum(1 for line in text.splitlines() if words & set(_HANGUL_RUN.findall(line))) >= 3  # it wraps
+    assert words <= set(pieces)                     # every word of the prompt appears whole
+    others = set(_HANGUL_RUN.findall("시험 김민준 긴 토큰 입니다 "
+                                     + " ".join(str(v) for v in messages("ko").values())))
+    broken = sorted({run for run in pieces if run not in words} - others)
+    assert not broken, broken
