@@ -25,7 +25,8 @@ from .grading.keyindex import index_file, index_student
 from .instantiate import build_question
 from .model import KEY_FORMAT, ExamInfo, Question, Quiz, SlotVariants, StudentPaper
 from .output import (CLASS_FILES, ExistingKey, check_key_owner, dumps_key_student, key_pieces,
-                     read_key_draws, refuse_to_overwrite, remove_stale_papers, student_draws, write_files)
+                     read_key_draws, refuse_to_overwrite, remove_stale_papers, render_folder, student_draws,
+                     write_files)
 from .render import markdown
 from .variants import SECRET_FILE, resolve_secret, variant_code
 
@@ -586,5 +587,5 @@ def read_key(path: str | Path) -> Quiz:
     return load_key(path)
 
 
-__all__ = ["generate", "render", "practice", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
+__all__ = ["generate", "render", "render_folder", "practice", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
            "GenerateResult"]

@@ -210,7 +210,8 @@ PREVIEW_WORDS = {
 @main.command("render")
 @click.argument("key", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
-              help="Output folder (default: the folder of KEY).")
+              help="Output folder (default: the folder of KEY; for the top key.json of a "
+                   "--lang en,ko folder, its language's folder, as generate wrote it).")
 @click.option("--format", "formats", default="pdf", show_default=True,
               help="Comma-separated: pdf, html, md.")
 @click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
@@ -222,7 +223,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
-    out_dir = out_dir or str(Path(key).parent)
+    out_dir = out_dir or str(api.render_folder(key))
     written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
     click.echo(f"Wrote {len(written)} files to {out_dir}/")

@@ -121,3 +121,20 @@ def test_render_writes_beside_the_key_by_default(tmp_path):
     code, text = run("render", out / "key.json", "--format", "html")
     assert code == 0, text
     assert (out / "papers" / "s001.html").is_file() and (out / "key.html").is_file()
+
+
+def test_render_of_a_bilingual_folder_writes_where_generate_did(tmp_path):
+    """The top key.json of `--lang en,ko` is the English key; its papers live in en/."""
+    out = tmp_path / "exam"
+    assert run("generate", "--students", 2, "--lang", "en,ko", "--out", out, "--secret", SECRET)[0] == 0
+    code, text = run("render", out / "key.json", "--format", "md,html")
+    assert code == 0 and "exam/en/" in text, text
+    assert (out / "en" / "papers" / "s001.html").is_file() and (out / "en" / "key.html").is_file()
+    assert not (out / "papers").exists() and not (out / "key.html").exists()
+    english = (out / "en" / "papers" / "s001.md").read_text(encoding="utf-8")
+    assert run("render", out / "ko" / "key.json", "--format", "html")[0] == 0
+    assert (out / "ko" / "papers" / "s001.html").is_file() and not (out / "ko" / "ko").exists()
+    # the English Markdown paper re-rendered from the top key equals generate's own
+    assert run("generate", "--students", 2, "--lang", "en,ko", "--out", tmp_path / "again",
+               "--secret", SECRET)[0] == 0
+    assert (tmp_path / "again" / "en" / "papers" / "s001.md").read_text(encoding="utf-8") == english
