@@ -27,6 +27,11 @@ MESSAGES = {
         "check": "Check", "show_solution": "Show solution", "hide_solution": "Hide solution",
         "correct": "Correct!", "incorrect": "Not correct.",
         "partly": "Partly correct: {k} of {n} parts are right.",
+        "partly_ticks": "Partly correct: {k} of the {n} right options ticked.",
+        "partly_ticks_wrong": "Partly correct: {k} of the {n} right options ticked; wrong ticks: {w} "
+                              "(each takes away one right one).",
+        "incorrect_ticks": "Not correct: {k} of the {n} right options ticked, but wrong ticks: {w} "
+                           "(each takes away one right one).",
         "invalid": "Cannot read this answer: {reason}.", "read_as": "Read as: {value}",
         "practice_note": "Answers are checked in this page with the grader's rules; "
                          "nothing is sent anywhere.",
@@ -60,6 +65,11 @@ MESSAGES = {
         "check": "확인", "show_solution": "풀이 보기", "hide_solution": "풀이 숨기기",
         "correct": "정답입니다!", "incorrect": "틀렸습니다.",
         "partly": "부분 정답: {n}개 중 {k}개가 맞았습니다.",
+        "partly_ticks": "부분 정답: 맞는 보기 {n}개 중 {k}개를 골랐습니다.",
+        "partly_ticks_wrong": "부분 정답: 맞는 보기 {n}개 중 {k}개를 골랐지만 틀린 보기도 {w}개 "
+                              "골랐습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다).",
+        "incorrect_ticks": "틀렸습니다: 맞는 보기 {n}개 중 {k}개를 골랐지만 틀린 보기도 {w}개 "
+                           "골라 상쇄되었습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다).",
         "invalid": "답을 읽을 수 없습니다: {reason}.", "read_as": "읽은 값: {value}",
         "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
         "point_n": "{n}점", "points_n": "{n}점",

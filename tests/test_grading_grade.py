@@ -375,3 +375,29 @@ def test_an_earlier_grading_without_manifest_needs_force(tmp_path, class_csv):
     (out / "feedback" / "zz.md").write_text("stale", encoding="utf-8")
     grade(KEY, [class_csv], out, force=True)
     assert not (out / "feedback" / "zz.md").exists() and (out / "feedback" / "s001.md").exists()
+
+
+@pytest.mark.parametrize("lang,texts", [
+    ("en", ["- Partly correct: you ticked 2 of the 2 right options, and 1 option that is not right; "
+            "each such tick takes away one right one.",
+            "- Partly correct: you ticked 1 of the 2 right options.",
+            "- Not correct: you ticked 1 of the 2 right options, but also 1 option that is not right, "
+            "which cancels them (each takes away one right one)."]),
+    ("ko", ["- 부분 정답입니다: 맞는 보기 2개 중 2개를 골랐지만 틀린 보기도 1개 골랐습니다. 틀린 보기 "
+            "하나가 맞는 보기 하나를 상쇄합니다.",
+            "- 부분 정답입니다: 맞는 보기 2개 중 1개를 골랐습니다.",
+            "- 틀렸습니다: 맞는 보기 2개 중 1개를 골랐지만 틀린 보기도 1개 골라 상쇄되었습니다(틀린 보기 "
+            "하나가 맞는 보기 하나를 상쇄합니다)."]),
+])
+def test_multiple_answer_feedback_says_what_the_wrong_ticks_cost(tmp_path, lang, texts):
+    """q6 is A, C for 2 points: 'A B C' earns 1 point, not the '2 of 2 parts right' it
+    was once told; 'A' earns 1; 'A B' earns 0."""
+    rows = {"s001": ["", "", "", "", "", "A B C"], "s002": ["", "", "", "", "", "A"],
+            "s003": ["", "", "", "", "", "A B"]}
+    path = wide(tmp_path / "w.csv", rows)
+    grade(KEY, [path], tmp_path / "out", lang=lang)
+    for sid, want in zip(rows, texts):
+        md = (tmp_path / "out" / "feedback" / f"{sid}.md").read_text(encoding="utf-8")
+        assert want in md, (sid, md)
+    grades = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+    assert "2 of 2 parts" not in grades

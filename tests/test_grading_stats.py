@@ -1,6 +1,7 @@
 """Class statistics against values computed by hand."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from quizgen.grading.stats import class_statistics
@@ -61,9 +62,32 @@ def test_upper_lower_groups_of_27_percent():
     points = [[1 if k < 3 else 0, 9 - k] for k in range(10)]
     s = class_statistics(points, [1, 9])
     assert s.items[0].upper_lower == 1.0
-    points = [[1 if k >= 7 else 0, 9 - k] for k in range(10)]
-    s = class_statistics(points, [1, 9])
+    points = [[1 if k >= 7 else 0, 2 * (9 - k)] for k in range(10)]  # no tie at the edge
+    s = class_statistics(points, [1, 18])
     assert s.items[0].upper_lower == -1.0 and "negative" in s.items[0].flags
+
+
+def test_ties_at_the_group_edge_share_its_places_whatever_the_order():
+    # totals with the item: 9 8 7 6 5 4 3 | 3 2 1 -- students 6 (item 0) and 7 (item 1)
+    # tie at the lower group's edge and share its last place: D = 0 - (1 + 1 + 0.5) / 3
+    points = [[1 if k >= 7 else 0, 9 - k] for k in range(10)]
+    forward = class_statistics(points, [1, 9]).items[0].upper_lower
+    backward = class_statistics(points[::-1], [1, 9]).items[0].upper_lower
+    assert forward == pytest.approx(-2.5 / 3) and backward == pytest.approx(forward)
+    rng = np.random.default_rng(5)
+    many = rng.integers(0, 3, size=(40, 6)).tolist()  # many ties
+    ds = {tuple(round(it.upper_lower, 12) for it in class_statistics(
+        [many[i] for i in rng.permutation(40)], [2] * 6).items) for _ in range(8)}
+    assert len(ds) == 1
+
+
+def test_flags_follow_the_two_decimals_shown():
+    # facility 0.895 is shown as 0.90 and flagged like an exact 0.90
+    points = [[1] * 179 + [0] * 21, [1] * 180 + [0] * 20]
+    cols = [[points[0][j], points[1][j]] for j in range(200)]
+    s = class_statistics(cols, [1, 1])
+    assert s.items[0].facility == pytest.approx(0.895) and "easy" in s.items[0].flags
+    assert s.items[1].facility == pytest.approx(0.90) and "easy" in s.items[1].flags
 
 
 def test_flags_for_extreme_facility():

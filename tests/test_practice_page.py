@@ -104,6 +104,20 @@ def test_partly_right_and_plain_wrong(synthetic):
     assert _check(page, 1, "")[0] == "invalid"
 
 
+def test_multiple_answers_say_what_wrong_ticks_cost(synthetic):
+    page, questions = synthetic
+    q = questions[6]
+    assert q.answer_type == "choices" and q.answer_value == [0, 2]
+    for typed, state, words in [
+            ("A B C", "partly", "Partly correct: 2 of the 2 right options ticked; wrong ticks: 1 "
+                                "(each takes away one right one)."),
+            ("A", "partly", "Partly correct: 1 of the 2 right options ticked."),
+            ("A B", "incorrect", "Not correct: 1 of the 2 right options ticked, but wrong ticks: 1"),
+            ("B D", "incorrect", "Not correct.\n")]:
+        got = _check(page, 7, typed)
+        assert got[0] == state == STATE[score(q, typed).status] and words in got[1], (typed, got)
+
+
 @pytest.fixture(scope="module")
 def decimal_page(browser, tmp_path_factory):  # noqa: F811
     yield from _served(browser, tmp_path_factory, "decimals.html", decimal_questions())
@@ -149,7 +163,8 @@ def test_every_verdict_follows_the_grader(decimal_page):
         ok = (state == STATE[m.status] and mis == want_mis
               and (unread is None) == (want_unread is None)
               and (want_unread is None or want_unread in unread)
-              and (m.status != "partial" or f"{m.parts[0]} of {m.parts[1]} parts" in content)
+              and (m.status != "partial" or f"{m.parts[0]} of {m.parts[1]} parts" in content
+                   or q.answer_type == "choices" and f"{m.parts[0]} of the {m.parts[1]} right" in content)
               and (m.status != "invalid" or explain(m.reason) in content))
         if not ok:
             bad.append((q.slot, text, m, state, mis, unread, content))

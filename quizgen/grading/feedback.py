@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from ..answers import explain, format_answer
+from ..answers import explain, format_answer, parse
 from ..model import ExamInfo, Question
 from .grader import StudentResult
 from .messages import text
@@ -82,7 +82,14 @@ def _status(m: Mark, t, lang: str, q: Question | None = None) -> str:
         reason = (_reason(q, m, t, lang) if q is not None
                   else explain(m.reason, lang) if m.reason else "")
         return t("status_invalid", reason=reason)
-    if m.status == "partial":
+    ticks = _ticks(q, m) if q is not None and q.answer_type == "choices" else None
+    if ticks is not None:  # multiple answers: say what the wrong ticks cost
+        right, wrong, total = ticks
+        words = {"right": right, "total": total, "wrong": wrong, "s": "" if wrong == 1 else "s",
+                 "are": "is" if wrong == 1 else "are", "v": "s" if wrong == 1 else ""}
+        out = t("status_partial_ticks_wrong" if wrong else "status_partial_ticks", **words) \
+            if m.status == "partial" else t("status_wrong_ticks", **words)
+    elif m.status == "partial":
         out = (t("status_partial", right=m.parts[0], total=m.parts[1]) if m.parts
                else t("status_partial_plain"))
     else:
@@ -96,6 +103,21 @@ def _status(m: Mark, t, lang: str, q: Question | None = None) -> str:
     if m.unit:
         out += " " + t("unit_ignored", unit=m.unit)
     return out
+
+
+def _ticks(q: Question, m: Mark) -> tuple[int, int, int] | None:
+    """(right options ticked, other options ticked, right options) of a partly right or a
+    wrong multiple-answer question where some right option was ticked; else None."""
+    if m.status not in ("partial", "wrong"):
+        return None
+    p = parse("choices", m.text, n_options=len(q.options) if q.options else None)
+    if not p.ok:
+        return None
+    want = set(q.answer_value)
+    right = sum(1 for g in set(p.value) if g in want)
+    if right == 0:
+        return None
+    return right, len(set(p.value)) - right, len(want)
 
 
 def view(q: Question, m: Mark, t, lang: str, number: int,

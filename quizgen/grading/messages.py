@@ -42,6 +42,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status_partial": {"en": "Partly correct: {right} of {total} parts right.",
                        "ko": "부분 정답입니다: {total}개 중 {right}개가 맞았습니다."},
     "status_partial_plain": {"en": "Partly correct.", "ko": "부분 정답입니다."},
+    "status_partial_ticks": {"en": "Partly correct: you ticked {right} of the {total} right options.",
+                             "ko": "부분 정답입니다: 맞는 보기 {total}개 중 {right}개를 골랐습니다."},
+    "status_partial_ticks_wrong": {
+        "en": "Partly correct: you ticked {right} of the {total} right options, and {wrong} "
+              "option{s} that {are} not right; each such tick takes away one right one.",
+        "ko": "부분 정답입니다: 맞는 보기 {total}개 중 {right}개를 골랐지만 틀린 보기도 {wrong}개 "
+              "골랐습니다. 틀린 보기 하나가 맞는 보기 하나를 상쇄합니다."},
+    "status_wrong_ticks": {
+        "en": "Not correct: you ticked {right} of the {total} right options, but also {wrong} "
+              "option{s} that {are} not right, which cancel{v} them (each takes away one right one).",
+        "ko": "틀렸습니다: 맞는 보기 {total}개 중 {right}개를 골랐지만 틀린 보기도 {wrong}개 골라 "
+              "상쇄되었습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다)."},
     "status_wrong": {"en": "Not correct.", "ko": "틀렸습니다."},
     "status_invalid": {"en": "Your answer could not be read: {reason}. It scores 0.",
                        "ko": "답을 읽을 수 없어 0점 처리했습니다: {reason}."},
@@ -140,11 +152,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "item_notes": {
         "en": "Facility is the mean share of the points. r is the correlation of the question "
               "with the total of the other questions; D is the facility among the best 27 % "
-              "minus the facility among the weakest 27 %. Questions with negative r, or a "
-              "facility at or below {low} or at or above {high}, are flagged.",
+              "minus the facility among the weakest 27 %, ranked by the whole total (this "
+              "question included, as the classic index is), students tied at a group's edge "
+              "sharing its last places. Questions with negative r, or a facility at or below "
+              "{low} or at or above {high} (as shown, to two decimals), are flagged. With a "
+              "penalty for wrong answers a facility can be below 0 and D beyond ±1; the "
+              "reliability is computed from the questions' points before a total is floored "
+              "at 0.",
         "ko": "정답률은 배점 대비 평균 득점 비율입니다. r은 해당 문항 점수와 나머지 문항 총점의 "
               "상관계수이고, D는 상위 27 % 학생의 정답률에서 하위 27 % 학생의 정답률을 뺀 값입니다. "
-              "r이 음수이거나 정답률이 {low} 이하 또는 {high} 이상인 문항은 점검 대상으로 표시했습니다."},
+              "D의 상위·하위는 이 문항을 포함한 총점으로 정하며(전통적인 정의), 경계에서 총점이 같은 "
+              "학생들은 남은 자리를 똑같이 나눠 갖습니다. r이 음수이거나 정답률이 {low} 이하 또는 "
+              "{high} 이상인(표시된 소수 둘째 자리 기준) 문항은 점검 대상으로 표시했습니다. 오답 감점이 "
+              "있으면 정답률이 0보다 작거나 D가 ±1을 넘을 수 있으며, 신뢰도는 총점을 0으로 올리기 전의 "
+              "문항 점수로 계산합니다."},
     "margin_notes": {
         "en": "Accepted margin: how far a real answer (or each entry of a vector or matrix) may "
               "be from the key's value and still count as right; integers, shapes and choices "

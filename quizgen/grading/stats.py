@@ -5,11 +5,16 @@ Definitions (written out in the report):
 * facility of an item: mean of score / max points;
 * corrected item-total correlation: Pearson r between the item score and the total of
   the *other* items (None when either has no variance);
-* upper-lower index: facility among the top 27 % of students by total minus facility
-  among the bottom 27 % (ties broken by the order given, which is the key's order);
-* Cronbach's alpha over item points: k/(k-1) * (1 - sum var(item) / var(total)); it is
-  KR-20 when every item is scored 0 or full marks;
-* totals: mean, median, sample standard deviation (n - 1), min, max.
+* upper-lower index (Kelley's D): facility among the top 27 % of students by total
+  score (this item included, as the classic index has it) minus facility among the bottom
+  27 %. Students tied at a group's edge share its remaining places equally (fractional
+  weights), so D does not depend on the order of the roster or of the submissions;
+* Cronbach's alpha over item points (before a negative total is floored at 0):
+  k/(k-1) * (1 - sum var(item) / var(sum of items)); it is KR-20 when every item is
+  scored 0 or full marks;
+* totals: mean, median, sample standard deviation (n - 1), min, max;
+* flags are decided on the values as the report shows them (two decimals), so a
+  facility shown as 0.90 is flagged however it was rounded.
 """
 from __future__ import annotations
 
@@ -53,9 +58,26 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     return float(dx @ dy) / den
 
 
+def group_weights(totals: np.ndarray, g: int) -> np.ndarray:
+    """Weights (summing to ``g``) of the ``g`` students with the highest ``totals``.
+
+    Students above the edge count fully; those tied at the edge share the places left
+    equally, whatever their order. Totals equal to 1e-9 points are ties (float sums).
+    """
+    t = np.round(np.asarray(totals, dtype=float), 9)
+    edge = np.sort(t)[::-1][g - 1]
+    above, tied = t > edge, t == edge
+    w = above.astype(float)
+    w[tied] = (g - int(above.sum())) / int(tied.sum())
+    return w
+
+
 def item_flags(facility: float, r: float | None) -> tuple[str, ...]:
-    """Why an item deserves a look: ``hard``, ``easy``, ``negative``."""
+    """Why an item deserves a look: ``hard``, ``easy``, ``negative`` (on the values rounded
+    to the two decimals the report shows)."""
     flags = []
+    facility = round(facility, 2)
+    r = None if r is None else round(r, 2)
     if facility <= FACILITY_LOW:
         flags.append("hard")
     if facility >= FACILITY_HIGH:
@@ -82,14 +104,13 @@ def class_statistics(points: list[list[float]], max_points: list[float],
     safe_max = np.where(maxes > 0, maxes, 1.0)
     frac = scores / safe_max
     totals = scores.sum(axis=1)
-    order = np.argsort(-totals, kind="stable")
     g = max(1, int(round(GROUP_SHARE * n)))
-    upper, lower = order[:g], order[n - g:]
+    upper, lower = group_weights(totals, g), group_weights(-totals, g)
     items = []
     for i in range(k):
         fac = float(frac[:, i].mean())
         r = _pearson(scores[:, i], totals - scores[:, i]) if k > 1 else None
-        d = float(frac[upper, i].mean() - frac[lower, i].mean()) if n >= 2 else None
+        d = float((upper - lower) @ frac[:, i]) / g if n >= 2 else None
         items.append(ItemStats(fac, r, d, item_flags(fac, r)))
     alpha = None
     var_total = float(totals.var())

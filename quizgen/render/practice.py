@@ -89,7 +89,8 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
         "questions": [_check_data(q) for q in questions],
         "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},
         "unit_words": sorted(UNIT_WORDS),   # words the grader leaves out after an answer
-        "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "invalid", "read_as",
+        "labels": {**{k: t[k] for k in ("correct", "incorrect", "partly", "partly_ticks",
+                                        "partly_ticks_wrong", "incorrect_ticks", "invalid", "read_as",
                                         "show_solution", "hide_solution", "blank_answer")},
                    "entry_unread": _entry_unread(lang)},
     }

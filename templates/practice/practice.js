@@ -24,6 +24,17 @@
     return String(v);
   }
 
+  // Of a multiple-answer question: right options ticked (k), other options ticked (w) and
+  // right options (n); null when no right option was ticked (then "Not correct." says it).
+  function tickCounts(q, given) {
+    var seen = {}, k = 0, w = 0;
+    (given || []).forEach(function (g) {
+      if (seen[g]) return;
+      seen[g] = true;
+      if (q.value.indexOf(g) >= 0) k++; else w++;
+    });
+    return k ? { k: k, w: w, n: q.value.length } : null;
+  }
   function reason(p) { return fill(DATA.reasons[p.code] || p.code, { arg: p.arg }); }
 
   function check(i) {
@@ -47,7 +58,12 @@
       return;
     }
     var state = { correct: "correct", partial: "partly", wrong: "incorrect" }[m.status];
+    var ticks = q.type === "choices" && state !== "correct" ? tickCounts(q, p.value) : null;
     if (state === "correct") line.textContent = L.correct;
+    else if (ticks) {  // multiple answers: say what the wrong ticks cost, as the grader does
+      var key = state === "partly" ? (ticks.w ? "partly_ticks_wrong" : "partly_ticks") : "incorrect_ticks";
+      line.textContent = fill(L[key], ticks);
+    }
     else if (state === "partly") line.textContent = fill(L.partly, { k: m.parts[0], n: m.parts[1] });
     else line.textContent = L.incorrect;
     out.classList.add(state);
