@@ -60,7 +60,22 @@ def test_messy_cells_semicolon_file(tmp_path):
     assert [m.status for m in s2.marks] == ["correct", "correct", "blank", "blank", "wrong", "blank"]
     assert g.students[0].name == "Ada Lovelace"  # the key's roster name wins
     assert g.students[0].email == "ada@x.org"  # the key has none: the form's is kept
-    assert g.rows_read == 2  # the all-empty row is no row
+    # the all-empty row is read and reported (it is a row of the file), not graded
+    assert (g.rows_read, g.rows_graded, g.rows_reported) == (3, 2, 1)
+    assert [(i.line, i.kind, i.rejected) for i in g.issues] == [(4, "empty-row", True)]
+
+
+def test_blank_lines_are_no_rows_but_empty_rows_are_reported(tmp_path):
+    """A blank line ends nothing; a row of empty cells (a spreadsheet row left empty) is
+    in issues.csv; a column with no use is noted, not silently dropped."""
+    text = ("student_id,Zeitstempel,q1,q2\n\ns001,1.12.2026,220,0.5\n , ,,\n\n"
+            "s002,1.12.2026,240,1\n,,,\n")
+    t, g = totals([write_text(tmp_path / "b.csv", text)])
+    assert t["s001"] == 3 and t["s002"] == 3  # q1 and q2 right (the key differs per student)
+    assert (g.rows_read, g.rows_graded, g.rows_reported) == (4, 2, 2)
+    kinds = [(i.line, i.kind, i.question, i.rejected) for i in g.issues]
+    assert (4, "empty-row", "", True) in kinds and (7, "empty-row", "", True) in kinds
+    assert (1, "unused-column", "Zeitstempel", False) in kinds and len(kinds) == 3
 
 
 def test_split_columns(tmp_path):

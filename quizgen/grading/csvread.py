@@ -73,8 +73,13 @@ def sniff(text: str) -> str:
     return best
 
 
-def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[Row], str]:
-    """All non-empty rows of a CSV file (header first) and the delimiter used."""
+def read_rows(path: str | Path, encoding: str | None = None,
+              empty: list[int] | None = None) -> tuple[list[Row], str]:
+    """All non-empty rows of a CSV file (header first) and the delimiter used.
+
+    ``empty``: gets the line of every row of only empty cells (``,,`` or `` ; ; ``: a
+    spreadsheet row left empty), which is left out like a blank line but is a row the
+    caller reports. Blank lines are not rows."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -89,6 +94,8 @@ def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[Row],
         for cells in reader:
             if any(c.strip() for c in cells):
                 rows.append(Row(start, cells))
+            elif len(cells) > 1 and empty is not None and rows:  # (before the header: nothing)
+                empty.append(start)
             start = reader.line_num + 1
     except csv.Error as e:
         raise SubmissionError(f"is not a readable CSV file ({e}).", path=str(path),

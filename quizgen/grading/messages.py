@@ -213,6 +213,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kind_ignored-column": {"en": "column not graded (--map chose another)",
                             "ko": "채점하지 않은 열 (--map이 다른 열을 선택)"},
     "kind_no-rows": {"en": "file with a header but no rows", "ko": "머리글만 있고 행이 없는 파일"},
+    "kind_empty-row": {"en": "row with every cell empty", "ko": "모든 칸이 빈 행"},
+    "kind_unused-column": {"en": "column not read (neither a question nor a known column)",
+                           "ko": "읽지 않은 열(문항도 아니고 알려진 열도 아님)"},
     "mapping": {"en": "Columns used", "ko": "사용한 열"},
     "layout_wide": {"en": "wide", "ko": "가로형"},
     "layout_long": {"en": "long", "ko": "세로형"},
@@ -310,6 +313,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "행)으로 표시됩니다. 파일 사본에서 칸을 따옴표로 감싸거나 행을 고친 뒤 다시 "
               "채점하십시오"},
     "issue_no_id": {"en": "the student-id cell is empty", "ko": "학번 칸이 비어 있습니다"},
+    "issue_empty_row": {"en": "every cell of this row is empty; there is nothing to grade",
+                        "ko": "이 행의 모든 칸이 비어 있어 채점할 내용이 없습니다"},
+    "issue_unused_column": {
+        "en": "column {col} '{header}' is not a question of the key, nor an id, name, e-mail or "
+              "timestamp column quizgen knows; it is not read (name it with --map, e.g. "
+              "--map timestamp='{header}', if it is one)",
+        "ko": "{col}번째 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
+              "이메일·제출 시각 열도 아니어서 읽지 않았습니다(그런 열이라면 --map으로 지정하십시오. "
+              "예: --map timestamp='{header}')"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
     "issue_answered_again": {"en": "answered again on line {line}; the later row counts",

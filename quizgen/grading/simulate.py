@@ -26,6 +26,7 @@ from ..answers import format_answer, letters
 from ..errors import OutputError, QuizgenError
 from ..model import Question
 from . import keyindex
+from .columns import SIMULATED_MARK
 from .keyfile import KeyReader
 from .pipeline import light_papers
 
@@ -34,7 +35,7 @@ WRONG_KINDS = (("misconception", 0.45), ("typo", 0.30), ("blank", 0.17), ("garba
 LAYOUTS = ("wide", "long")
 # Header of the fifth column of every simulated file: a visible mark that quizgen wrote it.
 # Not a column role nor a question to the grader (see grading/columns.py), so it is ignored.
-MARK = "Simulated by quizgen"
+MARK = SIMULATED_MARK
 
 
 @dataclass(frozen=True)

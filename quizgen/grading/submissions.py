@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SubmissionError
-from .columns import QUESTION_LIKE, SlotMatcher, Target, role_of
+from .columns import QUESTION_LIKE, SIMULATED_MARK, SlotMatcher, Target, role_of
 from .csvread import Row, read_rows
 from .messages import Msg, msg, say
 from .timestamps import column_order, reading
@@ -132,10 +132,12 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
               order_start: int = 0) -> FileRead:
     """Read one submission CSV; SubmissionError when it cannot be read at all."""
     path = str(path)
-    rows, delimiter = read_rows(path, encoding)
+    empty: list[int] = []
+    rows, delimiter = read_rows(path, encoding, empty)
     header = [h.strip() for h in rows[0].cells]
     data = rows[1:]
     roles, targets, issues = _columns(path, header, rows[0].line, matcher, column_map)
+    issues += [Issue(path, line, "empty-row", message=msg("issue_empty_row")) for line in empty]
     if targets:
         layout = "wide"
     elif "question" in roles and "answer" in roles:
@@ -156,7 +158,14 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
         if "timestamp" in roles else None
     read = _read_wide if layout == "wide" else _read_long
     attempts = read(path, header, data, roles, targets, matcher, order, order_start, issues)
-    return FileRead(path, layout, delimiter, len(data), mapping, attempts, issues, rows[0].line)
+    used = set(roles.values()) | set(targets) | {i for i in range(len(header)) if not header[i]}
+    noted = {i.question for i in issues if i.kind in ("unknown-question", "ignored-column")}
+    for i, h in enumerate(header):
+        if i not in used and h not in noted and h != SIMULATED_MARK:  # a column of no use: say so
+            issues.append(Issue(path, rows[0].line, "unused-column", question=h, rejected=False,
+                                message=msg("issue_unused_column", col=i + 1, header=h)))
+    return FileRead(path, layout, delimiter, len(data) + len(empty), mapping, attempts, issues,
+                    rows[0].line)
 
 
 _COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")
