@@ -79,6 +79,9 @@ REASONS = {
                "ko": "답('{arg}')에 위 첨자, 아래 첨자, 원 숫자나 숫자 뒤의 분수 기호가 있습니다. 보통 "
                      "숫자로 쓰십시오 (예: 1½ 대신 1.5)"},
     "blank_part": {"en": "box {arg} is blank", "ko": "{arg}번 칸이 비어 있습니다"},
+    # ko: the particle belongs to 단어 (written out, as after every parenthesis here)
+    "word": {"en": "the word '{arg}' after the numbers is not understood",
+             "ko": "숫자 뒤에 쓴 단어('{arg}')를 이해할 수 없습니다"},
 }
 
 BLANK = Parsed(False, None, "blank", "blank")
@@ -393,6 +396,37 @@ def _rows_of(s: str) -> list[str]:
     return rows
 
 
+# A word after a shape, vector or matrix ("64 x 6 channels", "1, 2, 3 units", "(16, 32, 32)
+# activations", "1 2; 3 4 bits"): one or two words of letters at the end, set apart from the
+# last digit or closing bracket by spaces only (or none), where the text before them reads as
+# a whole answer by itself. The words are then not an entry: the answer is unreadable and the
+# reason names them (the grader leaves out an allowlisted unit, "16x50x50 values"). A word
+# that stands where an entry goes is still one unreadable entry: after a separator ("1, 2,
+# four", "16 x 32 x ab", a matrix row of its own on a new line), or where the text before it
+# is no whole answer ("1 2; 3 four": its rows would differ in length).
+_WORD_AFTER = re.compile(r"(.*?[\d)\]])(\s*)((?![xX](?:\s|$))[^\W\d_]+(?:\s+[^\W\d_]+)?)",
+                         re.DOTALL)
+
+
+def _word_after(kind: str, reader, s: str, n_options: int | None, dc: bool) -> None:
+    """Raise ``_Bad("word")`` when ``s`` is a whole answer followed by words (see above)."""
+    m = _WORD_AFTER.fullmatch(s)
+    if m is None:
+        return
+    head, gap, word = m.groups()
+    if not gap and word[0] in "xX" and head[-1] not in ")]":
+        return  # "16x32xfifty": the x separates entries
+    if kind == "matrix" and ("\n" in gap or "\r" in gap or "\n" in word or "\r" in word):
+        return  # a line break starts a row
+    if not all(w.isalpha() for w in word.split()):
+        return  # letters only (not a numeric sign such as a Roman numeral)
+    try:
+        reader(head, n_options, dc, None)
+    except _Bad:
+        return
+    raise _Bad("word", word)
+
+
 # ---------------------------------------------------------------- choices
 
 _ONE_CHOICE = re.compile(r"\(?\s*([A-Za-z]|\d+)\s*(?:[).:]|[).:]\s+\S.*)?", re.DOTALL)
@@ -454,6 +488,7 @@ _READERS = {
     "choice": lambda s, n, dc, bad: _parse_choice(s, n),
     "choices": lambda s, n, dc, bad: _parse_choices(s, n),
 }
+_LISTS = frozenset(("shape", "vector", "matrix"))
 _CACHE: dict = {}
 _CACHE_MAX = 50_000
 
@@ -467,6 +502,8 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     vectors, matrices): an entry that cannot be read becomes None instead of failing the
     whole answer, and the result is ``ok=True`` with ``code``/``reason`` of the first such
     entry (it fails only when no entry can be read), so the other entries still earn credit.
+    A word after a whole shape, vector or matrix (``64 x 6 channels``) is no entry: the
+    answer fails with code ``word`` naming it (:data:`_WORD_AFTER`).
 
     Repeated reads with the same arguments share one cached :class:`Parsed`: treat
     its ``value`` as read-only.
@@ -490,6 +527,8 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     else:
         bad: list | None = [] if per_entry else None
         try:
+            if answer_type in _LISTS and s[-1].isalpha():
+                _word_after(answer_type, reader, s, n_options, dc)
             value = reader(s, n_options, dc, bad)
         except _Bad as why:
             result = _fail(why)

@@ -7,6 +7,7 @@ import pytest
 
 from quizgen.answers import (BLANK, REASONS, Parsed, Score, compare, explain, format_answer,
                              letters, matches, parse)
+from quizgen.josa import josa
 from quizgen.model import ANSWER_TYPES, Tolerance
 
 EXACT = Tolerance()
@@ -182,6 +183,63 @@ def test_per_entry_reading_keeps_the_readable_entries():
     assert not parse("matrix", "1 2; 3 abc").ok  # without per_entry (the practice page)
     assert not parse("matrix", "a b; c d", per_entry=True).ok  # nothing readable
     assert parse("matrix", "1 2; 3", per_entry=True).code == "ragged"  # no structure
+
+
+# ---------------------------------------------------------------- a word after a list
+
+@pytest.mark.parametrize("kind,text,word", [
+    ("shape", "64 x 6 channels", "channels"), ("shape", "16x50x50 pixels", "pixels"),
+    ("shape", "16 x 50 x 50 channels", "channels"), ("shape", "16×50×50 channels", "channels"),
+    ("shape", "(16, 50, 50) activations", "activations"), ("shape", "[16,50,50] maps", "maps"),
+    ("shape", "16,50,50 channels", "channels"), ("shape", "64 x 6 채널", "채널"),
+    ("shape", "16x50x50channels", "channels"), ("shape", "16 x 50 x 50 at least", "at least"),
+    ("shape", "torch.Size([16, 50, 50]) values", "values"), ("shape", "16 50 50 bits", "bits"),
+    ("shape", "16x50x50개의 값", "개의 값"), ("shape", "64 x 6\nchannels", "channels"),
+    ("vector", "1, 2, 3 units", "units"), ("vector", "1, 2, 3 channels", "channels"),
+    ("vector", "0.5 0.25 units", "units"), ("vector", "0.5 0.25 bits", "bits"),
+    ("vector", "[0.5, 0.25] 이상", "이상"), ("vector", "0,5; 0,25 nats", "nats"),
+    ("matrix", "1 2; 3 4 units", "units"), ("matrix", "1 2; 3 4 channels", "channels"),
+    ("matrix", "[[1, 2], [3, 4]] channels", "channels"), ("matrix", "1 2\n3 4 bits", "bits"),
+    ("matrix", "1 2; 3 4 채널", "채널"), ("matrix", "1 2; 3 4 channels wide", "channels wide"),
+])
+def test_a_word_after_a_whole_list_makes_it_unreadable_and_is_named(kind, text, word):
+    """Set apart from the last number by spaces only, after text that is a whole answer by
+    itself: the word is no entry, and the reason names it (the grader leaves out a word of
+    its list, "16x50x50 values", and reads the rest)."""
+    for per_entry in (True, False):
+        p = parse(kind, text, per_entry=per_entry)
+        assert (p.ok, p.value, p.code, p.arg) == (False, None, "word", word), (per_entry, p)
+    assert p.reason == f"the word '{word}' after the numbers is not understood"
+    assert explain(p, "ko") == f"숫자 뒤에 쓴 단어('{word}')를 이해할 수 없습니다"
+
+
+@pytest.mark.parametrize("kind,text,value,arg", [
+    ("matrix", "1 2; 3 four", [[1.0, 2.0], [3.0, None]], "four"),    # the rows need it
+    ("matrix", "1 2; 3 4; 5 seven", [[1.0, 2.0], [3.0, 4.0], [5.0, None]], "seven"),
+    ("matrix", "1 2\nthree four", [[1.0, 2.0], [None, None]], "three"),  # a row of its own
+    ("vector", "1, 2, four", [1.0, 2.0, None], "four"),               # after a separator
+    ("vector", "0,5; four", [0.5, None], "four"),
+    ("vector", "1 four 3", [1.0, None, 3.0], "four"),                 # not at the end
+    ("shape", "16 x 32 x ab", [16, 32, None], "ab"),
+    ("shape", "16x32xfifty", [16, 32, None], "fifty"),
+    ("shape", "16 x 32 x 32 x channels", [16, 32, 32, None], "channels"),
+])
+def test_a_word_where_an_entry_goes_stays_one_unreadable_entry(kind, text, value, arg):
+    p = parse(kind, text, per_entry=True)
+    assert (p.ok, p.value, p.code, p.arg) == (True, value, "number", arg)
+    assert parse(kind, text).code == "number"  # read whole: the entry is the reason
+
+
+@pytest.mark.parametrize("text", ["16 x 50 x", "16 x 50 x 50 x", "(16, 50) x", "16 x 0 x 50 ab"])
+def test_a_separator_or_an_unreadable_list_before_a_word_is_not_a_word_after_it(text):
+    assert parse("shape", text, per_entry=True).code != "word"
+
+
+def test_the_word_reasons_particle_is_the_one_for_the_word_before_the_parenthesis():
+    # "단어('{arg}')를": the particle belongs to 단어, whatever the student wrote
+    assert REASONS["word"]["ko"].startswith("숫자 뒤에 쓴 단어('{arg}')" + josa("단어", "을")[2:])
+    for word in ("channels", "채널", "at least", "bits", "값"):
+        assert f"단어('{word}')를 " in explain(parse("shape", f"16 x 50 {word}"), "ko")
 
 
 @pytest.mark.parametrize("text", ["[[1,2],[3]]", "1 2; 3", "[[1,2]x[3,4]]", "[[1,a],[3,4]]",

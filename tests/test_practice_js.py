@@ -40,7 +40,13 @@ PARSE = {
               "0x5", "1e2 x 3", "torch.Size([])", "[[1,2]]", "16·50", "１６×５０", "1 000 x 3",
               # per entry: an unreadable entry is one wrong entry
               "16 x fifty x 3", "0 x 5 x five", "16 x 5.5 x 0", "a x b", "64x14x14", "3 x -1e30",
-              "16, , 50", "16 x 1,5 x 2"],
+              "16, , 50", "16 x 1,5 x 2",
+              # a word after a whole shape: unreadable, the word named; where an entry goes: one
+              "64 x 6 channels", "16x50x50 pixels", "16x50x50 values", "(16, 50, 50) activations",
+              "[16,50,50] maps", "16,50,50 channels", "16×50×50 channels", "64 x 6 채널",
+              "16x50x50channels", "16 x 50 x 50 at least", "16 50 50 bits", "64 x 6\nchannels",
+              "torch.Size([16, 50, 50]) values", "16x50x50개의 값", "16 x 50 x ab", "16x50xfifty",
+              "16 x 50 x 50 x channels", "(16, 50) x", "16 x 0 x 50 ab", "16 x 50 Ⅻ", "16 x 50 aⅫ"],
     "vector": ["1, 2, 3", "[1, 2, 3]", "1 2 3", "(0.5, -1.5)", "0,5 0,25", "0,5; 0,25", "1;2;3",
                "[1,2,3,]", "tensor([1., 2.])", "np.array([1, 2])", "1, , 3", "[]", "1 2,3",
                "a b", "1/2, 1/4", "1e-3 2e-3", "[1, 2], [3]", "−1, −2",
@@ -49,13 +55,18 @@ PARSE = {
                "0,000; 0,000; 2,300; 3,000", "0,206, 1,076", "0,206,1,076", "1,2,3", "1, 2, 3",
                "2,617, -1,396", "[2,617, -1,396]", "0,5, 1", "1,5,2", "1 2,300", "1, 2,300",
                "2,300 3,000", "1,5 , 2", "1,5,  2,5", "1,\t2", " 0,5, 1 ", "0,5,, 1",
-               "1 four 3", "a, 2", "1,,2", "1, ,3, x", "four", "1; x; 3", "(1, x)"],
+               "1 four 3", "a, 2", "1,,2", "1, ,3, x", "four", "1; x; 3", "(1, x)",
+               "1, 2, 3 units", "1, 2, 3 channels", "0.5 0.25 units", "0.5 0.25 bits",
+               "[0.5, 0.25] 이상", "0,5; 0,25 nats", "1, 2, four", "0,5; four", "1 2 3\nunits"],
     "matrix": ["1 2; 3 4", "[[1, 2], [3, 4]]", "[1 2; 3 4]", "1, 2; 3, 4", "1 2\n3 4",
                "tensor([[1., 2.], [3., 4.]])", "1 2; 3", "[[1,2],[3]]", "[[1,2] x [3,4]]", "",
                "1", "[[0.5, -1], [1/2, 2]]", "1 2;; 3 4", "[[1, 2]\n [3, 4]]",
                "np.array([[1, 2], [3, 4]])", "[1, 2], [3, 4]", "1,5 2,5; 3,5 4,5", "a b; c d",
                "1 2; 3 four", "0 -0,792 0; 0 4,608 0", "[[1, x], [3, 4]]", "1,5, 2; 3, 4,250",
-               "1 2; x 4; 5", "[[2,617, 1], [0, 3,112]]", "x y; 1 z", "1,250 2; 3 4"],
+               "1 2; x 4; 5", "[[2,617, 1], [0, 3,112]]", "x y; 1 z", "1,250 2; 3 4",
+               "1 2; 3 4 units", "1 2; 3 4 channels", "[[1, 2], [3, 4]] channels",
+               "1 2\n3 4 bits", "1 2; 3 4 채널", "1 2; 3 4 channels wide", "1 2; 3 4; 5 seven",
+               "1 2\nthree four", "1 2; 3 4\nchannels", "1 2\r\n3 4 values"],
     "choice": ["A", "a", "B)", "(c)", "2", "D.", "E", "AB", "A, B", "1 and 2", "Z", "0", "", "?",
                "option A", "가", "(B)", " b ", "10", "999999", "B) green", "B. the third one",
                "B)green", "c: blue\nor so", "B )  x"],
@@ -144,6 +155,11 @@ def test_the_cases_exercise_the_new_rules():
                  and parse(t, s, per_entry=True).ok and not parse(t, s).ok]
     mixed = parse("vector", "0,206, 1,076", decimals=3)
     assert len(by_dc) >= 8 and len(per_entry) >= 8, (by_dc, per_entry)
+    # a word after a whole shape, vector or matrix, and one where an entry goes
+    words = {t for t, s in cases if parse(t, s, per_entry=True).code == "word"}
+    entries = {t for t, s in cases if parse(t, s, per_entry=True).ok
+               and parse(t, s, per_entry=True).code == "number" and s[-1].isalpha()}
+    assert words == entries == {"shape", "vector", "matrix"}, (words, entries)
     assert mixed.ok and _same(mixed.value, [0.206, 1.076])
 
 

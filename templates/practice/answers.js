@@ -238,6 +238,30 @@
     return out;
   }
 
+  // answers.py _WORD_AFTER: one or two words of letters after a whole shape, vector or matrix
+  // ("64 x 6 channels", "(16, 32, 32) activations") make the answer unreadable, naming them;
+  // a word where an entry goes ("1 2; 3 four", "16 x 32 x ab") stays one unreadable entry.
+  var WORD_AFTER = new RegExp("^(.*?[\\p{Nd})\\]])(" + S + "*)((?![xX](?:" + S + "|$))\\p{L}+(?:" +
+                              S + "+\\p{L}+)?)$", "su");
+  var LETTER_END = /\p{L}$/u;
+
+  function wordAfter(type, reader, s, n, dc) {
+    var m = WORD_AFTER.exec(s);
+    if (!m) return;
+    var head = m[1], gap = m[2], word = m[3];
+    if (!gap && (word[0] === "x" || word[0] === "X") && ")]".indexOf(head[head.length - 1]) < 0) {
+      return;  // "16x32xfifty": the x separates entries
+    }
+    if (type === "matrix" && /[\r\n]/.test(gap + word)) return;  // a line break starts a row
+    try {
+      reader(head, n, dc, null);
+    } catch (e) {
+      if (e instanceof Bad) return;
+      throw e;
+    }
+    throw new Bad("word", word);
+  }
+
   // ------------------------------------------------------------ choices
   var ONE_CHOICE = full(sd("\\(?\\s*([A-Za-z]|\\d+)\\s*(?:[).:]|[).:]\\s+[^" + S_IN + "][^]*)?"));
   var CHOICE_SEP = glob("[" + S_IN + ",;/&+]+|(?<![\\p{L}\\p{N}_])and(?![\\p{L}\\p{N}_])|와|과|및", "i");
@@ -315,8 +339,12 @@
     }
     if (cpLen(s) > MAX_LEN) return { ok: false, value: null, code: "too_long", arg: "" };
     var bad = perEntry ? [] : null, value;
+    var n = nOptions === undefined ? null : nOptions;
     try {
-      value = reader(s, nOptions === undefined ? null : nOptions, dc, bad);
+      if ((type === "shape" || type === "vector" || type === "matrix") && LETTER_END.test(s)) {
+        wordAfter(type, reader, s, n, dc);
+      }
+      value = reader(s, n, dc, bad);
     } catch (e) {
       if (e instanceof Bad) return { ok: false, value: null, code: e.code, arg: e.arg };
       throw e;
