@@ -77,6 +77,29 @@ def test_garbage_stays_unreadable_and_no_note(tmp_path):
     assert [m.unit for m in marks] == ["", "", ""] and r.issues == []
 
 
+@pytest.mark.parametrize("lang,q3,q4", [
+    ("en", ("- Your answer could not be read: the word 'channels' after the numbers is not "
+            "understood. It scores 0."),
+     ("- Partly correct: 3 of 4 parts right. Not every entry could be read (could not read "
+      "'four' as a number); such an entry counts as wrong.")),
+    ("ko", "- 답을 읽을 수 없어 0점 처리했습니다: 숫자 뒤에 쓴 단어('channels')를 이해할 수 없습니다.",
+     ("- 부분 정답입니다: 4개 중 3개가 맞았습니다. 읽을 수 없는 항목은 오답으로 "
+      "처리했습니다(답('four')을 숫자로 읽을 수 없습니다).")),
+], ids=["en", "ko"])
+def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp_path, lang,
+                                                                              q3, q4):
+    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "64 x 6 channels", "1 2; 3 four",
+                                              "A", "A,C"]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, lang=lang)
+    marks = r.graded.students[0].marks
+    assert [(m.status, m.points) for m in marks[2:4]] == [("invalid", 0.0), ("partial", 1.5)]
+    md = (out / "feedback" / "s001.md").read_text(encoding="utf-8")
+    assert q3 in md and q4 in md
+    assert "dimension" not in md and "차원" not in md  # no wrong-size message
+    assert r.issues == []  # not a word left out: nothing for the TA in issues.csv
+
+
 # ---------------------------------------------------------------- ids without leading zeros
 
 def test_an_id_matched_without_its_leading_zeros_is_a_note(tmp_path):

@@ -205,6 +205,77 @@ def test_the_audits_answers_are_unreadable(text):
     assert (m.status, m.points, m.unit) == ("invalid", 0.0, "")
 
 
+# ---------------------------------------------------------------- a word after a shape, vector, matrix
+
+def _light(atype, value, tol=(0.0, 0.0)):
+    from quizgen.grading.light import LightQuestion
+    from quizgen.model import Tolerance
+    return LightQuestion("q7", "q7", 2, atype, value, Tolerance(*tol), (), None, None)
+
+
+LISTS = {"q3": Q["q3"], "q4": Q["q4"], "v3": _light("vector", [1.0, 2.0, 3.0], (0.002, 0.0)),
+         "v2": _light("vector", [0.5, 0.25], (0.002, 0.0)), "s2": _light("shape", [64, 6])}
+
+
+@pytest.mark.parametrize("slot,text,word", [
+    ("s2", "64 x 6 channels", "channels"), ("q3", "64 x 6 channels", "channels"),
+    ("q3", "16x32x32 channels", "channels"), ("q3", "16 x 32 x 32 channels", "channels"),
+    ("q3", "(16, 32, 32) channels", "channels"), ("q3", "[16,32,32] channels", "channels"),
+    ("q3", "16,32,32 channels", "channels"), ("q3", "16×32×32 channels", "channels"),
+    ("s2", "64 x 6 채널", "채널"), ("q3", "16 x 32 x 32 이상", "이상"),
+    ("q3", "16x32x32 at least", "at least"), ("q3", "(16, 32, 32) activations", "activations"),
+    ("v3", "1, 2, 3 channels", "channels"), ("v2", "0.5 0.25 bits", "bits"),
+    ("v3", "[1, 2, 3] 채널", "채널"),
+    ("q4", "1 2; 3 4 channels", "channels"), ("q4", "[[1, 2], [3, 4]] channels", "channels"),
+    ("q4", "1 2; 3 4 채널", "채널"),
+])
+def test_a_word_not_on_the_list_after_a_list_is_unreadable_and_named(slot, text, word):
+    """As "28 hundred" for a number: unreadable (no wrong size, no unread entry), 0 points
+    under every policy, and the reason names the word in English and Korean."""
+    from quizgen.grading.feedback import _status
+    from quizgen.grading.messages import text as words
+    q = LISTS[slot]
+    for policy in (Policy(), Policy(multipart="all", choice_penalty=0.25)):
+        m = score(q, text, policy)
+        assert (m.status, m.points, m.unit, m.size, m.parts) == ("invalid", 0.0, "", None, None)
+        assert (m.status, m.points) == score(Q["q1"], "28 hundred", policy)[1:3]
+    assert (m.reason.ok, m.reason.code, m.reason.arg, m.text) == (False, "word", word, text)
+    assert _status(m, words("en"), "en", q) == (
+        f"Your answer could not be read: the word '{word}' after the numbers is not "
+        f"understood. It scores 0.")
+    assert _status(m, words("ko"), "ko", q) == (
+        f"답을 읽을 수 없어 0점 처리했습니다: 숫자 뒤에 쓴 단어('{word}')를 이해할 수 없습니다.")
+
+
+@pytest.mark.parametrize("slot,text,status,read", [
+    ("q3", "16x32x32 values", "correct", "16x32x32"), ("q3", "16 x 32 x 32 pixels", "correct",
+                                                       "16 x 32 x 32"),
+    ("q3", "(16, 32, 32) values", "correct", "(16, 32, 32)"), ("q3", "16x32x31 values", "partial",
+                                                               "16x32x31"),
+    ("s2", "64 x 6 values", "correct", "64 x 6"), ("q3", "64 x 6 values", "wrong", "64 x 6"),
+    ("v3", "1, 2, 3 units", "correct", "1, 2, 3"), ("v2", "0.5 0.25 units", "correct", "0.5 0.25"),
+    ("q4", "1 2; 3 4 units", "correct", "1 2; 3 4"), ("q4", "1 2; 3 5 entries", "partial", "1 2; 3 5"),
+])
+def test_a_word_on_the_list_after_a_list_is_still_left_out(slot, text, status, read):
+    m = score(LISTS[slot], text)
+    assert (m.status, m.unit, m.reason) == (status, text[len(read):].strip(), None)
+    assert m.points == score(LISTS[slot], read).points
+    assert m.size == score(LISTS[slot], read).size  # a wrong size is still said
+
+
+@pytest.mark.parametrize("slot,text,points,parts,arg", [
+    ("q4", "1 2; 3 four", 1.5, (3, 4), "four"),          # the matrix rows need the entry
+    ("q4", "1 2\n3 four", 1.5, (3, 4), "four"), ("q4", "1 2\nthree four", 1.0, (2, 4), "three"),
+    ("q3", "16 x 32 x ab", 2.0, (2, 3), "ab"),             # after a separator
+    ("v3", "1, 2, four", 4 / 3, (2, 3), "four"), ("v3", "1 four 3", 4 / 3, (2, 3), "four"),
+])
+def test_a_word_where_an_entry_goes_keeps_the_per_entry_credit(slot, text, points, parts, arg):
+    m = score(LISTS[slot], text)
+    assert (m.status, m.parts, m.reason.code, m.reason.arg, m.unit) == (
+        "partial", parts, "number", arg, "")
+    assert m.points == pytest.approx(points)
+
+
 @pytest.mark.parametrize("text", ["A option", "A is right", "all", "answer A"])
 def test_choice_letters_are_never_taken_for_a_unit(text):
     for slot in ("q5", "q6"):

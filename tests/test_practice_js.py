@@ -247,7 +247,7 @@ def typed_answers(q: Question) -> list[str]:
         out += [shown, answer_text(kind, v)]
         # a word after the answer: left out when the grader's list has it, else unreadable
         out += [f"{shown} parameters", f"{shown} Values.", f"{shown}개의 값", f"{shown} hundred",
-                f"{shown} 이상", f"{shown} weights"]
+                f"{shown} 이상", f"{shown} weights", f"{shown} channels", f"{shown} 채널"]
         if kind in ("real", "integer"):
             out += [shown.replace(".", ","), f"{v:,}", answer_text(kind, v + 7)]
         elif kind in ("shape", "vector", "matrix"):
@@ -272,7 +272,9 @@ def _grader_verdict(q: Question, text: str, policy: Policy) -> list:
     m = score(q, text, policy)
     mis = [k for k, mc in enumerate(q.misconceptions) if mc.id == m.misconception]
     note = [m.reason.code, m.reason.arg] if m.reason is not None and m.reason.ok else None
-    return [m.status, m.fraction, list(m.parts) if m.parts else None, mis[0] if mis else -1, note]
+    why = [m.reason.code, m.reason.arg] if m.status == "invalid" else None  # unreadable: why
+    return [m.status, m.fraction, list(m.parts) if m.parts else None, mis[0] if mis else -1, note,
+            why, m.unit]
 
 
 POLICIES = [Policy(), Policy(multipart="all", choice_penalty=0.25)]
@@ -290,7 +292,8 @@ def test_score_agrees_with_the_grader(page, bank_questions):
     js = page.evaluate("""cases => cases.map(([q, text, pol]) => {
         const m = quizgenAnswers.score(q, text, pol);
         return [m.status, m.fraction, m.parts, m.misconception,
-                m.note ? [m.note.code, m.note.arg] : null];
+                m.note ? [m.note.code, m.note.arg] : null,
+                m.status === "invalid" ? [m.parsed.code, m.parsed.arg] : null, m.unit];
     })""", [[practice._check_data(q), text, {"multipart": pol.multipart,
                                              "choice_penalty": pol.choice_penalty}]
             for q, text, pol in cases])
@@ -301,9 +304,13 @@ def test_score_agrees_with_the_grader(page, bank_questions):
             bad.append((q.slot, q.answer_type, text, pol, want, j))
     assert not bad, bad[:10]
     # the table reaches every verdict, including a known mistake that is partly right
-    verdicts = [_grader_verdict(q, text, POLICIES[0]) for q, text, pol in cases
-                if pol is POLICIES[0]]
+    plain = [(q, text) for q, text, pol in cases if pol is POLICIES[0]]
+    verdicts = [_grader_verdict(q, text, POLICIES[0]) for q, text in plain]
     assert {v[0] for v in verdicts} == {"correct", "partial", "wrong", "invalid", "blank"}
     assert sum(1 for v in verdicts if v[0] == "partial" and v[3] >= 0) >= 10
     assert sum(1 for v in verdicts if v[0] == "partial" and v[4]) >= 10
+    # a word after a whole shape, vector or matrix: unreadable, named, on every list type
+    assert {q.answer_type for (q, _), v in zip(plain, verdicts)
+            if v[5] == ["word", "channels"]} == {"shape", "vector", "matrix"}
+    assert sum(1 for v in verdicts if v[6]) >= 20  # a word of the list left out
     assert len(cases) > 1500
