@@ -38,6 +38,8 @@ MESSAGES = {
         # points beside a question: "1 point", "2 points" (Korean: "1점")
         "point_n": "{n} point", "points_n": "{n} points",
         "blank_answer": "Type an answer first.",
+        # read by screen readers before an answer box's label ("Question 3: Your answer (...)")
+        "answer_field_of": "Question {n}:",
         # topic names (practice page); a topic without one is shown by its id
         "topic_name_activation": "Activation functions", "topic_name_backprop": "Backpropagation",
         "topic_name_concepts": "Concepts", "topic_name_convolution": "Convolution",
@@ -74,6 +76,7 @@ MESSAGES = {
         "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
         "point_n": "{n}점", "points_n": "{n}점",
         "blank_answer": "답을 입력하십시오.",
+        "answer_field_of": "{n}번 문제의",  # "3번 문제의 답 (...)"
         "topic_name_activation": "활성화 함수", "topic_name_backprop": "역전파",
         "topic_name_concepts": "개념", "topic_name_convolution": "합성곱",
         "topic_name_fc-vs-conv": "완전 연결 층과 합성곱 층",

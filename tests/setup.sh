@@ -2,7 +2,8 @@
 # Installs what the test suite needs beyond the Python test extra. Safe to run twice.
 # Debian packages (only where missing): chromium + chromium-driver (browser tests),
 # poppler-utils (pdftoppm/pdftotext), fonts-noto-cjk (Korean PDFs), zbar-tools (reads QR codes).
-# npm: the independent GIFT parser in tests/js. PyTorch 2.13.0 CPU: independent key checks.
+# npm (tests/js): the independent GIFT parser and axe-core (accessibility checks).
+# PyTorch 2.13.0 CPU: independent key checks.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="${PYTHON:-}"
