@@ -139,9 +139,21 @@ def test_every_bank_text_renders_the_same_through_its_skeleton(tmp_path):
     reduced = 0
     for text in sorted(texts):
         html_t, html_m, _ = markup._html_template(text, 0)
-        assert markup.to_html(text) == skeleton.fill(html_t, html_m, (), markup._mathml), text
+        assert markup.to_html(text) == markup.keep_punctuation(
+            skeleton.fill(html_t, html_m, (), markup._mathml)), text
         for hl in (True, False):
             typ_t, typ_m, _ = markup._typst_template(text, 0, 0, hl)
             assert markup.to_typst(text, hl) == skeleton.fill(typ_t, typ_m, (), markup._math), text
         reduced += skeleton.skeleton(text) is not None
     assert reduced > len(texts) // 2
+
+
+def test_punctuation_after_an_inline_formula_stays_on_its_line():
+    html = markup.to_html(r"It moves $w$ by $\eta$. Then $$x^2$$ and ($a$), $b$")
+    assert html.count("white-space:nowrap") == 2           # after eta's full stop, a's bracket
+    assert '<span style="white-space:nowrap"><math' in html and "</math>.</span>" in html
+    assert "</math>)</span>" in html and "</math>, $" not in html
+    assert 'display="block"' in html.split("</span>")[1]    # a display formula is left alone
+    # each span holds exactly one formula
+    for part in html.split('<span style="white-space:nowrap">')[1:]:
+        assert part.split("</span>")[0].count("<math") == 1

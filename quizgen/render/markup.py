@@ -75,10 +75,21 @@ def _mathml(tex: str, display: bool) -> str:
     return texmath.to_mathml(tex, display)
 
 
+# An inline formula and the punctuation right after it: kept on one line (a browser would
+# otherwise start a line with the full stop after a long formula).
+_MATH_PUNCT = re.compile(r'(<math(?![^>]*display="block")[^>]*>(?:(?!</math>).)*</math>)([.,;:!?)])',
+                         re.DOTALL)
+
+
 @lru_cache(maxsize=32768)
 def to_html(text: str) -> str:
     """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``."""
-    return render(text or "", _html_template, _mathml, _HTML_BLOCK)
+    return keep_punctuation(render(text or "", _html_template, _mathml, _HTML_BLOCK))
+
+
+def keep_punctuation(html: str) -> str:
+    """``html`` with each inline formula and the punctuation after it in a no-wrap span."""
+    return _MATH_PUNCT.sub(r'<span style="white-space:nowrap">\1\2</span>', html) if "</math>" in html else html
 
 
 @lru_cache(maxsize=32768)
