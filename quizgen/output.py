@@ -155,8 +155,10 @@ def remove_stale_papers(out_dir: Path, student_ids, written, exam_id: str | None
     files (and the same under ``en/``, ``ko/``) are ever removed; the top ``key.json`` never.
 
     A language folder (``en/``, ``ko/``) is touched only when it holds this exam
-    (``exam_id``): its ``key.json``, or the record `render` left there, names it. A folder of
-    another exam (or of none known) stays as it is.
+    (``exam_id``, the earlier key's): its ``key.json``, or the record `render` left there,
+    names it; or it has neither but holds papers or key files, as the first language's folder
+    of a `generate --lang en,ko` of the earlier key has (its key.json is the top one). A
+    folder of another exam (or of none known) stays as it is.
     """
     from .render.markdown import safe_name
     written = set(written)
@@ -182,15 +184,19 @@ def remove_stale_papers(out_dir: Path, student_ids, written, exam_id: str | None
 
 
 def _holds_exam(folder: Path, exam_id: str | None) -> bool:
-    """Whether ``folder``'s key.json (or, without one, its render record) is of ``exam_id``."""
+    """Whether ``folder``'s key.json (or, without one, its render record) is of ``exam_id``;
+    without either, whether it holds what generate writes into the first language's folder
+    of a bilingual run (papers/, key.md|html|pdf: that language's key.json is the top one)."""
     if exam_id is None or not folder.is_dir():
         return False
     key = folder / "key.json"
     try:
-        if key.is_file():
+        if key.exists():
             return read_key_draws(key).exam_id == exam_id
         record = folder / ".quizgen-render.json"
-        return record.is_file() and json.loads(record.read_text(encoding="utf-8")).get("exam") == exam_id
+        if record.exists():
+            return json.loads(record.read_text(encoding="utf-8")).get("exam") == exam_id
+        return (folder / "papers").is_dir() or any((folder / name).is_file() for name in CLASS_FILES)
     except (QuizgenError, OSError, ValueError, AttributeError):
         return False
 

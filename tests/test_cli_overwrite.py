@@ -126,7 +126,31 @@ def test_force_with_new_draws_and_fewer_languages_removes_the_other_languages_ke
     code, text = generated(tmp_path, exam, "--lang", "en", "--force", secret="DIFFERENT")
     assert code == 0, text
     assert not (out / "ko").exists() or not any((out / "ko").rglob("*.*"))
+    # en/ held the English papers and key of the old draws (its key.json was the top one)
+    assert not any((out / "en").rglob("*.*")), sorted((out / "en").rglob("*.*"))
     assert (out / "key.json").is_file() and " more." in text
+
+
+@pytest.mark.parametrize("first,second,formats", [
+    ("en,ko", "ko", ("md,html", "md")), ("en,ko", "en,ko", ("md,html", "md")),
+    ("en", "en,ko", ("md,html", "md"))])
+def test_force_with_new_draws_leaves_no_file_of_the_old_draws_in_any_language(tmp_path, exam, first,
+                                                                             second, formats):
+    assert generated(tmp_path, exam, "--lang", first, "--format", formats[0])[0] == 0
+    out = tmp_path / "out"
+    (out / "en").mkdir(exist_ok=True)
+    (out / "en" / "notes.txt").write_text("mine", encoding="utf-8")    # not quizgen's: stays
+    before = snapshot(out)
+    code, text = generated(tmp_path, exam, "--lang", second, "--format", formats[1], "--force",
+                           secret="DIFFERENT")
+    assert code == 0, text
+    after = snapshot(out)
+    old_variants = {v for name, data in before.items() if name.endswith("key.json")
+                    for st in json.loads(data)["students"] for v in [st["variant"]]}
+    for name, data in after.items():   # no paper or key file carries an old variant code
+        if name.endswith((".md", ".html")):
+            assert not any(v.encode() in data for v in old_variants), name
+    assert after["en/notes.txt"] == b"mine"
 
 
 def test_render_force_over_a_key_of_other_draws_removes_what_it_does_not_rewrite(tmp_path, exam):
