@@ -311,7 +311,10 @@ def bank_solvers(names):
 @click.option("--seeds", default=50, show_default=True, type=click.IntRange(1, 100_000),
               help="Seeds per template and level.")
 def bank_check(bank_dir, seeds):
-    """Load every template and build it over many seeds; exit 2 on any problem."""
+    """Load every template and build it over many seeds; exit 2 on any problem.
+
+    Each problem is reported once, with the levels, seeds and languages where it occurs.
+    """
     from .bankcheck import check_bank
     b = api.load_bank(bank_dir)
     report = check_bank(b, seeds=seeds, langs=("en", "ko"))
@@ -322,7 +325,7 @@ def bank_check(bank_dir, seeds):
     if not report.ok:
         raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()} "
                            f"({plural(report.templates, 'template')}, {plural(report.instances, 'instance')} built).",
-                           hint="Each problem above names the file, level and seed; "
+                           hint="Each problem above names the file, levels and seeds; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")
     click.echo(f"OK: {plural(report.templates, 'template')}, {plural(report.instances, 'instance')}, no problems.")
 

@@ -64,20 +64,31 @@ def test_bank_check_reports_a_problem_once_with_its_seeds_and_explains_the_solve
     assert code == 2
     assert "solver 'params.dense' answers with type integer, not 'shape'" in text
     crash = [line for line in text.splitlines() if "crashed" in line]
-    assert len(crash) == 3   # one per level, not one per seed and language (120 lines)
-    assert all("every seed (0-19), lang en, ko" in line for line in crash)
+    assert len(crash) == 1   # once, not once per level, seed and language (120 lines)
+    assert "levels 1, 2, 3, every seed (0-19), lang en, ko: solver 'params.dense' crashed" in crash[0]
 
 
-def test_bank_check_names_a_missing_parameter(tmp_path):
-    from quizgen.resources import bank_dir
-    folder = tmp_path / "b" / "t"
-    folder.mkdir(parents=True)
-    text = (bank_dir() / "output-shape/conv2d.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: shape.conv2d", "id: my.conv").replace("      size: ", "      sise: ")
-    (folder / "c.yaml").write_text(text, encoding="utf-8")
-    code, out = run("bank", "check", "--bank", tmp_path / "b", "--seeds", 3)
-    assert code == 2 and "needs the parameter 'size', which level 1 does not draw (it draws: sise)" in out
-    assert "never reads sise" in out   # and the comparison with the bundled use warns about it
+def test_bank_check_reports_a_text_that_does_not_compile_once(tmp_path):
+    """An unknown filter is found when the text compiles: one problem, not one more per level."""
+    mine = own_bank(tmp_path, lambda t: t.replace("prompt:\n  en: |\n", "prompt:\n  en: |\n    {{ x|nosuchfilter }}\n", 1))
+    code, text = run("bank", "check", "--bank", mine, "--seeds", 2)
+    assert code == 2 and "Error: 1 problem in the bank" in text, text
+    problems = [line for line in text.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and "field 'prompt.en'" in problems[0] and "No filter named 'nosuchfilter'." in text
+    assert "'nosuchfilter'.." not in text and "tex_shape" in problems[0]   # the filters there are
+    assert "Close every {{" not in text   # not a brace problem
+
+
+def test_bank_check_lists_the_levels_and_seeds_of_a_problem(tmp_path):
+    """A problem at some levels and seeds only: one line naming each level with its seeds."""
+    from quizgen.bankcheck import _levels_text
+    assert _levels_text({1: [0, 1], 2: [0, 1], 3: [0, 1]}, 2) == "levels 1, 2, 3, every seed (0-1)"
+    assert _levels_text({1: [3], 3: [0, 4]}, 5) == "level 1, seed 3; level 3, seeds 0, 4 (2 of 5)"
+    mine = own_bank(tmp_path, lambda t: t.replace("{% if input_shape %}", "{% if input_shape %}{{ input_shape|no_filter }}", 1))
+    code, text = run("bank", "check", "--bank", mine, "--seeds", 2)
+    problems = [line for line in text.splitlines() if line.startswith("problem:")]
+    assert code == 2 and len(problems) == 1, text
+    assert "level 3, every seed (0-1), lang en: field 'prompt.en'" in problems[0]
 
 
 def test_coverage_warning_is_confirmed_before_it_is_given(bank):
