@@ -23,13 +23,32 @@ from .textrender import ENV, text_error
 @dataclass
 class CheckReport:
     templates: int = 0
-    instances: int = 0
+    instances: int = 0          # instances built without an error
+    levels: int = 0             # template levels (a template with levels 1-3 counts 3)
+    seeds: int = 0              # seeds per level
+    langs: tuple[str, ...] = ()  # every seed is built in each of these languages
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def attempted(self) -> int:
+        """Instances tried: every level of every template x seeds x languages."""
+        return self.levels * self.seeds * len(self.langs)
+
+    def counted(self) -> str:
+        """What the instance count counts: ``6 instances (3 levels x 1 seed x 2 languages: en, ko)``;
+        ``4 of 6 instances built (...)`` when some failed."""
+        def n(k, word):
+            return f"{k} {word}" + ("" if k == 1 else "s")
+        how = (f"{n(self.levels, 'template level' if self.templates > 1 else 'level')} x "
+               f"{n(self.seeds, 'seed')} x {n(len(self.langs), 'language')}: {', '.join(self.langs)}")
+        if self.instances == self.attempted:
+            return f"{n(self.instances, 'instance')} ({how})"
+        return f"{self.instances} of {n(self.attempted, 'instance')} built ({how})"
 
 
 def _names(source: str) -> set[str]:
@@ -183,12 +202,13 @@ def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) ->
     for every build. A misconception never produced is looked for over ten times more seeds
     before it is reported.
     """
-    report = CheckReport()
+    report = CheckReport(seeds=seeds, langs=tuple(langs))
     from .resources import bank_dir
     bundled = [r.resolve() for r in (bank.roots or (bank.root,))] == [bank_dir().resolve()]
     reference = solver_usage(bank if bundled else None)   # (the bundled bank is not loaded twice)
     for t in sorted(bank.templates.values(), key=lambda t: t.id):
         report.templates += 1
+        report.levels += len(t.level_numbers)
         static = language_problems(t)   # texts that do not compile: every build repeats them
         report.problems.extend(static)
         extra_problems, extra_warnings = usage_problems(t, reference)
@@ -234,7 +254,8 @@ def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) ->
                     continue
                 never = [m for m in never if m not in {x.id for x in q.misconceptions}]
         if never:
-            report.warnings.append(f"{t.path}: misconception(s) never produced in {10 * seeds} seeds per "
-                                   f"level: {', '.join(never)} (the solver never returns them: remove them, "
-                                   "or check their ids against `quizgen bank solvers`).")
+            report.warnings.append(f"{t.path}: misconception(s) never produced at any level, confirmed over "
+                                   f"{10 * seeds} seeds per level (10 x --seeds): {', '.join(never)} (the "
+                                   "solver never returns them: remove them, or check their ids against "
+                                   "`quizgen bank solvers`).")
     return report

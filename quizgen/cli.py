@@ -309,7 +309,9 @@ def bank_solvers(names):
 @bank.command("check")
 @bank_option
 @click.option("--seeds", default=50, show_default=True, type=click.IntRange(1, 100_000),
-              help="Seeds per template and level.")
+              help="Seeds (0 to N-1) built at every level of every template, each in English and "
+                   "Korean: 2 x N instances per level. A misconception never produced is looked "
+                   "for over 10 x N seeds before it is reported.")
 def bank_check(bank_dir, seeds):
     """Load every template and build it over many seeds; exit 2 on any problem.
 
@@ -323,11 +325,11 @@ def bank_check(bank_dir, seeds):
     for p in report.problems[:50]:
         click.echo(f"problem: {p}", err=True)
     if not report.ok:
-        raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()} "
-                           f"({plural(report.templates, 'template')}, {plural(report.instances, 'instance')} built).",
+        raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()}: "
+                           f"{plural(report.templates, 'template')}, {report.counted()}.",
                            hint="Each problem above names the file, levels and seeds; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")
-    click.echo(f"OK: {plural(report.templates, 'template')}, {plural(report.instances, 'instance')}, no problems.")
+    click.echo(f"OK: {plural(report.templates, 'template')}, {report.counted()}, no problems.")
 
 
 @main.command()

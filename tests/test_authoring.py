@@ -91,6 +91,37 @@ def test_bank_check_lists_the_levels_and_seeds_of_a_problem(tmp_path):
     assert "level 3, every seed (0-1), lang en: field 'prompt.en'" in problems[0]
 
 
+def test_bank_check_says_what_its_numbers_count(tmp_path):
+    code, text = run("bank", "check", "--bank", own_bank(tmp_path), "--seeds", 1)
+    assert code == 0, text
+    assert "OK: 1 template, 6 instances (3 levels x 1 seed x 2 languages: en, ko), no problems." in text
+    code, text = run("bank", "check", "--help")
+    assert "2 x N instances per level" in " ".join(text.split()) and "10 x N seeds" in " ".join(text.split())
+    broken = own_bank(tmp_path / "b", lambda t: t.replace("prompt:\n  en: |\n", "prompt:\n  en: |\n    {{ x|nosuchfilter }}\n", 1))
+    code, text = run("bank", "check", "--bank", broken, "--seeds", 2)
+    assert "1 template, 6 of 12 instances built (3 levels x 2 seeds x 2 languages: en, ko)." in text
+
+
+def test_coverage_warning_says_over_how_many_seeds_it_was_confirmed(bank):
+    from quizgen.bank import Bank
+    from quizgen.bankcheck import check_bank
+    multi = bank.templates["concepts.multi"]
+    report = check_bank(Bank(bank.root, {"concepts.multi": multi}, "x"), seeds=2)
+    assert report.warnings and "confirmed over 20 seeds per level (10 x --seeds)" in report.warnings[0]
+
+
+def test_bank_check_names_a_missing_parameter(tmp_path):
+    from quizgen.resources import bank_dir
+    folder = tmp_path / "b" / "t"
+    folder.mkdir(parents=True)
+    text = (bank_dir() / "output-shape/conv2d.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: shape.conv2d", "id: my.conv").replace("      size: ", "      sise: ")
+    (folder / "c.yaml").write_text(text, encoding="utf-8")
+    code, out = run("bank", "check", "--bank", tmp_path / "b", "--seeds", 3)
+    assert code == 2 and "needs the parameter 'size', which level 1 does not draw (it draws: sise)" in out
+    assert "never reads sise" in out   # and the comparison with the bundled use warns about it
+
+
 def test_coverage_warning_is_confirmed_before_it_is_given(bank):
     from quizgen.bankcheck import check_bank
     from quizgen.bank import Bank
