@@ -277,27 +277,31 @@ def bank_list(bank_dir):
 
 @bank.command("solvers")
 @click.argument("names", nargs=-1)
-def bank_solvers(names):
-    """What each solver reads and returns, from the bundled templates that use it.
+@bank_option
+def bank_solvers(names, bank_dir):
+    """What each solver reads and returns, from the templates that use it.
 
-    A template of your own names one of these solvers; copy the bundled template's
-    parameters (per level), answer type and misconception ids, then change the texts.
+    Solvers are Python functions of quizgen (a bank cannot add one); the templates shown
+    are the bundled ones, or with --bank those of the banks given (--bank bundled --bank
+    my_bank: both). A template of your own names one of these solvers; copy a bundled
+    template's parameters (per level), answer type and misconception ids, then change
+    the texts.
 
-    Example: quizgen bank solvers params.dense
+    Example: quizgen bank solvers params.dense --bank bundled --bank my_bank
     """
     from .bankcheck import solver_usage
     from .solvers import names as solver_names
-    usage = solver_usage()
     chosen = list(names) or solver_names()
     for name in chosen:
         if name not in solver_names():
             raise QuizgenError(f"unknown solver '{name}'.", field="NAMES",
                                hint=did_you_mean(name, solver_names()) + "Run `quizgen bank solvers` for all.")
+    usage = solver_usage(api.load_bank(bank_dir) if bank_dir else None)
     for name in chosen:
         uses = usage.get(name, [])
         click.echo(name)
         if not uses:
-            click.echo("  (no bundled template uses it)")
+            click.echo("  (no template of the bank uses it)" if bank_dir else "  (no bundled template uses it)")
         for t in uses:
             click.echo(f"  used by {t.id} ({t.path})")
             click.echo(f"    answer: {t.answer_type}")

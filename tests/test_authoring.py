@@ -58,6 +58,19 @@ def test_bank_solvers_lists_params_answer_and_misconceptions():
     assert code == 2 and "Did you mean 'shape.conv2d'" in text
 
 
+def test_bank_solvers_takes_bank_folders_like_the_other_bank_commands(tmp_path):
+    """`bank solvers` lists the templates that use a solver: with --bank, those of the banks given."""
+    mine = own_bank(tmp_path)
+    code, text = run("bank", "solvers", "params.dense", "params.conv", "--bank", mine)
+    assert code == 0, text
+    assert "used by my.dense" in text and "used by params.dense" not in text
+    assert "params.conv\n  (no template of the bank uses it)" in text
+    code, text = run("bank", "solvers", "params.dense", "--bank", "bundled", "--bank", mine)
+    assert code == 0 and "used by my.dense" in text and "used by params.dense" in text, text
+    code, text = run("bank", "solvers", "params.dense", "--bank", tmp_path / "nope")
+    assert code == 2 and "the question bank folder does not exist" in text
+
+
 def test_bank_check_reports_a_problem_once_with_its_seeds_and_explains_the_solver(tmp_path):
     mine = own_bank(tmp_path, lambda t: t.replace("answer: integer", "answer: shape"))
     code, text = run("bank", "check", "--bank", mine, "--seeds", 20)
