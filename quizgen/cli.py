@@ -246,14 +246,16 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates, force):
     """Write a self-contained practice page that checks answers in the browser.
 
-    TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic.
+    TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic
+    (with --level, every topic that has the level).
     The page contains the answers: use it for practice, never for an exam.
 
     Example: quizgen practice output-shape param-count --n 3 --out practice.html
     """
     path, questions = api.practice(topics, n=n, out=out_path, lang=lang, seed=seed, level=level,
-                                   bank_dir=bank_dir, templates=templates, force=force)
-    click.echo(f"Wrote {len(questions)} questions to {path}")
+                                   bank_dir=bank_dir, templates=templates, force=force,
+                                   note=lambda text: click.echo(f"Note: {text}", err=True))
+    click.echo(f"Wrote {plural(len(questions), 'question')} to {path}")
 
 
 @main.group(cls=ExitOnError)

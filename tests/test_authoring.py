@@ -168,6 +168,13 @@ def test_practice_in_korean_leaves_out_english_only_templates(tmp_path):
     assert {q.template for q in questions} == {"params.dense", "params.conv"}
     with pytest.raises(quizgen.errors.QuizgenError, match="Did you mean 'param-count'"):
         quizgen.api.practice(["param-cont"], out=tmp_path / "p.html", bank_dir=both)
+    # every topic: one without Korean texts is left out with a note, a named one is an error
+    shutil.copytree(own_bank(tmp_path / "t", lambda t: t.replace("topic: param-count", "topic: my-topic").replace("id: my.dense", "id: my.other"),
+                             lang_ko=False), both / "topic")
+    code, text = run("practice", "--lang", "ko", "--n", 1, "--out", tmp_path / "all.html", "--bank", both)
+    assert code == 0 and "Note: left out 1 topic with no 'ko' texts: my-topic." in text, text
+    code, text = run("practice", "my-topic", "--lang", "ko", "--out", tmp_path / "x.html", "--bank", both)
+    assert code == 2 and "no template of topic 'my-topic' has 'ko' texts" in text
 
 
 @pytest.mark.parametrize("text", [

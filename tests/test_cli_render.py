@@ -61,6 +61,29 @@ def test_practice_command(tmp_path):
     assert again.read_text(encoding="utf-8") == html  # same seed, same page
 
 
+def test_practice_level_over_every_topic_leaves_out_the_topics_without_it(tmp_path):
+    """No topic named: --level 3 skips the topics that have no level 3 (with a note) and fails
+    only when no topic has it; a topic named explicitly still must have the level."""
+    from quizgen import api
+    from quizgen.bank import load_bank
+    lacking = sorted(topic for topic, ts in load_bank().topics().items()
+                     if not any(3 in t.levels for t in ts))
+    assert "activation" in lacking   # (the bundled bank's activation topic has levels 1 and 2)
+    page = tmp_path / "p.html"
+    code, text = run("practice", "--level", 3, "--n", 1, "--out", page, "--seed", 2)
+    assert code == 0 and "Wrote" in text, text
+    assert f"Note: left out {len(lacking)} topics with no template at level 3: {', '.join(lacking)}." in text
+    notes = []
+    _, questions = api.practice(n=1, level=3, out=tmp_path / "q.html", seed=2, note=notes.append)
+    assert {q.level for q in questions} == {3} and not {q.topic for q in questions} & set(lacking)
+    assert len(notes) == 1 and "activation" in notes[0]
+    code, text = run("practice", "activation", "--level", 3, "--out", tmp_path / "a.html")
+    assert code == 2 and "topic 'activation' has no template with level 3. Its levels: 1, 2." in text
+    code, text = run("practice", "--level", 7, "--out", tmp_path / "b.html")
+    assert code == 2 and "no topic has a template with level 7. The bank's levels: 1, 2, 3." in text
+    assert not (tmp_path / "a.html").exists() and not (tmp_path / "b.html").exists()
+
+
 def test_practice_unknown_topic(tmp_path):
     code, text = run("practice", "no-such-topic", "--out", tmp_path / "p.html")
     assert code == 2 and "unknown topic 'no-such-topic'" in text and "output-shape" in text
