@@ -415,11 +415,16 @@ def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "pract
     A topic named in ``topics`` that has no template with ``level`` or with texts in
     ``lang`` is an error; with no topics given such topics are left out, and ``note``
     (when given) is called with a sentence naming them. It is an error only when no topic
-    is left.
+    is left. A ``templates`` folder with no ``practice/`` file of the bundled names is an
+    error (:func:`quizgen.render.usertemplates.check`).
     """
     import secrets
 
     from .render import practice as practice_page
+    from .render.usertemplates import check as check_templates
+    for text in check_templates(templates, ["practice"]) if templates else ():
+        if note:
+            note(text)
     seed = _seed(seed)
     out = Path(out)
     refuse_to_overwrite(out, force, "practice page", PRACTICE_MARK.encode())

@@ -41,6 +41,20 @@ def listing(paths, folder, shown: int = 4) -> str:
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
+def check_templates(templates: str | None, formats) -> None:
+    """Refuse a --templates folder nothing would be read from, before any work; print its notes."""
+    if templates:
+        from .render.usertemplates import check
+        for text in check(templates, formats):
+            click.echo(f"Note: {text}", err=True)
+
+
+templates_option = click.option(
+    "--templates", type=click.Path(file_okay=False), metavar="DIR",
+    help="Your copy of the output templates: DIR/markdown/, DIR/html/, DIR/typst/, DIR/practice/ "
+         "with the files you changed (the bundled ones fill in the rest).")
+
+
 def progress_bar(total: int, label: str):
     """A progress bar on a terminal; silent when stderr is not one."""
     if not sys.stderr.isatty():
@@ -114,7 +128,7 @@ def main():
                    "(written to OUT/lms/ with --variants draws per slot).")
 @click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
               help="Variants per slot in the LMS files.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Replace what --out holds: another exam's key.json, or this "
                                           "exam's papers when they would change (other secret, exam "
                                           "file or bank) or students would be dropped.")
@@ -128,6 +142,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
 
     Example: quizgen generate --students 30 --out midterm
     """
+    check_templates(templates, split_formats(formats))
     bar, update = progress_bar(students or 30, "Generating") if roster is None else (None, None)
     try:
         if bar:
@@ -214,7 +229,7 @@ PREVIEW_WORDS = {
                    "--lang en,ko folder, its language's folder, as generate wrote it).")
 @click.option("--format", "formats", default="pdf", show_default=True,
               help="Comma-separated: pdf, html, md.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Write even when --out holds another exam's key.json, "
                                           "or one with other draws.")
 @typeset_options
@@ -223,6 +238,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
+    check_templates(templates, split_formats(formats))
     out_dir = out_dir or str(api.render_folder(key))
     written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
@@ -240,7 +256,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
                                                      "from 0; default: new ones).")
 @click.option("--level", type=int, default=None, help="Only this difficulty level.")
 @bank_option
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Replace --out even when it is not an earlier practice page "
                                           "(never a key.json).")
 def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates, force):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from quizgen.cli import main
@@ -82,6 +84,22 @@ def test_practice_level_over_every_topic_leaves_out_the_topics_without_it(tmp_pa
     code, text = run("practice", "--level", 7, "--out", tmp_path / "b.html")
     assert code == 2 and "no topic has a template with level 7. The bank's levels: 1, 2, 3." in text
     assert not (tmp_path / "a.html").exists() and not (tmp_path / "b.html").exists()
+
+
+def test_practice_refuses_a_templates_folder_it_would_not_read(tmp_path):
+    from quizgen import api
+    from quizgen.errors import RenderError
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "practice.css").write_text("body {}", encoding="utf-8")
+    code, text = run("practice", "pooling", "--out", tmp_path / "p.html", "--templates", tmp_path / "tpl")
+    assert code == 2 and "practice.css is at the top of the folder; it belongs in practice/" in text
+    assert not (tmp_path / "p.html").exists()
+    with pytest.raises(RenderError, match="the templates folder does not exist"):
+        api.practice(["pooling"], out=tmp_path / "p.html", templates=tmp_path / "nope")
+    (tmp_path / "tpl" / "practice").mkdir()
+    (tmp_path / "tpl" / "practice" / "practice.css").write_text("body { color: rebeccapurple }", encoding="utf-8")
+    code, text = run("practice", "pooling", "--n", 1, "--out", tmp_path / "p.html", "--templates", tmp_path / "tpl")
+    assert code == 0 and "rebeccapurple" in (tmp_path / "p.html").read_text(encoding="utf-8")
 
 
 def test_practice_unknown_topic(tmp_path):
