@@ -404,41 +404,74 @@ PRACTICE_MARK = "<!-- quizgen practice page -->"
 def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "practice.html",
              lang: str = "en", seed: int | None = None, level: int | None = None,
              bank_dir: str | Path | None = None, templates: str | Path | None = None,
-             force: bool = False) -> tuple[Path, list[Question]]:
+             force: bool = False, note: Callable[[str], None] | None = None) -> tuple[Path, list[Question]]:
     """A practice page with ``n`` fresh variants per topic (all topics when none are given).
 
     The variants come from ``seed`` (a random one when None), so every run differs unless
     a seed is given. The page holds the answers: it is for practice, not for exams.
     An existing ``out`` is replaced only when it is an earlier practice page, or with
     ``force``; a key.json never.
+
+    A topic named in ``topics`` that has no template with ``level`` or with texts in
+    ``lang`` is an error; with no topics given such topics are left out, and ``note``
+    (when given) is called with a sentence naming them. It is an error only when no topic
+    is left. A ``templates`` folder with no ``practice/`` file of the bundled names is an
+    error (:func:`quizgen.render.usertemplates.check`).
     """
     import secrets
 
     from .render import practice as practice_page
+    from .render.usertemplates import check as check_templates
+    for text in check_templates(templates, ["practice"]) if templates else ():
+        if note:
+            note(text)
     seed = _seed(seed)
     out = Path(out)
     refuse_to_overwrite(out, force, "practice page", PRACTICE_MARK.encode())
     bank = load_bank(bank_dir)
     known = bank.topics()
-    chosen = list(dict.fromkeys(topics)) or list(known)
+    named = list(dict.fromkeys(topics))
+    chosen = named or list(known)
     for topic in chosen:
         if topic not in known:
             raise QuizgenError(f"unknown topic '{topic}'.", field="TOPIC",
                                hint=did_you_mean(topic, known) + "Known topics: " + ", ".join(sorted(known)) + ".")
     lang = (parse_langs(lang) or ["en"])[0]
     rng = np.random.default_rng(secrets.randbits(64) if seed is None else seed)
-    questions = []
+
+    def levels_of(templates) -> str:
+        return ", ".join(map(str, sorted({lv for t in templates for lv in t.levels})))
+
+    pools: dict[str, list] = {}
+    no_lang, no_level = [], []   # topics left out (only when no topic is named)
     for topic in chosen:
         # only templates with texts in the page's language (no English question on a Korean page)
         in_lang = [t for t in known[topic] if lang in t.languages()]
-        if not in_lang:
+        if not in_lang and named:
             raise QuizgenError(f"no template of topic '{topic}' has '{lang}' texts.", field="--lang",
                                hint="Choose another topic or language, or add the texts to its templates.")
         pool = [t for t in in_lang if level is None or level in t.levels]
-        if not pool:
+        if not pool and named:
             raise QuizgenError(f"topic '{topic}' has no template with level {level}.", field="--level",
-                               hint="Its levels: " + ", ".join(map(str, sorted({lv for t in known[topic]
-                                                                                 for lv in t.levels}))) + ".")
+                               hint=f"Its levels: {levels_of(known[topic])}.")
+        if pool:
+            pools[topic] = pool
+        else:
+            (no_level if in_lang else no_lang).append(topic)
+    if not pools:
+        if no_level:
+            raise QuizgenError(f"no topic has a template with level {level}" +
+                               (f" and '{lang}' texts." if no_lang else "."), field="--level",
+                               hint=f"The bank's levels: {levels_of(t for ts in known.values() for t in ts)}.")
+        raise QuizgenError(f"no template of the bank has '{lang}' texts.", field="--lang",
+                           hint="Choose another language, or add the texts to the templates.")
+    if note and no_level:
+        note(f"left out {_plural_topics(no_level)} with no template at level {level}: {', '.join(no_level)}.")
+    if note and no_lang:
+        note(f"left out {_plural_topics(no_lang)} with no '{lang}' texts: {', '.join(no_lang)}.")
+    chosen = list(pools)
+    questions = []
+    for topic, pool in pools.items():
         for i in range(n):
             t = pool[int(rng.integers(len(pool)))]
             lv = level if level is not None else t.level_numbers[i % len(t.level_numbers)]
@@ -450,6 +483,10 @@ def practice(topics: Iterable[str] = (), *, n: int = 3, out: str | Path = "pract
             else f"{PRACTICE_MARK}\n{html}")
     write_files(out.parent if str(out.parent) else Path("."), {out.name: html})
     return out, questions
+
+
+def _plural_topics(topics: list) -> str:
+    return "1 topic" if len(topics) == 1 else f"{len(topics)} topics"
 
 
 def _env_secret() -> bool:

@@ -23,13 +23,32 @@ from .textrender import ENV, text_error
 @dataclass
 class CheckReport:
     templates: int = 0
-    instances: int = 0
+    instances: int = 0          # instances built without an error
+    levels: int = 0             # template levels (a template with levels 1-3 counts 3)
+    seeds: int = 0              # seeds per level
+    langs: tuple[str, ...] = ()  # every seed is built in each of these languages
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def attempted(self) -> int:
+        """Instances tried: every level of every template x seeds x languages."""
+        return self.levels * self.seeds * len(self.langs)
+
+    def counted(self) -> str:
+        """What the instance count counts: ``6 instances (3 levels x 1 seed x 2 languages: en, ko)``;
+        ``4 of 6 instances built (...)`` when some failed."""
+        def n(k, word):
+            return f"{k} {word}" + ("" if k == 1 else "s")
+        how = (f"{n(self.levels, 'template level' if self.templates > 1 else 'level')} x "
+               f"{n(self.seeds, 'seed')} x {n(len(self.langs), 'language')}: {', '.join(self.langs)}")
+        if self.instances == self.attempted:
+            return f"{n(self.instances, 'instance')} ({how})"
+        return f"{self.instances} of {n(self.attempted, 'instance')} built ({how})"
 
 
 def _names(source: str) -> set[str]:
@@ -107,8 +126,19 @@ def _seeds_text(seeds: list[int], total: int) -> str:
     return f"seeds {shown} ({len(seeds)} of {total})"
 
 
-def _note(found: dict, key: tuple, seed: int, lang: str) -> None:
-    seeds, langs = found.setdefault(key, ([], []))
+def _levels_text(by_level: dict[int, list[int]], total: int) -> str:
+    """``level 2, seed 4`` / ``levels 1, 2, 3, every seed (0-49)`` / ``level 1, seed 3;
+    level 2, seeds 0, 7 (2 of 50)``: the levels, each with the seeds where a problem occurs."""
+    groups: dict[tuple, list[int]] = {}
+    for level, seeds in sorted(by_level.items()):
+        groups.setdefault(tuple(seeds), []).append(level)
+    return "; ".join(("level " if len(levels) == 1 else "levels ") + ", ".join(map(str, levels))
+                     + ", " + _seeds_text(list(seeds), total) for seeds, levels in groups.items())
+
+
+def _note(found: dict, key: tuple, level: int, seed: int, lang: str) -> None:
+    by_level, langs = found.setdefault(key, ({}, []))
+    seeds = by_level.setdefault(level, [])
     if seed not in seeds:
         seeds.append(seed)
     if lang not in langs:
@@ -166,20 +196,25 @@ def solver_usage(bank: Bank | None = None) -> dict[str, list[Template]]:
 def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) -> CheckReport:
     """Build every template at every level for ``seeds`` seeds; collect problems.
 
-    The same problem at several seeds is reported once, with the seeds. A misconception
-    never produced is checked over ten times more seeds before it is reported.
+    Every seed is built in each language of ``langs``. The same problem (same file, field
+    and message) at several levels, seeds or languages is reported once, with where it
+    occurs; a text that does not compile is reported once, by the language check, not again
+    for every build. A misconception never produced is looked for over ten times more seeds
+    before it is reported.
     """
-    report = CheckReport()
+    report = CheckReport(seeds=seeds, langs=tuple(langs))
     from .resources import bank_dir
     bundled = [r.resolve() for r in (bank.roots or (bank.root,))] == [bank_dir().resolve()]
     reference = solver_usage(bank if bundled else None)   # (the bundled bank is not loaded twice)
     for t in sorted(bank.templates.values(), key=lambda t: t.id):
         report.templates += 1
-        report.problems.extend(language_problems(t))
+        report.levels += len(t.level_numbers)
+        static = language_problems(t)   # texts that do not compile: every build repeats them
+        report.problems.extend(static)
         extra_problems, extra_warnings = usage_problems(t, reference)
         report.problems.extend(extra_problems)
         report.warnings.extend(extra_warnings)
-        found: dict[tuple, tuple[list, list]] = {}   # (level, where, message) -> (seeds, langs)
+        found: dict[tuple, tuple[dict, list]] = {}   # (where, message) -> ({level: seeds}, langs)
         produced: set[str] = set()
         for level in t.level_numbers:
             for seed in range(seeds):
@@ -189,32 +224,38 @@ def check_bank(bank: Bank, seeds: int = 50, langs: tuple[str, ...] = ("en",)) ->
                         q = build_question(t, level, np.random.default_rng(seed), lang=lang)
                     except QuizgenError as e:
                         e = locate(e, bank, lang)
+                        if e.format() in static:  # reported above, once
+                            continue
                         if e.path == t.path:  # name the file once, with the line
                             e.path, where = None, t.path + (f", line {e.line}" if e.line else "")
                             e.args = (e.format(),)
-                        _note(found, (level, where, str(e)), seed, lang)
+                        _note(found, (where, str(e)), level, seed, lang)
                         continue
                     except Exception as e:  # a solver bug or a template the solver cannot serve
-                        _note(found, (level, where, _crash_text(t, level, e)), seed, lang)
+                        _note(found, (where, _crash_text(t, level, e)), level, seed, lang)
                         continue
                     report.instances += 1
                     produced.update(m.id for m in q.misconceptions)
                     for p in question_problems(q):
-                        _note(found, (level, where, p), seed, lang)
-        for (level, where, message), (where_seeds, where_langs) in found.items():
-            report.problems.append(f"{where}: level {level}, {_seeds_text(where_seeds, seeds)}, "
+                        _note(found, (where, p), level, seed, lang)
+        for (where, message), (by_level, where_langs) in found.items():
+            report.problems.append(f"{where}: {_levels_text(by_level, seeds)}, "
                                    f"lang {', '.join(where_langs)}: {message}")
-        if found:
+        if found or static:
             continue  # what was never produced says nothing while instances fail
         never = [m.id for m in t.misconceptions if m.id not in produced]
         for level in t.level_numbers:
             for seed in range(seeds, 10 * seeds):
                 if not never:
                     break
-                q = build_question(t, level, np.random.default_rng(seed), lang=langs[0])
+                try:
+                    q = build_question(t, level, np.random.default_rng(seed), lang=langs[0])
+                except Exception:  # noqa: BLE001, S112 - only looking for misconceptions past --seeds
+                    continue
                 never = [m for m in never if m not in {x.id for x in q.misconceptions}]
         if never:
-            report.warnings.append(f"{t.path}: misconception(s) never produced in {10 * seeds} seeds per "
-                                   f"level: {', '.join(never)} (the solver never returns them: remove them, "
-                                   "or check their ids against `quizgen bank solvers`).")
+            report.warnings.append(f"{t.path}: misconception(s) never produced at any level, confirmed over "
+                                   f"{10 * seeds} seeds per level (10 x --seeds): {', '.join(never)} (the "
+                                   "solver never returns them: remove them, or check their ids against "
+                                   "`quizgen bank solvers`).")
     return report

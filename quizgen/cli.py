@@ -41,6 +41,20 @@ def listing(paths, folder, shown: int = 4) -> str:
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
+def check_templates(templates: str | None, formats) -> None:
+    """Refuse a --templates folder nothing would be read from, before any work; print its notes."""
+    if templates:
+        from .render.usertemplates import check
+        for text in check(templates, formats):
+            click.echo(f"Note: {text}", err=True)
+
+
+templates_option = click.option(
+    "--templates", type=click.Path(file_okay=False), metavar="DIR",
+    help="Your copy of the output templates: DIR/markdown/, DIR/html/, DIR/typst/, DIR/practice/ "
+         "with the files you changed (the bundled ones fill in the rest).")
+
+
 def progress_bar(total: int, label: str):
     """A progress bar on a terminal; silent when stderr is not one."""
     if not sys.stderr.isatty():
@@ -114,7 +128,7 @@ def main():
                    "(written to OUT/lms/ with --variants draws per slot).")
 @click.option("--variants", "n_variants", default=20, show_default=True, type=click.IntRange(1, 100_000),
               help="Variants per slot in the LMS files.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Replace what --out holds: another exam's key.json, or this "
                                           "exam's papers when they would change (other secret, exam "
                                           "file or bank) or students would be dropped.")
@@ -128,6 +142,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
 
     Example: quizgen generate --students 30 --out midterm
     """
+    check_templates(templates, split_formats(formats))
     bar, update = progress_bar(students or 30, "Generating") if roster is None else (None, None)
     try:
         if bar:
@@ -214,7 +229,7 @@ PREVIEW_WORDS = {
                    "--lang en,ko folder, its language's folder, as generate wrote it).")
 @click.option("--format", "formats", default="pdf", show_default=True,
               help="Comma-separated: pdf, html, md.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Write even when --out holds another exam's key.json, "
                                           "or one with other draws.")
 @typeset_options
@@ -223,6 +238,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
 
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
+    check_templates(templates, split_formats(formats))
     out_dir = out_dir or str(api.render_folder(key))
     written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
@@ -240,20 +256,22 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
                                                      "from 0; default: new ones).")
 @click.option("--level", type=int, default=None, help="Only this difficulty level.")
 @bank_option
-@click.option("--templates", type=click.Path(file_okay=False), help="Your copy of the output templates.")
+@templates_option
 @click.option("--force", is_flag=True, help="Replace --out even when it is not an earlier practice page "
                                           "(never a key.json).")
 def practice_cmd(topics, n, out_path, lang, seed, level, bank_dir, templates, force):
     """Write a self-contained practice page that checks answers in the browser.
 
-    TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic.
+    TOPIC is a topic of the bank (see `quizgen bank list`); default: every topic
+    (with --level, every topic that has the level).
     The page contains the answers: use it for practice, never for an exam.
 
     Example: quizgen practice output-shape param-count --n 3 --out practice.html
     """
     path, questions = api.practice(topics, n=n, out=out_path, lang=lang, seed=seed, level=level,
-                                   bank_dir=bank_dir, templates=templates, force=force)
-    click.echo(f"Wrote {len(questions)} questions to {path}")
+                                   bank_dir=bank_dir, templates=templates, force=force,
+                                   note=lambda text: click.echo(f"Note: {text}", err=True))
+    click.echo(f"Wrote {plural(len(questions), 'question')} to {path}")
 
 
 @main.group(cls=ExitOnError)
@@ -277,27 +295,31 @@ def bank_list(bank_dir):
 
 @bank.command("solvers")
 @click.argument("names", nargs=-1)
-def bank_solvers(names):
-    """What each solver reads and returns, from the bundled templates that use it.
+@bank_option
+def bank_solvers(names, bank_dir):
+    """What each solver reads and returns, from the templates that use it.
 
-    A template of your own names one of these solvers; copy the bundled template's
-    parameters (per level), answer type and misconception ids, then change the texts.
+    Solvers are Python functions of quizgen (a bank cannot add one); the templates shown
+    are the bundled ones, or with --bank those of the banks given (--bank bundled --bank
+    my_bank: both). A template of your own names one of these solvers; copy a bundled
+    template's parameters (per level), answer type and misconception ids, then change
+    the texts.
 
-    Example: quizgen bank solvers params.dense
+    Example: quizgen bank solvers params.dense --bank bundled --bank my_bank
     """
     from .bankcheck import solver_usage
     from .solvers import names as solver_names
-    usage = solver_usage()
     chosen = list(names) or solver_names()
     for name in chosen:
         if name not in solver_names():
             raise QuizgenError(f"unknown solver '{name}'.", field="NAMES",
                                hint=did_you_mean(name, solver_names()) + "Run `quizgen bank solvers` for all.")
+    usage = solver_usage(api.load_bank(bank_dir) if bank_dir else None)
     for name in chosen:
         uses = usage.get(name, [])
         click.echo(name)
         if not uses:
-            click.echo("  (no bundled template uses it)")
+            click.echo("  (no template of the bank uses it)" if bank_dir else "  (no bundled template uses it)")
         for t in uses:
             click.echo(f"  used by {t.id} ({t.path})")
             click.echo(f"    answer: {t.answer_type}")
@@ -309,9 +331,14 @@ def bank_solvers(names):
 @bank.command("check")
 @bank_option
 @click.option("--seeds", default=50, show_default=True, type=click.IntRange(1, 100_000),
-              help="Seeds per template and level.")
+              help="Seeds (0 to N-1) built at every level of every template, each in English and "
+                   "Korean: 2 x N instances per level. A misconception never produced is looked "
+                   "for over 10 x N seeds before it is reported.")
 def bank_check(bank_dir, seeds):
-    """Load every template and build it over many seeds; exit 2 on any problem."""
+    """Load every template and build it over many seeds; exit 2 on any problem.
+
+    Each problem is reported once, with the levels, seeds and languages where it occurs.
+    """
     from .bankcheck import check_bank
     b = api.load_bank(bank_dir)
     report = check_bank(b, seeds=seeds, langs=("en", "ko"))
@@ -320,11 +347,11 @@ def bank_check(bank_dir, seeds):
     for p in report.problems[:50]:
         click.echo(f"problem: {p}", err=True)
     if not report.ok:
-        raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()} "
-                           f"({plural(report.templates, 'template')}, {plural(report.instances, 'instance')} built).",
-                           hint="Each problem above names the file, level and seed; "
+        raise QuizgenError(f"{plural(len(report.problems), 'problem')} in the bank at {b.describe()}: "
+                           f"{plural(report.templates, 'template')}, {report.counted()}.",
+                           hint="Each problem above names the file, levels and seeds; "
                                 "reproduce one with `quizgen preview ID --level L --seed S`.")
-    click.echo(f"OK: {plural(report.templates, 'template')}, {plural(report.instances, 'instance')}, no problems.")
+    click.echo(f"OK: {plural(report.templates, 'template')}, {report.counted()}, no problems.")
 
 
 @main.command()

@@ -115,18 +115,26 @@ def text_error(e: jinja2.TemplateError, template_id: str, field: str,
     ``path`` is the template id (callers that know the bank name the file: ``bank.locate``);
     ``text_line`` is the line within the text, when Jinja knows it.
     """
+    message = (e.message or str(e)).rstrip(".")
+    if isinstance(e, jinja2.TemplateAssertionError):  # an unknown filter or test, found when compiling
+        err = TemplateError(f"Jinja error on line {e.lineno} of the text: {message}.",
+                            path=template_id, field=field,
+                            hint="Texts may use Jinja's own filters and tests and quizgen's filters: "
+                                 + ", ".join(sorted(FILTERS)) + ".")
+        err.text_line = e.lineno
+        return err
     if isinstance(e, jinja2.TemplateSyntaxError):
-        err = TemplateError(f"Jinja syntax error on line {e.lineno} of the text: {e.message}.",
+        err = TemplateError(f"Jinja syntax error on line {e.lineno} of the text: {message}.",
                             path=template_id, field=field,
                             hint="Close every {{ ... }} and {% ... %} there; for a literal brace "
                                  "write {{ '{{' }} (or wrap the text in {% raw %}...{% endraw %}).")
         err.text_line = e.lineno
         return err
     if isinstance(e, jinja2.UndefinedError):
-        return TemplateError(f"cannot render: {e.message}.", path=template_id, field=field,
+        return TemplateError(f"cannot render: {message}.", path=template_id, field=field,
                              hint="Use only names the solver provides" +
                                   (f": {', '.join(names)}." if names else "."))
-    return TemplateError(f"cannot render: {e}.", path=template_id, field=field,
+    return TemplateError(f"cannot render: {message}.", path=template_id, field=field,
                          hint="This text uses something the sandbox does not allow or a filter "
                               "that does not exist; keep to plain names and the documented filters.")
 

@@ -58,14 +58,69 @@ def test_bank_solvers_lists_params_answer_and_misconceptions():
     assert code == 2 and "Did you mean 'shape.conv2d'" in text
 
 
+def test_bank_solvers_takes_bank_folders_like_the_other_bank_commands(tmp_path):
+    """`bank solvers` lists the templates that use a solver: with --bank, those of the banks given."""
+    mine = own_bank(tmp_path)
+    code, text = run("bank", "solvers", "params.dense", "params.conv", "--bank", mine)
+    assert code == 0, text
+    assert "used by my.dense" in text and "used by params.dense" not in text
+    assert "params.conv\n  (no template of the bank uses it)" in text
+    code, text = run("bank", "solvers", "params.dense", "--bank", "bundled", "--bank", mine)
+    assert code == 0 and "used by my.dense" in text and "used by params.dense" in text, text
+    code, text = run("bank", "solvers", "params.dense", "--bank", tmp_path / "nope")
+    assert code == 2 and "the question bank folder does not exist" in text
+
+
 def test_bank_check_reports_a_problem_once_with_its_seeds_and_explains_the_solver(tmp_path):
     mine = own_bank(tmp_path, lambda t: t.replace("answer: integer", "answer: shape"))
     code, text = run("bank", "check", "--bank", mine, "--seeds", 20)
     assert code == 2
     assert "solver 'params.dense' answers with type integer, not 'shape'" in text
     crash = [line for line in text.splitlines() if "crashed" in line]
-    assert len(crash) == 3   # one per level, not one per seed and language (120 lines)
-    assert all("every seed (0-19), lang en, ko" in line for line in crash)
+    assert len(crash) == 1   # once, not once per level, seed and language (120 lines)
+    assert "levels 1, 2, 3, every seed (0-19), lang en, ko: solver 'params.dense' crashed" in crash[0]
+
+
+def test_bank_check_reports_a_text_that_does_not_compile_once(tmp_path):
+    """An unknown filter is found when the text compiles: one problem, not one more per level."""
+    mine = own_bank(tmp_path, lambda t: t.replace("prompt:\n  en: |\n", "prompt:\n  en: |\n    {{ x|nosuchfilter }}\n", 1))
+    code, text = run("bank", "check", "--bank", mine, "--seeds", 2)
+    assert code == 2 and "Error: 1 problem in the bank" in text, text
+    problems = [line for line in text.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and "field 'prompt.en'" in problems[0] and "No filter named 'nosuchfilter'." in text
+    assert "'nosuchfilter'.." not in text and "tex_shape" in problems[0]   # the filters there are
+    assert "Close every {{" not in text   # not a brace problem
+
+
+def test_bank_check_lists_the_levels_and_seeds_of_a_problem(tmp_path):
+    """A problem at some levels and seeds only: one line naming each level with its seeds."""
+    from quizgen.bankcheck import _levels_text
+    assert _levels_text({1: [0, 1], 2: [0, 1], 3: [0, 1]}, 2) == "levels 1, 2, 3, every seed (0-1)"
+    assert _levels_text({1: [3], 3: [0, 4]}, 5) == "level 1, seed 3; level 3, seeds 0, 4 (2 of 5)"
+    mine = own_bank(tmp_path, lambda t: t.replace("{% if input_shape %}", "{% if input_shape %}{{ input_shape|no_filter }}", 1))
+    code, text = run("bank", "check", "--bank", mine, "--seeds", 2)
+    problems = [line for line in text.splitlines() if line.startswith("problem:")]
+    assert code == 2 and len(problems) == 1, text
+    assert "level 3, every seed (0-1), lang en: field 'prompt.en'" in problems[0]
+
+
+def test_bank_check_says_what_its_numbers_count(tmp_path):
+    code, text = run("bank", "check", "--bank", own_bank(tmp_path), "--seeds", 1)
+    assert code == 0, text
+    assert "OK: 1 template, 6 instances (3 levels x 1 seed x 2 languages: en, ko), no problems." in text
+    code, text = run("bank", "check", "--help")
+    assert "2 x N instances per level" in " ".join(text.split()) and "10 x N seeds" in " ".join(text.split())
+    broken = own_bank(tmp_path / "b", lambda t: t.replace("prompt:\n  en: |\n", "prompt:\n  en: |\n    {{ x|nosuchfilter }}\n", 1))
+    code, text = run("bank", "check", "--bank", broken, "--seeds", 2)
+    assert "1 template, 6 of 12 instances built (3 levels x 2 seeds x 2 languages: en, ko)." in text
+
+
+def test_coverage_warning_says_over_how_many_seeds_it_was_confirmed(bank):
+    from quizgen.bank import Bank
+    from quizgen.bankcheck import check_bank
+    multi = bank.templates["concepts.multi"]
+    report = check_bank(Bank(bank.root, {"concepts.multi": multi}, "x"), seeds=2)
+    assert report.warnings and "confirmed over 20 seeds per level (10 x --seeds)" in report.warnings[0]
 
 
 def test_bank_check_names_a_missing_parameter(tmp_path):
@@ -113,6 +168,13 @@ def test_practice_in_korean_leaves_out_english_only_templates(tmp_path):
     assert {q.template for q in questions} == {"params.dense", "params.conv"}
     with pytest.raises(quizgen.errors.QuizgenError, match="Did you mean 'param-count'"):
         quizgen.api.practice(["param-cont"], out=tmp_path / "p.html", bank_dir=both)
+    # every topic: one without Korean texts is left out with a note, a named one is an error
+    shutil.copytree(own_bank(tmp_path / "t", lambda t: t.replace("topic: param-count", "topic: my-topic").replace("id: my.dense", "id: my.other"),
+                             lang_ko=False), both / "topic")
+    code, text = run("practice", "--lang", "ko", "--n", 1, "--out", tmp_path / "all.html", "--bank", both)
+    assert code == 0 and "Note: left out 1 topic with no 'ko' texts: my-topic." in text, text
+    code, text = run("practice", "my-topic", "--lang", "ko", "--out", tmp_path / "x.html", "--bank", both)
+    assert code == 2 and "no template of topic 'my-topic' has 'ko' texts" in text
 
 
 @pytest.mark.parametrize("text", [

@@ -114,6 +114,56 @@ def test_failure_while_rendering_leaves_previous_outputs_intact(tmp_path):
     assert after == before
 
 
+def test_templates_folder_that_is_missing_or_unused_is_an_error(tmp_path):
+    """--templates used to fall back to the bundled templates without a word: a missing folder,
+    or one whose files are not where the renderers look (DIR/markdown/paper.md.j2 ...)."""
+    out = tmp_path / "exam"
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "x",
+                 "--templates", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{tmp_path / 'nope'}, field '--templates': the templates folder does not exist." in result.output
+    flat = tmp_path / "flat"   # the files copied without their format folders
+    flat.mkdir()
+    (flat / "paper.md.j2").write_text("{{ exam.title }}", encoding="utf-8")
+    (flat / "style.css").write_text("body {}", encoding="utf-8")
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "x", "--templates", str(flat))
+    assert result.exit_code == 2 and "has no markdown/, html/, typst/ or practice/ subfolder" in result.output
+    assert f"paper.md.j2 is at the top of the folder; it belongs in markdown/ ({flat / 'markdown' / 'paper.md.j2'})" \
+        in result.output and "style.css is at the top of the folder; it belongs in html/" in result.output
+    assert "copy the bundled templates into it (cp -r " in result.output
+    (flat / "markdown").mkdir()
+    (flat / "markdown" / "paper.md").write_text("x", encoding="utf-8")
+    result = run("render", str(tmp_path / "none" / "key.json"), "--format", "md", "--templates", str(flat))
+    assert result.exit_code == 2 and "markdown/ subfolder holds none of the template files" in result.output
+    assert "did you mean markdown/paper.md.j2?" in result.output
+    nested = tmp_path / "outer"   # `cp -r templates outer` when outer already exists
+    (nested / "templates" / "html").mkdir(parents=True)
+    (nested / "templates" / "html" / "style.css").write_text("body {}", encoding="utf-8")
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "x", "--templates", str(nested))
+    assert result.exit_code == 2 and f"Did you mean --templates {nested / 'templates'}?" in result.output
+    assert not out.exists()   # nothing written
+
+
+def test_a_partial_templates_folder_is_used_and_stray_files_are_noted(tmp_path):
+    from quizgen.resources import templates_dir
+    mine = tmp_path / "tpl"
+    (mine / "markdown").mkdir(parents=True)
+    source = (templates_dir() / "markdown" / "paper.md.j2").read_text(encoding="utf-8")
+    (mine / "markdown" / "paper.md.j2").write_text("MY PAPER\n" + source, encoding="utf-8")
+    (mine / "key.md.j2").write_text("x", encoding="utf-8")   # in the wrong place
+    out = tmp_path / "exam"
+    result = run("generate", "--students", "2", "--out", str(out), "--secret", "x", "--templates", str(mine))
+    assert result.exit_code == 0, result.output
+    assert (out / "papers" / "s001.md").read_text(encoding="utf-8").startswith("MY PAPER")
+    assert f"Note: --templates {mine}: key.md.j2 is at the top of the folder; it belongs in markdown/" \
+        in result.output
+    result = run("render", str(out / "key.json"), "--format", "html", "--out", str(tmp_path / "h"),
+                 "--templates", str(mine))
+    assert result.exit_code == 0, result.output
+    assert "has no template for the formats asked (they read html/); the bundled templates are used" \
+        in result.output
+
+
 def test_unknown_format_fails_before_any_work(tmp_path):
     result = run("generate", "--students", "2", "--out", str(tmp_path / "o"), "--format", "docx",
                  "--secret", "x")

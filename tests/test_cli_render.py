@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from quizgen.cli import main
@@ -59,6 +61,45 @@ def test_practice_command(tmp_path):
     again = tmp_path / "q.html"
     assert run("practice", "output-shape", "param-count", "--n", 2, "--out", again, "--seed", 4)[0] == 0
     assert again.read_text(encoding="utf-8") == html  # same seed, same page
+
+
+def test_practice_level_over_every_topic_leaves_out_the_topics_without_it(tmp_path):
+    """No topic named: --level 3 skips the topics that have no level 3 (with a note) and fails
+    only when no topic has it; a topic named explicitly still must have the level."""
+    from quizgen import api
+    from quizgen.bank import load_bank
+    lacking = sorted(topic for topic, ts in load_bank().topics().items()
+                     if not any(3 in t.levels for t in ts))
+    assert "activation" in lacking   # (the bundled bank's activation topic has levels 1 and 2)
+    page = tmp_path / "p.html"
+    code, text = run("practice", "--level", 3, "--n", 1, "--out", page, "--seed", 2)
+    assert code == 0 and "Wrote" in text, text
+    assert f"Note: left out {len(lacking)} topics with no template at level 3: {', '.join(lacking)}." in text
+    notes = []
+    _, questions = api.practice(n=1, level=3, out=tmp_path / "q.html", seed=2, note=notes.append)
+    assert {q.level for q in questions} == {3} and not {q.topic for q in questions} & set(lacking)
+    assert len(notes) == 1 and "activation" in notes[0]
+    code, text = run("practice", "activation", "--level", 3, "--out", tmp_path / "a.html")
+    assert code == 2 and "topic 'activation' has no template with level 3. Its levels: 1, 2." in text
+    code, text = run("practice", "--level", 7, "--out", tmp_path / "b.html")
+    assert code == 2 and "no topic has a template with level 7. The bank's levels: 1, 2, 3." in text
+    assert not (tmp_path / "a.html").exists() and not (tmp_path / "b.html").exists()
+
+
+def test_practice_refuses_a_templates_folder_it_would_not_read(tmp_path):
+    from quizgen import api
+    from quizgen.errors import RenderError
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "practice.css").write_text("body {}", encoding="utf-8")
+    code, text = run("practice", "pooling", "--out", tmp_path / "p.html", "--templates", tmp_path / "tpl")
+    assert code == 2 and "practice.css is at the top of the folder; it belongs in practice/" in text
+    assert not (tmp_path / "p.html").exists()
+    with pytest.raises(RenderError, match="the templates folder does not exist"):
+        api.practice(["pooling"], out=tmp_path / "p.html", templates=tmp_path / "nope")
+    (tmp_path / "tpl" / "practice").mkdir()
+    (tmp_path / "tpl" / "practice" / "practice.css").write_text("body { color: rebeccapurple }", encoding="utf-8")
+    code, text = run("practice", "pooling", "--n", 1, "--out", tmp_path / "p.html", "--templates", tmp_path / "tpl")
+    assert code == 0 and "rebeccapurple" in (tmp_path / "p.html").read_text(encoding="utf-8")
 
 
 def test_practice_unknown_topic(tmp_path):
