@@ -110,6 +110,14 @@ def _seed(seed) -> int | None:
     return int(seed)
 
 
+def _check_templates(templates: str | Path | None, formats: list[str]) -> None:
+    """A ``templates`` folder nothing would be read from is an error before any work (its
+    notes are the CLI's to print)."""
+    if templates:
+        from .render.usertemplates import check
+        check(templates, formats)
+
+
 def _function(target: str) -> Callable:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
@@ -146,6 +154,7 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
     lms = [LMS_ALIASES.get(f, f) for f in formats if LMS_ALIASES.get(f, f) in LMS_FORMATS]
     formats = [f for f in formats if LMS_ALIASES.get(f, f) not in LMS_FORMATS]
     writers = [renderer(f, also=LMS_FORMATS) for f in formats]  # unknown formats fail before any work
+    _check_templates(templates, formats)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     old = check_key_owner(out_dir, exam.id, force)
@@ -301,6 +310,7 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
     """
     formats = list(dict.fromkeys(format_list(formats))) or ["pdf"]
     writers = [renderer(f) for f in formats]
+    _check_templates(templates, formats)
     quiz = read_key(key_path)
     _check_printable(quiz, key_path)
     out_dir = Path(out_dir)

@@ -1,6 +1,7 @@
 """`quizgen generate` end to end through the CLI."""
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from quizgen.cli import main
@@ -112,6 +113,21 @@ def test_failure_while_rendering_leaves_previous_outputs_intact(tmp_path):
     assert result.exit_code == 2 and "syntax error" in result.output
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_library_generate_and_render_refuse_an_unused_templates_folder(tmp_path):
+    """`import quizgen` does what the CLI does: the same refusal, before anything is written."""
+    from quizgen import api
+    from quizgen.errors import RenderError
+    out = tmp_path / "exam"
+    with pytest.raises(RenderError, match="the templates folder does not exist"):
+        api.generate(None, out, students=2, secret="x", templates=tmp_path / "nope")
+    assert not out.exists()
+    api.generate(None, out, students=2, secret="x")
+    before = sorted(p.name for p in out.rglob("*"))
+    with pytest.raises(RenderError, match="the templates folder does not exist"):
+        api.render(out / "key.json", out, formats="html", templates=tmp_path / "nope")
+    assert sorted(p.name for p in out.rglob("*")) == before
 
 
 def test_templates_folder_that_is_missing_or_unused_is_an_error(tmp_path):
