@@ -60,6 +60,35 @@ def test_a_word_left_out_is_a_note_in_issues_csv(tmp_path):
     assert "| word after a number not read (the number was scored) | 3 |" in report
 
 
+@pytest.mark.parametrize("lang,details", [
+    ("en", ["'220 parameters.': the word 'parameters' after the answer was not read; scored "
+            "as '220' (2 of 2 points)",
+            "'1.0 nats.': the word 'nats' after the answer was not read; scored as '1.0' "
+            "(1 of 1 points)",
+            "'260개.': the word '개' after the answer was not read; scored as '260' "
+            "(2 of 2 points)",
+            "'16x36x36 Values.': the word 'Values' after the answer was not read; scored as "
+            "'16x36x36' (3 of 3 points)"]),
+    ("ko", ["'220 parameters.': 답 뒤에 쓴 단어('parameters')는 읽지 않고 '220'으로 "
+            "채점했습니다(2점 중 2점)",
+            "'1.0 nats.': 답 뒤에 쓴 단어('nats')는 읽지 않고 '1.0'으로 채점했습니다(1점 중 1점)",
+            "'260개.': 답 뒤에 쓴 단어('개')는 읽지 않고 '260'으로 채점했습니다(2점 중 2점)",
+            "'16x36x36 Values.': 답 뒤에 쓴 단어('Values')는 읽지 않고 '16x36x36'으로 "
+            "채점했습니다(3점 중 3점)"]),
+], ids=["en", "ko"])
+def test_a_note_quotes_exactly_what_was_scored_after_a_full_stop(tmp_path, lang, details):
+    path = wide(tmp_path / "w.csv", {
+        "s001": ["220 parameters.", *RIGHT["s001"][1:]],
+        "s002": [RIGHT["s002"][0], "1.0 nats.", *RIGHT["s002"][2:]],
+        "s003": ["260개.", RIGHT["s003"][1], "16x36x36 Values.", *RIGHT["s003"][3:]]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, feedback_files=False, lang=lang)
+    assert [s.total for s in r.graded.students[:3]] == [11, 11, 11]
+    issues = read_csv(out / "issues.csv")
+    assert [i["kind"] for i in issues] == ["unit-ignored"] * 4
+    assert [i["detail"] for i in issues] == details
+
+
 def test_a_word_left_out_in_a_long_file_names_the_answers_line(tmp_path):
     rows = [["student", "question", "answer"], ["s001", "q1", "220"],
             ["s001", "q2", "0.5"], ["s001", "q3", "16x32x32 values"]]

@@ -15,7 +15,7 @@ from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
 from .light import KeyNotes
 from .messages import Msg, msg
-from .scoring import Mark, Policy, fmt_points, missing, score
+from .scoring import Mark, Policy, fmt_points, missing, score, scored_text
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
 KEEP_RULES = ("last", "first", "best")
@@ -228,7 +228,7 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
             issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unit-ignored", sid,
                                 q.slot, rejected=False, message=msg(
                                     "issue_unit_ignored", text=m.text, unit=m.unit,
-                                    read=m.text[:len(m.text) - len(m.unit)].rstrip(),
+                                    read=scored_text(m),
                                     points=fmt_points(m.points),
                                     max=fmt_points(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
