@@ -46,6 +46,15 @@ def test_every_korean_string_formats_with_the_english_values():
     (msg("issue_id_matched", sid="110", kid="00110"),
      "'110'을 정답지의 '00110'으로 맞췄습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
      "지웁니다). 맞는 학생인지 확인하십시오"),
+    (msg("issue_id_matched_case", sid="S200", kid="s200"),
+     "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "확인하십시오"),
+    (msg("issue_id_matched_case", sid="ab-4", kid="AB-4"),
+     "'ab-4'를 정답지의 'AB-4'로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "확인하십시오"),
+    (msg("issue_ambiguous_id_case", sid="Kim", ids="kim, KIM"),
+     "'Kim'은 정답지에 없는 학번입니다. 대소문자를 무시하면 kim, KIM과 모두 일치합니다. "
+     "채점하지 않았으니 파일 사본에 정답지와 똑같이 학번을 적고 다시 채점하십시오"),
     (msg("issue_ambiguous_id", sid="111", ids="0111, 00111"),
      "'111'은 정답지에 없는 학번입니다. 앞자리 0을 빼면 0111, 00111과 모두 일치합니다"
      "(스프레드시트에서 앞자리 0이 사라졌을 수 있습니다). 채점하지 않았으니 파일 사본에 학번 "

@@ -143,8 +143,8 @@ def test_an_id_matched_without_its_leading_zeros_is_a_note(tmp_path):
     assert issues[0]["detail"] == ("'109' was matched to the key's '00109': its leading zeros "
                                    "were lost (a spreadsheet drops them); check that this is "
                                    "the right student")
-    assert "| student id matched without its leading zeros | 1 |" in \
-        (out / "report.md").read_text(encoding="utf-8")
+    assert ("| student id matched though written differently (leading zeros lost, or "
+            "upper/lower case) | 1 |") in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_an_id_that_fits_two_ids_is_refused_naming_lost_zeros(tmp_path):
@@ -162,9 +162,59 @@ def test_an_id_that_fits_two_ids_is_refused_naming_lost_zeros(tmp_path):
 
 def test_ids_written_in_full_give_no_note(tmp_path):
     key = key_with(tmp_path, numeric_ids("00101", "00102", "00109", "s004"))
-    path = wide(tmp_path / "w.csv", {"00109": RIGHT["s003"], "S004": RIGHT["s004"]})
+    path = wide(tmp_path / "w.csv", {"00109": RIGHT["s003"], " s004 ": RIGHT["s004"]})
     r = grade(key, [path], tmp_path / "out", feedback_files=False)
     assert r.issues == [] and r.graded.students[3].total == 11
+
+
+# ---------------------------------------------------------------- ids in another case
+
+@pytest.mark.parametrize("lang,detail,kind", [
+    ("en", "'S200' was matched to the key's 's200': the two differ only in upper/lower case; "
+           "check that this is the right student",
+     "| student id matched though written differently (leading zeros lost, or upper/lower "
+     "case) | 2 |"),
+    ("ko", "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+           "확인하십시오",
+     "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 2 |"),
+], ids=["en", "ko"])
+def test_an_id_matched_in_another_case_is_a_note(tmp_path, lang, detail, kind):
+    key = key_with(tmp_path, numeric_ids("s200", "00102", "00109", "AB-4"))
+    path = wide(tmp_path / "w.csv", {"S200": RIGHT["s001"], "ab-4": RIGHT["s004"],
+                                     "00102": RIGHT["s002"]})
+    out = tmp_path / "out"
+    r = grade(key, [path], out, feedback_files=False, lang=lang)
+    assert [s.total for s in r.graded.students] == [11, 11, 0, 11]  # matched, as before
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("2", "id-matched", "S200", "yes"), ("3", "id-matched", "ab-4", "yes")]
+    assert issues[0]["detail"] == detail
+    assert ("'AB-4'" in issues[1]["detail"]) and "'ab-4'" in issues[1]["detail"]
+    assert kind in (out / "report.md").read_text(encoding="utf-8")
+    assert "issues.csv also has 2 note(s)" in r.describe()
+
+
+@pytest.mark.parametrize("lang,detail", [
+    ("en", "'Ab1' is not a student of the key: ignoring upper/lower case it matches ab1, AB1, "
+           "so it is not graded; write the id exactly as the key has it in a copy of the file "
+           "and grade again"),
+    ("ko", "'Ab1'은 정답지에 없는 학번입니다. 대소문자를 무시하면 ab1, AB1과 모두 일치합니다. "
+           "채점하지 않았으니 파일 사본에 정답지와 똑같이 학번을 적고 다시 채점하십시오"),
+], ids=["en", "ko"])
+def test_ids_of_the_key_differing_only_in_case_match_only_as_written(tmp_path, lang, detail):
+    key = key_with(tmp_path, numeric_ids("ab1", "AB1", "s200", "S200"))
+    path = wide(tmp_path / "w.csv", {"ab1": RIGHT["s001"], "S200": RIGHT["s004"],
+                                     "s200": RIGHT["s003"], "Ab1": RIGHT["s002"]})
+    out = tmp_path / "out"
+    r = grade(key, [path], out, feedback_files=False, lang=lang)
+    # the exact id wins, without a note; one that fits two ids is refused as ambiguous
+    assert [(s.student_id, s.total) for s in r.graded.students] == [
+        ("ab1", 11), ("AB1", 0), ("s200", 11), ("S200", 11)]
+    assert not r.graded.students[1].submitted
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("5", "unknown-student", "Ab1", "no")]
+    assert issues[0]["detail"] == detail
 
 
 # ---------------------------------------------------------------- the report's item table
@@ -430,7 +480,7 @@ def test_korean_instructor_files(tmp_path):
     assert "`w.csv` (가로형, 쉼표)" in report and "(wide, comma)" not in report
     assert "![점수 분포 히스토그램](score-histogram.png)" in report
     assert "정답지의 학생 수" in report and "정답 키" not in report
-    assert "| 앞자리 0 없이 맞춘 학번 | 1 |" in report
+    assert "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 1 |" in report
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
     md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")

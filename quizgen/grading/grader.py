@@ -143,15 +143,19 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
             kid = ids.find(sid)
             if kid is None:
                 clash = ids.clash(sid)
-                why = (msg("issue_ambiguous_id", sid=sid, ids=", ".join(clash)) if clash
-                       else msg("issue_unknown_student", sid=sid))
+                why = (msg("issue_ambiguous_id" if all(c.isdigit() for c in clash)
+                           else "issue_ambiguous_id_case", sid=sid, ids=", ".join(clash))
+                       if clash else msg("issue_unknown_student", sid=sid))
                 issues.extend(Issue(att.file, line, "unknown-student", sid, message=why)
                               for line in att.lines)
                 continue
-            if kid != sid and ids.zeros_lost(sid, kid):
-                issues.append(Issue(att.file, att.lines[0] if att.lines else 0, "id-matched",
-                                    sid, rejected=False,
-                                    message=msg("issue_id_matched", sid=sid, kid=kid)))
+            if kid != sid:  # found, but not as written: say which key id, for the TA
+                how = ("issue_id_matched" if ids.zeros_lost(sid, kid)
+                       else "issue_id_matched_case" if ids.case_differs(sid, kid) else None)
+                if how is not None:
+                    issues.append(Issue(att.file, att.lines[0] if att.lines else 0,
+                                        "id-matched", sid, rejected=False,
+                                        message=msg(how, sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
     students = []
     for paper in quiz.papers:

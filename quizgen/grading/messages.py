@@ -199,8 +199,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
                               "ko": "정답지에 없는 문항"},
     "kind_unit-ignored": {"en": "word after a number not read (the number was scored)",
                           "ko": "숫자 뒤의 단어를 빼고 숫자만 채점함"},
-    "kind_id-matched": {"en": "student id matched without its leading zeros",
-                        "ko": "앞자리 0 없이 맞춘 학번"},
+    "kind_id-matched": {"en": "student id matched though written differently (leading zeros "
+                              "lost, or upper/lower case)",
+                        "ko": "앞자리 0이 없거나 대소문자만 달라도 맞춘 학번"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
     "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
     "kind_duplicate-submission": {"en": "earlier/other submission not graded",
@@ -247,6 +248,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "spreadsheet drops them); check that this is the right student",
         "ko": "{sid:'을} 정답지의 {kid:'로} 맞췄습니다. 앞자리 0이 사라진 "
               "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오"},
+    "issue_ambiguous_id_case": {
+        "en": "'{sid}' is not a student of the key: ignoring upper/lower case it matches {ids}, "
+              "so it is not graded; write the id exactly as the key has it in a copy of the file "
+              "and grade again",
+        "ko": "{sid:'은} 정답지에 없는 학번입니다. 대소문자를 무시하면 {ids:과} 모두 "
+              "일치합니다. 채점하지 않았으니 파일 사본에 정답지와 똑같이 학번을 적고 다시 "
+              "채점하십시오"},
+    "issue_id_matched_case": {
+        "en": "'{sid}' was matched to the key's '{kid}': the two differ only in upper/lower "
+              "case; check that this is the right student",
+        "ko": "{sid:'을} 정답지의 {kid:'로} 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 "
+              "학생인지 확인하십시오"},
     "issue_unit_ignored": {
         "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
               "({points} of {max} points)",
