@@ -98,12 +98,14 @@ def test_a_word_left_out_in_a_long_file_names_the_answers_line(tmp_path):
     assert [(i.line, i.kind, i.question) for i in r.issues] == [(4, "unit-ignored", "q3")]
 
 
-def test_garbage_stays_unreadable_and_no_note(tmp_path):
+def test_garbage_stays_unreadable_and_no_unit_note(tmp_path):
     path = wide(tmp_path / "w.csv", {"s001": ["220 or 200", "about 0.5", "16k x 32", "", "", ""]})
     r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
     marks = r.graded.students[0].marks[:3]
     assert [m.status for m in marks] == ["invalid", "invalid", "wrong"]  # 16k: an unread entry
-    assert [m.unit for m in marks] == ["", "", ""] and r.issues == []
+    assert [m.unit for m in marks] == ["", "", ""]
+    assert [(i.kind, i.question) for i in r.issues] == [("unreadable-answer", "q1"),
+                                                        ("unreadable-answer", "q2")]
 
 
 @pytest.mark.parametrize("lang,q3,q4", [
@@ -126,7 +128,82 @@ def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp
     md = (out / "feedback" / "s001.md").read_text(encoding="utf-8")
     assert q3 in md and q4 in md
     assert "dimension" not in md and "차원" not in md  # no wrong-size message
-    assert r.issues == []  # not a word left out: nothing for the TA in issues.csv
+    # not a word left out (no unit-ignored note): an unreadable answer, for the TA to look at
+    assert [(i.kind, i.question) for i in r.issues] == [("unreadable-answer", "q3")]
+
+
+# ---------------------------------------------------------------- an unreadable answer
+
+@pytest.mark.parametrize("lang,details,kind", [
+    ("en", ["'220 or 200': could not read '220 or 200' as a number; scored 0 of 2 points "
+            "(regrade it by hand if the student meant a right answer)",
+            "'64 x 6 channels': the word 'channels' after the numbers is not understood; scored "
+            "0 of 3 points (regrade it by hand if the student meant a right answer)",
+            "'1 2 / 3': the rows of '1 2 / 3' have different lengths; scored 0 of 2 points "
+            "(regrade it by hand if the student meant a right answer)",
+            "'all': there is no option 'l'; scored 0 of 2 points (regrade it by hand if the "
+            "student meant a right answer)"],
+     "| unreadable answer (scored 0, for a regrade by hand) | 4 |"),
+    ("ko", ["'220 or 200': 답('220 or 200')을 숫자로 읽을 수 없습니다. 2점 중 0점으로 "
+            "처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'64 x 6 channels': 숫자 뒤에 쓴 단어('channels')를 이해할 수 없습니다. 3점 중 "
+            "0점으로 처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'1 2 / 3': '1 2 / 3'의 행 길이가 서로 다릅니다. 2점 중 0점으로 처리했습니다(학생이 "
+            "맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'all': 해당하는 보기가 없습니다: 'l'. 2점 중 0점으로 처리했습니다(학생이 맞는 답을 "
+            "뜻했다면 직접 다시 채점하십시오)"],
+     "| 읽을 수 없는 답 (0점 처리, 직접 다시 채점할 답) | 4 |"),
+], ids=["en", "ko"])
+def test_an_unreadable_answer_is_a_note_in_issues_csv(tmp_path, lang, details, kind):
+    path = wide(tmp_path / "w.csv", {
+        "s001": ["220 or 200", *RIGHT["s001"][1:]],
+        "s002": [*RIGHT["s002"][:2], "64 x 6 channels", "1 2\n3", "A", "all"],
+        "s003": RIGHT["s003"], "x9": ["idk"] * 6})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, lang=lang)
+    by_id = {s.student_id: s for s in r.graded.students}
+    assert (by_id["s001"].total, by_id["s002"].total) == (9, 4)  # scored 0, as before
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["question"], i["graded"])
+            for i in issues] == [("2", "unreadable-answer", "s001", "q1", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q3", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q4", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q6", "yes"),
+                                 ("6", "unknown-student", "x9", "", "no")]  # (a 2-line cell)
+    assert [i["detail"] for i in issues[:4]] == details
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert kind in report
+    # rows: 4 read = 3 graded + 1 not graded; the 4 notes are counted apart
+    text = r.describe()
+    assert "Rows: 4 read = 3 graded + 1 not graded (each in issues.csv)." in text
+    assert "issues.csv also has 4 note(s) on graded rows, columns or files." in text
+    assert r.graded.rows_reported == 1 and r.graded.notes_reported == 4
+    fb = (out / "feedback" / "s001.md").read_text(encoding="utf-8")  # the feedback is as before
+    assert ("could not read '220 or 200' as a number" in fb
+            or "답('220 or 200')을 숫자로 읽을 수 없습니다" in fb)
+
+
+def test_an_unreadable_answer_in_a_long_file_names_its_line_and_a_long_text_is_cut(tmp_path):
+    rows = [["student", "question", "answer"], ["s001", "q1", "220"],
+            ["s001", "q2", "zero point " * 20], ["s001", "q3", "16x32x32"]]
+    r = grade(KEY, [write_rows(tmp_path / "long.csv", rows)], tmp_path / "out",
+              feedback_files=False)
+    (issue,) = r.issues
+    assert (issue.line, issue.kind, issue.question, issue.rejected) == (
+        3, "unreadable-answer", "q2", False)
+    shown = issue.detail.split("':")[0][1:]
+    assert len(shown) == 60 and shown.endswith("...")
+
+
+def test_only_the_kept_submissions_unreadable_answers_are_noted(tmp_path):
+    path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "q2", "q3", "q4", "q5", "q6"],
+                                           ["s001", "idk", *RIGHT["s001"][1:]],
+                                           ["s001", *RIGHT["s001"]]])
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)  # --keep last: line 3
+    assert [i.kind for i in r.issues] == ["duplicate-submission"]
+    r = grade(KEY, [path], tmp_path / "o2", feedback_files=False, keep="first")
+    assert [(i.line, i.kind) for i in r.issues] == [(2, "unreadable-answer"),
+                                                    (3, "duplicate-submission")]
 
 
 # ---------------------------------------------------------------- ids without leading zeros

@@ -31,9 +31,12 @@ def test_simulated_class_grades_cleanly(tmp_path, layout, delimiter):
              strangers=1, bom=True)
     g = grade(KEY, [path], tmp_path / "out", feedback_files=False).graded
     kinds = Counter(i.kind for i in g.issues)
-    assert set(kinds) <= {"duplicate-submission", "unknown-student"}
+    assert set(kinds) <= {"duplicate-submission", "unknown-student", "unreadable-answer"}
     assert kinds["unknown-student"] >= 1
     assert g.rows_read == g.rows_graded + g.rows_reported
+    # each garbage answer kept is a note (its row is graded), not a row not graded
+    invalid = sum(1 for s in g.students for m in s.marks if m.status == "invalid")
+    assert kinds["unreadable-answer"] == invalid == g.notes_reported > 0
     assert all(s.submitted for s in g.students)
 
 
@@ -122,5 +125,6 @@ def test_the_mark_column_is_ignored_and_the_timestamp_column_found(tmp_path, lay
     assert f.layout == layout and f.mapping["timestamp"] == "Timestamp"
     assert f.mapping["student_id"] == "Student ID"
     assert "Simulated by quizgen" not in f.mapping.values()
-    assert {i.kind for i in g.issues} <= {"duplicate-submission", "unknown-student"}
+    assert {i.kind for i in g.issues} <= {"duplicate-submission", "unknown-student",
+                                          "unreadable-answer"}
     assert all(s.submitted for s in g.students)

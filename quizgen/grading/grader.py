@@ -235,8 +235,20 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
                                     read=scored_text(m),
                                     points=fmt_points(m.points),
                                     max=fmt_points(m.max_points))))
+        elif m.status == "invalid":  # scored 0 with the reason: the TA may regrade by hand
+            issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unreadable-answer", sid,
+                                q.slot, rejected=False, message=msg(
+                                    "issue_unreadable_answer", text=_one_line(m.text),
+                                    reason=m.reason._replace(arg=_one_line(m.reason.arg)),
+                                    max=fmt_points(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    """A student's answer on one line of issues.csv (lines joined by " / ", cut at ``width``)."""
+    shown = " / ".join(line.strip() for line in text.splitlines())
+    return shown if len(shown) <= width else shown[:width - 3] + "..."
 
 
 def _choose(atts: list[Attempt], keep: str, marks_of: dict, by_time: bool = True,

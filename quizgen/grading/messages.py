@@ -16,6 +16,7 @@ from __future__ import annotations
 import string
 from typing import Any, Callable, NamedTuple
 
+from ..answers import Parsed, explain
 from ..josa import josa
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -203,6 +204,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                               "lost, or upper/lower case)",
                         "ko": "앞자리 0이 없거나 대소문자만 달라도 맞춘 학번"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
+    "kind_unreadable-answer": {"en": "unreadable answer (scored 0, for a regrade by hand)",
+                               "ko": "읽을 수 없는 답 (0점 처리, 직접 다시 채점할 답)"},
     "kind_no-student-id": {"en": "row without a student id", "ko": "학번이 없는 행"},
     "kind_duplicate-submission": {"en": "earlier/other submission not graded",
                                   "ko": "채점하지 않은 중복 제출"},
@@ -265,6 +268,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "({points} of {max} points)",
         "ko": "'{text}': 답 뒤에 쓴 단어('{unit}')는 읽지 않고 {read:'로} 채점했습니다"
               "({max}점 중 {points}점)"},
+    "issue_unreadable_answer": {
+        "en": "'{text}': {reason}; scored 0 of {max} points (regrade it by hand if the student "
+              "meant a right answer)",
+        "ko": "'{text}': {reason}. {max}점 중 0점으로 처리했습니다(학생이 맞는 답을 뜻했다면 "
+              "직접 다시 채점하십시오)"},
     "issue_duplicate": {"en": "{n} submissions; graded the one in {where}, {rule}",
                         "ko": "제출 {n}건 중 {where}의 제출을 채점했습니다. {rule}"},
     "rule_by_rule": {"en": "by the rule: {keep}", "ko": "규칙: {keep}"},
@@ -345,7 +353,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
 class Msg(NamedTuple):
     """A message of the catalogue with its values, put into words later by :func:`say`.
 
-    A value may itself be a Msg, or a tuple of Msgs (joined by ``; ``).
+    A value may itself be a Msg, or a tuple of Msgs (joined by ``; ``), or the
+    :class:`~quizgen.answers.Parsed` of an unreadable answer (its reason, in the language).
     """
 
     key: str
@@ -363,6 +372,8 @@ def say(m: Msg, lang: str = "en") -> str:
     def word(v):
         if isinstance(v, Msg):
             return say(v, lang)
+        if isinstance(v, Parsed):
+            return explain(v, lang)
         if isinstance(v, tuple) and v and all(isinstance(x, Msg) for x in v):
             return "; ".join(say(x, lang) for x in v)
         return v
