@@ -127,3 +127,18 @@ def test_choice_hints_in_the_papers_register():
     t = text("ko")
     assert t("choices_as_letters") == "고른 보기의 기호를 쓰십시오(예: A C)"
     assert t("choice_as_letter") == "고른 보기의 기호 하나를 쓰십시오(예: B)"
+
+
+def test_the_fast_formatting_agrees_with_the_particle_formatter():
+    """Strings without a particle spec are worded by str.format: same text, every string."""
+    from quizgen.grading.messages import _FORMAT, _PARTICLE, _formatter
+    field = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+    with_particles = 0
+    for key, entry in CATALOGUE.items():
+        for lang, s in entry.items():
+            values = {n: v for n, v in zip(sorted(set(field.findall(s))),
+                                           ["s002", "00110", "'x'", "12", "q3", "A"] * 3)}
+            assert _formatter(s)(**values) == _FORMAT(s, **values), (key, lang)
+            assert lang != "en" or not _PARTICLE.search(s), key
+            with_particles += bool(_PARTICLE.search(s))
+    assert with_particles >= 10

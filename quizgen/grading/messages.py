@@ -13,7 +13,9 @@ the word before it and is written out (``단어('{unit}')는``).
 """
 from __future__ import annotations
 
+import re
 import string
+from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from ..answers import Parsed, explain
@@ -392,6 +394,17 @@ class _Formatter(string.Formatter):
 
 
 _FORMAT = _Formatter().format
+_PARTICLE = re.compile(r"\{[^{}:]*:'?[^\x00-\x7f]")  # a field with a particle as its spec
+
+
+@lru_cache(maxsize=None)
+def _formatter(s: str) -> Callable[..., str]:
+    """``s.format`` (in C, three times faster) unless a field of ``s`` takes a Korean
+    particle as its spec: the two agree on everything else. (issues.csv words a note per
+    unreadable answer, hundreds in a large class, and their English detail at once.)"""
+    if _PARTICLE.search(s):
+        return lambda **values: _FORMAT(s, **values)
+    return s.format
 
 
 def text(lang: str = "en") -> Callable[..., str]:
@@ -399,5 +412,5 @@ def text(lang: str = "en") -> Callable[..., str]:
     def t(key: str, **values) -> str:
         entry = CATALOGUE[key]
         s = entry.get(lang) or entry["en"]
-        return _FORMAT(s, **values) if values else s
+        return _formatter(s)(**values) if values else s
     return t
