@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable, NamedTuple
 
 from ..answers import Parsed, explain
@@ -397,7 +397,7 @@ _FORMAT = _Formatter().format
 _PARTICLE = re.compile(r"\{[^{}:]*:'?[^\x00-\x7f]")  # a field with a particle as its spec
 
 
-@lru_cache(maxsize=None)
+@cache
 def _formatter(s: str) -> Callable[..., str]:
     """``s.format`` (in C, three times faster) unless a field of ``s`` takes a Korean
     particle as its spec: the two agree on everything else. (issues.csv words a note per
