@@ -20,6 +20,8 @@ def test_simulate_then_grade(tmp_path):
             "--delimiter", ";")
     assert r.exit_code == 0, r.output
     assert r.output.startswith("Wrote ") and subs.exists()
+    assert " rows to " in r.output and "(long layout: a row per answer): " in r.output
+    assert " of the key's 4 students" in r.output and " not in the key." in r.output
     r = run("grade", KEY, subs, "--out", tmp_path / "graded")
     assert r.exit_code == 0, r.output
     assert "Rows: " in r.output and "Columns of subs.csv (long)" in r.output

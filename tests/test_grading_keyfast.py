@@ -233,3 +233,25 @@ def test_simulate_reads_the_same_class_from_index_key_or_any_layout(exam_dir, tm
         api.simulate(key, out, seed=9, layout="long")
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2] and len(outs[0]) > 1000
+
+
+@pytest.mark.parametrize("points", [-1, -0.5, float("inf"), float("nan"), None, "2"])
+def test_an_index_with_points_the_key_reader_refuses_is_not_used(exam_dir, tmp_path, points):
+    import msgspec
+    exam = tmp_path / "exam"
+    shutil.copytree(exam_dir, exam)
+    index = keyindex.index_path(exam / "key.json")
+    data = msgspec.msgpack.decode(index.read_bytes())
+    assert keyindex.load(exam / "key.json") is not None
+    data[5][0][4][0][2] = points  # students[0].questions[0].points
+    index.write_bytes(msgspec.msgpack.encode(data))
+    assert keyindex.load(exam / "key.json") is None  # grading reads the key itself
+    r = _grade(exam, wide_subs(tmp_path, exam), tmp_path / "out")
+    assert r.key_source.startswith("key.json itself")
+    assert all(q.points > 0 for s in r.graded.students for q in s.paper.questions)
+
+
+def wide_subs(tmp_path, exam):
+    subs = tmp_path / "subs.csv"
+    api.simulate(exam / "key.json", subs, seed=1)
+    return subs

@@ -194,3 +194,70 @@ def test_key_without_students_says_what_is_missing(tmp_path):
 def test_key_errors_fit_every_command():
     from quizgen.grading import keyfile
     assert "Grade" not in keyfile._HINT and "quizgen generate" in keyfile._HINT
+
+
+# ---------------------------------------------------------------- a question's points
+
+POINTS = [  # (how the question's points are written, what the message says of them)
+    ("missing", 'no "points"'), ("null", '"points": null, which is empty (null)'),
+    ('"2"', '"points": "2", which is text'), ("-1", '"points": -1, which is a negative number'),
+    ("true", '"points": true, which is true/false'), ("[2]", '"points": [2], which is not a number'),
+    ("NaN", '"points": NaN, which is not a finite number'),
+    ("1e999", '"points": Infinity, which is not a finite number'),
+]
+
+
+def _points_key(tmp_path, written: str, layout: str = "generate"):
+    """The fixture key with s003's q3 (3 points) given ``written`` points, in generate's
+    layout (the fast reader's) or indented (the general reader's only)."""
+    from quizgen.output import dumps_key
+    data = base()
+    q = data["students"][2]["questions"][2]
+    q["points"] = "@@POINTS@@"
+    text = dumps_key(data) if layout == "generate" else json.dumps(data, indent=2)
+    text = (text.replace('"points":"@@POINTS@@",', "").replace('"points": "@@POINTS@@",', "")
+            if written == "missing" else text.replace('"@@POINTS@@"', written))
+    p = tmp_path / "key.json"
+    p.write_text(text, encoding="utf-8")
+    assert "@@POINTS@@" not in text
+    return p
+
+
+@pytest.mark.parametrize("written,says", POINTS)
+@pytest.mark.parametrize("layout", ["generate", "indented"])
+def test_a_question_without_usable_points_is_refused_naming_student_and_question(
+        tmp_path, written, says, layout):
+    from quizgen.grading.keyfast import NotFast, light_papers as fast
+    from quizgen.grading.keyfile import KeyReader
+    from quizgen.grading.pipeline import light_papers
+    p = _points_key(tmp_path, written, layout)
+    if layout == "generate":
+        with pytest.raises(NotFast):  # the fast reader steps aside ...
+            fast(KeyReader(p))
+    for read in (lambda: light_papers(KeyReader(p)), lambda: load_key(p)):  # ... every reader
+        with pytest.raises(KeyFormatError) as e:
+            read()
+        text = str(e.value)
+        assert text.startswith(f"{p}, field 'students[2].questions[2].points': question 'q3' "
+                               f"of student 's003' has {says}")
+        assert "grading does not guess them" in text and "\n" not in text
+
+
+def test_points_of_zero_or_a_fraction_are_kept(tmp_path):
+    for written, want in (("0", 0), ("2.5", 2.5)):
+        q = load_key(_points_key(tmp_path, written)).papers[2].questions[2]
+        assert q.points == want
+
+
+def test_the_cli_refuses_a_key_without_points_and_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+    from grading_helpers import RIGHT, wide
+    from quizgen.cli import main
+    p = _points_key(tmp_path, "missing")
+    subs = wide(tmp_path / "w.csv", RIGHT)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["grade", str(p), str(subs), "--out", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output.startswith(f"Error: {p}, field 'students[2].questions[2].points': question "
+                               "'q3' of student 's003' has no \"points\"")
+    assert r.output.count("\n") == 1 and not out.exists()

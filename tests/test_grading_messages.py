@@ -46,6 +46,15 @@ def test_every_korean_string_formats_with_the_english_values():
     (msg("issue_id_matched", sid="110", kid="00110"),
      "'110'을 정답지의 '00110'으로 맞췄습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
      "지웁니다). 맞는 학생인지 확인하십시오"),
+    (msg("issue_id_matched_case", sid="S200", kid="s200"),
+     "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "확인하십시오"),
+    (msg("issue_id_matched_case", sid="ab-4", kid="AB-4"),
+     "'ab-4'를 정답지의 'AB-4'로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "확인하십시오"),
+    (msg("issue_ambiguous_id_case", sid="Kim", ids="kim, KIM"),
+     "'Kim'은 정답지에 없는 학번입니다. 대소문자를 무시하면 kim, KIM과 모두 일치합니다. "
+     "채점하지 않았으니 파일 사본에 정답지와 똑같이 학번을 적고 다시 채점하십시오"),
     (msg("issue_ambiguous_id", sid="111", ids="0111, 00111"),
      "'111'은 정답지에 없는 학번입니다. 앞자리 0을 빼면 0111, 00111과 모두 일치합니다"
      "(스프레드시트에서 앞자리 0이 사라졌을 수 있습니다). 채점하지 않았으니 파일 사본에 학번 "
@@ -118,3 +127,18 @@ def test_choice_hints_in_the_papers_register():
     t = text("ko")
     assert t("choices_as_letters") == "고른 보기의 기호를 쓰십시오(예: A C)"
     assert t("choice_as_letter") == "고른 보기의 기호 하나를 쓰십시오(예: B)"
+
+
+def test_the_fast_formatting_agrees_with_the_particle_formatter():
+    """Strings without a particle spec are worded by str.format: same text, every string."""
+    from quizgen.grading.messages import _FORMAT, _PARTICLE, _formatter
+    field = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+    with_particles = 0
+    for key, entry in CATALOGUE.items():
+        for lang, s in entry.items():
+            values = {n: v for n, v in zip(sorted(set(field.findall(s))),
+                                           ["s002", "00110", "'x'", "12", "q3", "A"] * 3)}
+            assert _formatter(s)(**values) == _FORMAT(s, **values), (key, lang)
+            assert lang != "en" or not _PARTICLE.search(s), key
+            with_particles += bool(_PARTICLE.search(s))
+    assert with_particles >= 10

@@ -60,6 +60,35 @@ def test_a_word_left_out_is_a_note_in_issues_csv(tmp_path):
     assert "| word after a number not read (the number was scored) | 3 |" in report
 
 
+@pytest.mark.parametrize("lang,details", [
+    ("en", ["'220 parameters.': the word 'parameters' after the answer was not read; scored "
+            "as '220' (2 of 2 points)",
+            "'1.0 nats.': the word 'nats' after the answer was not read; scored as '1.0' "
+            "(1 of 1 points)",
+            "'260개.': the word '개' after the answer was not read; scored as '260' "
+            "(2 of 2 points)",
+            "'16x36x36 Values.': the word 'Values' after the answer was not read; scored as "
+            "'16x36x36' (3 of 3 points)"]),
+    ("ko", ["'220 parameters.': 답 뒤에 쓴 단어('parameters')는 읽지 않고 '220'으로 "
+            "채점했습니다(2점 중 2점)",
+            "'1.0 nats.': 답 뒤에 쓴 단어('nats')는 읽지 않고 '1.0'으로 채점했습니다(1점 중 1점)",
+            "'260개.': 답 뒤에 쓴 단어('개')는 읽지 않고 '260'으로 채점했습니다(2점 중 2점)",
+            "'16x36x36 Values.': 답 뒤에 쓴 단어('Values')는 읽지 않고 '16x36x36'으로 "
+            "채점했습니다(3점 중 3점)"]),
+], ids=["en", "ko"])
+def test_a_note_quotes_exactly_what_was_scored_after_a_full_stop(tmp_path, lang, details):
+    path = wide(tmp_path / "w.csv", {
+        "s001": ["220 parameters.", *RIGHT["s001"][1:]],
+        "s002": [RIGHT["s002"][0], "1.0 nats.", *RIGHT["s002"][2:]],
+        "s003": ["260개.", RIGHT["s003"][1], "16x36x36 Values.", *RIGHT["s003"][3:]]})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, feedback_files=False, lang=lang)
+    assert [s.total for s in r.graded.students[:3]] == [11, 11, 11]
+    issues = read_csv(out / "issues.csv")
+    assert [i["kind"] for i in issues] == ["unit-ignored"] * 4
+    assert [i["detail"] for i in issues] == details
+
+
 def test_a_word_left_out_in_a_long_file_names_the_answers_line(tmp_path):
     rows = [["student", "question", "answer"], ["s001", "q1", "220"],
             ["s001", "q2", "0.5"], ["s001", "q3", "16x32x32 values"]]
@@ -69,12 +98,14 @@ def test_a_word_left_out_in_a_long_file_names_the_answers_line(tmp_path):
     assert [(i.line, i.kind, i.question) for i in r.issues] == [(4, "unit-ignored", "q3")]
 
 
-def test_garbage_stays_unreadable_and_no_note(tmp_path):
+def test_garbage_stays_unreadable_and_no_unit_note(tmp_path):
     path = wide(tmp_path / "w.csv", {"s001": ["220 or 200", "about 0.5", "16k x 32", "", "", ""]})
     r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
     marks = r.graded.students[0].marks[:3]
     assert [m.status for m in marks] == ["invalid", "invalid", "wrong"]  # 16k: an unread entry
-    assert [m.unit for m in marks] == ["", "", ""] and r.issues == []
+    assert [m.unit for m in marks] == ["", "", ""]
+    assert [(i.kind, i.question) for i in r.issues] == [("unreadable-answer", "q1"),
+                                                        ("unreadable-answer", "q2")]
 
 
 @pytest.mark.parametrize("lang,q3,q4", [
@@ -97,7 +128,82 @@ def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp
     md = (out / "feedback" / "s001.md").read_text(encoding="utf-8")
     assert q3 in md and q4 in md
     assert "dimension" not in md and "차원" not in md  # no wrong-size message
-    assert r.issues == []  # not a word left out: nothing for the TA in issues.csv
+    # not a word left out (no unit-ignored note): an unreadable answer, for the TA to look at
+    assert [(i.kind, i.question) for i in r.issues] == [("unreadable-answer", "q3")]
+
+
+# ---------------------------------------------------------------- an unreadable answer
+
+@pytest.mark.parametrize("lang,details,kind", [
+    ("en", ["'220 or 200': could not read '220 or 200' as a number; scored 0 of 2 points "
+            "(regrade it by hand if the student meant a right answer)",
+            "'64 x 6 channels': the word 'channels' after the numbers is not understood; scored "
+            "0 of 3 points (regrade it by hand if the student meant a right answer)",
+            "'1 2 / 3': the rows of '1 2 / 3' have different lengths; scored 0 of 2 points "
+            "(regrade it by hand if the student meant a right answer)",
+            "'all': there is no option 'l'; scored 0 of 2 points (regrade it by hand if the "
+            "student meant a right answer)"],
+     "| unreadable answer (scored 0, for a regrade by hand) | 4 |"),
+    ("ko", ["'220 or 200': 답('220 or 200')을 숫자로 읽을 수 없습니다. 2점 중 0점으로 "
+            "처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'64 x 6 channels': 숫자 뒤에 쓴 단어('channels')를 이해할 수 없습니다. 3점 중 "
+            "0점으로 처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'1 2 / 3': '1 2 / 3'의 행 길이가 서로 다릅니다. 2점 중 0점으로 처리했습니다(학생이 "
+            "맞는 답을 뜻했다면 직접 다시 채점하십시오)",
+            "'all': 해당하는 보기가 없습니다: 'l'. 2점 중 0점으로 처리했습니다(학생이 맞는 답을 "
+            "뜻했다면 직접 다시 채점하십시오)"],
+     "| 읽을 수 없는 답 (0점 처리, 직접 다시 채점할 답) | 4 |"),
+], ids=["en", "ko"])
+def test_an_unreadable_answer_is_a_note_in_issues_csv(tmp_path, lang, details, kind):
+    path = wide(tmp_path / "w.csv", {
+        "s001": ["220 or 200", *RIGHT["s001"][1:]],
+        "s002": [*RIGHT["s002"][:2], "64 x 6 channels", "1 2\n3", "A", "all"],
+        "s003": RIGHT["s003"], "x9": ["idk"] * 6})
+    out = tmp_path / "out"
+    r = grade(KEY, [path], out, lang=lang)
+    by_id = {s.student_id: s for s in r.graded.students}
+    assert (by_id["s001"].total, by_id["s002"].total) == (9, 4)  # scored 0, as before
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["question"], i["graded"])
+            for i in issues] == [("2", "unreadable-answer", "s001", "q1", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q3", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q4", "yes"),
+                                 ("3", "unreadable-answer", "s002", "q6", "yes"),
+                                 ("6", "unknown-student", "x9", "", "no")]  # (a 2-line cell)
+    assert [i["detail"] for i in issues[:4]] == details
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert kind in report
+    # rows: 4 read = 3 graded + 1 not graded; the 4 notes are counted apart
+    text = r.describe()
+    assert "Rows: 4 read = 3 graded + 1 not graded (each in issues.csv)." in text
+    assert "issues.csv also has 4 note(s) on graded rows, columns or files." in text
+    assert r.graded.rows_reported == 1 and r.graded.notes_reported == 4
+    fb = (out / "feedback" / "s001.md").read_text(encoding="utf-8")  # the feedback is as before
+    assert ("could not read '220 or 200' as a number" in fb
+            or "답('220 or 200')을 숫자로 읽을 수 없습니다" in fb)
+
+
+def test_an_unreadable_answer_in_a_long_file_names_its_line_and_a_long_text_is_cut(tmp_path):
+    rows = [["student", "question", "answer"], ["s001", "q1", "220"],
+            ["s001", "q2", "zero point " * 20], ["s001", "q3", "16x32x32"]]
+    r = grade(KEY, [write_rows(tmp_path / "long.csv", rows)], tmp_path / "out",
+              feedback_files=False)
+    (issue,) = r.issues
+    assert (issue.line, issue.kind, issue.question, issue.rejected) == (
+        3, "unreadable-answer", "q2", False)
+    shown = issue.detail.split("':")[0][1:]
+    assert len(shown) == 60 and shown.endswith("...")
+
+
+def test_only_the_kept_submissions_unreadable_answers_are_noted(tmp_path):
+    path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "q2", "q3", "q4", "q5", "q6"],
+                                           ["s001", "idk", *RIGHT["s001"][1:]],
+                                           ["s001", *RIGHT["s001"]]])
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)  # --keep last: line 3
+    assert [i.kind for i in r.issues] == ["duplicate-submission"]
+    r = grade(KEY, [path], tmp_path / "o2", feedback_files=False, keep="first")
+    assert [(i.line, i.kind) for i in r.issues] == [(2, "unreadable-answer"),
+                                                    (3, "duplicate-submission")]
 
 
 # ---------------------------------------------------------------- ids without leading zeros
@@ -114,8 +220,8 @@ def test_an_id_matched_without_its_leading_zeros_is_a_note(tmp_path):
     assert issues[0]["detail"] == ("'109' was matched to the key's '00109': its leading zeros "
                                    "were lost (a spreadsheet drops them); check that this is "
                                    "the right student")
-    assert "| student id matched without its leading zeros | 1 |" in \
-        (out / "report.md").read_text(encoding="utf-8")
+    assert ("| student id matched though written differently (leading zeros lost, or "
+            "upper/lower case) | 1 |") in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_an_id_that_fits_two_ids_is_refused_naming_lost_zeros(tmp_path):
@@ -133,9 +239,59 @@ def test_an_id_that_fits_two_ids_is_refused_naming_lost_zeros(tmp_path):
 
 def test_ids_written_in_full_give_no_note(tmp_path):
     key = key_with(tmp_path, numeric_ids("00101", "00102", "00109", "s004"))
-    path = wide(tmp_path / "w.csv", {"00109": RIGHT["s003"], "S004": RIGHT["s004"]})
+    path = wide(tmp_path / "w.csv", {"00109": RIGHT["s003"], " s004 ": RIGHT["s004"]})
     r = grade(key, [path], tmp_path / "out", feedback_files=False)
     assert r.issues == [] and r.graded.students[3].total == 11
+
+
+# ---------------------------------------------------------------- ids in another case
+
+@pytest.mark.parametrize("lang,detail,kind", [
+    ("en", "'S200' was matched to the key's 's200': the two differ only in upper/lower case; "
+           "check that this is the right student",
+     "| student id matched though written differently (leading zeros lost, or upper/lower "
+     "case) | 2 |"),
+    ("ko", "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+           "확인하십시오",
+     "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 2 |"),
+], ids=["en", "ko"])
+def test_an_id_matched_in_another_case_is_a_note(tmp_path, lang, detail, kind):
+    key = key_with(tmp_path, numeric_ids("s200", "00102", "00109", "AB-4"))
+    path = wide(tmp_path / "w.csv", {"S200": RIGHT["s001"], "ab-4": RIGHT["s004"],
+                                     "00102": RIGHT["s002"]})
+    out = tmp_path / "out"
+    r = grade(key, [path], out, feedback_files=False, lang=lang)
+    assert [s.total for s in r.graded.students] == [11, 11, 0, 11]  # matched, as before
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("2", "id-matched", "S200", "yes"), ("3", "id-matched", "ab-4", "yes")]
+    assert issues[0]["detail"] == detail
+    assert ("'AB-4'" in issues[1]["detail"]) and "'ab-4'" in issues[1]["detail"]
+    assert kind in (out / "report.md").read_text(encoding="utf-8")
+    assert "issues.csv also has 2 note(s)" in r.describe()
+
+
+@pytest.mark.parametrize("lang,detail", [
+    ("en", "'Ab1' is not a student of the key: ignoring upper/lower case it matches ab1, AB1, "
+           "so it is not graded; write the id exactly as the key has it in a copy of the file "
+           "and grade again"),
+    ("ko", "'Ab1'은 정답지에 없는 학번입니다. 대소문자를 무시하면 ab1, AB1과 모두 일치합니다. "
+           "채점하지 않았으니 파일 사본에 정답지와 똑같이 학번을 적고 다시 채점하십시오"),
+], ids=["en", "ko"])
+def test_ids_of_the_key_differing_only_in_case_match_only_as_written(tmp_path, lang, detail):
+    key = key_with(tmp_path, numeric_ids("ab1", "AB1", "s200", "S200"))
+    path = wide(tmp_path / "w.csv", {"ab1": RIGHT["s001"], "S200": RIGHT["s004"],
+                                     "s200": RIGHT["s003"], "Ab1": RIGHT["s002"]})
+    out = tmp_path / "out"
+    r = grade(key, [path], out, feedback_files=False, lang=lang)
+    # the exact id wins, without a note; one that fits two ids is refused as ambiguous
+    assert [(s.student_id, s.total) for s in r.graded.students] == [
+        ("ab1", 11), ("AB1", 0), ("s200", 11), ("S200", 11)]
+    assert not r.graded.students[1].submitted
+    issues = read_csv(out / "issues.csv")
+    assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
+        ("5", "unknown-student", "Ab1", "no")]
+    assert issues[0]["detail"] == detail
 
 
 # ---------------------------------------------------------------- the report's item table
@@ -401,7 +557,7 @@ def test_korean_instructor_files(tmp_path):
     assert "`w.csv` (가로형, 쉼표)" in report and "(wide, comma)" not in report
     assert "![점수 분포 히스토그램](score-histogram.png)" in report
     assert "정답지의 학생 수" in report and "정답 키" not in report
-    assert "| 앞자리 0 없이 맞춘 학번 | 1 |" in report
+    assert "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 1 |" in report
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
     md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")

@@ -152,6 +152,30 @@ def test_a_word_after_the_answer_is_left_out_and_named(slot, text, status, read)
     assert m.points == score(Q[slot], read).points
 
 
+@pytest.mark.parametrize("text,status,read", [
+    ("220 parameters.", "correct", "220"), ("220 parameters. ", "correct", "220"),
+    ("220 Parameters.", "correct", "220"), ("220개.", "correct", "220"),
+    ("220 개.", "correct", "220"), ("220개의 파라미터.", "correct", "220"),
+    ("220 trainable params.", "correct", "220"), ("220\tparameters.", "correct", "220"),
+    ("220parameters.", "correct", "220"), ("220 parameters", "correct", "220"),
+    # other punctuation or a full stop apart from the word: not left out (nor is it
+    # after the bare number: '220!' and '220 .' are unreadable too)
+    ("220 parameters!", "invalid", None), ("220  Parameters .", "invalid", None),
+    ("220 개 .", "invalid", None), ("220 parameters?", "invalid", None),
+    ("220 parameters..", "invalid", None),
+])
+def test_the_text_scored_is_the_answer_without_the_word_and_full_stop(text, status, read):
+    from quizgen.grading.scoring import scored_text
+    m = score(Q["q1"], text)
+    assert m.status == status
+    if read is None:
+        assert m.unit == "" and scored_text(m) == text.strip()
+    else:
+        assert scored_text(m) == read and m.points == score(Q["q1"], read).points
+    for bare in ("220!", "220 ."):
+        assert score(Q["q1"], bare).status == "invalid"
+
+
 def test_a_word_left_out_still_names_the_misconception():
     m = score(Q["q1"], "200 parameters")
     assert (m.status, m.misconception, m.unit) == ("wrong", "forgot-bias", "parameters")

@@ -31,9 +31,12 @@ def test_simulated_class_grades_cleanly(tmp_path, layout, delimiter):
              strangers=1, bom=True)
     g = grade(KEY, [path], tmp_path / "out", feedback_files=False).graded
     kinds = Counter(i.kind for i in g.issues)
-    assert set(kinds) <= {"duplicate-submission", "unknown-student"}
+    assert set(kinds) <= {"duplicate-submission", "unknown-student", "unreadable-answer"}
     assert kinds["unknown-student"] >= 1
     assert g.rows_read == g.rows_graded + g.rows_reported
+    # each garbage answer kept is a note (its row is graded), not a row not graded
+    invalid = sum(1 for s in g.students for m in s.marks if m.status == "invalid")
+    assert kinds["unreadable-answer"] == invalid == g.notes_reported > 0
     assert all(s.submitted for s in g.students)
 
 
@@ -122,5 +125,39 @@ def test_the_mark_column_is_ignored_and_the_timestamp_column_found(tmp_path, lay
     assert f.layout == layout and f.mapping["timestamp"] == "Timestamp"
     assert f.mapping["student_id"] == "Student ID"
     assert "Simulated by quizgen" not in f.mapping.values()
-    assert {i.kind for i in g.issues} <= {"duplicate-submission", "unknown-student"}
+    assert {i.kind for i in g.issues} <= {"duplicate-submission", "unknown-student",
+                                          "unreadable-answer"}
     assert all(s.submitted for s in g.students)
+
+
+def test_the_summary_line_says_what_the_rows_and_students_are_in_both_layouts(tmp_path):
+    import csv
+    key_ids = {p.student.student_id for p in load_key(KEY).papers}
+    said = {}
+    for layout in ("wide", "long"):
+        path = tmp_path / f"{layout}.csv"
+        r = simulate(KEY, path, seed=4, layout=layout, duplicates=0.5, absent=0.3, strangers=2)
+        rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+        ids = [row["Student ID"] for row in rows]
+        assert r.rows == len(rows)
+        assert r.key_students == len(key_ids) == 4
+        assert r.submitted == len(set(ids) & key_ids) and r.strangers == len(set(ids) - key_ids)
+        assert r.students == len(set(ids)) == r.submitted + r.strangers
+        if layout == "wide":
+            assert r.twice == sum(1 for i in key_ids if ids.count(i) == 2)
+            assert r.rows == r.submitted + r.twice + r.strangers
+        said[layout] = r
+    wide, long = said["wide"], said["long"]
+    assert (wide.submitted, wide.twice, wide.strangers) == (long.submitted, long.twice,
+                                                           long.strangers)
+    assert 0 < wide.submitted < 4 and wide.twice >= 1
+    assert wide.describe() == (
+        f"Wrote {wide.rows} rows to {tmp_path / 'wide.csv'} (wide layout: a row per "
+        f"submission): {wide.submitted} of the key's 4 students ({wide.twice} of them twice) "
+        "and 2 ids not in the key.")
+    assert long.describe() == (
+        f"Wrote {long.rows} rows to {tmp_path / 'long.csv'} (long layout: a row per answer): "
+        f"{long.submitted} of the key's 4 students ({long.twice} of them twice) and 2 ids "
+        "not in the key.")
+    one = simulate(KEY, tmp_path / "one.csv", seed=1, absent=0.0, duplicates=0.0, strangers=1)
+    assert one.describe().endswith(": 4 of the key's 4 students and 1 id not in the key.")

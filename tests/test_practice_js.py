@@ -247,7 +247,10 @@ def typed_answers(q: Question) -> list[str]:
         out += [shown, answer_text(kind, v)]
         # a word after the answer: left out when the grader's list has it, else unreadable
         out += [f"{shown} parameters", f"{shown} Values.", f"{shown}개의 값", f"{shown} hundred",
-                f"{shown} 이상", f"{shown} weights", f"{shown} channels", f"{shown} 채널"]
+                f"{shown} 이상", f"{shown} weights", f"{shown} channels", f"{shown} 채널",
+                # punctuation and spacing after the word (as the audit wrote them)
+                f"{shown} parameters.", f"{shown} parameters!", f"{shown}  Parameters .",
+                f"{shown}개.", f"{shown} 개 .", f"{shown} parameters. "]
         if kind in ("real", "integer"):
             out += [shown.replace(".", ","), f"{v:,}", answer_text(kind, v + 7)]
         elif kind in ("shape", "vector", "matrix"):

@@ -15,7 +15,7 @@ from ..model import Quiz, StudentPaper
 from .columns import SlotMatcher, parse_map
 from .light import KeyNotes
 from .messages import Msg, msg
-from .scoring import Mark, Policy, fmt_points, missing, score
+from .scoring import Mark, Policy, fmt_points, missing, score, scored_text
 from .submissions import Attempt, FileRead, IdLookup, Issue, read_file
 
 KEEP_RULES = ("last", "first", "best")
@@ -143,15 +143,19 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
             kid = ids.find(sid)
             if kid is None:
                 clash = ids.clash(sid)
-                why = (msg("issue_ambiguous_id", sid=sid, ids=", ".join(clash)) if clash
-                       else msg("issue_unknown_student", sid=sid))
+                why = (msg("issue_ambiguous_id" if all(c.isdigit() for c in clash)
+                           else "issue_ambiguous_id_case", sid=sid, ids=", ".join(clash))
+                       if clash else msg("issue_unknown_student", sid=sid))
                 issues.extend(Issue(att.file, line, "unknown-student", sid, message=why)
                               for line in att.lines)
                 continue
-            if kid != sid and ids.zeros_lost(sid, kid):
-                issues.append(Issue(att.file, att.lines[0] if att.lines else 0, "id-matched",
-                                    sid, rejected=False,
-                                    message=msg("issue_id_matched", sid=sid, kid=kid)))
+            if kid != sid:  # found, but not as written: say which key id, for the TA
+                how = ("issue_id_matched" if ids.zeros_lost(sid, kid)
+                       else "issue_id_matched_case" if ids.case_differs(sid, kid) else None)
+                if how is not None:
+                    issues.append(Issue(att.file, att.lines[0] if att.lines else 0,
+                                        "id-matched", sid, rejected=False,
+                                        message=msg(how, sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
     students = []
     for paper in quiz.papers:
@@ -228,11 +232,23 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
             issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unit-ignored", sid,
                                 q.slot, rejected=False, message=msg(
                                     "issue_unit_ignored", text=m.text, unit=m.unit,
-                                    read=m.text[:len(m.text) - len(m.unit)].rstrip(),
+                                    read=scored_text(m),
                                     points=fmt_points(m.points),
+                                    max=fmt_points(m.max_points))))
+        elif m.status == "invalid":  # scored 0 with the reason: the TA may regrade by hand
+            issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unreadable-answer", sid,
+                                q.slot, rejected=False, message=msg(
+                                    "issue_unreadable_answer", text=_one_line(m.text),
+                                    reason=m.reason._replace(arg=_one_line(m.reason.arg)),
                                     max=fmt_points(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    """A student's answer on one line of issues.csv (lines joined by " / ", cut at ``width``)."""
+    shown = " / ".join(line.strip() for line in text.splitlines())
+    return shown if len(shown) <= width else shown[:width - 3] + "..."
 
 
 def _choose(atts: list[Attempt], keep: str, marks_of: dict, by_time: bool = True,

@@ -26,7 +26,7 @@ import msgspec
 
 from ..model import Student, StudentPaper
 from .keyfile import KeyReader, valid_value
-from .keyindex import IndexQuestion, encode_misconceptions, tolerance
+from .keyindex import IndexQuestion, Points, encode_misconceptions, tolerance
 from .light import SAMPLES, KeyNotes, LightMisconception
 
 _NonNegative = Union[Annotated[int, msgspec.Meta(ge=0)], Annotated[float, msgspec.Meta(ge=0)]]
@@ -64,7 +64,7 @@ class _Question(msgspec.Struct, kw_only=True):
     template: Optional[str] = None
     topic: Optional[str] = None
     title: Optional[str] = None
-    points: _NonNegative = 1
+    points: Points  # required (key-format.md), finite: no default is guessed
     answer: _Answer
     tolerance: _Tolerance = _NO_TOLERANCE
     misconceptions: list[_Misconception] = []

@@ -10,6 +10,7 @@ before its end, or with text after it).
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -273,7 +274,7 @@ def check_student(st: Any, i: int, path: str, seen: set[str]) -> None:
         _bad(path, f"{where}.questions", "is not a list")
     slots: set[str] = set()
     for j, q in enumerate(qs):
-        slot = _check_question(q, path, f"{where}.questions[{j}]")
+        slot = _check_question(q, path, f"{where}.questions[{j}]", sid)
         if slot in slots:
             _bad(path, f"{where}.questions[{j}].slot", f"repeats slot '{slot}'")
         slots.add(slot)
@@ -283,15 +284,46 @@ def _bad(path: str, field: str, what: str) -> None:
     raise KeyFormatError(f"{what}.", path=path, field=field, hint=_HINT)
 
 
-def _check_question(q: Any, path: str, where: str) -> str:
+_MISSING = object()
+
+
+def valid_points(points: Any) -> bool:
+    """A question's points as key-format.md has them: a JSON number, 0 or more (finite)."""
+    if type(points) is float:
+        return points >= 0 and math.isfinite(points)
+    return type(points) is int and points >= 0
+
+
+def _bad_points(path: str, where: str, sid: str, slot: str, points: Any) -> None:
+    """A question without usable points: grading must not guess them (a default of 1, or
+    0, would silently change every total of the class)."""
+    if points is _MISSING:
+        what = "has no \"points\""
+    else:
+        shown = json.dumps(points, ensure_ascii=False)
+        shown = shown if len(shown) <= 20 else shown[:20] + "..."
+        kind = ("true/false, not a number" if isinstance(points, bool)
+                else "not a finite number" if type(points) is float and not math.isfinite(points)
+                else "a negative number" if _is_number(points)
+                else "empty (null), not a number" if points is None
+                else "text, not a number" if isinstance(points, str) else "not a number")
+        what = f"has \"points\": {shown}, which is {kind}"
+    raise KeyFormatError(
+        f"question '{slot}' of student '{sid}' {what}; every question of the key needs its "
+        "points (a number, 0 or more), and grading does not guess them.", path=path,
+        field=f"{where}.points",
+        hint="Write the question's points into the key (as generate writes them), or use "
+             "the key.json that `quizgen generate` wrote for this exam.")
+
+
+def _check_question(q: Any, path: str, where: str, sid: str = "") -> str:
     if not isinstance(q, dict):
         _bad(path, where, "is not an object")
     slot = q.get("slot")
     if not isinstance(slot, str) or not slot:
         _bad(path, f"{where}.slot", "is missing")
-    points = q.get("points", 1)
-    if not _is_number(points) or points < 0:
-        _bad(path, f"{where}.points", "is not a non-negative number")
+    if "points" not in q or not valid_points(q["points"]):
+        _bad_points(path, where, sid, slot, q.get("points", _MISSING))
     answer = q.get("answer")
     if not isinstance(answer, dict) or answer.get("type") not in ANSWER_TYPES:
         _bad(path, f"{where}.answer.type", "is not one of " + ", ".join(ANSWER_TYPES))

@@ -19,10 +19,11 @@ import hashlib
 import multiprocessing
 import os
 import struct
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Annotated, Any, Callable, Optional, Union
 
 import msgspec
 
@@ -47,6 +48,13 @@ class _Tolerance(msgspec.Struct, frozen=True):
     rel: float = 0.0
 
 
+# A question's points as the key's reader accepts them (keyfile.valid_points): a number, 0
+# or more, finite. An index holding other points is not used (grading reads the key, whose
+# reader names the question); the fast key reader steps aside for them.
+Points = Union[Annotated[int, msgspec.Meta(ge=0)],
+               Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]]
+
+
 class IndexMisconception(msgspec.Struct, array_like=True, frozen=True, gc=False):
     """A :class:`~.light.LightMisconception` read back (same fields; twice as fast to decode)."""
 
@@ -68,7 +76,7 @@ class IndexQuestion(msgspec.Struct, array_like=True, frozen=True):
 
     slot: str
     title: str
-    points: Union[int, float]
+    points: Points
     answer_type: str
     answer_value: Any
     tolerance: _Tolerance

@@ -107,7 +107,7 @@ def light_paper(st: dict, notes: KeyNotes | None = None) -> StudentPaper:
                 notes.add_feedback(slot, title, mid, m.get("feedback", ""))
         options = q.get("options")
         qs.append(LightQuestion(
-            slot, title, q.get("points", 1), intern(answer["type"]),
+            slot, title, q["points"], intern(answer["type"]),
             answer["value"], _tolerance(q.get("tolerance")), tuple(mis),
             tuple(intern(o) for o in options) if options is not None else None,
             answer.get("decimals")))

@@ -87,8 +87,9 @@ _UNIT_WORDS = frozenset((
 UNIT_WORDS = _UNIT_WORDS  # (public: the practice page leaves out the same words)
 
 
-def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
-    """``answer`` read without a word after it, when that makes it fully readable."""
+def split_unit(answer: str) -> tuple[str, str] | None:
+    """``(the answer before it, the word)`` of ``answer`` ending in a word of the list
+    (``"297 parameters."`` -> ``("297", "parameters")``); None when it does not."""
     text = answer.strip()
     if text.endswith(".") and text[-2:-1].isalpha():
         text = text[:-1]          # "297 parameters." as written in a sentence
@@ -100,12 +101,27 @@ def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
     unit = m.group(2)
     if " ".join(unit.lower().split()) not in _UNIT_WORDS:
         return None
+    return m.group(1), unit
+
+
+def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
+    """``answer`` read without a word after it, when that makes it fully readable."""
+    split = split_unit(answer)
+    if split is None:
+        return None
+    read, unit = split
     options = q.options
-    p = parse(q.answer_type, m.group(1), n_options=len(options) if options else None,
+    p = parse(q.answer_type, read, n_options=len(options) if options else None,
               decimals=q.decimals, per_entry=True)
     if not p.ok or p.code:
         return None
     return p, unit
+
+
+def scored_text(m: Mark) -> str:
+    """What of a mark's answer was scored: its text without the word left out (``unit``)."""
+    split = split_unit(m.text) if m.unit else None
+    return split[0] if split is not None else m.text
 
 
 def accepted_interval(q: Question, value: float | None = None) -> tuple[float, float]:

@@ -19,6 +19,7 @@ import os
 import random
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,12 +41,33 @@ MARK = SIMULATED_MARK
 
 @dataclass(frozen=True)
 class SimulateResult:
+    """What ``simulate`` wrote.
+
+    ``rows``: data rows of the file (wide: one per submission, long: one per answer given);
+    ``students``: the ids in the file (the key's students who submitted and the ids not in
+    the key); ``key_students``: the students of the key; ``submitted``: those of them in the
+    file, ``twice`` of them with two submissions; ``strangers``: ids not in the key.
+    """
+
     path: Path
     students: int
     rows: int
+    layout: str = "wide"
+    key_students: int = 0
+    submitted: int = 0
+    twice: int = 0
+    strangers: int = 0
 
     def describe(self) -> str:
-        return f"Wrote {self.rows} rows for {self.students} simulated students to {self.path}."
+        per = "submission" if self.layout == "wide" else "answer"
+        twice = f" ({self.twice} of them twice)" if self.twice else ""
+        return (f"Wrote {_n(self.rows, 'row')} to {self.path} ({self.layout} layout: a row per "
+                f"{per}): {self.submitted} of the key's {_n(self.key_students, 'student')}"
+                f"{twice} and {_n(self.strangers, 'id')} not in the key.")
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _spell_real(x: float, decimals: int | None, rng: random.Random) -> str:
@@ -163,7 +185,9 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
     difficulty: dict[str, float] = {}
     records = []  # (minute, sid, name, email, {slot: text})
     minute = 0
-    for paper in _light_papers(key_path):
+    papers = _light_papers(key_path)
+    n_papers = len(papers)
+    for paper in papers:
         for q in paper.questions:
             if q.slot not in difficulty:
                 difficulty[q.slot] = rng.gauss(-0.3, 0.8)
@@ -187,7 +211,10 @@ def simulate(key_path, out_path, *, seed: int = 0, layout: str = "wide", delimit
     headers = {s: _header(s, rng) for s in slots}
     rows = _layout(records, slots, headers, layout, rng)
     _write(Path(out_path), rows, delimiter, bom)
-    return SimulateResult(Path(out_path), len({r[1] for r in records}), len(rows) - 1)
+    per_student = Counter(r[1] for r in records[:len(records) - strangers])
+    return SimulateResult(Path(out_path), len({r[1] for r in records}), len(rows) - 1, layout,
+                          n_papers, len(per_student),
+                          sum(1 for n in per_student.values() if n > 1), strangers)
 
 
 def _light_papers(key_path) -> list:

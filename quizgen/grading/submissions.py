@@ -86,8 +86,9 @@ class FileRead:
 class IdLookup:
     """Match ids as written (``S001``, `` s001 ``, ``1234`` for ``001234``) to the key's ids.
 
-    Ids that are alike once leading zeros are dropped (``0109`` and ``00109``) match only
-    as written: :meth:`clash` names them for the message about such an id.
+    Ids that are alike once leading zeros are dropped (``0109`` and ``00109``), or in
+    another case (``s200`` and ``S200``), match only as written: :meth:`clash` names them
+    for the message about such an id.
     """
 
     def __init__(self, ids):
@@ -121,6 +122,12 @@ class IdLookup:
         """Whether ``text``, found as ``key_id``, differs from it in its leading zeros."""
         t = text.strip()
         return t != key_id and t.isdigit() and key_id.isdigit()
+
+    @staticmethod
+    def case_differs(text: str, key_id: str) -> bool:
+        """Whether ``text``, found as ``key_id``, differs from it only in upper/lower case."""
+        t, k = text.strip(), key_id.strip()
+        return t != k and t.lower() == k.lower()
 
 
 _SINGLE_ROLES = ("student_id", "timestamp", "name", "first_name", "last_name", "email",
