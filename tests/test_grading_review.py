@@ -119,7 +119,7 @@ def test_garbage_stays_unreadable_and_no_unit_note(tmp_path):
 ], ids=["en", "ko"])
 def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp_path, lang,
                                                                               q3, q4):
-    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "64 x 6 channels", "1 2; 3 four",
+    path = wide(tmp_path / "w.csv", {"s001": ["220", "0.5", "16 x 32 x 32 channels", "1 2; 3 four",
                                               "A", "A,C"]})
     out = tmp_path / "out"
     r = grade(KEY, [path], out, lang=lang)
@@ -137,7 +137,7 @@ def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp
 @pytest.mark.parametrize("lang,details,kind", [
     ("en", ["'220 or 200': could not read '220 or 200' as a number; scored 0 of 2 points "
             "(regrade it by hand if the student meant a right answer)",
-            "'64 x 6 channels': the word 'channels' after the numbers is not understood; scored "
+            "'16 x 32 x 32 channels': the word 'channels' after the numbers is not understood; scored "
             "0 of 3 points (regrade it by hand if the student meant a right answer)",
             "'1 2 / 3': the rows of '1 2 / 3' have different lengths; scored 0 of 2 points "
             "(regrade it by hand if the student meant a right answer)",
@@ -146,7 +146,7 @@ def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp
      "| unreadable answer (scored 0, for a regrade by hand) | 4 |"),
     ("ko", ["'220 or 200': 답('220 or 200')을 숫자로 읽을 수 없습니다. 2점 중 0점으로 "
             "처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
-            "'64 x 6 channels': 숫자 뒤에 쓴 단어('channels')를 이해할 수 없습니다. 3점 중 "
+            "'16 x 32 x 32 channels': 숫자 뒤에 쓴 단어('channels')를 이해할 수 없습니다. 3점 중 "
             "0점으로 처리했습니다(학생이 맞는 답을 뜻했다면 직접 다시 채점하십시오)",
             "'1 2 / 3': '1 2 / 3'의 행 길이가 서로 다릅니다. 2점 중 0점으로 처리했습니다(학생이 "
             "맞는 답을 뜻했다면 직접 다시 채점하십시오)",
@@ -157,7 +157,7 @@ def test_a_word_after_a_shape_is_unreadable_in_the_feedback_not_a_wrong_size(tmp
 def test_an_unreadable_answer_is_a_note_in_issues_csv(tmp_path, lang, details, kind):
     path = wide(tmp_path / "w.csv", {
         "s001": ["220 or 200", *RIGHT["s001"][1:]],
-        "s002": [*RIGHT["s002"][:2], "64 x 6 channels", "1 2\n3", "A", "all"],
+        "s002": [*RIGHT["s002"][:2], "16 x 32 x 32 channels", "1 2\n3", "A", "all"],
         "s003": RIGHT["s003"], "x9": ["idk"] * 6})
     out = tmp_path / "out"
     r = grade(KEY, [path], out, lang=lang)

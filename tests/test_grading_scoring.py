@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from grading_helpers import KEY
+from quizgen import answers
 from quizgen.grading.keyfile import load_key
 from quizgen.grading.scoring import Policy, accepted_interval, score
 
@@ -241,8 +242,26 @@ LISTS = {"q3": Q["q3"], "q4": Q["q4"], "v3": _light("vector", [1.0, 2.0, 3.0], (
          "v2": _light("vector", [0.5, 0.25], (0.002, 0.0)), "s2": _light("shape", [64, 6])}
 
 
+@pytest.mark.parametrize("slot,text,status,points,value", [
+    ("q3", "16 32 fifty", "partial", 2.0, [16, 32, None]),     # was unreadable: 0 points
+    ("q3", "16 x 32 thirtytwo", "partial", 2.0, [16, 32, None]),
+    ("q3", "64 x 6 channels", "wrong", 0.0, [64, 6, None]),
+    ("v3", "1 2 four", "partial", None, [1.0, 2.0, None]),
+    ("q4", "1 2; 3 four", "partial", 1.5, [[1.0, 2.0], [3.0, None]]),
+])
+def test_a_word_one_entry_short_of_the_keys_size_is_an_unreadable_entry(slot, text, status, points,
+                                                                        value):
+    """A word where the key's last entry goes is that entry, unreadable; the others earn
+    their credit (as they did before words after an answer were refused)."""
+    q = LISTS.get(slot) or Q[slot]
+    m = score(q, text)
+    assert m.status == status and m.reason.ok and m.reason.code == "number"
+    assert points is None or m.points == points
+    assert answers.parse(q.answer_type, text, per_entry=True, words=False).value == value
+
+
 @pytest.mark.parametrize("slot,text,word", [
-    ("s2", "64 x 6 channels", "channels"), ("q3", "64 x 6 channels", "channels"),
+    ("s2", "64 x 6 channels", "channels"), ("q3", "64 channels", "channels"),
     ("q3", "16x32x32 channels", "channels"), ("q3", "16 x 32 x 32 channels", "channels"),
     ("q3", "(16, 32, 32) channels", "channels"), ("q3", "[16,32,32] channels", "channels"),
     ("q3", "16,32,32 channels", "channels"), ("q3", "16×32×32 channels", "channels"),

@@ -264,6 +264,10 @@ def typed_answers(q: Question) -> list[str]:
                 off[k] = "four"
                 out.append(_rows_text(q, off, k % 2 == 0))
             out.append(_rows_text(q, ["x"] * len(entries), False))
+            # a word where the last entry goes, after spaces: one unread entry, not a word after
+            out.append(" ".join(entries[:-1] + ["four"]))
+            if len(entries) > 2:
+                out.append(" ".join(entries[:-2] + ["four"]))   # two short: a word after
         else:
             picks = [v] if kind == "choice" else list(v)
             out += [" ".join(letters(i) for i in picks[:1]), " ".join(letters(i) for i in picks)
@@ -316,4 +320,9 @@ def test_score_agrees_with_the_grader(page, bank_questions):
     assert {q.answer_type for (q, _), v in zip(plain, verdicts)
             if v[5] == ["word", "channels"]} == {"shape", "vector", "matrix"}
     assert sum(1 for v in verdicts if v[6]) >= 20  # a word of the list left out
+    # a word in place of the key's last entry ("1 2 four" for three numbers): one unread entry
+    last_word = [(q.answer_type, v[0]) for (q, text), v in zip(plain, verdicts)
+                 if q.answer_type in ("shape", "vector", "matrix") and text.endswith(" four")
+                 and v[4] == ["number", "four"]]
+    assert {kind for kind, _ in last_word} >= {"vector", "matrix"} and len(last_word) >= 10
     assert len(cases) > 1500

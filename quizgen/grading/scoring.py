@@ -118,6 +118,18 @@ def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
     return p, unit
 
 
+def _word_as_entry(q: Question, answer: str, p: Parsed) -> Parsed:
+    """A word after a shape, vector or matrix that is one entry short of the key's size
+    (``16 5 fifty`` for three sizes, ``0.29 0.66 four`` for three numbers) stands where an
+    entry goes: read it as one unreadable entry, so the others earn their credit. Otherwise
+    the answer stays unreadable (``p``, code ``word``): the word came after a whole answer."""
+    alt = parse(q.answer_type, answer, n_options=n_options(q), decimals=q.decimals, per_entry=True,
+                words=False)
+    if alt.ok and size_of(q.answer_type, alt.value) == size_of(q.answer_type, q.answer_value):
+        return alt
+    return p
+
+
 def scored_text(m: Mark) -> str:
     """What of a mark's answer was scored: its text without the word left out (``unit``)."""
     split = split_unit(m.text) if m.unit else None
@@ -232,6 +244,8 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
             bare = _without_unit(q, answer)
             if bare is not None:
                 p, unit = bare
+            elif p.code == "word" and q.answer_type in MULTIPART:
+                p = _word_as_entry(q, answer, p)
         if not p.ok:
             return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
                         None if p is BLANK else p)

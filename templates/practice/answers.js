@@ -327,7 +327,7 @@
    * decimals > 0: "3,112" reads with a decimal comma (3.112) instead of being ambiguous.
    * perEntry (shapes, vectors, matrices): an unreadable entry becomes null and the result
    * is ok with the code/arg of the first such entry (it fails only when none can be read). */
-  function parse(type, text, nOptions, decimals, perEntry) {
+  function parse(type, text, nOptions, decimals, perEntry, words) {
     var reader = READERS[type];
     if (!reader) throw new Error("unknown answer type " + type);
     var dc = !!(decimals && decimals > 0);
@@ -341,7 +341,8 @@
     var bad = perEntry ? [] : null, value;
     var n = nOptions === undefined ? null : nOptions;
     try {
-      if ((type === "shape" || type === "vector" || type === "matrix") && LETTER_END.test(s)) {
+      if (words !== false && (type === "shape" || type === "vector" || type === "matrix") &&
+          LETTER_END.test(s)) {
         wordAfter(type, reader, s, n, dc);
       }
       value = reader(s, n, dc, bad);
@@ -489,6 +490,22 @@
     return p.ok && !p.code ? { parsed: p, unit: m[2] } : null;
   }
 
+  // (rows, columns) of a matrix, (n) of a list; null when ragged (grading/scoring.size_of).
+  function sizeOf(type, value) {
+    if (!Array.isArray(value)) return null;
+    if (type !== "matrix") return String(value.length);
+    if (!value.length || !value.every(Array.isArray)) return null;
+    var cols = value[0].length;
+    return value.every(function (r) { return r.length === cols; }) ? value.length + "x" + cols : null;
+  }
+
+  // A word one entry short of the key's size stands where an entry goes (scoring._word_as_entry).
+  function wordAsEntry(q, text, p) {
+    var alt = parse(q.type, text, q.n_options, q.decimals, true, false);
+    var size = alt.ok ? sizeOf(q.type, alt.value) : null;
+    return size !== null && size === sizeOf(q.type, q.value) ? alt : p;
+  }
+
   function score(q, text, policy) {
     policy = policy || {};
     var p = parse(q.type, text, q.n_options, q.decimals, true), unit = "";
@@ -496,6 +513,7 @@
         q.type !== "choice" && q.type !== "choices") {
       var bare = withoutUnit(q, text);
       if (bare) { p = bare.parsed; unit = bare.unit; }
+      else if (p.code === "word" && MULTIPART[q.type]) p = wordAsEntry(q, text, p);
     }
     var out = { status: "", fraction: 0, parts: null, misconception: -1, note: null, parsed: p, unit: unit };
     if (!p.ok) {
