@@ -325,6 +325,20 @@ def test_header_only_file_is_an_error(tmp_path):
     assert str(e.value).startswith(f"{path}, line 1: has no rows")
 
 
+def test_a_file_of_only_empty_rows_is_an_error_too(tmp_path):
+    """Three rows of empty cells are no submissions: not a class graded as all zeros."""
+    path = write_text(tmp_path / "e.csv", "student_id,q1,q2\n,,\n , ,\n,,\n")
+    with pytest.raises(SubmissionError) as e:
+        totals([path])
+    assert str(e.value).startswith(f"{path}, line 1: has no rows: only a header and 3 row(s) of "
+                                   "empty cells, no submissions")
+    full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})   # beside a real file: a note
+    t, g = totals([path, full])
+    assert t["s001"] == 11
+    assert [(i.kind, i.line) for i in g.issues] == [("no-rows", 1), ("empty-row", 2),
+                                                   ("empty-row", 3), ("empty-row", 4)]
+
+
 def test_header_only_file_beside_others_is_reported(tmp_path):
     empty = write_rows(tmp_path / "h.csv", [["student_id", "q1", "q2"]])
     full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})

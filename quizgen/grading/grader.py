@@ -181,14 +181,16 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
 
 def _check_rows(files: list[FileRead], issues: list[Issue]) -> None:
     """A file with a header and no rows: an error when no file has rows, else an issue."""
-    empty = [f for f in files if f.rows == 0]
+    empty = [f for f in files if f.rows == f.empty_rows]  # a header and no row with a cell
     if not empty:
         return
     if len(empty) == len(files):
         f = empty[0]
         others = (" (nor do " + ", ".join(Path(x.path).name for x in empty[1:]) + ")"
                   if len(empty) > 1 else "")
-        raise SubmissionError(f"has no rows: only a header, no submissions{others}.",
+        what = (f"only a header and {f.empty_rows} row(s) of empty cells" if f.empty_rows
+                else "only a header")
+        raise SubmissionError(f"has no rows: {what}, no submissions{others}.",
                               path=f.path, line=f.header_line,
                               hint="Export the responses again (with their rows), or check that "
                                    "this is the right file.")

@@ -81,6 +81,7 @@ class FileRead:
     attempts: list[Attempt]
     issues: list[Issue]
     header_line: int = 1
+    empty_rows: int = 0  # of ``rows``: rows of only empty cells (each an ``empty-row`` issue)
 
 
 class IdLookup:
@@ -172,7 +173,7 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
             issues.append(Issue(path, rows[0].line, "unused-column", question=h, rejected=False,
                                 message=msg("issue_unused_column", col=i + 1, header=h)))
     return FileRead(path, layout, delimiter, len(data) + len(empty), mapping, attempts, issues,
-                    rows[0].line)
+                    rows[0].line, len(empty))
 
 
 _COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")
