@@ -201,6 +201,9 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         files[f"{key_name}.json"] = key_text
         files[f"{key_name}.index.msgpack"] = index_file(key_text, [index for (_, index), _ in parts])
         del key_text
+        if i == 0 and prefix:  # en/ has no key.json of its own: say whose papers it holds, as render does
+            files[prefix + RENDER_RECORD] = _render_record(
+                exam.id, {p.student_id: variant_code(secret_value, exam.id, p.student_id) for p in people})
         for fmt, write in zip(formats, writers):
             if fmt in split:
                 _, _, whole, opts = split[fmt]
@@ -341,8 +344,7 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
     files: dict[str, str | bytes] = {}
     for write in writers:
         files.update(write(quiz, user_dir=templates, **_options_for(write, render_options)))
-    files[RENDER_RECORD] = json.dumps({"exam": quiz.exam.id, "variants": codes}, ensure_ascii=False,
-                                      sort_keys=True) + "\n"
+    files[RENDER_RECORD] = _render_record(quiz.exam.id, codes)
     written = write_files(out_dir, files)
     # (render never removes a key.json, not even a language's own)
     remove_stale_papers(out_dir, replaced, files, old.exam_id if old is not None else quiz.exam.id, keys=False)
@@ -350,6 +352,12 @@ def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] 
 
 
 RENDER_RECORD = ".quizgen-render.json"  # what `render` last wrote into a folder without key.json
+
+
+def _render_record(exam_id: str, codes: dict) -> str:
+    """The record of the papers a folder without key.json holds: exam id, variant per student
+    (written by `render`, and by `generate` into the first language's folder of en,ko)."""
+    return json.dumps({"exam": exam_id, "variants": codes}, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def _check_rendered(out_dir: Path, exam_id: str, codes: dict, force: bool) -> set[str]:

@@ -104,9 +104,12 @@ class _KeyExam(msgspec.Struct):
 
 def render_folder(key_path: str | Path) -> Path:
     """Where `render` writes when no folder is given: the folder of ``key_path``; but for
-    the top key.json of a `generate --lang en,ko` folder, the folder of that key's language
-    (``DIR/en/``), where generate put its papers and key files."""
+    the top ``key.json`` of a `generate --lang en,ko` folder (that file name, not a copy),
+    the folder of that key's language (``DIR/en/``), where generate put its papers and key
+    files."""
     parent = Path(key_path).parent
+    if Path(key_path).name != "key.json":  # another file (a copy, another exam's key): beside it
+        return parent
     try:
         lang = msgspec.json.decode(Path(key_path).read_bytes(), type=_KeyExam).exam.get("lang")
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
@@ -142,7 +145,8 @@ PAPER_SUFFIXES = (".md", ".html", ".pdf")
 
 # Files holding every student's questions (the keys, the print files), per language folder.
 CLASS_FILES = ("key.md", "key.html", "key.pdf", "papers-all.pdf")
-LANG_KEY_FILES = ("key.json", "key.index.msgpack")  # under en/, ko/: a second language's key
+# under en/, ko/: a second language's key; the first language's record of its papers
+LANG_KEY_FILES = ("key.json", "key.index.msgpack", ".quizgen-render.json")
 
 
 def remove_stale_papers(out_dir: Path, student_ids, written, exam_id: str | None = None,

@@ -179,3 +179,23 @@ def test_render_of_a_bilingual_folder_writes_where_generate_did(tmp_path):
     assert run("generate", "--students", 2, "--lang", "en,ko", "--out", tmp_path / "again",
                "--secret", SECRET)[0] == 0
     assert (tmp_path / "again" / "en" / "papers" / "s001.md").read_text(encoding="utf-8") == english
+
+
+def test_bilingual_render_after_new_draws_and_of_a_copied_key(tmp_path):
+    """After generate --force with new draws, the top key renders into en/ again (en/'s record
+    of its papers is generate's, not an earlier render's); a key under another name renders
+    beside itself and is checked against the folder's own key.json, as before."""
+    out = tmp_path / "bi"
+    assert run("generate", "--students", 2, "--lang", "en,ko", "--out", out, "--secret", "a")[0] == 0
+    assert run("render", out / "key.json", "--format", "html")[0] == 0
+    assert run("generate", "--students", 2, "--lang", "en,ko", "--out", out, "--secret", "c",
+               "--force")[0] == 0
+    code, text = run("render", out / "key.json", "--format", "html")
+    assert code == 0 and "bi/en/" in text, text
+    other = tmp_path / "other"
+    assert run("generate", write_exam(tmp_path), "--students", 3, "--out", other, "--secret", SECRET)[0] == 0
+    (out / "makeup.json").write_bytes((other / "key.json").read_bytes())
+    before = {p: p.read_bytes() for p in (out / "en").rglob("*") if p.is_file()}
+    code, text = run("render", out / "makeup.json", "--format", "md")
+    assert code == 2 and "it already holds key.json of exam" in text, text
+    assert {p: p.read_bytes() for p in (out / "en").rglob("*") if p.is_file()} == before
