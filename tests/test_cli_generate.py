@@ -236,3 +236,24 @@ def test_secret_line_names_where_the_secret_came_from(tmp_path):
         assert r.exit_code == 0, r.output
         line = r.output.strip().splitlines()[-1]
         assert line == f"Secret: {source.format(out=exp)} (keep it to export the same draws again).", (k, line)
+
+
+def test_a_partial_of_your_own_is_not_called_unused(tmp_path):
+    """A file your paper template includes (html/_answers.html.j2) may be close to a bundled
+    name; the note says it is read if included, not that it is unused."""
+    from quizgen.resources import templates_dir
+    t = tmp_path / "t" / "html"
+    t.mkdir(parents=True)
+    paper = (templates_dir() / "html" / "paper.html.j2").read_text(encoding="utf-8")
+    (t / "paper.html.j2").write_text(paper.replace('{% include "html/_answer.html.j2" %}',
+                                                   '{% include "html/_answers.html.j2" %}'),
+                                     encoding="utf-8")
+    (t / "_answers.html.j2").write_text("<p>MY-PARTIAL</p>", encoding="utf-8")
+    out = tmp_path / "exam"
+    result = CliRunner().invoke(main, ["generate", "--students", "1", "--out", str(out),
+                                                       "--secret", "x", "--format", "html",
+                                                       "--templates", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert "MY-PARTIAL" in (out / "papers" / "s001.html").read_text(encoding="utf-8")
+    assert "html/_answers.html.j2 is not a bundled template name" in result.stderr
+    assert "It is not used" not in result.stderr

@@ -401,3 +401,13 @@ def test_multiple_answer_feedback_says_what_the_wrong_ticks_cost(tmp_path, lang,
         assert want in md, (sid, md)
     grades = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
     assert "2 of 2 parts" not in grades
+
+
+def test_multiple_answer_ticks_in_columns_of_their_own_say_what_they_cost(tmp_path):
+    """An answer split over q6.1, q6.2, q6.3 (shown "A | B | C") gets the same words."""
+    path = write_rows(tmp_path / "s.csv", [["student_id", "q6.1", "q6.2", "q6.3"], ["s001", "A", "B", "C"]])
+    r = grade(KEY, [path], tmp_path / "out")
+    assert [(m.status, m.points) for m in r.graded.students[0].marks][5] == ("partial", 1.0)
+    md = (tmp_path / "out" / "feedback" / "s001.md").read_text(encoding="utf-8")
+    assert ("- Partly correct: you ticked 2 of the 2 right options, and 1 option that is not right; "
+            "each such tick takes away one right one.") in md, md

@@ -110,7 +110,8 @@ def _ticks(q: Question, m: Mark) -> tuple[int, int, int] | None:
     wrong multiple-answer question where some right option was ticked; else None."""
     if m.status not in ("partial", "wrong"):
         return None
-    p = parse("choices", m.text, n_options=len(q.options) if q.options else None)
+    # (an answer split over columns q1.1, q1.2, ... is shown as "B | C | D")
+    p = parse("choices", m.text.replace("|", " "), n_options=len(q.options) if q.options else None)
     if not p.ok:
         return None
     want = set(q.answer_value)

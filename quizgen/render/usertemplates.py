@@ -64,7 +64,8 @@ def _misplaced(root: Path) -> list[str]:
                                               n=1, cutoff=0.75)
             home = _home(p.name)
             if close:
-                out.append(f"{folder}/{p.name} is not a template name; did you mean {folder}/{close[0]}?")
+                out.append(f"{folder}/{p.name} is not a bundled template name (did you mean "
+                           f"{folder}/{close[0]}?); it is read only if one of your templates includes it.")
             elif home:
                 out.append(f"{folder}/{p.name} belongs in {home}/ ({root / home / p.name}).")
     return out
@@ -104,7 +105,8 @@ def check(path: str | Path, formats: Iterable[str] = ()) -> list[str]:
         hints = [f"Did you mean {OPTION} {nested[0]}?"] if nested else []
         hints += misplaced
         raise RenderError(message, path=str(root), field=OPTION, hint=" ".join(hints + [start]))
-    notes = [f"{OPTION} {root}: {m} It is not used." for m in misplaced]
+    notes = [f"{OPTION} {root}: {m}" + ("" if m.endswith("includes it.") else " It is not used.")
+             for m in misplaced]
     folders = list(dict.fromkeys(FOLDERS[f] for f in formats if f in FOLDERS))
     if folders and not any(used.get(f) for f in folders):
         notes.append(f"{OPTION} {root} has no template for the formats asked (they read "
