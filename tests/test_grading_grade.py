@@ -382,7 +382,7 @@ def test_an_earlier_grading_without_manifest_needs_force(tmp_path, class_csv):
             "each such tick takes away one right one.",
             "- Partly correct: you ticked 1 of the 2 right options.",
             "- Not correct: you ticked 1 of the 2 right options, but also 1 option that is not right, "
-            "which cancels them (each takes away one right one)."]),
+            "which cancels it (each takes away one right one)."]),
     ("ko", ["- 부분 정답입니다: 맞는 보기 2개 중 2개를 골랐지만 틀린 보기도 1개 골랐습니다. 틀린 보기 "
             "하나가 맞는 보기 하나를 상쇄합니다.",
             "- 부분 정답입니다: 맞는 보기 2개 중 1개를 골랐습니다.",

@@ -64,7 +64,7 @@ def test_a_word_left_out_is_a_note_in_issues_csv(tmp_path):
     ("en", ["'220 parameters.': the word 'parameters' after the answer was not read; scored "
             "as '220' (2 of 2 points)",
             "'1.0 nats.': the word 'nats' after the answer was not read; scored as '1.0' "
-            "(1 of 1 points)",
+            "(1 of 1 point)",
             "'260개.': the word '개' after the answer was not read; scored as '260' "
             "(2 of 2 points)",
             "'16x36x36 Values.': the word 'Values' after the answer was not read; scored as "

@@ -101,3 +101,12 @@ def test_degenerate_classes():
     assert class_statistics([], [1, 2]).n == 0
     one = class_statistics([[1, 2]], [1, 2])
     assert one.sd is None and one.alpha is None and one.items[0].upper_lower is None
+
+
+def test_a_value_that_rounds_to_zero_is_shown_without_a_minus():
+    """r = -0.004 is not flagged negative (flags follow the two decimals shown), and it is
+    shown as 0.00, not -0.00, so the table does not look like a missed flag."""
+    from quizgen.grading.report import _n
+    from quizgen.grading.stats import item_flags
+    assert _n(-0.004) == "0.00" and _n(-0.006) == "-0.01" and _n(0.004) == "0.00"
+    assert item_flags(0.5, -0.004) == () and item_flags(0.5, -0.006) == ("negative",)

@@ -86,7 +86,8 @@ def _status(m: Mark, t, lang: str, q: Question | None = None) -> str:
     if ticks is not None:  # multiple answers: say what the wrong ticks cost
         right, wrong, total = ticks
         words = {"right": right, "total": total, "wrong": wrong, "s": "" if wrong == 1 else "s",
-                 "are": "is" if wrong == 1 else "are", "v": "s" if wrong == 1 else ""}
+                 "are": "is" if wrong == 1 else "are", "v": "s" if wrong == 1 else "",
+                 "them": "them" if right > 1 else "it"}
         out = t("status_partial_ticks_wrong" if wrong else "status_partial_ticks", **words) \
             if m.status == "partial" else t("status_wrong_ticks", **words)
     elif m.status == "partial":
@@ -133,7 +134,7 @@ def view(q: Question, m: Mark, t, lang: str, number: int,
     return QuestionView(
         heading=f"{number}. {q.title}" if q.title and q.title != q.slot else f"{number}. {q.slot}",
         points=t("points_of", points="–" if not_graded else fmt_points(m.points),
-                 max=fmt_points(m.max_points)),
+                 max=fmt_points(m.max_points), ps="" if m.max_points == 1 else "s"),
         prompt=q.prompt,
         given=" / ".join(m.text.splitlines()) if m.text else t("no_answer"),
         correct=format_answer(q.answer_type, q.answer_value, q.decimals, q.options),

@@ -236,15 +236,20 @@ def _grade_student(paper: StudentPaper, atts: list[Attempt], keep: str, policy: 
                                     "issue_unit_ignored", text=m.text, unit=m.unit,
                                     read=scored_text(m),
                                     points=fmt_points(m.points),
-                                    max=fmt_points(m.max_points))))
+                                    max=fmt_points(m.max_points), ps=_plural(m.max_points))))
         elif m.status == "invalid":  # scored 0 with the reason: the TA may regrade by hand
             issues.append(Issue(chosen.file, chosen.line_of(q.slot), "unreadable-answer", sid,
                                 q.slot, rejected=False, message=msg(
                                     "issue_unreadable_answer", text=_one_line(m.text),
                                     reason=m.reason._replace(arg=_one_line(m.reason.arg)),
-                                    max=fmt_points(m.max_points))))
+                                    max=fmt_points(m.max_points), ps=_plural(m.max_points))))
     return StudentResult(paper, marks, chosen, len(atts),
                          paper.student.name or chosen.name, paper.student.email or chosen.email)
+
+
+def _plural(points: float) -> str:
+    """"s" after "point" unless the number is exactly one ("of 1 point", "of 2 points")."""
+    return "" if points == 1 else "s"
 
 
 def _one_line(text: str, width: int = 60) -> str:

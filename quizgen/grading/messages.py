@@ -30,7 +30,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "question": {"en": "Question", "ko": "문항"},
     "your_answer": {"en": "Your answer", "ko": "제출한 답"},
     "correct_answer": {"en": "Correct answer", "ko": "정답"},
-    "points_of": {"en": "{points} of {max} points", "ko": "{max}점 중 {points}점"},
+    "points_of": {"en": "{points} of {max} point{ps}", "ko": "{max}점 중 {points}점"},
     "solution": {"en": "Worked solution", "ko": "풀이"},
     "no_answer": {"en": "(no answer)", "ko": "(답 없음)"},
     "not_submitted": {"en": "No submission was received from you; every question counts 0.",
@@ -54,7 +54,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "골랐습니다. 틀린 보기 하나가 맞는 보기 하나를 상쇄합니다."},
     "status_wrong_ticks": {
         "en": "Not correct: you ticked {right} of the {total} right options, but also {wrong} "
-              "option{s} that {are} not right, which cancel{v} them (each takes away one right one).",
+              "option{s} that {are} not right, which cancel{v} {them} (each takes away one right one).",
         "ko": "틀렸습니다: 맞는 보기 {total}개 중 {right}개를 골랐지만 틀린 보기도 {wrong}개 골라 "
               "상쇄되었습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다)."},
     "status_wrong": {"en": "Not correct.", "ko": "틀렸습니다."},
@@ -267,11 +267,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "학생인지 확인하십시오"},
     "issue_unit_ignored": {
         "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
-              "({points} of {max} points)",
+              "({points} of {max} point{ps})",
         "ko": "'{text}': 답 뒤에 쓴 단어('{unit}')는 읽지 않고 {read:'로} 채점했습니다"
               "({max}점 중 {points}점)"},
     "issue_unreadable_answer": {
-        "en": "'{text}': {reason}; scored 0 of {max} points (regrade it by hand if the student "
+        "en": "'{text}': {reason}; scored 0 of {max} point{ps} (regrade it by hand if the student "
               "meant a right answer)",
         "ko": "'{text}': {reason}. {max}점 중 0점으로 처리했습니다(학생이 맞는 답을 뜻했다면 "
               "직접 다시 채점하십시오)"},
@@ -340,11 +340,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
                         "ko": "이 행의 모든 칸이 비어 있어 채점할 내용이 없습니다"},
     "issue_unused_column": {
         "en": "column {col} '{header}' is not a question of the key, nor an id, name, e-mail or "
-              "timestamp column quizgen knows; it is not read (name it with --map, e.g. "
-              "--map timestamp='{header}', if it is one)",
+              "timestamp column quizgen knows; it is not read (if it holds one of these, name it "
+              "with --map, e.g. --map timestamp={quoted})",
         "ko": "{col}번째 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
               "이메일·제출 시각 열도 아니어서 읽지 않았습니다(그런 열이라면 --map으로 지정하십시오. "
-              "예: --map timestamp='{header}')"},
+              "예: --map timestamp={quoted})"},
+    "issue_unused_column_second": {
+        "en": "column {col} '{header}' looks like {role} column too, but column {other} is read "
+              "for that; it is not read (choose with --map if it is the other way round)",
+        "ko": "{col}번째 열 '{header}'도 같은 종류의 열로 보이지만 {other}번째 열을 읽었으므로 이 열은 "
+              "읽지 않았습니다(반대라면 --map으로 지정하십시오)"},
+    "issue_unused_column_wide": {
+        "en": "column {col} '{header}' is not read: in a file with a column per question, answers "
+              "are read from the question columns (q1, q2, ...)",
+        "ko": "{col}번째 열 {header:'은} 읽지 않았습니다. 문항마다 열이 있는 파일에서는 답을 문항 "
+              "열(q1, q2, ...)에서 읽습니다"},
+    "issue_unused_column_unnamed": {
+        "en": "column {col} has no header but holds text; it is not read (give it a header, e.g. "
+              "q5, or map it with --map q5=#{col})",
+        "ko": "{col}번째 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(q5 같은 머리글을 붙이거나 "
+              "--map q5=#{col} 옵션으로 지정하십시오)"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
     "issue_answered_again": {"en": "answered again on line {line}; the later row counts",

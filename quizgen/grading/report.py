@@ -281,7 +281,9 @@ def _pairs(items: list[tuple[str, object]]) -> str:
 
 
 def _n(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
+    if x is None:
+        return "–"
+    return f"{x if round(x, digits) else 0.0:.{digits}f}"  # -0.004 is shown as 0.00, not -0.00
 
 
 def _pct(part: int, whole: int) -> str:

@@ -166,14 +166,43 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
         if "timestamp" in roles else None
     read = _read_wide if layout == "wide" else _read_long
     attempts = read(path, header, data, roles, targets, matcher, order, order_start, issues)
-    used = set(roles.values()) | set(targets) | {i for i in range(len(header)) if not header[i]}
-    noted = {i.question for i in issues if i.kind in ("unknown-question", "ignored-column")}
-    for i, h in enumerate(header):
-        if i not in used and h not in noted and h != SIMULATED_MARK:  # a column of no use: say so
-            issues.append(Issue(path, rows[0].line, "unused-column", question=h, rejected=False,
-                                message=msg("issue_unused_column", col=i + 1, header=h)))
+    issues += _unused_columns(path, rows[0].line, header, data, roles, targets, layout, issues)
     return FileRead(path, layout, delimiter, len(data) + len(empty), mapping, attempts, issues,
                     rows[0].line, len(empty))
+
+
+def _unused_columns(path, line, header, data, roles, targets, layout, issues) -> list[Issue]:
+    """An ``unused-column`` note for every column that is not read: not a question, not a
+    role in use (a wide file reads no question/answer columns; a second column with a
+    role's name is not that role's), and not already noted; a column without a header only
+    when some cell of it has text."""
+    read = {i for role, i in roles.items() if layout == "long" or role not in ("question", "answer")}
+    read |= set(targets)
+    noted = {i.question for i in issues if i.kind in ("unknown-question", "ignored-column")}
+    out = []
+    for i, h in enumerate(header):
+        if i in read or h in noted or h == SIMULATED_MARK:
+            continue
+        if not h:
+            if any(_cell(r.cells, i) for r in data):
+                out.append(Issue(path, line, "unused-column", question=f"#{i + 1}", rejected=False,
+                                 message=msg("issue_unused_column_unnamed", col=i + 1)))
+            continue
+        role = role_of(h)
+        if role in roles and roles[role] != i and role not in ("question", "answer"):
+            why = msg("issue_unused_column_second", col=i + 1, header=h, role=_ROLE_WORDS[role],
+                      other=roles[role] + 1)
+        elif role in ("question", "answer") and layout == "wide":
+            why = msg("issue_unused_column_wide", col=i + 1, header=h)
+        else:
+            why = msg("issue_unused_column", col=i + 1, header=h,
+                      quoted=f"'{h}'" if "'" not in h else f'"{h}"')
+        out.append(Issue(path, line, "unused-column", question=h, rejected=False, message=why))
+    return out
+
+
+_ROLE_WORDS = {"student_id": "a student-id", "timestamp": "a timestamp", "name": "a name",
+               "first_name": "a first-name", "last_name": "a last-name", "email": "an e-mail"}
 
 
 _COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")
