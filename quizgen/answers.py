@@ -494,7 +494,7 @@ _CACHE_MAX = 50_000
 
 
 def parse(answer_type: str, text: Any, *, n_options: int | None = None,
-          decimals: int | None = None, per_entry: bool = False, words: bool = True) -> Parsed:
+          decimals: int | None = None, per_entry: bool = False) -> Parsed:
     """Read a student's answer of ``answer_type``; failures come back as ``ok=False``.
 
     ``decimals``: the decimals the question asks for; when > 0, ``3,112`` is read with a
@@ -503,15 +503,14 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     whole answer, and the result is ``ok=True`` with ``code``/``reason`` of the first such
     entry (it fails only when no entry can be read), so the other entries still earn credit.
     A word after a whole shape, vector or matrix (``64 x 6 channels``) is no entry: the
-    answer fails with code ``word`` naming it (:data:`_WORD_AFTER`); with ``words=False``
-    such a word is read as one more (unreadable) entry, as the grader does when that makes
-    the answer the key's size (``16 5 fifty`` for a shape of three sizes).
+    answer fails with code ``word`` naming it (:data:`_WORD_AFTER`); the grader may still
+    read it as an entry (:func:`quizgen.grading.scoring.score`).
 
     Repeated reads with the same arguments share one cached :class:`Parsed`: treat
     its ``value`` as read-only.
     """
     dc = bool(decimals and decimals > 0)
-    key = (answer_type, text, n_options, dc, per_entry, words) if type(text) is str else None
+    key = (answer_type, text, n_options, dc, per_entry) if type(text) is str else None
     if key is not None:
         hit = _CACHE.get(key)
         if hit is not None:
@@ -529,7 +528,7 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     else:
         bad: list | None = [] if per_entry else None
         try:
-            if words and answer_type in _LISTS and s[-1].isalpha():
+            if answer_type in _LISTS and s[-1].isalpha():
                 _word_after(answer_type, reader, s, n_options, dc)
             value = reader(s, n_options, dc, bad)
         except _Bad as why:

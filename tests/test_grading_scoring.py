@@ -242,22 +242,34 @@ LISTS = {"q3": Q["q3"], "q4": Q["q4"], "v3": _light("vector", [1.0, 2.0, 3.0], (
          "v2": _light("vector", [0.5, 0.25], (0.002, 0.0)), "s2": _light("shape", [64, 6])}
 
 
-@pytest.mark.parametrize("slot,text,status,points,value", [
-    ("q3", "16 32 fifty", "partial", 2.0, [16, 32, None]),     # was unreadable: 0 points
-    ("q3", "16 x 32 thirtytwo", "partial", 2.0, [16, 32, None]),
-    ("q3", "64 x 6 channels", "wrong", 0.0, [64, 6, None]),
-    ("v3", "1 2 four", "partial", None, [1.0, 2.0, None]),
-    ("q4", "1 2; 3 four", "partial", 1.5, [[1.0, 2.0], [3.0, None]]),
+@pytest.mark.parametrize("slot,text,points,word", [
+    ("q3", "16 32 fifty", 2.0, "fifty"),        # was unreadable: 0 points
+    ("q3", "16 32 sixteen", 2.0, "sixteen"),    # (an x inside the word splits nothing)
+    ("q3", "16 32 Thirtytwo", 2.0, "Thirtytwo"),
+    ("q3", "16 32 넷", 2.0, "넷"),
+    ("v3", "1 2 four", None, "four"),
 ])
-def test_a_word_one_entry_short_of_the_keys_size_is_an_unreadable_entry(slot, text, status, points,
-                                                                        value):
-    """A word where the key's last entry goes is that entry, unreadable; the others earn
-    their credit (as they did before words after an answer were refused)."""
+def test_a_number_word_in_place_of_the_keys_last_entry_is_an_unreadable_entry(slot, text, points,
+                                                                             word):
+    """A number written as a word where the key's last entry goes is that entry, unreadable;
+    the others earn their credit (as before words after an answer were refused)."""
     q = LISTS.get(slot) or Q[slot]
     m = score(q, text)
-    assert m.status == status and m.reason.ok and m.reason.code == "number"
+    assert m.status == "partial" and (m.reason.ok, m.reason.code, m.reason.arg) == (True, "number", word)
     assert points is None or m.points == points
-    assert answers.parse(q.answer_type, text, per_entry=True, words=False).value == value
+    assert m.reason.reason == f"could not read '{word}' as a number"
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("q3", "16 32 channels"),       # any other word: after the answer, even one entry short
+    ("q3", "16; 32; 32 channels"), ("q3", "16; 32 fifty"), ("q3", "16x32 fifty"),
+    ("q3", "16 32 32 fifty"),       # a whole answer, then a number word: still after it
+    ("v3", "0.5; 0.25 four"), ("q3", "64 fifty"),
+])
+def test_other_words_after_a_list_stay_unreadable(slot, text):
+    q = LISTS.get(slot) or Q[slot]
+    m = score(q, text)
+    assert (m.status, m.points, m.reason.code) == ("invalid", 0.0, "word"), m
 
 
 @pytest.mark.parametrize("slot,text,word", [

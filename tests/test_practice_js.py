@@ -266,6 +266,8 @@ def typed_answers(q: Question) -> list[str]:
             out.append(_rows_text(q, ["x"] * len(entries), False))
             # a word where the last entry goes, after spaces: one unread entry, not a word after
             out.append(" ".join(entries[:-1] + ["four"]))
+            out.append(" ".join(entries[:-1] + ["channels"]))   # not a number word: after it
+            out.append("; ".join(entries[:-1]) + " four")         # not spaces only: after it
             if len(entries) > 2:
                 out.append(" ".join(entries[:-2] + ["four"]))   # two short: a word after
         else:

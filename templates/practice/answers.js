@@ -327,7 +327,7 @@
    * decimals > 0: "3,112" reads with a decimal comma (3.112) instead of being ambiguous.
    * perEntry (shapes, vectors, matrices): an unreadable entry becomes null and the result
    * is ok with the code/arg of the first such entry (it fails only when none can be read). */
-  function parse(type, text, nOptions, decimals, perEntry, words) {
+  function parse(type, text, nOptions, decimals, perEntry) {
     var reader = READERS[type];
     if (!reader) throw new Error("unknown answer type " + type);
     var dc = !!(decimals && decimals > 0);
@@ -341,8 +341,7 @@
     var bad = perEntry ? [] : null, value;
     var n = nOptions === undefined ? null : nOptions;
     try {
-      if (words !== false && (type === "shape" || type === "vector" || type === "matrix") &&
-          LETTER_END.test(s)) {
+      if ((type === "shape" || type === "vector" || type === "matrix") && LETTER_END.test(s)) {
         wordAfter(type, reader, s, n, dc);
       }
       value = reader(s, n, dc, bad);
@@ -499,11 +498,23 @@
     return value.every(function (r) { return r.length === cols; }) ? value.length + "x" + cols : null;
   }
 
-  // A word one entry short of the key's size stands where an entry goes (scoring._word_as_entry).
+  // A number written as a word where the key's last entry goes (scoring._word_as_entry):
+  // after numbers separated by spaces only, one short of the key's size: one unreadable entry.
+  var SPACED_RE = /^[^\s,;:|xX\u00d7*()\[\]]+(?:\s+[^\s,;:|xX\u00d7*()\[\]]+)*$/u;
+  var LAST_WORD_RE = /^(.*\S)\s+(\S+)$/u;
+  var NUMBER_WORD_RE = new RegExp("^(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|" +
+    "eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|" +
+    "forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)+|[영공일이삼사오육칠팔구십백천만]+" +
+    "|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)$", "iu");
   function wordAsEntry(q, text, p) {
-    var alt = parse(q.type, text, q.n_options, q.decimals, true, false);
-    var size = alt.ok ? sizeOf(q.type, alt.value) : null;
-    return size !== null && size === sizeOf(q.type, q.value) ? alt : p;
+    var m = LAST_WORD_RE.exec(pyStrip(String(text)));
+    if (q.type === "matrix" || !m || m[2] !== p.arg || !NUMBER_WORD_RE.test(p.arg) ||
+        !SPACED_RE.test(m[1])) return p;
+    var head = parse(q.type, m[1], q.n_options, q.decimals, true);
+    if (!head.ok || head.code) return p;
+    var value = head.value.concat([null]);
+    if (sizeOf(q.type, value) !== sizeOf(q.type, q.value)) return p;
+    return { ok: true, value: value, code: "number", arg: p.arg };
   }
 
   function score(q, text, policy) {
