@@ -201,9 +201,6 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
         files[f"{key_name}.json"] = key_text
         files[f"{key_name}.index.msgpack"] = index_file(key_text, [index for (_, index), _ in parts])
         del key_text
-        if i == 0 and prefix:  # en/ has no key.json of its own: say whose papers it holds, as render does
-            files[prefix + RENDER_RECORD] = _render_record(
-                exam.id, {p.student_id: variant_code(secret_value, exam.id, p.student_id) for p in people})
         for fmt, write in zip(formats, writers):
             if fmt in split:
                 _, _, whole, opts = split[fmt]
@@ -212,6 +209,10 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             else:
                 out = write(quiz, user_dir=templates, **_options_for(write, render_options))
             files.update({prefix + rel: content for rel, content in out.items()})
+        if i == 0 and prefix and any(k.startswith(prefix + "papers/") for k in files):
+            # en/ has no key.json of its own: say whose papers it holds, as render does
+            files[prefix + RENDER_RECORD] = _render_record(
+                exam.id, {p.student_id: variant_code(secret_value, exam.id, p.student_id) for p in people})
         del parts
         if lms:
             with located(bank, one):

@@ -257,3 +257,18 @@ def test_a_partial_of_your_own_is_not_called_unused(tmp_path):
     assert "MY-PARTIAL" in (out / "papers" / "s001.html").read_text(encoding="utf-8")
     assert "html/_answers.html.j2 is not a bundled template name" in result.stderr
     assert "It is not used" not in result.stderr
+
+
+def test_a_typst_file_of_another_name_is_not_used(tmp_path):
+    """Typst reads only the bundled file names (they are copied for the compile), so a
+    typst/lib2.typ is 'not used', unlike a Jinja partial that a template may include."""
+    from quizgen.render.usertemplates import check
+    from quizgen.resources import templates_dir
+    t = tmp_path / "t" / "typst"
+    t.mkdir(parents=True)
+    (t / "paper.typ").write_text((templates_dir() / "typst" / "paper.typ").read_text(encoding="utf-8"),
+                                 encoding="utf-8")
+    (t / "lib2.typ").write_text("// mine", encoding="utf-8")
+    notes = check(tmp_path / "t", ["pdf"])
+    assert any("typst/lib2.typ is not a template name; did you mean typst/lib.typ? It is not used." in n
+               for n in notes), notes

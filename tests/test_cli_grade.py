@@ -125,7 +125,8 @@ def test_header_only_submissions_exit_2(tmp_path):
     full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})
     r = run("grade", KEY, empty, full, "--out", tmp_path / "out")
     assert r.exit_code == 0
-    assert "Warning: h.csv has no rows (only a header): no submission came from it." in r.stderr
+    assert ("Warning: h.csv has no rows with answers (only a header, or rows of empty cells): "
+            "no submission came from it.") in r.stderr
     issues = (tmp_path / "out" / "issues.csv").read_text(encoding="utf-8-sig")
     assert "h.csv,1,no-rows,,,yes," in issues
 

@@ -342,15 +342,17 @@ def test_a_file_of_only_empty_rows_is_an_error_too(tmp_path):
 def test_every_column_not_read_is_noted_with_its_reason(tmp_path):
     """A second e-mail column, a 'Response' column of a wide file, a column with no header
     but text, an unknown name: each noted once, saying why; an empty unnamed column is not."""
-    text = ("Zeitstempel,student_id,Email,Email Address,Response,,,q1,q2\n"
-            "x,s001,a@b,c@d,foo,hello,,220,0.5\n")
+    text = ("Zeitstempel,student_id,Email,Email Address,Response,,,q1,q2,Started on,Grade/10.00\n"
+            "x,s001,a@b,c@d,foo,hello,,220,0.5,1 Dec,3\n")
     _, g = totals([write_text(tmp_path / "c.csv", text)])
     notes = {i.question: i.detail for i in g.issues}
-    assert set(notes) == {"Zeitstempel", "Email Address", "Response", "#6"}
+    assert set(notes) == {"Zeitstempel", "Email Address", "Response", "#6", "Started on", "Grade/10.00"}
+    assert "--map timestamp='Started on'" in notes["Started on"]       # quoted for the shell
+    assert "--map ROLE=Grade/10.00" in notes["Grade/10.00"]            # no timestamp by its name
     assert "looks like an e-mail column too, but column 3 is read for that" in notes["Email Address"]
     assert "answers are read from the question columns" in notes["Response"]
     assert notes["#6"].startswith("column 6 has no header but holds text")
-    assert "--map timestamp='Zeitstempel'" in notes["Zeitstempel"]
+    assert "--map timestamp=Zeitstempel" in notes["Zeitstempel"]
     assert all(i.kind == "unused-column" and not i.rejected for i in g.issues)
 
 

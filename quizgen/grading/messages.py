@@ -309,10 +309,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "읽을 수 있고, 같은 파일의 다른 행으로도 정할 수 없습니다"},
     "issue_not_on_paper": {"en": "the paper of {sid} has no question {slot}; not graded",
                            "ko": "{sid}의 문제지에는 {slot} 문항이 없어 채점하지 않았습니다"},
-    "issue_no_rows": {"en": "the file has a header but no rows: no submission came from it (the "
-                            "other files were graded)",
-                      "ko": "파일에 머리글만 있고 행이 없어 제출이 없습니다(다른 파일은 "
-                            "채점했습니다)"},
+    "issue_no_rows": {"en": "the file has a header but no rows with answers (none, or only rows of "
+                            "empty cells): no submission came from it (the other files were graded)",
+                      "ko": "파일에 머리글만 있고 답이 있는 행이 없어(행이 없거나 빈 칸뿐인 행만 있음) 제출이 "
+                            "없습니다(다른 파일은 채점했습니다)"},
     "issue_ignored_column": {
         "en": "column {col} '{header}' also looks like {label}, but --map chose column {chosen}; "
               "its cells are not graded",
@@ -341,10 +341,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issue_unused_column": {
         "en": "column {col} '{header}' is not a question of the key, nor an id, name, e-mail or "
               "timestamp column quizgen knows; it is not read (if it holds one of these, name it "
-              "with --map, e.g. --map timestamp={quoted})",
+              "with --map, e.g. --map {example})",
         "ko": "{col}번째 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
               "이메일·제출 시각 열도 아니어서 읽지 않았습니다(그런 열이라면 --map으로 지정하십시오. "
-              "예: --map timestamp={quoted})"},
+              "예: --map {example})"},
     "issue_unused_column_second": {
         "en": "column {col} '{header}' looks like {role} column too, but column {other} is read "
               "for that; it is not read (choose with --map if it is the other way round)",
@@ -356,10 +356,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "{col}번째 열 {header:'은} 읽지 않았습니다. 문항마다 열이 있는 파일에서는 답을 문항 "
               "열(q1, q2, ...)에서 읽습니다"},
     "issue_unused_column_unnamed": {
-        "en": "column {col} has no header but holds text; it is not read (give it a header, e.g. "
-              "q5, or map it with --map q5=#{col})",
-        "ko": "{col}번째 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(q5 같은 머리글을 붙이거나 "
-              "--map q5=#{col} 옵션으로 지정하십시오)"},
+        "en": "column {col} has no header but holds text; it is not read (if it holds answers, give "
+              "it the question's header in a copy of the file)",
+        "ko": "{col}번째 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(답이 들어 있다면 파일 사본에서 "
+              "그 문항의 머리글을 붙이십시오)"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
     "issue_answered_again": {"en": "answered again on line {line}; the later row counts",

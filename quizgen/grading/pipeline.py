@@ -42,7 +42,8 @@ class GradeResult:
     @property
     def warnings(self) -> list[str]:
         """Lines for stderr: what the instructor must look at beyond issues.csv."""
-        out = [f"{Path(i.file).name} has no rows (only a header): no submission came from it."
+        out = [f"{Path(i.file).name} has no rows with answers (only a header, or rows of empty cells): "
+               "no submission came from it."
                for i in self.graded.issues if i.kind == "no-rows"]
         unread = [s.student_id for s in self.graded.students if s.status == "unreadable"]
         if unread:
@@ -60,7 +61,7 @@ class GradeResult:
                  + (f", {unread} not graded: only unreadable rows" if unread else "") + ")."]
         if st.n:
             lines.append(f"Mean {st.mean:.2f} / {st.max_total:g}, median {st.median:.2f}, "
-                         f"alpha {'–' if st.alpha is None else f'{st.alpha:.2f}'}.")
+                         f"alpha {'–' if st.alpha is None else f'{st.alpha + 0.0 if round(st.alpha, 2) else 0.0:.2f}'}.")
         notes = g.notes_reported
         lines.append(f"Rows: {g.rows_read} read = {g.rows_graded} graded + {g.rows_reported} "
                      "not graded (each in issues.csv)."

@@ -8,6 +8,7 @@ and rows that do not fit the header become :class:`Issue` records with file and 
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,20 +190,24 @@ def _unused_columns(path, line, header, data, roles, targets, layout, issues) ->
                                  message=msg("issue_unused_column_unnamed", col=i + 1)))
             continue
         role = role_of(h)
-        if role in roles and roles[role] != i and role not in ("question", "answer"):
+        if role in roles and roles[role] != i and (layout == "long" or role not in ("question", "answer")):
             why = msg("issue_unused_column_second", col=i + 1, header=h, role=_ROLE_WORDS[role],
                       other=roles[role] + 1)
         elif role in ("question", "answer") and layout == "wide":
             why = msg("issue_unused_column_wide", col=i + 1, header=h)
         else:
+            timely = _TIME_LIKE.search(h)
             why = msg("issue_unused_column", col=i + 1, header=h,
-                      quoted=f"'{h}'" if "'" not in h else f'"{h}"')
+                      example=("timestamp=" if timely else "ROLE=") + shlex.quote(h))
         out.append(Issue(path, line, "unused-column", question=h, rejected=False, message=why))
     return out
 
 
 _ROLE_WORDS = {"student_id": "a student-id", "timestamp": "a timestamp", "name": "a name",
-               "first_name": "a first-name", "last_name": "a last-name", "email": "an e-mail"}
+               "first_name": "a first-name", "last_name": "a last-name", "email": "an e-mail",
+               "question": "a question", "answer": "an answer"}
+_TIME_LIKE = re.compile(r"time|date|zeit|datum|stamp|submitted|started|completed|finished|"
+                        r"시각|시간|일시|날짜", re.IGNORECASE)
 
 
 _COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")
