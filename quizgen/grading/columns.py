@@ -90,12 +90,13 @@ class SlotMatcher:
         for key, slot in self._exact.items():  # a slot name followed by a part: conv.2
             if low.startswith(key) and len(low) > len(key):
                 m = _PART.fullmatch(low[len(key):])
-                if m:
+                if m and 0 not in _part(m.group(1), m.group(2)):
                     return Target(slot, _part(m.group(1), m.group(2)))
         m = _NUMBERED.fullmatch(h)
         if m:
             slot = self.by_number(int(m.group(1)))
-            if slot is not None:
+            # parts count from 1: "1.0" is no part (Canvas heads each score column so)
+            if slot is not None and 0 not in _part(m.group(2), m.group(3)):
                 return Target(slot, _part(m.group(2), m.group(3)))
         return None
 
