@@ -356,15 +356,6 @@ def test_every_column_not_read_is_noted_with_its_reason(tmp_path):
     assert all(i.kind == "unused-column" and not i.rejected for i in g.issues)
 
 
-def test_canvas_score_columns_headed_1_0_are_no_question_parts(tmp_path):
-    """Canvas's Student Analysis heads every question's score column '1.0': no part 0 of
-    q1 (parts count from 1), so two of them are no clash, just columns not read."""
-    text = "student_id,q1,1.0,q2,1.0\ns001,220,1,0.5,1\n"
-    t, g = totals([write_text(tmp_path / "c.csv", text)])
-    assert t["s001"] == 3
-    assert [(i.kind, i.question) for i in g.issues] == [("unused-column", "1.0")] * 2
-
-
 def test_header_only_file_beside_others_is_reported(tmp_path):
     empty = write_rows(tmp_path / "h.csv", [["student_id", "q1", "q2"]])
     full = wide(tmp_path / "w.csv", {"s001": RIGHT["s001"]})

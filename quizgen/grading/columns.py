@@ -90,13 +90,12 @@ class SlotMatcher:
         for key, slot in self._exact.items():  # a slot name followed by a part: conv.2
             if low.startswith(key) and len(low) > len(key):
                 m = _PART.fullmatch(low[len(key):])
-                if m and 0 not in _part(m.group(1), m.group(2)):
+                if m:
                     return Target(slot, _part(m.group(1), m.group(2)))
         m = _NUMBERED.fullmatch(h)
         if m:
             slot = self.by_number(int(m.group(1)))
-            # parts count from 1: "1.0" is no part (Canvas heads each score column so)
-            if slot is not None and 0 not in _part(m.group(2), m.group(3)):
+            if slot is not None:
                 return Target(slot, _part(m.group(2), m.group(3)))
         return None
 
