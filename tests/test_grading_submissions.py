@@ -31,6 +31,8 @@ def totals(paths, **kw):
     ["학번", "Question 1", "Question 2", "Question 3", "Question 4", "Question 5", "Question 6"],
     ["ID", "1", "2", "3", "4", "5", "6"],
     ["id", "Q1. How many parameters?", "Q2: MSE", "Q3 (3 points)", "문항 4", "5번", "q 6"],
+    ["ID number", "Response 1", "Response 2", "Response 3", "Response 4", "Response 5",
+     "Response 6"],                                   # Moodle's quiz responses report
 ])
 def test_wide_header_spellings(tmp_path, header):
     t, g = totals([wide(tmp_path / "w.csv", RIGHT, header=header)])

@@ -27,7 +27,8 @@ ROLE_NAMES = {
 _NAME_TO_ROLE = {n: role for role, names in ROLE_NAMES.items() for n in names}
 _SQUEEZE = re.compile(r"[\s._\-:#]+")
 _NUMBERED = re.compile(
-    r"(?:q|question|problem|item|task|ex|exercise|문제|문항|질문|과제)?\s*[#.:_-]?\s*(\d{1,4})"
+    r"(?:q|question|problem|item|task|ex|exercise|response|answer|문제|문항|질문|과제|응답)?"
+    r"\s*[#.:_-]?\s*(\d{1,4})"
     r"(?:[._\-\[(](\d{1,3})(?:[._\-,](\d{1,3}))?[\])]?)?"
     r"(?:\s*(?:[.:)\-]\s+.*|\(.*\)|번))?\s*", re.IGNORECASE | re.DOTALL)
 _PART = re.compile(r"[._\-\[(]\s*(\d{1,3})(?:[._\-,](\d{1,3}))?[\])]?\s*")
