@@ -246,8 +246,11 @@ LISTS = {"q3": Q["q3"], "q4": Q["q4"], "v3": _light("vector", [1.0, 2.0, 3.0], (
     ("q3", "16 32 fifty", 2.0, "fifty"),        # was unreadable: 0 points
     ("q3", "16 32 sixteen", 2.0, "sixteen"),    # (an x inside the word splits nothing)
     ("q3", "16 32 Thirtytwo", 2.0, "Thirtytwo"),
-    ("q3", "16 32 넷", 2.0, "넷"),
-    ("v3", "1 2 four", None, "four"),
+    ("q3", "16 32 넷", 2.0, "넷"), ("q3", "16 32 열둘", 2.0, "열둘"),
+    ("q3", "16 32 fifty four", 2.0, "fifty four"), ("q3", "16\n32\nfifty", 2.0, "fifty"),
+    ("q3", "16; 32 fifty", 2.0, "fifty"), ("q3", "16x32 fifty", 2.0, "fifty"),
+    ("q3", "16，32 fifty", 2.0, "fifty"),
+    ("v3", "1 2 four", None, "four"), ("v3", "1,5 2 four", None, "four"),
 ])
 def test_a_number_word_in_place_of_the_keys_last_entry_is_an_unreadable_entry(slot, text, points,
                                                                              word):
@@ -262,9 +265,9 @@ def test_a_number_word_in_place_of_the_keys_last_entry_is_an_unreadable_entry(sl
 
 @pytest.mark.parametrize("slot,text", [
     ("q3", "16 32 channels"),       # any other word: after the answer, even one entry short
-    ("q3", "16; 32; 32 channels"), ("q3", "16; 32 fifty"), ("q3", "16x32 fifty"),
+    ("q3", "16; 32; 32 channels"), ("q3", "16x32 channels"),
     ("q3", "16 32 32 fifty"),       # a whole answer, then a number word: still after it
-    ("v3", "0.5; 0.25 four"), ("q3", "64 fifty"),
+    ("q3", "64 fifty"),             # two short of the key's size
 ])
 def test_other_words_after_a_list_stay_unreadable(slot, text):
     q = LISTS.get(slot) or Q[slot]

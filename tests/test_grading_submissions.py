@@ -349,12 +349,13 @@ def test_every_column_not_read_is_noted_with_its_reason(tmp_path):
     _, g = totals([write_text(tmp_path / "c.csv", text)])
     notes = {i.question: i.detail for i in g.issues}
     assert set(notes) == {"Zeitstempel", "Email Address", "Response", "#6", "Started on", "Grade/10.00"}
-    assert "--map timestamp='Started on'" in notes["Started on"]       # quoted for the shell
-    assert "--map ROLE=Grade/10.00" in notes["Grade/10.00"]            # no timestamp by its name
+    assert "--map qN='Started on' for the answers to question N, or --map ROLE='Started on'" \
+        in notes["Started on"]                                         # quoted for the shell
+    assert "--map ROLE=Grade/10.00 with ROLE student_id, name, email or timestamp" in notes["Grade/10.00"]
     assert "looks like an e-mail column too, but column 3 is read for that" in notes["Email Address"]
     assert "answers are read from the question columns" in notes["Response"]
     assert notes["#6"].startswith("column 6 has no header but holds text")
-    assert "--map timestamp=Zeitstempel" in notes["Zeitstempel"]
+    assert "--map ROLE=Zeitstempel" in notes["Zeitstempel"]
     assert all(i.kind == "unused-column" and not i.rejected for i in g.issues)
 
 

@@ -267,7 +267,11 @@ def typed_answers(q: Question) -> list[str]:
             # a word where the last entry goes, after spaces: one unread entry, not a word after
             out.append(" ".join(entries[:-1] + ["four"]))
             out.append(" ".join(entries[:-1] + ["channels"]))   # not a number word: after it
-            out.append("; ".join(entries[:-1]) + " four")         # not spaces only: after it
+            out.append("; ".join(entries[:-1]) + " four")         # any separators
+            out.append("\n".join(entries[:-1] + ["fifty"]))      # one per line
+            out.append(" ".join(entries[:-1]) + " fifty four")     # two number words
+            out.append(" ".join(entries[:-1]) + " 열둘")             # a native Korean number
+            out.append(" ".join(entries) + " four")                # a whole answer, then a word
             if len(entries) > 2:
                 out.append(" ".join(entries[:-2] + ["four"]))   # two short: a word after
         else:

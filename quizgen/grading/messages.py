@@ -340,11 +340,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
                         "ko": "이 행의 모든 칸이 비어 있어 채점할 내용이 없습니다"},
     "issue_unused_column": {
         "en": "column {col} '{header}' is not a question of the key, nor an id, name, e-mail or "
-              "timestamp column quizgen knows; it is not read (if it holds one of these, name it "
-              "with --map, e.g. --map {example})",
+              "timestamp column quizgen knows; it is not read (to read it, map it: --map "
+              "qN={quoted} for the answers to question N, or --map ROLE={quoted} with ROLE "
+              "student_id, name, email or timestamp)",
         "ko": "{col}번째 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
-              "이메일·제출 시각 열도 아니어서 읽지 않았습니다(그런 열이라면 --map으로 지정하십시오. "
-              "예: --map {example})"},
+              "이메일·제출 시각 열도 아니어서 읽지 않았습니다(읽어야 하는 열이라면 --map으로 "
+              "지정하십시오: N번 문항의 답이면 --map qN={quoted}, 그 밖에는 --map ROLE={quoted}, "
+              "ROLE은 student_id, name, email, timestamp 중 하나)"},
     "issue_unused_column_second": {
         "en": "column {col} '{header}' looks like {role} column too, but column {other} is read "
               "for that; it is not read (choose with --map if it is the other way round)",

@@ -118,34 +118,34 @@ def _without_unit(q: Question, answer: str) -> tuple[Parsed, str] | None:
     return p, unit
 
 
-# Numbers separated by white space only (no x, comma, semicolon or bracket).
-_SPACED = re.compile(r"[^\s,;:|xX\u00d7*()\[\]]+(?:\s+[^\s,;:|xX\u00d7*()\[\]]+)*")
-_LAST_WORD = re.compile(r"(.*\S)\s+(\S+)")
-# A number written as a word: English (also run together, "thirtytwo") or Korean.
+# A number written as a word: English (also run together, "thirtytwo") or Korean, Sino-
+# Korean (십육) or native (열둘, 스물).
 NUMBER_WORD = re.compile(
     r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
     r"|eighty|ninety|hundred|thousand)+|[영공일이삼사오육칠팔구십백천만]+"
-    r"|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열", re.IGNORECASE)
+    r"|(?:열|스물|서른|마흔|쉰|예순|일흔|여든|아흔)(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉)?"
+    r"|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉", re.IGNORECASE)
 
 
 def _word_as_entry(q: Question, answer: str, p: Parsed) -> Parsed:
-    """A number written as a word where the key's last entry goes, after numbers separated by
-    spaces only, the numbers one short of the key's size (``16 32 fifty`` for three sizes,
-    ``0.29 0.66 four`` for three numbers): it is that entry, unreadable, so the others earn
+    """A number written as a word (or words: ``fifty four``) where the key's last entry goes:
+    the numbers before it one short of the key's size (``16 32 fifty`` for three sizes,
+    ``0,5 0,25 four`` for three numbers). It is that entry, unreadable, so the others earn
     their credit. Any other word stays a word after the answer (``p``, code ``word``):
-    ``16 32 channels``, ``16; 32 channels``, ``16x32 channels``."""
-    m = _LAST_WORD.fullmatch(answer.strip())
-    if (q.answer_type == "matrix" or m is None or m.group(2) != p.arg
-            or not NUMBER_WORD.fullmatch(p.arg) or not _SPACED.fullmatch(m.group(1))):
+    ``16 32 channels``, ``16; 32; 32 channels``."""
+    word, text = p.arg, answer.strip()
+    if (q.answer_type == "matrix" or not word or not text.endswith(word)
+            or not all(NUMBER_WORD.fullmatch(w) for w in word.split())):
         return p
-    head = parse(q.answer_type, m.group(1), n_options=n_options(q), decimals=q.decimals, per_entry=True)
+    head = parse(q.answer_type, text[:len(text) - len(word)], n_options=n_options(q),
+                 decimals=q.decimals, per_entry=True)
     if not head.ok or head.code:
         return p
     value = [*head.value, None]
     if size_of(q.answer_type, value) != size_of(q.answer_type, q.answer_value):
         return p
-    return Parsed(True, value, answers.REASONS["number"]["en"].format(arg=p.arg), "number", p.arg)
+    return Parsed(True, value, answers.REASONS["number"]["en"].format(arg=word), "number", word)
 
 
 def scored_text(m: Mark) -> str:

@@ -196,9 +196,7 @@ def _unused_columns(path, line, header, data, roles, targets, layout, issues) ->
         elif role in ("question", "answer") and layout == "wide":
             why = msg("issue_unused_column_wide", col=i + 1, header=h)
         else:
-            timely = _TIME_LIKE.search(h)
-            why = msg("issue_unused_column", col=i + 1, header=h,
-                      example=("timestamp=" if timely else "ROLE=") + shlex.quote(h))
+            why = msg("issue_unused_column", col=i + 1, header=h, quoted=shlex.quote(h))
         out.append(Issue(path, line, "unused-column", question=h, rejected=False, message=why))
     return out
 
@@ -206,8 +204,6 @@ def _unused_columns(path, line, header, data, roles, targets, layout, issues) ->
 _ROLE_WORDS = {"student_id": "a student-id", "timestamp": "a timestamp", "name": "a name",
                "first_name": "a first-name", "last_name": "a last-name", "email": "an e-mail",
                "question": "a question", "answer": "an answer"}
-_TIME_LIKE = re.compile(r"time|date|zeit|datum|stamp|submitted|started|completed|finished|"
-                        r"시각|시간|일시|날짜", re.IGNORECASE)
 
 
 _COLUMN_NUMBER = re.compile(r"#\s*(\d{1,5})")

@@ -499,22 +499,23 @@
   }
 
   // A number written as a word where the key's last entry goes (scoring._word_as_entry):
-  // after numbers separated by spaces only, one short of the key's size: one unreadable entry.
-  var SPACED_RE = /^[^\s,;:|xX\u00d7*()\[\]]+(?:\s+[^\s,;:|xX\u00d7*()\[\]]+)*$/u;
-  var LAST_WORD_RE = /^(.*\S)\s+(\S+)$/u;
+  // the numbers before it one short of the key's size: one unreadable entry.
   var NUMBER_WORD_RE = new RegExp("^(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|" +
     "eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|" +
     "forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)+|[영공일이삼사오육칠팔구십백천만]+" +
-    "|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)$", "iu");
+    "|(?:열|스물|서른|마흔|쉰|예순|일흔|여든|아흔)(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉)?" +
+    "|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉)$", "iu");
+  var WORD_SPLIT_RE = new RegExp(S + "+", "u");
   function wordAsEntry(q, text, p) {
-    var m = LAST_WORD_RE.exec(pyStrip(String(text)));
-    if (q.type === "matrix" || !m || m[2] !== p.arg || !NUMBER_WORD_RE.test(p.arg) ||
-        !SPACED_RE.test(m[1])) return p;
-    var head = parse(q.type, m[1], q.n_options, q.decimals, true);
+    var word = p.arg, t = pyStrip(String(text));
+    if (q.type === "matrix" || !word || t.slice(t.length - word.length) !== word) return p;
+    var words = pyStrip(word).split(WORD_SPLIT_RE);
+    if (!words.every(function (w) { return NUMBER_WORD_RE.test(w); })) return p;
+    var head = parse(q.type, t.slice(0, t.length - word.length), q.n_options, q.decimals, true);
     if (!head.ok || head.code) return p;
     var value = head.value.concat([null]);
     if (sizeOf(q.type, value) !== sizeOf(q.type, q.value)) return p;
-    return { ok: true, value: value, code: "number", arg: p.arg };
+    return { ok: true, value: value, code: "number", arg: word };
   }
 
   function score(q, text, policy) {
