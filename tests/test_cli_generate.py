@@ -269,6 +269,9 @@ def test_a_typst_file_of_another_name_is_not_used(tmp_path):
     (t / "paper.typ").write_text((templates_dir() / "typst" / "paper.typ").read_text(encoding="utf-8"),
                                  encoding="utf-8")
     (t / "lib2.typ").write_text("// mine", encoding="utf-8")
+    (t / "helpers.typ").write_text("// mine", encoding="utf-8")
     notes = check(tmp_path / "t", ["pdf"])
     assert any("typst/lib2.typ is not a template name; did you mean typst/lib.typ? It is not used." in n
                for n in notes), notes
+    assert any("typst/helpers.typ is not a template name; Typst reads only " in n and
+               n.endswith("It is not used.") for n in notes), notes

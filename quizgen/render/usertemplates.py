@@ -63,8 +63,10 @@ def _misplaced(root: Path) -> list[str]:
             close = difflib.get_close_matches(p.name, [n for n in names if not (root / folder / n).is_file()],
                                               n=1, cutoff=0.75)
             home = _home(p.name)
-            if close and folder == "typst":  # only the bundled file names are copied for Typst
-                out.append(f"{folder}/{p.name} is not a template name; did you mean {folder}/{close[0]}?")
+            if folder == "typst" and not (home and home != folder):
+                # only the bundled file names are copied for the compile: nothing else is read
+                hint = f"did you mean {folder}/{close[0]}?" if close else f"Typst reads only {', '.join(names)}."
+                out.append(f"{folder}/{p.name} is not a template name; {hint}")
             elif close:
                 out.append(f"{folder}/{p.name} is not a bundled template name (did you mean "
                            f"{folder}/{close[0]}?); it is read only if one of your templates includes it.")
