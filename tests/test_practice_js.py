@@ -268,7 +268,8 @@ def typed_answers(q: Question) -> list[str]:
             out.append(" ".join(entries[:-1] + ["four"]))
             out.append(" ".join(entries[:-1] + ["channels"]))   # not a number word: after it
             out.append("; ".join(entries[:-1]) + " four")         # any separators
-            out.append("\n".join(entries[:-1] + ["fifty"]))      # one per line
+            # one per line (a one-line answer box drops the line breaks, and so keeps the spaces)
+            out.append(" \n ".join(entries[:-1] + ["fifty"]))
             out.append(" ".join(entries[:-1]) + " fifty four")     # two number words
             out.append(" ".join(entries[:-1]) + " 열둘")             # a native Korean number
             out.append(" ".join(entries) + " four")                # a whole answer, then a word
