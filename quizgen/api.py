@@ -227,7 +227,12 @@ def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", 
             files[f"lms/{prefix}{EXPORT_RECORD}"] = json.dumps({"files": dict(sorted(record.items()))},
                                                                indent=1) + "\n"
     written = write_files(out_dir, files)
-    removed = remove_stale_papers(out_dir, replaced, files, old.exam_id if old is not None else None)
+    stale = set(replaced)
+    if len(langs) > 1 and old is not None and old.exam_id == exam.id:
+        # the papers of an earlier run in one language sit at the top (or a key of another first
+        # language under en/, ko/): the language folders hold them now, so they go too
+        stale |= set(old.students)
+    removed = remove_stale_papers(out_dir, stale, files, old.exam_id if old is not None else None)
     incomplete = []
     if old is not None and not replaced and any(p.student_id not in old.students for p in people):
         # a larger class, the same draws: the earlier key and print files of other formats stay

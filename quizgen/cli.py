@@ -157,7 +157,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
     click.echo(f"Wrote {result.n_papers} papers x {result.n_questions} questions "
                f"({len(result.files)} files) to {out_dir}/ ; key: {Path(out_dir) / 'key.json'}")
     if result.removed:
-        click.echo(f"Removed {plural(len(result.removed), 'file')} of the earlier draws this run did not rewrite: "
+        click.echo(f"Removed {plural(len(result.removed), 'file')} of the earlier run this run did not rewrite: "
                    f"{listing(result.removed, out_dir)}.")
     if result.incomplete:
         n = len(result.incomplete)

@@ -109,7 +109,7 @@ def test_force_with_new_draws_removes_class_files_of_formats_not_rewritten(tmp_p
     code, text = generated(tmp_path, exam, "--force", secret="DIFFERENT")
     assert code == 0, text
     assert not (out / "key.html").exists() and (out / "key-notes.html").exists()
-    assert "Removed 5 files of the earlier draws" in text and "key.html" in text
+    assert "Removed 5 files of the earlier run" in text and "key.html" in text
     assert sorted(p.name for p in (out / "papers").iterdir()) == [f"s00{i}.md" for i in range(1, 5)]
     # the same draws again in md only (a bigger class): the html files stay, they are still right
     assert generated(tmp_path, exam, "--format", "md,html", secret="DIFFERENT")[0] == 0
@@ -321,3 +321,17 @@ def test_render_never_removes_a_key_json_and_refuses_a_smaller_class(tmp_path, e
     assert code == 2 and "1 student(s) this key does not have (first: 's003')" in text
     assert run("render", tmp_path / "b" / "key.json", "--format", "html", "--out", a, "--force")[0] == 0
     assert {p: p.read_bytes() for p in a.rglob("key.json")} == keys
+
+
+@pytest.mark.parametrize("first", ["ko", "ko,en", "en"])
+def test_a_second_language_added_leaves_no_file_of_the_earlier_layout(tmp_path, exam, first):
+    """--lang ko (papers at the top), then --lang en,ko (papers under en/ and ko/), same draws:
+    the top's Korean papers and key files go, as does a key.json of another first language
+    under en/; every file left belongs to the new layout."""
+    assert generated(tmp_path, exam, "--lang", first, "--format", "md,html")[0] == 0
+    code, text = generated(tmp_path, exam, "--lang", "en,ko", "--format", "md")
+    assert code == 0, text
+    out = tmp_path / "out"
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert [f for f in left if f.startswith("papers/") or f in ("key.md", "key.html", "en/key.json")] == [], left
+    assert (out / "en" / "papers" / "s001.md").is_file() and (out / "ko" / "papers" / "s001.md").is_file()
