@@ -309,20 +309,23 @@ def _options_for(write: Callable, options: dict | None) -> dict:
     return {k: v for k, v in options.items() if k in params and v is not None}
 
 
-def render(key_path: str | Path, out_dir: str | Path, *, formats: Iterable[str] | str = ("pdf",),
+def render(key_path: str | Path, out_dir: str | Path | None = None, *,
+           formats: Iterable[str] | str = ("pdf",),
            templates: str | Path | None = None, render_options: dict | None = None,
            force: bool = False) -> list[Path]:
     """Typeset papers and key from an existing key.json (e.g. ``formats=("pdf", "html")``).
 
-    Unless ``force``, refuses an ``out_dir`` whose key.json is another exam's or has other
-    draws for a student of this key (the papers there would then disagree with it).
+    ``out_dir`` defaults to the key's folder (for the top key.json of a ``--lang en,ko``
+    folder, its language's folder: :func:`quizgen.output.render_folder`). Unless ``force``,
+    refuses an ``out_dir`` whose key.json is another exam's or has other draws for a student
+    of this key (the papers there would then disagree with it).
     """
     formats = list(dict.fromkeys(format_list(formats))) or ["pdf"]
     writers = [renderer(f) for f in formats]
     _check_templates(templates, formats)
     quiz = read_key(key_path)
     _check_printable(quiz, key_path)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir) if out_dir is not None else render_folder(key_path, quiz.exam.lang)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("this path exists and is not a folder.", path=str(out_dir))
     there = out_dir / "key.json"
@@ -648,5 +651,5 @@ def read_key(path: str | Path) -> Quiz:
     return load_key(path)
 
 
-__all__ = ["generate", "render", "render_folder", "practice", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
+__all__ = ["generate", "render", "practice", "export", "variants", "preview", "load", "load_bank", "read_key", "markdown",
            "GenerateResult"]

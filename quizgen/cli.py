@@ -239,10 +239,10 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
     check_templates(templates, split_formats(formats))
-    out_dir = out_dir or str(api.render_folder(key))
     written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
-    click.echo(f"Wrote {len(written)} files to {out_dir}/")
+    folder = next(p.parent for p in written if p.name == api.RENDER_RECORD)  # (written at its top)
+    click.echo(f"Wrote {len(written)} files to {folder}/")
 
 
 @main.command("practice")

@@ -98,23 +98,13 @@ def read_key_draws(path: Path) -> ExistingKey:
     return ExistingKey(path, exam_id, {st.student_id: _draws(st) for st in key.students})
 
 
-class _KeyExam(msgspec.Struct):
-    exam: dict = {}
-
-
-def render_folder(key_path: str | Path) -> Path:
+def render_folder(key_path: str | Path, lang: str | None) -> Path:
     """Where `render` writes when no folder is given: the folder of ``key_path``; but for
     the top ``key.json`` of a `generate --lang en,ko` folder (that file name, not a copy),
-    the folder of that key's language (``DIR/en/``), where generate put its papers and key
-    files."""
+    the folder of that key's language ``lang`` (``DIR/en/``), where generate put its papers
+    and key files."""
     parent = Path(key_path).parent
-    if Path(key_path).name != "key.json":  # another file (a copy, another exam's key): beside it
-        return parent
-    try:
-        lang = msgspec.json.decode(Path(key_path).read_bytes(), type=_KeyExam).exam.get("lang")
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return parent  # (render itself says what is wrong with the key)
-    mine = parent / lang if isinstance(lang, str) and lang in ("en", "ko") else None
+    mine = parent / lang if Path(key_path).name == "key.json" and lang in ("en", "ko") else None
     if (mine is not None and (mine / "papers").is_dir() and not (mine / "key.json").exists()
             and not (parent / "papers").exists()):
         return mine

@@ -106,7 +106,7 @@ def test_degenerate_classes():
 def test_a_value_that_rounds_to_zero_is_shown_without_a_minus():
     """r = -0.004 is not flagged negative (flags follow the two decimals shown), and it is
     shown as 0.00, not -0.00, so the table does not look like a missed flag."""
-    from quizgen.grading.report import _n
+    from quizgen.grading.report import fmt_stat as _n
     from quizgen.grading.stats import item_flags
     assert _n(-0.004) == "0.00" and _n(-0.006) == "-0.01" and _n(0.004) == "0.00"
     assert item_flags(0.5, -0.004) == () and item_flags(0.5, -0.006) == ("negative",)

@@ -61,7 +61,7 @@ class GradeResult:
                  + (f", {unread} not graded: only unreadable rows" if unread else "") + ")."]
         if st.n:
             lines.append(f"Mean {st.mean:.2f} / {st.max_total:g}, median {st.median:.2f}, "
-                         f"alpha {'–' if st.alpha is None else f'{st.alpha + 0.0 if round(st.alpha, 2) else 0.0:.2f}'}.")
+                         f"alpha {report.fmt_stat(st.alpha)}.")
         notes = g.notes_reported
         lines.append(f"Rows: {g.rows_read} read = {g.rows_graded} graded + {g.rows_reported} "
                      "not graded (each in issues.csv)."

@@ -280,7 +280,7 @@ def _pairs(items: list[tuple[str, object]]) -> str:
     return "\n".join(f"- **{a}:** {b}" for a, b in items)
 
 
-def _n(x: float | None, digits: int = 2) -> str:
+def fmt_stat(x: float | None, digits: int = 2) -> str:
     if x is None:
         return "–"
     return f"{x if round(x, digits) else 0.0:.{digits}f}"  # -0.004 is shown as 0.00, not -0.00
@@ -320,7 +320,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
         (t("sd"), "–" if st.sd is None else f"{st.sd:.2f} ({100 * st.sd / m:.1f} %)"),
         (t("min_max"), f"{fmt_points(st.minimum)} / {fmt_points(st.maximum)}")]))
     out.append(f"## {t('reliability')}")
-    out.append(f"{t('kr20') if st.dichotomous else t('alpha')}: **{_n(st.alpha)}**")
+    out.append(f"{t('kr20') if st.dichotomous else t('alpha')}: **{fmt_stat(st.alpha)}**")
     out.append(f"## {t('items')}")
     head = ["col_slot", "col_title", "col_points", "col_margin", "col_facility", "col_r",
             "col_d", "col_invalid", "col_blank", "col_flags"]
@@ -331,8 +331,8 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
         rows.append("| " + " | ".join([
             sl.slot, slot_title(sl, t).replace("|", "/"), fmt_points(sl.max_points),
             margins.replace("|", "/"),
-            _n(it.facility if it else None), _n(it.r_corrected if it else None),
-            _n(it.upper_lower if it else None), _pct(sl.invalid, sl.answered),
+            fmt_stat(it.facility if it else None), fmt_stat(it.r_corrected if it else None),
+            fmt_stat(it.upper_lower if it else None), _pct(sl.invalid, sl.answered),
             _pct(sl.blank, sl.answered), f"**{flags}**" if flags else ""]) + " |")
     out.append("\n".join(rows))
     out.append(t("item_notes", low=FACILITY_LOW, high=FACILITY_HIGH) + " "
@@ -342,7 +342,7 @@ def blocks(g: Graded, s: Summary, lang: str = "en") -> list[str | None]:
             out.append(t("mixed_slot", slot=sl.slot, n=len(sl.families)) + "\n\n" + "\n".join(
                 "- " + t("mixed_part", template=f"`{f.template}` " if f.template else "",
                          title=f.title, n=f.students, s="" if f.students == 1 else "s",
-                         facility=_n(f.facility)) for f in sl.families))
+                         facility=fmt_stat(f.facility)) for f in sl.families))
     out.append(f"## {t('misconceptions')}")
     mrows = []
     for sl in s.slots:
