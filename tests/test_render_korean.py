@@ -140,6 +140,10 @@ def test_keep_all_is_for_korean_pages_only(browser, tmp_path, lang, expected):  
 
 
 _HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
+# Words with a bracket inside, as the bank writes them: the terms in English after the Korean.
+BRACKET_PROMPT = ("역전파(backpropagation)는 상위 기울기(upstream)와 국소 기울기(local)를 곱합니다. "
+                  "출력 형태(shape)는 팽창(dilation)과 패딩(padding)에 달려 있고, 펼치기(flatten)는 "
+                  "바(괄호)입니다. ") * 6
 
 
 def test_korean_pdf_breaks_lines_between_words(tmp_path):
@@ -161,4 +165,23 @@ def test_korean_pdf_breaks_lines_between_words(tmp_path):
     others = set(_HANGUL_RUN.findall("시험 김민준 긴 토큰 입니다 "
                                      + " ".join(str(v) for v in messages("ko").values())))
     broken = sorted({run for run in pieces if run not in words} - others)
+    assert not broken, broken
+
+
+def test_korean_pdf_keeps_words_with_brackets_whole(tmp_path):
+    """A word such as 형태(shape)는 is not broken before or after its bracket, as the HTML's
+    keep-all keeps it (before, lines of this prompt began or ended inside six such words)."""
+    from quizgen.render import fonts
+    if fonts.find_cjk() is None:
+        pytest.skip("no Korean font installed")
+    q = dataclasses.replace(synthetic_questions()[0], prompt=BRACKET_PROMPT)
+    quiz = Quiz(ExamInfo(id="ko", title="시험", lang="ko"), (StudentPaper(Student("s1", "김민준"), "V1", (q,)),))
+    path = tmp_path / "papers-all.pdf"
+    path.write_bytes(pdf.files(quiz, key=False)["papers-all.pdf"])
+    words = set(BRACKET_PROMPT.split())
+    lines = [line.split() for line in pdf_layout_text(path).splitlines()]
+    prose = [w for w in lines if w and set(w) & words]
+    assert len(prose) >= 6                                   # the prompt wraps many times
+    ends = {w[i] for w in prose for i in (0, -1)}
+    broken = sorted(x for x in ends if x not in words and _HANGUL_RUN.search(x))
     assert not broken, broken
