@@ -130,8 +130,18 @@ def torch_sequential(layers: list[dict], indent: str = "    ") -> str:
     return "nn.Sequential(\n" + "\n".join(lines) + "\n)"
 
 
+_KO_ORDINALS = ("첫", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉", "열")
+
+
+def ko_ordinal(n: int) -> str:
+    """The Korean ordinal of ``n`` counted from 1: ``첫 번째``, ``두 번째``, ..., ``11번째``."""
+    n = int(n)
+    return f"{_KO_ORDINALS[n - 1]} 번째" if 1 <= n <= len(_KO_ORDINALS) else f"{n}번째"
+
+
 FILTERS = {
     "josa": josa,
+    "ko_ordinal": ko_ordinal,
     "num": num,
     "tex_num": tex_num,
     "tex_matrix": tex_matrix,

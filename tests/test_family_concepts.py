@@ -397,6 +397,42 @@ def test_layer_claims_with_torch(bank):
             == sum(p.numel() for p in nn.Conv2d(3, 8, 3).parameters()))
 
 
+def _input_grad(torch, pool, act, weight):
+    """The non-zero pattern of d y / d x for one interior output y of conv3-pool2-conv3 on 10x10."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(1, 1, 3, bias=False), *act, pool, nn.Conv2d(1, 1, 3, bias=False))
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, nn.Conv2d):
+                m.weight.copy_(weight(m.weight.shape))
+    x = torch.randn(1, 1, 10, 10, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    net(x)[0, 0, 1, 1].backward()
+    return x.grad[0, 0] != 0
+
+
+def test_receptive_field_by_gradient_states_its_conditions(bank):
+    """The true claim "backpropagating from one unit reveals its receptive field" holds with
+    positive weights, average pooling and no activations (the non-zero gradient is exactly
+    the 8x8 field here), and not with max pooling, a ReLU or weights of both signs. So the
+    claim (concepts.multi) and the answer (concepts.cnn) name those conditions in both languages."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    positive = lambda shape: torch.rand(shape) + 0.1  # noqa: E731
+    field = torch.zeros(10, 10, dtype=torch.bool)
+    field[2:10, 2:10] = True          # output (1, 1): pooled rows 1..3 -> conv rows 2..7 -> input rows 2..9
+    assert torch.equal(_input_grad(torch, nn.AvgPool2d(2), (), positive), field)
+    assert not torch.equal(_input_grad(torch, nn.MaxPool2d(2), (), positive), field)
+    assert not torch.equal(_input_grad(torch, nn.AvgPool2d(2), (nn.ReLU(),),
+                                       lambda shape: torch.randn(shape, generator=torch.Generator().manual_seed(3))),
+                           field)
+    claim = next(c for th in tables(bank.get(MULTI))[3] for c in th["correct"] if c["id"] == "rf-by-gradient")
+    answer = next(st for st in tables(bank.get("concepts.cnn"))[2]
+                  if "tools of training" in st["stem"]["en"])["answer"]
+    for text in (claim["text"], answer):
+        assert all(w in text["en"] for w in ("positive", "average", "activation")), text["en"]
+        assert all(w in text["ko"] for w in ("양수", "평균 풀링", "활성화 함수")), text["ko"]
+
+
 # ------------------------------------------------------------------ hand-worked examples
 
 def _params(bank, tid, level, **kw):

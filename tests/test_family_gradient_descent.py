@@ -189,3 +189,21 @@ def test_learning_rate_table_lines():
     assert rows[0]["loss_line"] == "| 1: $L$ | " + "".join(f"{v} | " for v in rows[0]["loss"])
     assert rows[1]["w_line"] == "| 2: $w$ | " + "".join(f"{v} | " for v in rows[1]["w"])
     assert rows[1]["w"][:2] == ["2.000", "-1.800"]
+
+
+def test_expressions_show_no_zero_terms_or_unit_factors(questions):
+    """L(w) = (w - 0)^2, ``+ b - 0`` or ``1 \\cdot w`` never show: a zero is left out, a factor 1 or
+    -1 is written as w or -w (in 8-15 % of the draws before)."""
+    import re
+    bad = re.compile(r"[-+] 0(?![.\d])|(?<![\d.])1 \\cdot w|\(-1\) \\cdot w|(?<!L)\(w\)")
+    seen = 0
+    for lv, qs in questions["gd.sgd"].items():
+        for q in qs:
+            formulas = q.solution.split("**Step")[0]   # the steps substitute numbers: "+ 0 - 3" is right there
+            for text in (q.prompt, formulas):
+                assert not bad.search(text), text
+            seen += "w^2" in q.prompt or "w + b)" in q.prompt or "-w + b" in q.prompt
+    for lv, qs in questions["gd.learning-rate"].items():
+        for q in qs:
+            assert not bad.search(q.prompt), q.prompt
+    assert seen > 0         # the cases without a zero term or a unit factor were drawn too

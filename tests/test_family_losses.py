@@ -319,3 +319,45 @@ def test_softmax_rows_match_engine_bit_for_bit():
             assert s == float(np.exp(shifted).sum())
             assert [(x - max(r)) - log_s for x in r] == log_softmax(a).tolist()
             assert [v / s for v in es] == np_softmax(a).tolist()
+
+
+def _r(x, d=4):
+    return round(x, d)
+
+
+def test_cross_entropy_from_logits_accepts_four_decimal_intermediates(questions):
+    """The prompt asks to keep 4 decimals in the exponentials and the softmax: a student who
+    rounds each of them (and each example's loss) to 4 decimals, then the answer to 3, is
+    accepted. (With 3-decimal intermediates about 6 % were not: the prompt said nothing.)"""
+    from quizgen import answers
+    checked = 0
+    for lv in (2, 3):
+        for q in questions["loss.cross-entropy"][lv]:
+            assert "at least 4 decimals" in q.prompt
+            p = q.params
+            rows = p["logits"] if p["mode"] == "batch" else [p["logits"]]
+            targets = p["target"] if p["mode"] == "batch" else [p["target"]]
+            losses = []
+            for z, c in zip(rows, targets):
+                e = [_r(math.exp(v)) for v in z]
+                s = _r(sum(e))
+                losses.append(_r(-math.log(_r(e[c] / s))))
+            total = sum(losses) / len(losses) if p.get("reduction", "mean") == "mean" else sum(losses)
+            assert answers.matches("real", round(total, 3), q.answer_value, q.tolerance), (q.params, total)
+            checked += 1
+    assert checked == 2 * SEEDS
+
+
+def test_class_indices_say_the_class_number(questions):
+    """An index counted from 0 is also given as the class number counted from 1, in English
+    and Korean, so a student who counts from 1 is not misled."""
+    bank = load_bank()
+    for lv, tid in ((2, "loss.cross-entropy"), (3, "loss.cross-entropy"), (1, "loss.softmax-gradient")):
+        for q in questions[tid][lv][:100]:
+            p = q.params
+            targets = p["target"] if isinstance(p["target"], list) else [p["target"]]
+            for c in targets:
+                assert (f"index {c} (class number {c + 1})" in q.prompt
+                        or f"index {c} (counting from 0: class number {c + 1})" in q.prompt), q.prompt
+        ko = build_question(bank.templates[tid], lv, np.random.default_rng(7), lang="ko")
+        assert "번째 클래스" in ko.prompt and "1번째" not in ko.prompt

@@ -33,6 +33,21 @@ def _const(v: float) -> str:
     return f"- {fmt(v)}" if v >= 0 else f"+ {fmt(-v)}"
 
 
+def _minus(var: str, v: float) -> str:
+    """``w - 3``, ``w + 2``, or just ``w`` when ``v`` is 0 (TeX)."""
+    return f"{var} {_const(v)}" if v != 0 else var
+
+
+def _times(x: float, var: str) -> str:
+    """``2 \\cdot w``, ``(-0.5) \\cdot w``; ``w`` and ``-w`` for 1 and -1 (TeX)."""
+    return var if x == 1 else f"-{var}" if x == -1 else f"{paren(x)} \\cdot {var}"
+
+
+def _square_tex(inner: str, coef: str = "") -> str:
+    """``coef(inner)^2``, without the brackets when ``inner`` is one letter."""
+    return f"{coef}{inner}^2" if len(inner) == 1 else f"{coef}({inner})^2"
+
+
 # =========================================================== SGD steps (real)
 
 def sample_sgd(rng: np.random.Generator, level: int, p: dict) -> dict:
@@ -63,15 +78,18 @@ def loss_text(p: dict) -> str:
 
 def loss_tex(p: dict) -> str:
     if p["form"] == "square":
-        return f"(w {_const(p['a'])})^2"
-    return f"({paren(p['x'])} \\cdot w + b {_const(p['y'])})^2"
+        return _square_tex(_minus("w", p["a"]))
+    return f"({_minus(_times(p['x'], 'w') + ' + b', p['y'])})^2"
 
 
 def grad_tex(p: dict) -> str:
     if p["form"] == "square":
-        return f"\\frac{{\\partial L}}{{\\partial w}} = 2(w {_const(p['a'])})"
-    return (f"r = {paren(p['x'])} \\cdot w + b {_const(p['y'])}, \\quad "
-            f"\\frac{{\\partial L}}{{\\partial w}} = 2r \\cdot {paren(p['x'])}, \\quad \\frac{{\\partial L}}{{\\partial b}} = 2r")
+        inner = _minus("w", p["a"])
+        return f"\\frac{{\\partial L}}{{\\partial w}} = 2{inner if inner == 'w' else '(' + inner + ')'}"
+    x = p["x"]
+    dw = "2r" if x == 1 else "-2r" if x == -1 else f"2r \\cdot {paren(x)}"
+    return (f"r = {_minus(_times(x, 'w') + ' + b', p['y'])}, \\quad "
+            f"\\frac{{\\partial L}}{{\\partial w}} = {dw}, \\quad \\frac{{\\partial L}}{{\\partial b}} = 2r")
 
 
 def gradient(p: dict, params: dict) -> dict:
@@ -156,7 +174,8 @@ def solve_sgd(p: dict) -> Solution:
                "updates": []}
         if p["form"] == "linear":
             r = params["w"] * p["x"] + params["b"] - p["y"]
-            row["residual"] = f"r = {paren(p['x'])} \\cdot {paren(params['w'])} + {paren(params['b'])} {_const(p['y'])} = {fmt(r)}"
+            sum_tex = f"{paren(p['x'])} \\cdot {paren(params['w'])} + {paren(params['b'])}"
+            row["residual"] = f"r = {_minus(sum_tex, p['y'])} = {fmt(r)}"
         else:
             row["residual"] = ""
         for k in params:
@@ -287,7 +306,7 @@ def solve_lr(p: dict) -> Solution:
                              "opt = torch.optim.SGD([w], lr=LR)\n"
                              f"for step in range({steps}):\n    opt.zero_grad()\n    loss = {text}\n"
                              "    print(step, w.item(), loss.item())\n    loss.backward()\n    opt.step()"),
-                    context={"rows": rows, "loss_tex": f"{fmt(a) if a != 1 else ''}(w {_const(c)})^2",
+                    context={"rows": rows, "loss_tex": _square_tex(_minus("w", c), fmt(a) if a != 1 else ""),
                              "w0": w0, "c": c, "steps": steps, "cols": list(range(steps + 1)),
                              "show_w": show_w, "two_a": fmt(2 * a)})
 

@@ -128,6 +128,7 @@ def solve_ce(p: dict) -> Solution:
         ctx["p_tex"], ctx["q_tex"] = tex_vec(probs), tex_vec(q)
         ctx["k"] = k
         ctx["one_hot"] = len(used) == 1
+        ctx["all_used"] = len(used) == k   # no q_c = 0: every class contributes
         mis["log-base-2"] = value / math.log(2)
         mis["log-base-10"] = value / math.log(10)
         mis["forgot-minus"] = -value
@@ -234,7 +235,7 @@ def solve_mse_bce(p: dict) -> Solution:
         else:
             mis["forgot-square"] = diff
             expr = "(t - y) ** 2"
-        ctx.update(t=fmt(t), y=fmt(y), y_p=paren(y), diff=fmt(diff), diff_p=paren(diff))
+        ctx.update(t=fmt(t), y=fmt(y), y_p=paren(y), diff=fmt(diff), diff_p=paren(diff), negative=diff < 0)
         check = {"kind": "expression", "expression": expr, "values": {"t": t, "y": y}}
         pytorch = (f"t, y = {t}, {y}\nprint(t - y)" if kind == "simple"
                    else f"import torch\nimport torch.nn.functional as F\n"
