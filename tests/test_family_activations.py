@@ -139,3 +139,32 @@ def test_point_solver_matches_expression_engine():
                 expr = f"{S.FN[act]}(x)"
                 eng = E.evaluate(expr, {"x": x}) if what == "value" else E.gradients(expr, {"x": x})["x"]
                 assert abs(eng - sol.answer) < 1e-12
+
+
+def test_relu_derivative_is_asked_on_both_sides_of_the_kink(questions):
+    """ReLU'(x) is drawn at x > 0 (answer 1) and x < 0 (answer 0), never at the kink, where the
+    prompt would have to state torch's convention, that is the answer (before: always 0)."""
+    relu = [q for q in questions["activation.point"][2] if q.params["act"] == "ReLU"]
+    assert relu and all(q.params["x"] != 0 for q in relu)
+    assert {q.answer_value for q in relu} == {0.0, 1.0}
+    assert all((q.answer_value == 1.0) == (q.params["x"] > 0) for q in relu)
+
+
+def test_derivatives_accept_four_decimal_intermediates():
+    """The prompt asks to keep 4 decimals in between: sigma(x) or tanh(x) rounded to 4, then
+    the derivative rounded to 3, is accepted on the whole grid the templates draw from
+    (tanh'(1.2) from tanh = 0.834 gave 0.304, outside the margin of 0.305)."""
+    from quizgen import answers
+    bank = load_bank()
+    tol = bank.templates["activation.point"].tolerance
+    assert tol == bank.templates["activation.points"].tolerance
+    for k in range(-30, 31):
+        x = k / 10
+        s = round(1 / (1 + math.exp(-x)), 4)
+        t = round(math.tanh(x), 4)
+        for act, student in (("Sigmoid", s * (1 - s)), ("Tanh", 1 - t * t)):
+            key = S.solve_point({"act": act, "what": "derivative", "x": x}).answer
+            assert answers.matches("real", round(student, 3), key, tol), (act, x, student, key)
+    q = next(q for q in (build_question(bank.templates["activation.point"], 2, np.random.default_rng(s))
+                         for s in range(50)) if q.params["act"] != "ReLU")
+    assert "at least 4 decimals" in q.prompt

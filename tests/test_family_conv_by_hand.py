@@ -190,10 +190,11 @@ def test_wrong_entries_match_whole_wrong_outputs():
 
 
 def _kernel_numpy(rng, shape):
-    """The former numpy acceptance test of C._kernel."""
+    """The acceptance rule of C._kernel written with numpy (and every channel not all zeros)."""
     while True:
         w = rng.integers(-2, 4, size=shape)
-        if np.count_nonzero(w) >= max(2, w.size // 2) and np.any(w < 0) and np.any(w > 0):
+        if (np.count_nonzero(w) >= max(2, w.size // 2) and np.any(w < 0) and np.any(w > 0)
+                and w.reshape(shape[0], -1).any(axis=1).all()):
             return w.tolist()
 
 
@@ -210,3 +211,23 @@ def test_code_matches_torch_layer():
     for _ in range(300):
         p, dims, _ = _random_case(rng)
         assert C._code(p, dims) == C._code_reference(p, dims), p
+
+
+def test_every_channel_contributes(bank):
+    """With two input channels, no channel of the input and no channel of the kernel is all
+    zeros (that channel would add nothing to the output: 18 of 2000 draws before)."""
+    seen = 0
+    for tid, level in (("conv.by-hand", 3), ("conv.by-hand-1d", 3), ("conv.entry", 2)):
+        for s in range(300):
+            p = build_question(bank.templates[tid], level, np.random.default_rng(s)).params
+            x, w = np.array(p["x"]), np.array(p["w"])
+            assert x.shape[0] == w.shape[0] == 2
+            assert x.reshape(2, -1).any(axis=1).all() and w.reshape(2, -1).any(axis=1).all(), (tid, s)
+            seen += 1
+    assert seen == 900
+
+
+def test_conv1d_prompt_lists_what_it_gives(bank):
+    for level, words in ((1, "The input and the kernel are:"), (2, "The input, the kernel and the bias are:")):
+        q = build_question(bank.templates["conv.by-hand-1d"], level, np.random.default_rng(0))
+        assert words in q.prompt

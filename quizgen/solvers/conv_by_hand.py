@@ -117,24 +117,35 @@ _CONFIGS_1D = {
 
 def _kernel(rng, shape) -> list:
     """Kernels ``shape`` (``[C, k, k]`` or ``[C, k]``) of ints in [-2, 3]: at least half (and two)
-    nonzero, both signs present. Redrawn until so; the check runs on plain lists (cheaper than
-    numpy's count_nonzero/any on a dozen ints, same decision)."""
+    nonzero, both signs present, and no channel's kernel all zeros (that channel would add
+    nothing). Redrawn until so; the check runs on plain lists (cheaper than numpy's
+    count_nonzero/any on a dozen ints, same decision)."""
     while True:
         w = rng.integers(-2, 4, size=shape).tolist()
-        flat = [v for c in w for row in c for v in row] if len(shape) == 3 else [v for c in w for v in c]
-        if len(flat) - flat.count(0) >= max(2, len(flat) // 2) and min(flat) < 0 < max(flat):
+        per = [[v for row in c for v in row] for c in w] if len(shape) == 3 else w
+        flat = [v for c in per for v in c]
+        if (len(flat) - flat.count(0) >= max(2, len(flat) // 2) and min(flat) < 0 < max(flat)
+                and all(any(c) for c in per)):
             return w
+
+
+def _input(rng, shape) -> list:
+    """An input ``shape`` of small non-negative ints; no channel all zeros (Redraw)."""
+    x = rng.integers(0, 5 if shape[0] == 1 else 4, size=shape)
+    if shape[0] > 1 and not x.reshape(shape[0], -1).any(axis=1).all():
+        raise Redraw("an input channel of zeros")
+    return x.tolist()
 
 
 def _draw(rng, level: int, p: dict, dims: int, configs: dict, channels: int) -> dict:
     n, k, s, pad = pick(rng, configs[level])
     shape = (channels, n, n) if dims == 2 else (channels, n)
-    x = rng.integers(0, 5 if channels == 1 else 4, size=shape)
+    x = _input(rng, shape)
     w = _kernel(rng, (channels, k, k) if dims == 2 else (channels, k))
     bias = None
     if level >= 2:
         bias = int(pick(rng, [-3, -2, -1, 1, 2, 3]))
-    return {**p, "x": x.tolist(), "w": w, "bias": bias, "stride": s, "padding": pad}
+    return {**p, "x": x, "w": w, "bias": bias, "stride": s, "padding": pad}
 
 
 def sample_2d(rng, level, p):
@@ -152,7 +163,7 @@ def sample_entry(rng, level, p):
         n, k, s, c = pick(rng, [5, 6]), 3, 2, 2
         pad = pick(rng, [0, 1])
     shape = (c, n, n)
-    q = {**p, "x": rng.integers(0, 5 if c == 1 else 4, size=shape).tolist(),
+    q = {**p, "x": _input(rng, shape),
          "w": _kernel(rng, (c, k, k)), "bias": int(pick(rng, [-3, -2, -1, 1, 2, 3])) if level >= 2 else None,
          "stride": s, "padding": pad}
     m = _out_size(n, k, s, pad)
