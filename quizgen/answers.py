@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from quizgen.model import Tolerance
 
@@ -476,6 +476,23 @@ def _parse_choices(s: str, n_options: int | None) -> list[int]:
     return sorted(picked)
 
 
+def option_text_key(text: Any) -> str:
+    """An option's text, or an answer, as compared when a student writes out the option
+    (``Yes``, ``예``) instead of its letter: cleaned as answers are, without ``$``, backquotes
+    and ``**``, spaces collapsed, a final full stop dropped, lower case."""
+    t = _clean(text).replace("$", "").replace("`", "").replace("**", "")
+    return " ".join(t.split()).rstrip(".").rstrip().lower()
+
+
+def option_by_text(text: Any, options: Iterable[str]) -> int | None:
+    """The index of the one option whose text ``text`` is (:func:`option_text_key`), else None."""
+    key = option_text_key(text)
+    if not key:
+        return None
+    hits = [i for i, o in enumerate(options) if option_text_key(o) == key]
+    return hits[0] if len(hits) == 1 else None
+
+
 # ---------------------------------------------------------------- public API
 
 # reader(text, n_options, decimal comma for d,ddd, list collecting unreadable entries or None)
@@ -491,6 +508,17 @@ _READERS = {
 _LISTS = frozenset(("shape", "vector", "matrix"))
 _CACHE: dict = {}
 _CACHE_MAX = 50_000
+
+
+# "32 by 13", "32 \\times 13", "$32 \\times 13$" (TeX as a student may type it): the same as "32 x 13".
+_SHAPE_WORDS = re.compile(r"(?<=\d)\s*(?:by|\\times|\\cdot)\s*(?=\d)", re.IGNORECASE)
+
+
+def _shape_words(s: str) -> str:
+    """A shape written with ``by`` or TeX's ``\\times`` between its sizes, in ``x`` form."""
+    if len(s) > 1 and s[0] == s[-1] == "$":
+        s = s.strip("$").strip()
+    return _SHAPE_WORDS.sub(" x ", s)
 
 
 def parse(answer_type: str, text: Any, *, n_options: int | None = None,
@@ -519,6 +547,8 @@ def parse(answer_type: str, text: Any, *, n_options: int | None = None,
     if reader is None:
         raise ValueError(f"unknown answer type {answer_type!r}")
     s = _clean(text)
+    if answer_type == "shape" and ("$" in s or "\\" in s or "y" in s or "Y" in s):
+        s = _shape_words(s)
     if not s:
         result = BLANK
     elif not (raw := str(text)).isascii() and _SCRIPT.search(raw):

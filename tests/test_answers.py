@@ -29,7 +29,9 @@ def bad(answer_type, text, **kw):
 @pytest.mark.parametrize("text", ["16x50x50", "16 × 50 × 50", "16X50X50", "(16, 50, 50)",
                                   "[16,50,50]", "16,50,50", "16 50 50", " 16 x 50 x 50 ",
                                   "torch.Size([16, 50, 50])", "(16, 50, 50,)", "16*50*50",
-                                  "16;50;50", "16 ✕ 50 ✕ 50"])
+                                  "16;50;50", "16 ✕ 50 ✕ 50", "16 by 50 by 50", "16 BY 50 By 50",
+                                  "16by50by50", "16 \\times 50 \\times 50", "$16 \\times 50 \\times 50$",
+                                  "(16 by 50 by 50)", "$16 x 50 x 50$"])
 def test_shape_spellings(text):
     assert ok("shape", text) == [16, 50, 50]
 
@@ -42,7 +44,7 @@ def test_shape_two_dims_and_single():
 
 
 @pytest.mark.parametrize("text", ["16x0", "16x-2", "16x5.5", "16xx50", "16,,50", "()",
-                                  "16 x fifty", "16 x 50 x"])
+                                  "16 x fifty", "16 x 50 x", "16 by", "by 50", "16 by fifty"])
 def test_shape_garbage(text):
     bad("shape", text)
 

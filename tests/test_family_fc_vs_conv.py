@@ -207,3 +207,19 @@ def shift_any(img, direction):
     if direction == "down":
         return [[0] * n] + [list(r) for r in img[:-1]]
     return [list(r) for r in img[1:]] + [[0] * n]
+
+
+def test_growing_image_does_not_print_the_answer(bank):
+    """Level 2 asks for one layer's count on the larger images: the prompt must not state
+    that number (the convolution's count, the same for any image size, was printed)."""
+    import re
+    t = bank.templates["fcconv.params"]
+    asked = set()
+    for seed in range(300):
+        q = build_question(t, 2, np.random.default_rng(seed))
+        stated = re.findall(r"it has (\d+) parameters", q.prompt)
+        assert stated and str(q.answer_value) not in stated, q.prompt
+        ko = build_question(t, 2, np.random.default_rng(seed), lang="ko")
+        assert str(q.answer_value) not in re.findall(r"파라미터 (\d+)개", ko.prompt), ko.prompt
+        asked.add(q.params["ask"])
+    assert asked == {"fc", "conv"}

@@ -175,3 +175,24 @@ def test_shown_matches_numpy_conversion():
                 for row in np.asarray(m, float).tolist()]
         got = P._shown(m)
         assert got == want and [type(v) for r in got for v in r] == [type(v) for r in want for v in r]
+
+
+def test_forward_prompt_says_partial_windows_are_dropped(bank):
+    """When the windows do not tile the image, the prompt says the leftover rows and columns
+    are dropped (as PyTorch's floor mode does); min pooling shows no torch layer that would
+    settle it. The number it states is what brute force leaves over."""
+    t = bank.templates["pool.forward"]
+    said = 0
+    for level in t.level_numbers:
+        for seed in range(200):
+            q = build_question(t, level, np.random.default_rng(seed))
+            p = q.params
+            n, k, s = len(p["x"]), p["k"], p["s"]
+            left = n - ((n - k) // s * s + k)
+            if left:
+                rows = "row and column" if left == 1 else f"{left} rows and columns"
+                assert f"the last {rows}, which do not fill a whole window, are dropped" in q.prompt
+                said += 1
+            else:
+                assert "dropped" not in q.prompt
+    assert said > 20

@@ -410,3 +410,25 @@ def test_a_letter_beyond_the_options_is_still_named():
     m = score(Q["q6"], slip)
     assert _status(m, words("en"), "en", Q["q6"]) == (
         f"Your answer could not be read: there is no option '{slip[1]}'. It scores 0.")
+
+
+@pytest.mark.parametrize("text,status", [
+    ("Yes", "correct"), ("yes.", "correct"), ("  YES ", "correct"), ("No", "wrong"),
+    ("예", "correct"), ("아니요", "wrong"), ("Yes No", "invalid"), ("Yes, I think", "invalid"),
+    ("y", "invalid"), ("Maybe", "invalid"),
+])
+def test_a_choice_written_out_as_its_option(text, status):
+    """A student who writes the option ("Yes", or "예" on a Korean paper) instead of its
+    letter chose that option; anything but exactly one option's text stays unreadable."""
+    q = dataclasses.replace(Q["q5"], options=("Yes", "No"), answer_value=0, misconceptions=())
+    ko = dataclasses.replace(q, options=("예", "아니요"))
+    m = score(ko if not text.strip(" .").isascii() else q, text)
+    assert m.status == status, (text, m)
+
+
+def test_an_option_written_out_with_markup_and_ties():
+    q = dataclasses.replace(Q["q5"], options=("$y$ does not change at all.", "`ReLU`", "ReLU", "B"),
+                            answer_value=0, misconceptions=())
+    assert score(q, "y does not change at all").status == "correct"
+    assert score(q, "relu").status == "invalid"     # two options read alike: neither is taken
+    assert score(q, "B").status == "wrong"           # a letter is a letter (option B), not option "B"

@@ -46,7 +46,10 @@ PARSE = {
               "[16,50,50] maps", "16,50,50 channels", "16×50×50 channels", "64 x 6 채널",
               "16x50x50channels", "16 x 50 x 50 at least", "16 50 50 bits", "64 x 6\nchannels",
               "torch.Size([16, 50, 50]) values", "16x50x50개의 값", "16 x 50 x ab", "16x50xfifty",
-              "16 x 50 x 50 x channels", "(16, 50) x", "16 x 0 x 50 ab", "16 x 50 Ⅻ", "16 x 50 aⅫ"],
+              "16 x 50 x 50 x channels", "(16, 50) x", "16 x 0 x 50 ab", "16 x 50 Ⅻ", "16 x 50 aⅫ",
+              # "by" and TeX's \times between the sizes
+              "32 by 13", "16 BY 50 by 50", "32by13", "$32 \\times 13$", "32 \\times 13", "32\\times13",
+              "32 \\cdot 13", "16 by fifty", "by 13", "32 by", "$16 x 50$", "(32 by 13)", "32 by 13 channels"],
     "vector": ["1, 2, 3", "[1, 2, 3]", "1 2 3", "(0.5, -1.5)", "0,5 0,25", "0,5; 0,25", "1;2;3",
                "[1,2,3,]", "tensor([1., 2.])", "np.array([1, 2])", "1, , 3", "[]", "1 2,3",
                "a b", "1/2, 1/4", "1e-3 2e-3", "[1, 2], [3]", "−1, −2",
@@ -279,6 +282,8 @@ def typed_answers(q: Question) -> list[str]:
             picks = [v] if kind == "choice" else list(v)
             out += [" ".join(letters(i) for i in picks[:1]), " ".join(letters(i) for i in picks)
                     + " " + letters(len(q.options or ()) - 1)]
+    if kind == "choice" and q.options:   # an option written out, as printed and loosely
+        out += [o for o in q.options] + [f" {o.upper()}. " for o in q.options] + [q.options[0] + " maybe"]
     return list(dict.fromkeys(out))
 
 

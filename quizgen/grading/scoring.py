@@ -264,6 +264,10 @@ def score(q: Question, answer: str | dict | None, policy: Policy = _DEFAULT) -> 
                 p, unit = bare
             elif p.code == "word" and q.answer_type in MULTIPART:
                 p = _word_as_entry(q, answer, p)
+        elif p is not BLANK and type(answer) is str and q.answer_type == "choice" and q.options:
+            idx = answers.option_by_text(answer, q.options)  # the option written out: "Yes", "예"
+            if idx is not None:
+                p = Parsed(True, idx, "")
         if not p.ok:
             return Mark(q.slot, "blank" if p is BLANK else "invalid", 0.0, q.points, text,
                         None if p is BLANK else p)

@@ -74,6 +74,9 @@ def _check_data(q: Question) -> dict:
         "value": q.answer_value,
         "tol": q.tolerance.to_dict(),
         "n_options": len(q.options) if q.options is not None else None,
+        # an option written out ("Yes") is read as that option (answers.option_by_text)
+        "option_keys": ([answers.option_text_key(o) for o in q.options]
+                        if q.answer_type == "choice" and q.options else None),
         "decimals": q.decimals,
         "mis": [m.value for m in q.misconceptions],
     }

@@ -187,6 +187,15 @@
   var SHAPE_FAST = full(sd("[(\\[]?\\s*[1-9]\\d{0,8}(?:\\s*[xX,]\\s*[1-9]\\d{0,8})*\\s*[)\\]]?"));
   var DIGIT_RUNS = /\p{Nd}+/gu;
 
+  /* "32 by 13", "32 \\times 13", "$32 \\times 13$": the same as "32 x 13" (answers._shape_words). */
+  var SHAPE_WORDS = /(?<=\d)\s*(?:by|\\times|\\cdot)\s*(?=\d)/gi;
+  function shapeWords(s) {
+    if (s.length > 1 && s.charAt(0) === "$" && s.charAt(s.length - 1) === "$") {
+      s = pyStrip(s.replace(/^\$+|\$+$/g, ""));
+    }
+    return s.replace(SHAPE_WORDS, " x ");
+  }
+
   function parseShape(s, dc, bad) {
     if (SHAPE_FAST.test(s)) return (s.match(DIGIT_RUNS) || []).map(pyInt);
     var body = unwrap(s);
@@ -332,6 +341,7 @@
     if (!reader) throw new Error("unknown answer type " + type);
     var dc = !!(decimals && decimals > 0);
     var s = clean(text);
+    if (type === "shape" && /[$\\yY]/.test(s)) s = shapeWords(s);
     if (!s) return { ok: false, value: null, code: "blank", arg: "" };
     if (!isAscii(text) && SCRIPT_RE.test(String(text))) {
       var raw = pyStrip(String(text));
@@ -518,6 +528,22 @@
     return { ok: true, value: value, code: "number", arg: word };
   }
 
+  /* answers.option_text_key: an option written out ("Yes", "예") is compared as this. */
+  function optionTextKey(text) {
+    var t = clean(text).split("$").join("").split("`").join("").split("**").join("");
+    t = t.split(/\s+/).filter(function (w) { return w; }).join(" ");
+    return t.replace(/\.+$/, "").replace(/\s+$/, "").toLowerCase();
+  }
+
+  function optionByText(text, keys) {
+    var key = optionTextKey(text), hit = -1;
+    if (!key) return -1;
+    for (var i = 0; i < keys.length; i++) {
+      if (keys[i] === key) { if (hit >= 0) return -1; hit = i; }
+    }
+    return hit;
+  }
+
   function score(q, text, policy) {
     policy = policy || {};
     var p = parse(q.type, text, q.n_options, q.decimals, true), unit = "";
@@ -526,6 +552,10 @@
       var bare = withoutUnit(q, text);
       if (bare) { p = bare.parsed; unit = bare.unit; }
       else if (p.code === "word" && MULTIPART[q.type]) p = wordAsEntry(q, text, p);
+    } else if (!p.ok && p.code !== "blank" && typeof text === "string" && q.type === "choice" &&
+               q.option_keys) {
+      var idx = optionByText(text, q.option_keys);
+      if (idx >= 0) p = { ok: true, value: idx, code: "", arg: "" };
     }
     var out = { status: "", fraction: 0, parts: null, misconception: -1, note: null, parsed: p, unit: unit };
     if (!p.ok) {
