@@ -8,6 +8,7 @@ says (an lxml resolver standing in for catalog.xml), with network access refused
 """
 import io
 import os
+import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -444,6 +445,11 @@ class QTI21Eval:
             return self.ev(kids[0]) / self.ev(kids[1])
         if tag == "gte":
             return self.ev(kids[0]) >= self.ev(kids[1])
+        if tag == "lt":
+            return self.ev(kids[0]) < self.ev(kids[1])
+        if tag == "patternMatch":  # an XML Schema regex: anchored; NULL matches nothing
+            v = self.ev(kids[0])
+            return None if v is None else re.fullmatch(e.get("pattern"), v) is not None
         if tag == "and":
             return all(self.ev(k) for k in kids)
         if tag == "or":
@@ -550,3 +556,29 @@ def test_qti21_full_marks_are_exactly_maxscore(bank_sample):
             assert maxscore == q.points
             checked += 1
     assert checked > 60
+
+
+def test_qti21_right_answers_get_no_mistake_feedback_and_boxes_tell_nothing(bank_sample):
+    """A right answer never adds a misconception's feedback, even when it also lies within
+    the margin of that wrong value (0.031 for 0.033 showed "wrong" feedback on full marks),
+    while the misconception itself still does; and every number blank has the same width
+    (its width after the answer's length told the answer's sign and digits)."""
+    from dataclasses import replace
+    exam_info, s = bank_sample
+    q = next(q for slot in s for q in slot.variants if q.answer_type == "real" and q.misconceptions)
+    mis = q.misconceptions[0]
+    near = float(q.answer_value) + 0.5 * (float(mis.value) - float(q.answer_value))
+    # margins of 0.6 x the distance: the midpoint is within the answer's and the mistake's
+    wide = replace(q, tolerance=replace(q.tolerance, rel=0.0,
+                                        abs=0.6 * abs(float(mis.value) - float(q.answer_value))))
+    slot = replace(s[0], variants=(wide,), points=wide.points)
+    (item,) = [d for n, d in validate_qti21(render(exam_info, [slot], "qti21")).items() if n.startswith("items/")]
+    ev = QTI21Eval(item)
+    right = ev.run({"RESPONSE_1": near})
+    assert right["SCORE"] == right["MAXSCORE"] and right["FEEDBACK"] == {"SOLUTION"}
+    wrong = ev.run({"RESPONSE_1": float(mis.value)})
+    assert wrong["SCORE"] == 0 and wrong["FEEDBACK"] == {"SOLUTION", "MISCONCEPTION_1"}
+    docs = validate_qti21(render(exam_info, s, "qti21"))
+    widths = {b.get("expectedLength") for d in docs.values() for b in d.iter(f"{Q21}textEntryInteraction")
+              if not b.get("expectedLength") == "20"}
+    assert widths == {"12"}

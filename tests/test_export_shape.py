@@ -268,6 +268,7 @@ def test_bank_shapes_are_one_box_and_grade_the_key(fmt, tmp_path):
         dims = [str(int(v)) for v in q.answer_value]
         assert grade(format_answer("shape", q.answer_value)) == (1.0, None)
         assert grade(" x ".join(dims)) == (1.0, None)
+        assert grade(" " + " x ".join(dims) + " ") == (1.0, None)   # spaces around (QTI 2.1: a pattern)
         assert grade(" x ".join(dims + ["1"]))[0] == 0.0
         for m in q.misconceptions:
             if list(m.value) != list(q.answer_value):

@@ -172,6 +172,7 @@ def _item_stamp() -> Stamp:
 # ------------------------------------------------------------------ a shape
 
 SHAPE_LENGTH = "20"  # the box's width: the same for every shape, so it tells nothing
+NUMBER_LENGTH = "12"  # the same for every number blank: a width after the answer's told its sign and digits
 
 
 def _fragment(xml: str) -> etree._Element:
@@ -193,6 +194,13 @@ def _shape_declaration(key: shapes.Key, points: float) -> etree._Element:
         "</responseDeclaration>")
 
 
+def shape_pattern(dims: tuple) -> str:
+    """An XML Schema regular expression (``patternMatch``, anchored) for the shape ``dims``
+    with any spaces, ``x`` ``X`` ``×`` ``*`` ``,`` or ``;`` between the sizes, in brackets or not."""
+    sep = r"(\s*[xX×*,;]\s*|\s+)"
+    return r"\s*[(\[]?\s*" + sep.join(str(d) for d in dims) + r"\s*,?\s*[)\]]?\s*"
+
+
 def _shape_processing(key: shapes.Key) -> list:
     """SCORE from the mapping (0 for no answer); a wrong shape adds its feedback id."""
     rc = etree.Element(_q("responseCondition"))
@@ -200,7 +208,13 @@ def _shape_processing(key: shapes.Key) -> list:
     _sub(_sub(rif, "isNull"), "variable", identifier="RESPONSE")
     _base(_set(rif, "SCORE"), "float", "0")
     _sub(_set(_sub(rc, "responseElse"), "SCORE"), "mapResponse", identifier="RESPONSE")
-    conds = [rc]
+    # the mapping compares whole texts: spaces around the sizes or the answer ("64 x 21 ",
+    # "( 64, 21 )") are right too, as the grader and the other formats read them
+    spaced = _fragment('<responseCondition><responseIf><patternMatch pattern='
+                       f'{quoteattr(shape_pattern(key.dims))}><variable identifier="RESPONSE"/>'
+                       '</patternMatch><setOutcomeValue identifier="SCORE"><variable identifier="MAXSCORE"/>'
+                       '</setOutcomeValue></responseIf></responseCondition>')
+    conds = [rc, spaced]
     for m in key.mistakes:
         matches = "".join('<stringMatch caseSensitive="false"><variable identifier="RESPONSE"/>'
                           f'<baseValue baseType="string">{xml_escape(t)}</baseValue></stringMatch>'
@@ -218,7 +232,7 @@ def _shape_processing(key: shapes.Key) -> list:
 def _blanks(body, q: Question, ps: list[values.Part]) -> None:
     def blank(parent, p):
         _sub(parent, "textEntryInteraction", responseIdentifier=f"RESPONSE_{p.index + 1}",
-             expectedLength=str(max(6, len(values.num(p.value)) + 2)))
+             expectedLength=NUMBER_LENGTH)
     if q.answer_type == "matrix":
         tbody = _sub(_sub(body, "table", **{"class": "quizgen-matrix"}), "tbody")
         row = None
@@ -248,6 +262,9 @@ def _numeric_processing(q: Question, ps: list[values.Part]) -> list:
         rc = etree.Element(_q("responseCondition"))
         rif = _sub(rc, "responseIf")
         both = _sub(rif, "and")
+        below = _sub(both, "lt")   # not all blanks right (SCORE counts them here): no "wrong" feedback
+        _sub(below, "variable", identifier="SCORE")
+        _base(below, "float", str(len(ps)))
         for p, v in zip(ps, vals):
             tol = values.num(values.margin(v, q.tolerance))
             both.append(_target_stamp(tol != "0").make(

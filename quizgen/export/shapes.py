@@ -61,6 +61,7 @@ class Key(NamedTuple):
 
     right: list[str]
     mistakes: list[Mistake]
+    dims: tuple[int, ...] = ()  # the shape itself
 
 
 def key(q: Question) -> Key:
@@ -80,7 +81,7 @@ def key(q: Question) -> Key:
             continue
         seen.add(wrong)
         mistakes.append(Mistake(j, spellings(wrong), m.feedback))
-    return Key(spellings(dims), mistakes)
+    return Key(spellings(dims), mistakes, dims)
 
 
 def moodle_literal(text: str) -> str:
