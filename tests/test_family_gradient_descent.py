@@ -179,7 +179,7 @@ def test_learning_rate_traces_match_engine_sgd():
         losses = [a * (w - c) ** 2 for w in ws]
         assert S._cells(ws) == [S._cell(v) for v in ws]
         assert S._cells(losses) == [S._cell(v) for v in losses]
-    assert S._cells([-0.0004, -0.00049, 123.456, -123.44, -0.04]) == ["0.000", "0.000", "123.5", "-123.4", "-0.040"]
+    assert S._cells([-0.0004, -0.00049, 123.456, -123.44, -0.04]) == ["0.000", "0.000", "123.5", "−123.4", "−0.040"]
 
 
 def test_learning_rate_table_lines():
@@ -188,7 +188,7 @@ def test_learning_rate_table_lines():
     rows = S.solve_lr(p).context["rows"]
     assert rows[0]["loss_line"] == "| 1: $L$ | " + "".join(f"{v} | " for v in rows[0]["loss"])
     assert rows[1]["w_line"] == "| 2: $w$ | " + "".join(f"{v} | " for v in rows[1]["w"])
-    assert rows[1]["w"][:2] == ["2.000", "-1.800"]
+    assert rows[1]["w"][:2] == ["2.000", "−1.800"]   # a true minus, as in the formulas
 
 
 def test_expressions_show_no_zero_terms_or_unit_factors(questions):

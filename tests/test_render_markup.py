@@ -109,7 +109,7 @@ def test_number_shapes_convert_like_direct_conversion():
     direct = texmath._convert_batch([texmath._clean_tex(t) for t in texs])
     for tex, want in zip(texs, direct):
         assert texmath.to_typst(tex) == want
-        assert texmath.to_mathml(tex) == texmath._mathml_direct(tex.strip(), False)
+        assert texmath.to_mathml(tex) == texmath._tidy(texmath._mathml_direct(tex.strip(), False))
 
 
 def test_unsafe_shapes_are_not_normalised():
@@ -162,3 +162,33 @@ def test_punctuation_after_an_inline_formula_stays_on_its_line():
     # each span holds exactly one formula
     for part in html.split('<span style="white-space:nowrap">')[1:]:
         assert part.split("</span>")[0].count("<math") == 1
+
+
+@pytest.mark.parametrize("tex,has,lacks", [
+    # a sign after =, a comma, an opening bracket or another operator: with its number in
+    # one <mrow>, so that it comes first there and browsers set it tight ("= −3", not "= − 3")
+    (r"x = -2, z = -3", ["<mo>=</mo><mrow><mo>−</mo><mn>2</mn></mrow>",
+                         "<mo>=</mo><mrow><mo>−</mo><mn>3</mn></mrow>"], ["<mo>=</mo><mo>−</mo>"]),
+    (r"f(-1.5)", ['<mo stretchy="false">(</mo><mrow><mo>−</mo><mn>1.5</mn></mrow>'], []),
+    (r"a - -2", ["<mi>a</mi><mo>−</mo><mrow><mo>−</mo><mn>2</mn></mrow>"], []),
+    # a subtraction stays one: after a closing bracket or a letter
+    (r"(x) - 2", ['<mo stretchy="false">)</mo><mo>−</mo><mn>2</mn>'], ["<mrow><mo>−</mo>"]),
+    (r"x - 2", ["<mi>x</mi><mo>−</mo><mn>2</mn>"], ["<mrow><mo>−</mo>"]),
+    # a prime is a full-size mark after the name, not a superscript <mi>′</mi>
+    (r"\tanh'(1.4)", ['<mi>tanh</mi><mo lspace="0" rspace="0">′</mo>'], ["<mi>′</mi>", "<msup>"]),
+    (r"\mathrm{ReLU}'(2)", ['<mi mathvariant="normal">ReLU</mi><mo lspace="0" rspace="0">′</mo>'], ["<msup>"]),
+    # a name is one <mi>, read as a word; max is a name, not a large operator
+    (r"\mathrm{ReLU}(x)", ['<mi mathvariant="normal">ReLU</mi>'], ['<mi mathvariant="normal">R</mi>']),
+    (r"a \cdot \max(y, z)", ["<mi>max</mi>"], ["<mo>max</mo>"]),
+])
+def test_mathml_signs_primes_and_names_read_right(tex, has, lacks):
+    out = texmath.to_mathml(tex, False)
+    for part in has:
+        assert part in out, (tex, out)
+    for part in lacks:
+        assert part not in out, (tex, out)
+
+
+def test_mathml_matrix_entries_keep_their_signs():
+    out = texmath.to_mathml(r"\begin{bmatrix} -1 & 2 \\ 3 & -4 \end{bmatrix}", False)
+    assert out.count("<mtd><mo>−</mo><mn>") == 2      # first in its cell: already a prefix sign

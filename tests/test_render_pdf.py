@@ -472,3 +472,32 @@ def test_korean_pdf_with_a_latin_only_font_path_embeds_a_cjk_font(tmp_path):
             used.add(str(f.get_object().get("/BaseFont")))
     assert any("CJK" in f or "Nanum" in f for f in used), used
     assert "한국어 문제" in pdf_text(out["papers-all.pdf"])
+
+
+def test_key_questions_start_with_their_text_on_one_page(exam):
+    """A question of the key (heading, text, answer) is kept on one page, as on the papers:
+    no page ends with a question's heading and its first lines (111 pages of a 40-student
+    key did)."""
+    quiz, out = exam
+    pages = pdf_layout_text(out / "key.pdf").split("\f")[:-1]
+    heads = 0
+    for n, page in enumerate(pages, 1):
+        lines = page.splitlines()
+        at = [i for i, line in enumerate(lines) if re.search(r"Question \d+ ·", line)]
+        heads += len(at)
+        if at:  # the page's last question shows its answer on the same page
+            assert any(line.lstrip().startswith("Answer:") for line in lines[at[-1]:]), (n, lines[at[-1]:])
+    assert heads == sum(len(p.questions) for p in quiz.papers)   # every heading seen
+
+
+def test_a_dfrac_in_a_sentence_is_set_full_size(tmp_path):
+    """pandoc writes TeX's \\dfrac as a plain frac, which Typst sets at script size inside a
+    sentence: the subscript naming the node asked about came out at 5 pt. The asked
+    fraction is now as tall as a displayed one."""
+    q = synthetic_questions()[0]
+    quiz = Quiz(ExamInfo(id="hand", title="T"), (StudentPaper(Student("s1"), "ABC123", (q.__class__(**{
+        **q.__dict__, "prompt": r"Find $\dfrac{\partial f}{\partial h_1}$ and $\frac{a}{b_1}$ here."}),)),))
+    path = tmp_path / "p.pdf"
+    path.write_bytes(pdf.files(quiz, key=False)["papers-all.pdf"])
+    sizes = {w["text"]: w["y1"] - w["y0"] for w in pdf_words(path)}   # math italic letters
+    assert sizes["𝜕ℎ"] > 1.3 * sizes["𝑏"], sizes   # \dfrac full size; \frac stays at text style

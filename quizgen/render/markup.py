@@ -128,8 +128,10 @@ def _math(tex: str, display: bool) -> str:
         return ""
     if display:
         return f"$ {converted} $"
-    # Typst sets inline matrices at script size; a matrix inside a sentence should be legible.
-    if "mat(" in converted or "vec(" in converted:
+    # Typst sets inline matrices at script size, and pandoc writes TeX's \dfrac as a plain
+    # frac, which a sentence sets at script size too (the 1 of dL/dh_1 at 5 pt): a matrix,
+    # or a fraction the TeX asks to be full size, inside a sentence should be legible.
+    if "mat(" in converted or "vec(" in converted or "\\dfrac" in tex:
         return f"$#math.display(${converted}$)$"
     return f"${converted}$"
 

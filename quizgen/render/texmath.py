@@ -201,6 +201,34 @@ def split_long(mathml: str, display: bool) -> str:
     return f'<span class="math-display">{out}</span>' if display else out
 
 
+# latex2mathml's output, tidied for browsers (MathML Core):
+# - a minus after an operator, a comma or an opening bracket is a sign: "= −3", "(−1.5".
+#   In one row with them Chromium takes it for subtraction and spaces it so ("= − 3");
+#   wrapped with its number in an <mrow> it comes first, a prefix sign set tight;
+# - a prime is a superscript <mi>′</mi>, which Chromium draws at script size, hardly
+#   visible ("tanh′" read as "tanh"); U+2032 itself is a raised mark of full size;
+# - \mathrm{ReLU} is four one-letter <mi>, which a screen reader spells out: one <mi>;
+# - \max, \min are <mo>, spaced as large operators ("· max (y, z)"): names, as \tanh's.
+_SIGN = re.compile(r"(<mo(?: [^>]*)?>[^<)\]}|‖⟩]*</mo>)<mo>−</mo><mn>([^<]*)</mn>")
+_PRIME = re.compile(r"<msup>(<mi(?: [^>]*)?>[^<]*</mi>|<mrow>(?:<mi(?: [^>]*)?>[^<]*</mi>)+</mrow>)"
+                    r"<mi>′</mi></msup>")
+_LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[A-Za-z]</mi>){2,})</mrow>')
+_NAME_MO = re.compile(r"<mo>(max|min|argmax|argmin)</mo>")
+
+
+def _tidy(mathml: str) -> str:
+    if "−</mo><mn>" in mathml:
+        mathml = _SIGN.sub(r"\1<mrow><mo>−</mo><mn>\2</mn></mrow>", mathml)
+    if "′" in mathml:
+        mathml = _PRIME.sub(r'<mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>', mathml)
+    if 'mathvariant="normal"' in mathml:
+        mathml = _LETTERS.sub(lambda m: '<mi mathvariant="normal">' + re.sub(r"<[^>]+>", "", m.group(1))
+                              + "</mi>", mathml)
+    if "<mo>m" in mathml or "<mo>a" in mathml:
+        mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
+    return mathml
+
+
 @lru_cache(maxsize=65536)
 def to_mathml(tex: str, display: bool = False) -> str:
     """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``.
@@ -217,7 +245,7 @@ def to_mathml(tex: str, display: bool = False) -> str:
                                      matrix_mathml)
     if out is None:
         out = _mathml_direct(tex, display)
-    return split_long(out, display) if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
+    return split_long(_tidy(out), display) if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
 
 
 # ---------------------------------------------------------------- Typst via pandoc

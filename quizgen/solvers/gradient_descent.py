@@ -247,16 +247,20 @@ def sample_lr(rng: np.random.Generator, level: int, p: dict) -> dict:
 
 
 def _cell(x: float) -> str:
-    return num(x, 1) if abs(x) >= 100 else num(x, 3)
+    """A table cell (text, not math): a true minus sign "−", as the formulas show it."""
+    text = num(x, 1) if abs(x) >= 100 else num(x, 3)
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def _cells(values: list) -> list:
     """``[_cell(x) for x in values]`` for Python floats, with ``num``'s float case inlined
-    (42 cells a question): fixed decimals, and no "-0.000"."""
+    (42 cells a question): fixed decimals, no "-0.000", and "−" for a negative."""
     out = []
     for x in values:
         text = f"{x:.1f}" if abs(x) >= 100 else f"{x:.3f}"
-        out.append(text[1:] if text[0] == "-" and float(text) == 0 else text)
+        if text[0] == "-":
+            text = text[1:] if float(text) == 0 else "−" + text[1:]
+        out.append(text)
     return out
 
 
