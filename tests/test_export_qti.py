@@ -8,7 +8,6 @@ says (an lxml resolver standing in for catalog.xml), with network access refused
 """
 import io
 import os
-import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -383,6 +382,33 @@ def test_default_exam_export_end_to_end(tmp_path):
 # ------------------------------------------------------------------ QTI 2.1 scoring
 
 
+@lru_cache(maxsize=256)
+def _xsd_pattern(pattern: str):
+    """An ``xs:pattern`` facet compiled by libxml2: XML Schema's regex dialect, not Python's
+    (no ``(?:``, no lookarounds; ``\\s`` is only space, tab, CR, LF). A pattern that is not
+    valid XML Schema fails here, as it would in a QTI player."""
+    xsd = ('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="v">'
+           '<xs:simpleType><xs:restriction base="xs:string"><xs:pattern value=""/>'
+           '</xs:restriction></xs:simpleType></xs:element></xs:schema>')
+    doc = etree.fromstring(xsd)
+    doc.find(".//{http://www.w3.org/2001/XMLSchema}pattern").set("value", pattern)
+    return etree.XMLSchema(doc)
+
+
+def xsd_pattern_matches(pattern: str, value: str) -> bool:
+    v = etree.Element("v")
+    v.text = value
+    return _xsd_pattern(pattern).validate(v)
+
+
+def test_the_interpreter_matches_patterns_as_xml_schema_does():
+    assert xsd_pattern_matches(r"\s*16(\s*[xX]\s*|\s+)50\s*", " 16 x 50 ")
+    assert not xsd_pattern_matches(r"\s*16(\s*[xX]\s*|\s+)50\s*", "16\u00a0x 50")  # no-break space is no \s
+    assert not xsd_pattern_matches(r"16", "16 ")                                       # anchored
+    with pytest.raises(etree.XMLSchemaParseError):
+        _xsd_pattern(r"16(?:x)50")                                                    # Python-only syntax
+
+
 class QTI21Eval:
     """A small QTI 2.1 response-processing interpreter for the expressions the export uses
     (written from the spec, independent of the exporter); anything else raises."""
@@ -449,7 +475,7 @@ class QTI21Eval:
             return self.ev(kids[0]) < self.ev(kids[1])
         if tag == "patternMatch":  # an XML Schema regex: anchored; NULL matches nothing
             v = self.ev(kids[0])
-            return None if v is None else re.fullmatch(e.get("pattern"), v) is not None
+            return None if v is None else xsd_pattern_matches(e.get("pattern"), v)
         if tag == "and":
             return all(self.ev(k) for k in kids)
         if tag == "or":

@@ -414,7 +414,8 @@ def test_receptive_field_by_gradient_states_its_conditions(bank):
     """The true claim "backpropagating from one unit reveals its receptive field" holds with
     positive weights, average pooling and no activations (the non-zero gradient is exactly
     the 8x8 field here), and not with max pooling, a ReLU or weights of both signs. So the
-    claim (concepts.multi) and the answer (concepts.cnn) name those conditions in both languages."""
+    claim (concepts.multi) and the question (concepts.cnn: in its stem, so that the answer is
+    not the one long option) name those conditions in both languages."""
     torch = pytest.importorskip("torch")
     nn = torch.nn
     positive = lambda shape: torch.rand(shape) + 0.1  # noqa: E731
@@ -426,9 +427,9 @@ def test_receptive_field_by_gradient_states_its_conditions(bank):
                                        lambda shape: torch.randn(shape, generator=torch.Generator().manual_seed(3))),
                            field)
     claim = next(c for th in tables(bank.get(MULTI))[3] for c in th["correct"] if c["id"] == "rf-by-gradient")
-    answer = next(st for st in tables(bank.get("concepts.cnn"))[2]
-                  if "tools of training" in st["stem"]["en"])["answer"]
-    for text in (claim["text"], answer):
+    stem = next(st for st in tables(bank.get("concepts.cnn"))[2]
+                if "tools of training" in st["stem"]["en"])["stem"]
+    for text in (claim["text"], stem):
         assert all(w in text["en"] for w in ("positive", "average", "activation")), text["en"]
         assert all(w in text["ko"] for w in ("양수", "평균 풀링", "활성화 함수")), text["ko"]
 

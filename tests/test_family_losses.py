@@ -358,6 +358,6 @@ def test_class_indices_say_the_class_number(questions):
             targets = p["target"] if isinstance(p["target"], list) else [p["target"]]
             for c in targets:
                 assert (f"index {c} (class number {c + 1})" in q.prompt
-                        or f"index {c} (counting from 0: class number {c + 1})" in q.prompt), q.prompt
+                        or f"index {c} (indices count from 0: it is class number {c + 1})" in q.prompt), q.prompt
         ko = build_question(bank.templates[tid], lv, np.random.default_rng(7), lang="ko")
         assert "번째 클래스" in ko.prompt and "1번째" not in ko.prompt

@@ -197,6 +197,8 @@ def _shape_declaration(key: shapes.Key, points: float) -> etree._Element:
 def shape_pattern(dims: tuple) -> str:
     """An XML Schema regular expression (``patternMatch``, anchored) for the shape ``dims``
     with any spaces, ``x`` ``X`` ``×`` ``*`` ``,`` or ``;`` between the sizes, in brackets or not."""
+    if not dims:
+        raise ValueError("a shape has at least one size")
     sep = r"(\s*[xX×*,;]\s*|\s+)"
     return r"\s*[(\[]?\s*" + sep.join(str(d) for d in dims) + r"\s*,?\s*[)\]]?\s*"
 

@@ -61,7 +61,7 @@ class Key(NamedTuple):
 
     right: list[str]
     mistakes: list[Mistake]
-    dims: tuple[int, ...] = ()  # the shape itself
+    dims: tuple[int, ...]       # the shape itself (at least one size)
 
 
 def key(q: Question) -> Key:

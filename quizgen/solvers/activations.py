@@ -63,7 +63,11 @@ def _point(rng, act, level_what) -> float:
         # either side of the kink, so that "0" is not always right (and never at the kink
         # itself, where stating torch's convention would state the answer)
         v = round(float(rng.integers(1, 31)) / 10, 1)
-        return v if level_what == "derivative" and rng.random() < 0.5 else -v
+        if level_what == "derivative" and rng.random() < 0.5:
+            if v == 1.0:   # ReLU(1) = ReLU'(1): the value would pass for the derivative
+                raise Redraw("ReLU'(1) equals ReLU(1)")
+            return v
+        return -v
     v = 0.0
     while v == 0.0:
         v = round(float(rng.integers(-30, 31)) / 10, 1)
@@ -185,7 +189,7 @@ def solve_point(p: dict) -> Solution:
                + ("print(y)" if what == "value" else "y.backward()\nprint(x.grad)"))
     return Solution(answer=ans, decimals=3, misconceptions=mis, check=check, pytorch=pytorch,
                     context={"act_tex": TEX[act], "steps": _steps(act, what, [x], trans), "x_text": fmt(x),
-                             "at_zero": x == 0.0, "smooth": act != "ReLU"})
+                             "smooth": act != "ReLU"})
 
 
 def solve_points(p: dict) -> Solution:

@@ -188,7 +188,7 @@
   var DIGIT_RUNS = /\p{Nd}+/gu;
 
   /* "32 by 13", "32 \\times 13", "$32 \\times 13$": the same as "32 x 13" (answers._shape_words). */
-  var SHAPE_WORDS = /(?<=\d)\s*(?:by|\\times|\\cdot)\s*(?=\d)/gi;
+  var SHAPE_WORDS = /(?<=\p{Nd})\s*(?:by|\\times|\\cdot)\s*(?=\p{Nd})/giu;  // \d of Python: any digit
   function shapeWords(s) {
     if (s.length > 1 && s.charAt(0) === "$" && s.charAt(s.length - 1) === "$") {
       s = pyStrip(s.replace(/^\$+|\$+$/g, ""));
