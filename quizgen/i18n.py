@@ -54,7 +54,7 @@ MESSAGES = {
         "answer": "정답", "your_answer": "답", "solution": "풀이",
         "misconceptions": "자주 하는 실수", "pytorch": "PyTorch로 확인하기",
         "key_title": "채점용 정답지", "options": "보기", "total": "합계",
-        "answer_hint_integer": "정수", "answer_hint_real": "소수 가능한 수",  # not 실수: also "mistake"
+        "answer_hint_integer": "정수", "answer_hint_real": "수, 소수점 사용 가능",  # not 실수: also "mistake"
         "answer_hint_shape": "문제가 묻는 크기를 x로 구분",
         "answer_hint_vector": "쉼표로 구분한 수",
         "answer_hint_matrix": "행을 ';'로 구분 (예: 1 2; 3 4)",
@@ -71,7 +71,7 @@ MESSAGES = {
         "partly_ticks_wrong": "부분 정답: 맞는 보기 {n}개 중 {k}개를 골랐지만 틀린 보기도 {w}개 "
                               "골랐습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다).",
         "incorrect_ticks": "틀렸습니다: 맞는 보기 {n}개 중 {k}개를 골랐지만 틀린 보기도 {w}개 "
-                           "골라 상쇄되었습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다).",
+                           "골랐습니다. 틀린 보기 하나가 맞는 보기 하나를 상쇄합니다.",
         "invalid": "답을 읽을 수 없습니다: {reason}.", "read_as": "읽은 값: {value}",
         "practice_note": "답은 채점기와 같은 규칙으로 이 페이지 안에서 확인하며, 어디에도 전송되지 않습니다.",
         "point_n": "{n}점", "points_n": "{n}점",

@@ -92,7 +92,7 @@ def test_escape():
 def test_korean_fixed_strings(tmp_path):
     out = gift_pegjs(render(exam("ko"), slots(1), "gift", lang="ko"), tmp_path)
     q = next(q for q in out if q.get("title") == "q4 v001 1번 칸 Vector")
-    assert q["stem"]["text"].endswith("답의 1번째 성분을 입력하십시오 (전체 3개).")
+    assert q["stem"]["text"].endswith("답의 1번 성분을 입력하십시오 (전체 3개).")
     q = next(q for q in out if q.get("title") == "q3 v001 Shape")
     assert q["stem"]["text"].endswith("문제가 묻는 크기를 x로 구분해 입력하십시오.")
 

@@ -147,7 +147,7 @@ def test_feedback_tells_a_wrong_size_and_a_word_written_for_letters(tmp_path):
     grade(KEY, [path], tmp_path / "ko", lang="ko")
     md = (tmp_path / "ko/feedback/s001.md").read_text(encoding="utf-8")
     assert "- 틀렸습니다. 제출한 형태는 2차원이지만 정답은 3차원입니다." in md
-    assert "- 틀렸습니다. 제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다." in md
+    assert "- 틀렸습니다. 제출한 답은 1 × 4 행렬이지만 정답은 2 × 2 행렬입니다." in md
     assert "- 답을 읽을 수 없어 0점 처리했습니다: 고른 보기의 기호를 쓰십시오(예: A C)." in md
 
 
@@ -386,8 +386,8 @@ def test_an_earlier_grading_without_manifest_needs_force(tmp_path, class_csv):
     ("ko", ["- 부분 정답입니다: 맞는 보기 2개 중 2개를 골랐지만 틀린 보기도 1개 골랐습니다. 틀린 보기 "
             "하나가 맞는 보기 하나를 상쇄합니다.",
             "- 부분 정답입니다: 맞는 보기 2개 중 1개를 골랐습니다.",
-            "- 틀렸습니다: 맞는 보기 2개 중 1개를 골랐지만 틀린 보기도 1개 골라 상쇄되었습니다(틀린 보기 "
-            "하나가 맞는 보기 하나를 상쇄합니다)."]),
+            "- 틀렸습니다: 맞는 보기 2개 중 1개를 골랐지만 틀린 보기도 1개 골랐습니다. 틀린 보기 "
+            "하나가 맞는 보기 하나를 상쇄합니다."]),
 ])
 def test_multiple_answer_feedback_says_what_the_wrong_ticks_cost(tmp_path, lang, texts):
     """q6 is A, C for 2 points: 'A B C' earns 1 point, not the '2 of 2 parts right' it

@@ -41,16 +41,16 @@ def test_every_korean_string_formats_with_the_english_values():
     (msg("issue_unknown_student", sid="김민준"), "'김민준'은 정답지에 없는 학번입니다"),
     (msg("issue_unknown_student", sid="s002"), "'s002'는 정답지에 없는 학번입니다"),
     (msg("issue_id_matched", sid="109", kid="00109"),
-     "'109'를 정답지의 '00109'로 맞췄습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
+     "'109'를 정답지의 '00109'로 연결했습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
      "지웁니다). 맞는 학생인지 확인하십시오"),
     (msg("issue_id_matched", sid="110", kid="00110"),
-     "'110'을 정답지의 '00110'으로 맞췄습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
+     "'110'을 정답지의 '00110'으로 연결했습니다. 앞자리 0이 사라진 학번입니다(스프레드시트가 "
      "지웁니다). 맞는 학생인지 확인하십시오"),
     (msg("issue_id_matched_case", sid="S200", kid="s200"),
-     "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "'S200'을 정답지의 's200'으로 연결했습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
      "확인하십시오"),
     (msg("issue_id_matched_case", sid="ab-4", kid="AB-4"),
-     "'ab-4'를 정답지의 'AB-4'로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+     "'ab-4'를 정답지의 'AB-4'로 연결했습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
      "확인하십시오"),
     (msg("issue_ambiguous_id_case", sid="Kim", ids="kim, KIM"),
      "'Kim'은 정답지에 없는 학번입니다. 대소문자를 무시하면 kim, KIM과 모두 일치합니다. "
@@ -76,10 +76,10 @@ def test_every_korean_string_formats_with_the_english_values():
     (msg("issue_unit_ignored", text="234 개", unit="개", read="234", points="0", max="2"),
      "'234 개': 답 뒤에 쓴 단어('개')는 읽지 않고 '234'로 채점했습니다(2점 중 0점)"),
     (msg("issue_ignored_column", col=3, header="Q3", label="q3", chosen=2),
-     "3번째 열 'Q3'도 q3으로 보이지만 --map이 2번째 열을 골랐으므로 이 열은 채점하지 "
+     "3번 열 'Q3'도 q3으로 보이지만 --map이 2번 열을 골랐으므로 이 열은 채점하지 "
      "않았습니다"),
     (msg("issue_ignored_column", col=3, header="Q2", label="q2", chosen=2),
-     "3번째 열 'Q2'도 q2로 보이지만 --map이 2번째 열을 골랐으므로 이 열은 채점하지 "
+     "3번 열 'Q2'도 q2로 보이지만 --map이 2번 열을 골랐으므로 이 열은 채점하지 "
      "않았습니다"),
     (msg("doubt_unreadable_one", items=(msg("doubt_stamp", ts="soon", where=msg(
         "line_of", file="t.csv", line=2)),)),

@@ -251,9 +251,9 @@ def test_ids_written_in_full_give_no_note(tmp_path):
            "check that this is the right student",
      "| student id matched though written differently (leading zeros lost, or upper/lower "
      "case) | 2 |"),
-    ("ko", "'S200'을 정답지의 's200'으로 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
+    ("ko", "'S200'을 정답지의 's200'으로 연결했습니다. 대소문자만 다른 학번입니다. 맞는 학생인지 "
            "확인하십시오",
-     "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 2 |"),
+     "| 앞자리 0이 없거나 대소문자만 달라 정답지 학번과 연결한 학번 | 2 |"),
 ], ids=["en", "ko"])
 def test_an_id_matched_in_another_case_is_a_note(tmp_path, lang, detail, kind):
     key = key_with(tmp_path, numeric_ids("s200", "00102", "00109", "AB-4"))
@@ -545,7 +545,7 @@ def test_korean_instructor_files(tmp_path):
     assert [i["kind"] for i in issues] == ["id-matched", "unit-ignored", "unknown-student",
                                            "unreadable"]  # kind codes stay English
     details = [i["detail"] for i in issues]
-    assert details[0] == ("'109'를 정답지의 '00109'로 맞췄습니다. 앞자리 0이 사라진 "
+    assert details[0] == ("'109'를 정답지의 '00109'로 연결했습니다. 앞자리 0이 사라진 "
                           "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오")
     assert details[1] == ("'260 parameters': 답 뒤에 쓴 단어('parameters')는 읽지 않고 '260'으로 "
                           "채점했습니다(2점 중 2점)")
@@ -557,7 +557,7 @@ def test_korean_instructor_files(tmp_path):
     assert "`w.csv` (가로형, 쉼표)" in report and "(wide, comma)" not in report
     assert "![점수 분포 히스토그램](score-histogram.png)" in report
     assert "정답지의 학생 수" in report and "정답 키" not in report
-    assert "| 앞자리 0이 없거나 대소문자만 달라도 맞춘 학번 | 1 |" in report
+    assert "| 앞자리 0이 없거나 대소문자만 달라 정답지 학번과 연결한 학번 | 1 |" in report
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'alt="점수 분포 히스토그램"' in html and 'alt="histogram"' not in html
     md = (out / "feedback" / "00109.md").read_text(encoding="utf-8")

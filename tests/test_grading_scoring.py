@@ -345,9 +345,9 @@ def test_choice_letters_are_never_taken_for_a_unit(text):
 
 @pytest.mark.parametrize("slot,text,size,en,ko", [
     ("q4", "1 2 3 4", (1, 4), "Your answer has 1 row of 4 numbers; the answer is 2 × 2.",
-     "제출한 답은 1행 4열이지만 정답은 2 × 2 행렬입니다."),
+     "제출한 답은 1 × 4 행렬이지만 정답은 2 × 2 행렬입니다."),
     ("q4", "1 2; 3 4; 5 6", (3, 2), "Your answer has 3 rows of 2 numbers; the answer is 2 × 2.",
-     "제출한 답은 3행 2열이지만 정답은 2 × 2 행렬입니다."),
+     "제출한 답은 3 × 2 행렬이지만 정답은 2 × 2 행렬입니다."),
     ("q3", "[16, 32]", (2,), "Your shape has 2 dimensions; the answer has 3.",
      "제출한 형태는 2차원이지만 정답은 3차원입니다."),
     ("q3", "512", (1,), "Your shape has 1 dimension; the answer has 3.",

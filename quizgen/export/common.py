@@ -32,7 +32,7 @@ STRINGS = {
         "solution": "풀이",
         "variant": "변형",
         "shape_format": "문제가 묻는 크기를 x로 구분해 입력하십시오.",
-        "entry_vector": "답의 {k}번째 성분을 입력하십시오 (전체 {n}개).",
+        "entry_vector": "답의 {k}번 성분을 입력하십시오 (전체 {n}개).",
         "entry_matrix": "답 행렬의 {r}행 {c}열 성분을 입력하십시오.",
         "scaled": "답에 10의 {k}제곱을 곱한 값을 입력하십시오.",
         "part": "{k}번 칸",

@@ -55,8 +55,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status_wrong_ticks": {
         "en": "Not correct: you ticked {right} of the {total} right options, but also {wrong} "
               "option{s} that {are} not right, which cancel{v} {them} (each takes away one right one).",
-        "ko": "틀렸습니다: 맞는 보기 {total}개 중 {right}개를 골랐지만 틀린 보기도 {wrong}개 골라 "
-              "상쇄되었습니다(틀린 보기 하나가 맞는 보기 하나를 상쇄합니다)."},
+        "ko": "틀렸습니다: 맞는 보기 {total}개 중 {right}개를 골랐지만 틀린 보기도 {wrong}개 "
+              "골랐습니다. 틀린 보기 하나가 맞는 보기 하나를 상쇄합니다."},
     "status_wrong": {"en": "Not correct.", "ko": "틀렸습니다."},
     "status_invalid": {"en": "Your answer could not be read: {reason}. It scores 0.",
                        "ko": "답을 읽을 수 없어 0점 처리했습니다: {reason}."},
@@ -65,14 +65,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
                            "wrong.",
                      "ko": "읽을 수 없는 항목은 오답으로 처리했습니다({reason})."},
     "status_missing": {"en": "Not submitted.", "ko": "제출하지 않았습니다."},
-    "status_not_graded": {"en": "Not graded.", "ko": "채점하지 않음."},
+    "status_not_graded": {"en": "Not graded.", "ko": "채점하지 않았습니다."},
     "misconception": {"en": "Typical mistake: {feedback}", "ko": "자주 하는 실수: {feedback}"},
     "unit_ignored": {"en": "The word '{unit}' after your answer was not read; the number was "
                            "scored.",
                      "ko": "답 뒤에 쓴 단어('{unit}')는 읽지 않고 숫자만 채점했습니다."},
     "size_matrix": {"en": "Your answer has {rows} row{rs} of {cols} number{cs}; the answer is "
                           "{want_rows} × {want_cols}.",
-                    "ko": "제출한 답은 {rows}행 {cols}열이지만 정답은 {want_rows} × {want_cols} "
+                    "ko": "제출한 답은 {rows} × {cols} 행렬이지만 정답은 {want_rows} × {want_cols} "
                           "행렬입니다."},
     "size_shape": {"en": "Your shape has {n} dimension{s}; the answer has {want}.",
                    "ko": "제출한 형태는 {n}차원이지만 정답은 {want}차원입니다."},
@@ -204,7 +204,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "ko": "숫자 뒤의 단어를 빼고 숫자만 채점함"},
     "kind_id-matched": {"en": "student id matched though written differently (leading zeros "
                               "lost, or upper/lower case)",
-                        "ko": "앞자리 0이 없거나 대소문자만 달라도 맞춘 학번"},
+                        "ko": "앞자리 0이 없거나 대소문자만 달라 정답지 학번과 연결한 학번"},
     "kind_unreadable": {"en": "unreadable row", "ko": "읽을 수 없는 행"},
     "kind_unreadable-answer": {"en": "unreadable answer (scored 0, for a regrade by hand)",
                                "ko": "읽을 수 없는 답 (0점 처리, 직접 다시 채점할 답)"},
@@ -251,7 +251,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issue_id_matched": {
         "en": "'{sid}' was matched to the key's '{kid}': its leading zeros were lost (a "
               "spreadsheet drops them); check that this is the right student",
-        "ko": "{sid:'을} 정답지의 {kid:'로} 맞췄습니다. 앞자리 0이 사라진 "
+        "ko": "{sid:'을} 정답지의 {kid:'로} 연결했습니다. 앞자리 0이 사라진 "
               "학번입니다(스프레드시트가 지웁니다). 맞는 학생인지 확인하십시오"},
     "issue_ambiguous_id_case": {
         "en": "'{sid}' is not a student of the key: ignoring upper/lower case it matches {ids}, "
@@ -263,7 +263,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issue_id_matched_case": {
         "en": "'{sid}' was matched to the key's '{kid}': the two differ only in upper/lower "
               "case; check that this is the right student",
-        "ko": "{sid:'을} 정답지의 {kid:'로} 맞췄습니다. 대소문자만 다른 학번입니다. 맞는 "
+        "ko": "{sid:'을} 정답지의 {kid:'로} 연결했습니다. 대소문자만 다른 학번입니다. 맞는 "
               "학생인지 확인하십시오"},
     "issue_unit_ignored": {
         "en": "'{text}': the word '{unit}' after the answer was not read; scored as '{read}' "
@@ -316,7 +316,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issue_ignored_column": {
         "en": "column {col} '{header}' also looks like {label}, but --map chose column {chosen}; "
               "its cells are not graded",
-        "ko": "{col}번째 열 '{header}'도 {label:로} 보이지만 --map이 {chosen}번째 열을 "
+        "ko": "{col}번 열 '{header}'도 {label:로} 보이지만 --map이 {chosen}번 열을 "
               "골랐으므로 이 열은 채점하지 않았습니다"},
     "issue_unknown_column": {"en": "column '{header}' looks like a question the key does not "
                                    "have; its cells are not graded",
@@ -343,24 +343,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "timestamp column quizgen knows; it is not read (to read it, map it: --map "
               "qN={quoted} for the answers to question N, or --map ROLE={quoted} with ROLE "
               "student_id, name, email or timestamp)",
-        "ko": "{col}번째 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
+        "ko": "{col}번 열 {header:'은} 정답지의 문항도 아니고 quizgen이 아는 학번·이름·"
               "이메일·제출 시각 열도 아니어서 읽지 않았습니다(읽어야 하는 열이라면 --map으로 "
               "지정하십시오: N번 문항의 답이면 --map qN={quoted}, 그 밖에는 --map ROLE={quoted}, "
               "ROLE은 student_id, name, email, timestamp 중 하나)"},
     "issue_unused_column_second": {
         "en": "column {col} '{header}' looks like {role} column too, but column {other} is read "
               "for that; it is not read (choose with --map if it is the other way round)",
-        "ko": "{col}번째 열 '{header}'도 같은 종류의 열로 보이지만 {other}번째 열을 읽었으므로 이 열은 "
+        "ko": "{col}번 열 '{header}'도 같은 종류의 열로 보이지만 {other}번 열을 읽었으므로 이 열은 "
               "읽지 않았습니다(반대라면 --map으로 지정하십시오)"},
     "issue_unused_column_wide": {
         "en": "column {col} '{header}' is not read: in a file with a column per question, answers "
               "are read from the question columns (q1, q2, ...)",
-        "ko": "{col}번째 열 {header:'은} 읽지 않았습니다. 문항마다 열이 있는 파일에서는 답을 문항 "
+        "ko": "{col}번 열 {header:'은} 읽지 않았습니다. 문항마다 열이 있는 파일에서는 답을 문항 "
               "열(q1, q2, ...)에서 읽습니다"},
     "issue_unused_column_unnamed": {
         "en": "column {col} has no header but holds text; it is not read (if it holds answers, give "
               "it the question's header in a copy of the file)",
-        "ko": "{col}번째 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(답이 들어 있다면 파일 사본에서 "
+        "ko": "{col}번 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(답이 들어 있다면 파일 사본에서 "
               "그 문항의 머리글을 붙이십시오)"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},

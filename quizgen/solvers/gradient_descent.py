@@ -229,7 +229,8 @@ PERMS = list(itertools.permutations(KINDS))          # canonical option order
 RUNS = ("1", "2", "3")   # numbers, not letters: the options are lettered A-F
 RUN_WORD = {"en": "run", "ko": "실행"}
 # The six options (one per permutation, canonical order); solve_lr hands out copies.
-OPTIONS = [{lang: "; ".join(f"{RUN_WORD[lang]} {RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm))
+_JOIN = {"en": "; ", "ko": ", "}   # Korean text takes no semicolons
+OPTIONS = [{lang: _JOIN[lang].join(f"{RUN_WORD[lang]} {RUNS[i]}: {LABELS[k][lang]}" for i, k in enumerate(perm))
             for lang in ("en", "ko")} for perm in PERMS]
 
 
