@@ -608,3 +608,17 @@ def test_qti21_right_answers_get_no_mistake_feedback_and_boxes_tell_nothing(bank
     widths = {b.get("expectedLength") for d in docs.values() for b in d.iter(f"{Q21}textEntryInteraction")
               if not b.get("expectedLength") == "20"}
     assert widths == {"12"}
+
+
+def test_qti21_shape_pattern_takes_the_spaces_the_grader_takes():
+    """The grader reads no-break and ideographic spaces as spaces; XML Schema's \\s does not,
+    so the pattern names them. Checked with libxml2's XML Schema regex engine."""
+    from quizgen import answers
+    from quizgen.export.qti21 import shape_pattern
+    pattern = shape_pattern((16, 50, 50))
+    for typed in ("16 x 50 x 50", " (16, 50, 50) ", "16\u00a0x\u00a050\u00a0x\u00a050", "16\u300050\u300050",
+                  "16 50 50", "[16;50;50]"):
+        assert answers.parse("shape", typed).value == [16, 50, 50], typed
+        assert xsd_pattern_matches(pattern, typed), typed
+    for typed in ("165050", "16 x 50", "16 x 50 x 500", "16 x 50 x 50 x 1", "16 x 5 0 x 50"):
+        assert not xsd_pattern_matches(pattern, typed), typed

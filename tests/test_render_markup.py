@@ -165,15 +165,18 @@ def test_punctuation_after_an_inline_formula_stays_on_its_line():
 
 
 @pytest.mark.parametrize("tex,has,lacks", [
-    # a sign after =, a comma, an opening bracket or another operator: with its number in
-    # one <mrow>, so that it comes first there and browsers set it tight ("= −3", not "= − 3")
-    (r"x = -2, z = -3", ["<mo>=</mo><mrow><mo>−</mo><mn>2</mn></mrow>",
-                         "<mo>=</mo><mrow><mo>−</mo><mn>3</mn></mrow>"], ["<mo>=</mo><mo>−</mo>"]),
-    (r"f(-1.5)", ['<mo stretchy="false">(</mo><mrow><mo>−</mo><mn>1.5</mn></mrow>'], []),
-    (r"a - -2", ["<mi>a</mi><mo>−</mo><mrow><mo>−</mo><mn>2</mn></mrow>"], []),
-    # a subtraction stays one: after a closing bracket or a letter
-    (r"(x) - 2", ['<mo stretchy="false">)</mo><mo>−</mo><mn>2</mn>'], ["<mrow><mo>−</mo>"]),
-    (r"x - 2", ["<mi>x</mi><mo>−</mo><mn>2</mn>"], ["<mrow><mo>−</mo>"]),
+    # a sign after =, a comma, an opening bracket or another operator is a prefix sign,
+    # which browsers set tight ("= −3", not "= − 3"), before a number or not
+    (r"x = -2, z = -3", ['<mo>=</mo><mo form="prefix">−</mo><mn>2</mn>',
+                         '<mo>=</mo><mo form="prefix">−</mo><mn>3</mn>'], ["<mo>=</mo><mo>−</mo>"]),
+    (r"f(-1.5)", ['<mo stretchy="false">(</mo><mo form="prefix">−</mo><mn>1.5</mn>'], []),
+    (r"a - -2", ['<mi>a</mi><mo>−</mo><mo form="prefix">−</mo><mn>2</mn>'], []),
+    (r"L = -\ln p_{1}", ['<mo>=</mo><mo form="prefix">−</mo><mi>ln</mi>'], []),
+    # a subtraction stays one: after a closing bracket, a letter, a postfix operator
+    (r"(x) - 2", ['<mo stretchy="false">)</mo><mo>−</mo><mn>2</mn>'], ['form="prefix"']),
+    (r"x - 2", ["<mi>x</mi><mo>−</mo><mn>2</mn>"], ['form="prefix"']),
+    (r"n! - 1", ["<mo>!</mo><mo>−</mo><mn>1</mn>"], ['form="prefix"']),
+    (r"y'_{2,3} = 4", ['<msub><mrow><mi>y</mi><mo lspace="0" rspace="0">′</mo></mrow>'], ["<mi>′</mi>"]),
     # a prime is a full-size mark after the name, not a superscript <mi>′</mi>
     (r"\tanh'(1.4)", ['<mi>tanh</mi><mo lspace="0" rspace="0">′</mo>'], ["<mi>′</mi>", "<msup>"]),
     (r"\mathrm{ReLU}'(2)", ['<mi mathvariant="normal">ReLU</mi><mo lspace="0" rspace="0">′</mo>'], ["<msup>"]),

@@ -501,3 +501,17 @@ def test_a_dfrac_in_a_sentence_is_set_full_size(tmp_path):
     path.write_bytes(pdf.files(quiz, key=False)["papers-all.pdf"])
     sizes = {w["text"]: w["y1"] - w["y0"] for w in pdf_words(path)}   # math italic letters
     assert sizes["𝜕ℎ"] > 1.3 * sizes["𝑏"], sizes   # \dfrac full size; \frac stays at text style
+
+
+def test_a_key_question_taller_than_a_page_breaks_and_loses_nothing(tmp_path):
+    """A question is kept on one page in the key only when it fits one (as on the papers):
+    a prompt of 90 paragraphs (a user's bank) runs over pages, and its last line and its
+    answer are still there (an unbreakable block ran off the page and lost them)."""
+    q = synthetic_questions()[0]
+    long = "\n\n".join(f"Paragraph {i:03d} of a very long question." for i in range(90)) + "\n\nLAST LINE."
+    quiz = Quiz(ExamInfo(id="hand", title="T"), (StudentPaper(Student("s1"), "ABC123", (q.__class__(**{
+        **q.__dict__, "prompt": long}),)),))
+    path = tmp_path / "key.pdf"
+    path.write_bytes(pdf.files(quiz)["key.pdf"])
+    text = pdf_layout_text(path)
+    assert "Paragraph 089" in text and "LAST LINE." in text and "Answer:" in text

@@ -202,25 +202,30 @@ def split_long(mathml: str, display: bool) -> str:
 
 
 # latex2mathml's output, tidied for browsers (MathML Core):
-# - a minus after an operator, a comma or an opening bracket is a sign: "= −3", "(−1.5".
-#   In one row with them Chromium takes it for subtraction and spaces it so ("= − 3");
-#   wrapped with its number in an <mrow> it comes first, a prefix sign set tight;
-# - a prime is a superscript <mi>′</mi>, which Chromium draws at script size, hardly
-#   visible ("tanh′" read as "tanh"); U+2032 itself is a raised mark of full size;
+# - a minus after a relation, an arrow, a comma, an opening bracket or a binary operator is
+#   a sign: "= −3", "(−1.5", "L = −ln p". In one row with them Chromium takes it for a
+#   subtraction and spaces it so ("= − 3"): form="prefix" sets it tight (split_long, which
+#   tells signs the same way, never breaks a line after one);
+# - a prime is a superscript <mi>′</mi> (with a subscript: <msubsup>), which Chromium draws
+#   at script size, hardly visible ("tanh′" read as "tanh"); U+2032 itself is a raised mark
+#   of full size;
 # - \mathrm{ReLU} is four one-letter <mi>, which a screen reader spells out: one <mi>;
 # - \max, \min are <mo>, spaced as large operators ("· max (y, z)"): names, as \tanh's.
-_SIGN = re.compile(r"(<mo(?: [^>]*)?>[^<)\]}|‖⟩]*</mo>)<mo>−</mo><mn>([^<]*)</mn>")
-_PRIME = re.compile(r"<msup>(<mi(?: [^>]*)?>[^<]*</mi>|<mrow>(?:<mi(?: [^>]*)?>[^<]*</mi>)+</mrow>)"
-                    r"<mi>′</mi></msup>")
+_SIGN = re.compile(r"(<mo(?: [^>]*)?>[=<>≤≥≈≠≡∼←→⇒⇐↦(\[{⟨,;:+−×·⋅*/∣]</mo>)<mo>−</mo>")
+_PRIME_BASE = r"(<mi(?: [^>]*)?>[^<]*</mi>|<mrow>(?:<mi(?: [^>]*)?>[^<]*</mi>)+</mrow>)"
+_PRIME = re.compile(rf"<msup>{_PRIME_BASE}<mi>′</mi></msup>")
+_PRIME_SUB = re.compile(rf"<msubsup>{_PRIME_BASE}(<mrow>(?:(?!</?mrow>).)*</mrow>|<m[ni](?: [^>]*)?>[^<]*</m[ni]>)"
+                        r"<mi>′</mi></msubsup>")
 _LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[A-Za-z]</mi>){2,})</mrow>')
 _NAME_MO = re.compile(r"<mo>(max|min|argmax|argmin)</mo>")
 
 
 def _tidy(mathml: str) -> str:
-    if "−</mo><mn>" in mathml:
-        mathml = _SIGN.sub(r"\1<mrow><mo>−</mo><mn>\2</mn></mrow>", mathml)
+    if "<mo>−</mo>" in mathml:
+        mathml = _SIGN.sub(r'\1<mo form="prefix">−</mo>', mathml)
     if "′" in mathml:
         mathml = _PRIME.sub(r'<mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>', mathml)
+        mathml = _PRIME_SUB.sub(r'<msub><mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>\2</msub>', mathml)
     if 'mathvariant="normal"' in mathml:
         mathml = _LETTERS.sub(lambda m: '<mi mathvariant="normal">' + re.sub(r"<[^>]+>", "", m.group(1))
                               + "</mi>", mathml)
