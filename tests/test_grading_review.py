@@ -490,6 +490,11 @@ def test_a_mixed_slots_misconceptions_without_template_ids_name_the_title(tmp_pa
      "… keeps the largest value; stride …"),
     (("0.870는 도함수가 아니라 함숫값입니다.", "0.25은 도함수가 아니라 함숫값입니다."),
      "… 도함수가 아니라 함숫값입니다."),
+    # a particle after a number, a bracket around a formula: they stay, only the value goes
+    (("스트라이드가 2이면 윈도우가 서로 겹칩니다.", "스트라이드가 3이면 윈도우가 서로 겹칩니다."),
+     "스트라이드가 …이면 윈도우가 서로 겹칩니다."),
+    (("학습률($\\eta = 0.1$)을 곱한 것입니다.", "학습률($\\eta = 0.3$)을 곱한 것입니다."),
+     "학습률(…)을 곱한 것입니다."),
 ])
 def test_shared_text(texts, shared):
     from quizgen.grading.report import shared_text

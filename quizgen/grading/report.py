@@ -160,7 +160,9 @@ def _texts(note) -> tuple[str, ...]:
     return (note,) if isinstance(note, str) else tuple(note)
 
 
-_TOKEN = re.compile(r"\$[^$]*\$\S*|`[^`]*`\S*|\S+")  # math and code spans whole, or words
+# Math and code spans whole, runs of Hangul (a particle after a number: "2이면" is "2",
+# "이면"), other runs of non-space characters, and the spaces between them.
+_TOKEN = re.compile(r"\$[^$]*\$|`[^`]*`|[\uac00-\ud7a3]+|[^\s$`\uac00-\ud7a3]+|\s+")
 GAP = "…"
 
 
@@ -173,29 +175,37 @@ def shared_text(texts: tuple[str, ...]) -> str:
     """
     if not texts:
         return ""
-    first = _TOKEN.findall(texts[0])
     if len(texts) == 1:
         return texts[0]
-    keep = [True] * len(first)
+    first = [t for t in _TOKEN.findall(texts[0].strip())]
+    words = [t for t in first if not t.isspace()]         # compared without the spaces
+    keep = [True] * len(words)
     for other in texts[1:]:
-        seen = [False] * len(first)
-        matcher = difflib.SequenceMatcher(None, first, _TOKEN.findall(other), autojunk=False)
+        seen = [False] * len(words)
+        theirs = [t for t in _TOKEN.findall(other.strip()) if not t.isspace()]
+        matcher = difflib.SequenceMatcher(None, words, theirs, autojunk=False)
         for a, _, size in matcher.get_matching_blocks():
             for k in range(a, a + size):
                 seen[k] = True
         keep = [k and s for k, s in zip(keep, seen)]
     # a symbol alone between two gaps ("… × … × …") is part of the gap
-    for k, tok in enumerate(first):
+    for k, tok in enumerate(words):
         if (keep[k] and not any(c.isalnum() for c in tok) and (k == 0 or not keep[k - 1])
-                and (k + 1 == len(first) or not keep[k + 1])):
+                and (k + 1 == len(words) or not keep[k + 1])):
             keep[k] = False
     out: list[str] = []
-    for tok, kept in zip(first, keep):
-        if kept:
+    k = 0
+    for tok in first:                                      # the first text's own spacing
+        if tok.isspace():
+            if out and not out[-1].isspace():
+                out.append(" ")
+            continue
+        if keep[k]:
             out.append(tok)
-        elif not out or out[-1] != GAP:
+        elif out[-1:] != [GAP] and out[-2:] != [GAP, " "]:  # one gap for a run of unshared words
             out.append(GAP)
-    return " ".join(out)
+        k += 1
+    return "".join(out).strip()
 
 
 def margin_text(margin: tuple[str, float, float, int | None], t) -> str:
