@@ -177,7 +177,7 @@ def shared_text(texts: tuple[str, ...]) -> str:
         return ""
     if len(texts) == 1:
         return texts[0]
-    first = [t for t in _TOKEN.findall(texts[0].strip())]
+    first = _TOKEN.findall(texts[0].strip())
     words = [t for t in first if not t.isspace()]         # compared without the spaces
     keep = [True] * len(words)
     for other in texts[1:]:

@@ -43,9 +43,14 @@ def _times(x: float, var: str) -> str:
     return var if x == 1 else f"-{var}" if x == -1 else f"{paren(x)} \\cdot {var}"
 
 
+def _grouped(inner: str) -> str:
+    """``(inner)``, or ``inner`` alone when it is one letter."""
+    return inner if len(inner) == 1 else f"({inner})"
+
+
 def _square_tex(inner: str, coef: str = "") -> str:
     """``coef(inner)^2``, without the brackets when ``inner`` is one letter."""
-    return f"{coef}{inner}^2" if len(inner) == 1 else f"{coef}({inner})^2"
+    return f"{coef}{_grouped(inner)}^2"
 
 
 # =========================================================== SGD steps (real)
@@ -84,8 +89,7 @@ def loss_tex(p: dict) -> str:
 
 def grad_tex(p: dict) -> str:
     if p["form"] == "square":
-        inner = _minus("w", p["a"])
-        return f"\\frac{{\\partial L}}{{\\partial w}} = 2{inner if inner == 'w' else '(' + inner + ')'}"
+        return f"\\frac{{\\partial L}}{{\\partial w}} = 2{_grouped(_minus('w', p['a']))}"
     x = p["x"]
     dw = "2r" if x == 1 else "-2r" if x == -1 else f"2r \\cdot {paren(x)}"
     return (f"r = {_minus(_times(x, 'w') + ' + b', p['y'])}, \\quad "
