@@ -4,6 +4,8 @@ Question texts live in the bank; these are the words around them.
 """
 from __future__ import annotations
 
+import re
+
 from .model import LANGS
 
 MESSAGES = {
@@ -92,3 +94,55 @@ def messages(lang: str) -> dict:
     if lang not in LANGS:
         lang = "en"
     return {**MESSAGES["en"], **MESSAGES[lang]}
+
+
+# Comments of the PyTorch snippets (written by the solvers and the bank in English), in the
+# other languages: the whole comment text, or a pattern for one that holds numbers. A comment
+# that is only code or numbers (a shape such as ``[1, 6, 6]``) stays as it is.
+CODE_COMMENTS = {
+    "ko": {
+        "a batch of one": "배치 크기 1",
+        "the single output channel": "출력 채널은 하나",
+        "the upstream gradient": "상위 기울기(upstream gradient)",
+        "an output in the middle": "가운데에 있는 출력 하나",
+        "the pattern is away from the border": "패턴이 가장자리에서 떨어져 있음",
+        "each y_i depends only on x_i": "각 y_i는 x_i에만 의존함",
+        "min pooling = -maxpool(-x)": "최소 풀링 = -maxpool(-x)",
+        "positive weights and biases: no ReLU or sum cancels a path":
+            "가중치와 편향이 모두 양수이면 ReLU나 합이 어떤 경로도 지우지 않음",
+        "max pooling routes to one position: average to count them all":
+            "맥스 풀링은 한 위치로만 기울기를 보내므로 평균 풀링으로 바꿔 모두 셈",
+        "max pooling routes to one pixel: average to see them all":
+            "맥스 풀링은 한 픽셀로만 기울기를 보내므로 평균 풀링으로 바꿔 모두 봄",
+        "0-based row, column": "0부터 센 행, 열",
+        "True = it can change the output": "True이면 출력을 바꿀 수 있음",
+    },
+}
+CODE_COMMENT_PATTERNS = {
+    "ko": (
+        (re.compile(r"run (\d+): lr = (\S+)"), r"실행 \1: lr = \2"),
+        (re.compile(r"(\d+) weights \+ (\d+) bias(?:es)?"), r"가중치 \1개 + 편향 \2개"),
+    ),
+}
+_COMMENT = re.compile(r"(?m)(^|\s)# (.+)$")
+
+
+def localize_code(code: str, lang: str) -> str:
+    """A PyTorch snippet with its ``# comments`` in ``lang`` (the code itself unchanged).
+
+    A comment without a translation stays in English (a test checks that the bank has none).
+    """
+    table, patterns = CODE_COMMENTS.get(lang), CODE_COMMENT_PATTERNS.get(lang, ())
+    if not table:
+        return code
+
+    def one(m: re.Match) -> str:
+        text = m.group(2).rstrip()
+        if text in table:
+            return f"{m.group(1)}# {table[text]}"
+        for pattern, repl in patterns:
+            if pattern.fullmatch(text):
+                return f"{m.group(1)}# {pattern.sub(repl, text)}"
+        return m.group(0)
+
+    return _COMMENT.sub(one, code)

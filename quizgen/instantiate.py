@@ -13,6 +13,7 @@ import numpy as np
 
 from . import answers, solvers
 from .errors import TemplateError
+from .i18n import localize_code
 from .model import Misconception, Question
 from .params import draw_space
 from .solvers import Redraw, Solution
@@ -176,6 +177,8 @@ def build_question(template: Template, level: int, rng: np.random.Generator, *,
     if template.pytorch:
         pytorch = render_text(template.pytorch, scope, template_id=tid, field="pytorch", trusted=trusted,
                               scope=True)
+    if pytorch and lang != "en":
+        pytorch = localize_code(pytorch, lang)
     return Question(
         slot=slot,
         template=tid,
