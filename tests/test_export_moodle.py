@@ -6,6 +6,7 @@ from export_fixtures import KOREAN, NASTY, exam, real, slots
 from export_fixtures import q as fq
 from moodle_rules import FRACTION_OPTIONS_FULL, check_moodle_xml, match_grade_options
 from quizgen.export import render
+from quizgen.export.cloze import WIDTH_PAD
 from quizgen.export.values import choices_fractions, is_moodle_grade
 from quizgen.model import SlotVariants
 
@@ -44,7 +45,8 @@ def test_cloze_blanks_follow_the_answer_layout(imported):
     assert q5.cloze[1].alternatives[1].feedback == "Transposed: rows ~ columns."
     assert "<table" in q5.element.findtext("questiontext/text")
     q4 = next(q for q in imported if q.name.startswith("q4 v001"))
-    assert [a.feedback for a in q4.cloze[1].alternatives] == ["Correct.", "You halved it."]
+    assert [a.feedback for a in q4.cloze[1].alternatives] == ["Correct.", "You halved it.", ""]
+    assert (q4.cloze[1].alternatives[-1].fraction, q4.cloze[1].alternatives[-1].answer) == (0.0, WIDTH_PAD)
 
 
 def test_cloze_feedback_with_every_special_character():
@@ -199,3 +201,26 @@ def test_moodle_multiple_answer_misconceptions_on_their_options(imported):
         want = expected.get(i, [])
         assert [t for t in ("Pooling has no weights.", "ReLU has no weights.", "Conv2d has a kernel.",
                             "identical to the key", "out of range") if t in fb] == want, (i, fb)
+
+
+def test_every_cloze_box_of_the_bank_is_as_wide_as_any_other(bank):
+    """Moodle sizes a Cloze box by its longest alternative (qtype_multianswer_textfield_renderer):
+    with the padding alternative that is the same for every box of every variant, whatever
+    the answer's sign, digits or misconceptions."""
+    from quizgen.build import build_variants
+    from quizgen.exam import Exam, Slot
+    arrays = [t for t in bank.templates.values() if t.answer_type in ("vector", "matrix")]
+    assert len(arrays) >= 5
+    slots = tuple(Slot(f"s{i}-{lv}", t.id, None, lv, None) for i, t in enumerate(arrays) for lv in t.level_numbers)
+    ex = Exam("w", {"en": "w"}, {"en": ""}, "en", {"en": ""}, "", slots, "")
+    info, variants = build_variants(ex, bank, 12, "width")
+    questions, errors = check_moodle_xml(render(info, variants, "moodle"))
+    assert errors == []
+    sizes, right = set(), []
+    for q in questions:
+        for sub in q.cloze or ():
+            sizes.add(max(len(a.answer.strip()) for a in sub.alternatives))
+            right.append(len(sub.alternatives[0].answer))
+            assert sub.alternatives[0].fraction == 1.0
+    assert sizes == {len(WIDTH_PAD)}, sizes
+    assert len(right) > 500 and max(right) < len(WIDTH_PAD) and len(set(right)) > 3  # answers do differ

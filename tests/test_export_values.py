@@ -18,6 +18,7 @@ from lxml import etree
 from export_fixtures import exam
 from export_fixtures import q as fq
 from moodle_rules import check_gift, check_moodle_xml
+from quizgen.export.cloze import WIDTH_PAD
 from quizgen.export import render
 from quizgen.model import ExamInfo, Question, SlotVariants
 
@@ -98,7 +99,8 @@ def moodle_keys(data: bytes) -> dict[tuple[str, int], list[tuple[str, str]]]:
             numbers += [x for v, t, _ in ans for x in (v, t)]
         elif q.qtype == "cloze":
             keys = [(s.alternatives[0].answer, s.alternatives[0].tolerance) for s in q.cloze]
-            numbers += [x for s in q.cloze for a in s.alternatives for x in (a.answer, a.tolerance)]
+            numbers += [x for s in q.cloze for a in s.alternatives if a.answer != WIDTH_PAD  # (not a value)
+                        for x in (a.answer, a.tolerance)]
         else:
             continue
         slot, tag = q.name.split()[:2]

@@ -26,6 +26,13 @@ def protect(html: str) -> str:
     return html.replace("{", "&#123;").replace("}", "&#125;")
 
 
+# Moodle sizes a Cloze box by the longest text among its alternatives (plus up to 15 % at
+# random; qtype_multianswer_textfield_renderer). A last 0 % alternative of this length, longer
+# than any the bank writes, gives every box the same width, so that a box's width tells
+# nothing of the answer's sign or digits. No student types it, and it scores 0 if one does.
+WIDTH_PAD = "-" + "9" * 19  # 20 characters: the bank's longest alternatives have 18 or 19
+
+
 def blank(q: Question, part: values.Part, lang: str, n_parts: int) -> str:
     """One ``{1:NUMERICAL:...}`` blank for one number of the answer."""
     alts = [f"={values.num(part.value)}:{values.num(part.margin)}"
@@ -33,6 +40,7 @@ def blank(q: Question, part: values.Part, lang: str, n_parts: int) -> str:
     for wrong, fb in values.part_mistakes(q, part, n_parts):
         tol = values.margin(wrong, q.tolerance)
         alts.append(f"%0%{values.num(wrong)}:{values.num(tol)}#{feedback(text.to_html(fb, inline=True))}")
+    alts.append(f"%0%{WIDTH_PAD}:0")
     return "{1:NUMERICAL:" + "~".join(alts) + "}"
 
 
