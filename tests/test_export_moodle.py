@@ -223,4 +223,5 @@ def test_every_cloze_box_of_the_bank_is_as_wide_as_any_other(bank):
             right.append(len(sub.alternatives[0].answer))
             assert sub.alternatives[0].fraction == 1.0
     assert sizes == {len(WIDTH_PAD)}, sizes
+    assert abs(int(WIDTH_PAD)) < 2 ** 63  # PHP reads it as an integer and writes it back unchanged
     assert len(right) > 500 and max(right) < len(WIDTH_PAD) and len(set(right)) > 3  # answers do differ

@@ -27,10 +27,13 @@ def protect(html: str) -> str:
 
 
 # Moodle sizes a Cloze box by the longest text among its alternatives (plus up to 15 % at
-# random; qtype_multianswer_textfield_renderer). A last 0 % alternative of this length, longer
-# than any the bank writes, gives every box the same width, so that a box's width tells
-# nothing of the answer's sign or digits. No student types it, and it scores 0 if one does.
-WIDTH_PAD = "-" + "9" * 19  # 20 characters: the bank's longest alternatives have 18 or 19
+# random; qtype_multianswer_textfield_renderer), as it stored them: the number Moodle read
+# (``$numberstring + 0`` in qtype_numerical_answer_processor), written back by PHP. A last 0 %
+# alternative at least as long as any the bank writes gives every box the same width, so
+# that a box's width tells nothing of the answer's sign or digits. It is an integer PHP
+# keeps exactly (below 2**63; a float would come back as "-1.0E+19"), no student types it,
+# and it scores 0 if one does.
+WIDTH_PAD = "-" + "9" * 18
 
 
 def blank(q: Question, part: values.Part, lang: str, n_parts: int) -> str:
