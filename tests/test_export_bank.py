@@ -21,6 +21,7 @@ changes (a deliberate change, like any golden file)::
     PY
 """
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,31 @@ def test_qti(bank_exam):
     require_schemas()
     validate_qti12(render(*bank_exam, "qti12"))
     validate_qti21(render(*bank_exam, "qti21"))
+
+
+def test_qti21_math_is_mathml_not_tex(bank_exam):
+    """QTI 2.1 players show MathML (the schema's own math); TeX would stay as written."""
+    require_schemas()
+    from quizgen.export.text import DISPLAY, INLINE, split_math
+    docs = validate_qti21(render(*bank_exam, "qti21"))
+    items = {name: doc for name, doc in docs.items() if name.startswith("items/")}
+    m = "{http://www.w3.org/1998/Math/MathML}"
+    for name, doc in items.items():
+        text = "".join(doc.itertext())
+        assert "\\(" not in text and "\\[" not in text, name
+    # every formula of every prompt is there, as MathML with its numbers
+    exam, slots = bank_exam
+    seen = 0
+    for s, slot in enumerate(slots, start=1):
+        for v, q in enumerate(slot.variants, start=1):
+            doc = items[f"items/s{s}-v{v:03d}.xml"]
+            body = doc.find("{*}itemBody")
+            spans = [t for kind, t in split_math(q.prompt) if kind in (INLINE, DISPLAY)]
+            maths = body.findall(f".//{m}math")
+            assert len(maths) >= len(spans), (q.template, len(maths), len(spans))
+            numbers = sorted(mn.text for el in maths for mn in el.iter(f"{m}mn"))
+            for tex in spans:
+                for num in re.findall(r"\d+(?:\.\d+)?", tex):
+                    assert num in numbers, (q.template, num)
+            seen += len(spans)
+    assert seen > 50

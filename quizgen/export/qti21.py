@@ -20,6 +20,7 @@ solution after submission.
 from __future__ import annotations
 
 import functools
+import re
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -35,7 +36,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SCHEMA = f"{NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
-_DROP_ATTRS = ("style",)  # Markdown table alignment: not a QTI attribute
+_STYLE = re.compile(r' style="[^"]*"')  # Markdown table alignment: not a QTI attribute
 
 
 def _q(tag: str) -> str:
@@ -49,10 +50,9 @@ def _html_into(parent, html: str) -> None:
     """Parse an HTML fragment (XHTML from markdown-it) into QTI elements under ``parent``."""
     if not html.strip():
         return
+    if " style=" in html:  # only markdown-it's table alignment (text is escaped: no '"' in it)
+        html = _STYLE.sub("", html)
     frag = etree.fromstring(f'<div xmlns="{NS}">{html}</div>')
-    for el in frag.iter():
-        for a in _DROP_ATTRS:
-            el.attrib.pop(a, None)
     if frag.text:
         if len(parent):
             parent[-1].tail = (parent[-1].tail or "") + frag.text
@@ -119,8 +119,8 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
     if q.answer_type == "shape":
         key = shapes.key(q)
         root.insert(0, _shape_declaration(key, points))
-        _html_into(body, text.to_html(q.prompt))
-        _html_into(body, text.to_html(words(lang)["shape_format"]))
+        _html_into(body, text.to_html(q.prompt, mathml=True))
+        _html_into(body, text.to_html(words(lang)["shape_format"], mathml=True))
         _sub(_sub(body, "p"), "textEntryInteraction", responseIdentifier="RESPONSE",
              expectedLength=SHAPE_LENGTH)
         conditions = _shape_processing(key)
@@ -131,13 +131,13 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
         for p in ps:
             root.insert(p.index, decl.make({"rid": f"RESPONSE_{p.index + 1}",
                                              "value": values.num(p.value)}))
-        _html_into(body, text.to_html(q.prompt))
+        _html_into(body, text.to_html(q.prompt, mathml=True))
         _blanks(body, q, ps)
         conditions = _numeric_processing(q, ps)
         feedback = _mistake_feedback(q)
     else:
         root.insert(0, _choice_declaration(q, points))
-        _html_into(body, text.to_html(q.prompt))
+        _html_into(body, text.to_html(q.prompt, mathml=True))
         _choice_body(body, q)
         conditions = _choice_processing(q)
         feedback = _mistake_feedback(q)
@@ -146,10 +146,10 @@ def item(q: Question, slot: SlotVariants, iid: str, title: str, lang: str) -> by
     for mid, fb in feedback:
         mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=mid,
                   showHide="show")
-        _html_into(mf, text.to_html(fb))
+        _html_into(mf, text.to_html(fb, mathml=True))
     mf = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier="SOLUTION",
               showHide="show")
-    _html_into(mf, text.to_html(q.solution) or "<p>-</p>")
+    _html_into(mf, text.to_html(q.solution, mathml=True) or "<p>-</p>")
     return xml_bytes(root)
 
 
@@ -395,7 +395,7 @@ def _choice_body(body, q: Question) -> None:
               maxChoices="1" if single else "0")
     for i, opt in enumerate(q.options or ()):
         sc = _sub(ci, "simpleChoice", identifier=_cid(i))
-        _html_into(sc, text.to_html(opt, inline=True))
+        _html_into(sc, text.to_html(opt, inline=True, mathml=True))
 
 
 def _choice_mistakes(q: Question):

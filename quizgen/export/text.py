@@ -2,8 +2,8 @@
 
 * :func:`to_html` -- HTML for Moodle, Canvas and QTI 2.1. Math spans are cut out before
   Markdown sees them (so ``_`` or ``*`` inside TeX never turn into emphasis) and come back
-  as ``\\( ... \\)`` / ``\\[ ... \\]``, the delimiters MathJax (Moodle's filter, Canvas,
-  OpenOLAT...) looks for. Raw HTML in the source is escaped, never passed through.
+  as ``\\( ... \\)`` / ``\\[ ... \\]``, the delimiters MathJax (Moodle's filter, Canvas...)
+  looks for, or as MathML (QTI 2.1). Raw HTML in the source is escaped, never passed through.
 * :func:`to_plain` -- readable plain text for GIFT: Markdown stays as written, math
   becomes Unicode (``3 \\times 4`` -> ``3 × 4``, ``\\hat y`` -> ``ŷ``, a bmatrix ->
   ``[[1, 2], [3, 4]]``); accents become combining marks, style wrappers (``\\mathbf``,
@@ -21,6 +21,8 @@ import re
 import unicodedata
 
 from markdown_it import MarkdownIt
+
+from ..render.texmath import to_mathml
 
 TEXT, INLINE, DISPLAY = "text", "inline", "display"
 
@@ -103,8 +105,12 @@ def _flush(out: list, buf: list) -> None:
 
 
 @functools.lru_cache(maxsize=65536)
-def to_html(src: str, inline: bool = False) -> str:
-    """Markdown with TeX math -> HTML. ``inline`` drops a lone wrapping ``<p>`` (options)."""
+def to_html(src: str, inline: bool = False, mathml: bool = False) -> str:
+    """Markdown with TeX math -> HTML. ``inline`` drops a lone wrapping ``<p>`` (options).
+
+    Math is MathJax-delimited TeX, or with ``mathml`` MathML ``<math>`` elements (the
+    converter of the HTML papers), which QTI 2.1 players show without any script.
+    """
     parts = split_math(src or "")
     maths: list[str] = []
     md: list[str] = []
@@ -112,7 +118,7 @@ def to_html(src: str, inline: bool = False) -> str:
         if kind == TEXT:
             md.append(text)
         else:
-            maths.append(math_html(kind, text))
+            maths.append(to_mathml(text, kind == DISPLAY, split=False) if mathml else math_html(kind, text))
             mark = f"{_OPEN}{len(maths) - 1}{_CLOSE}"
             md.append(f"\n\n{mark}\n\n" if kind == DISPLAY else mark)
     out = _MD.render("".join(md)).strip()

@@ -235,8 +235,11 @@ def _tidy(mathml: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def to_mathml(tex: str, display: bool = False) -> str:
+def to_mathml(tex: str, display: bool = False, split: bool = True) -> str:
     """One formula as a ``<math>`` element; unreadable TeX becomes ``<code class="tex">``.
+
+    A long one is split into several ``<math>`` joined by HTML's ``<wbr>`` (:func:`split_long`),
+    unless ``split`` is false (XML that is not HTML, such as QTI).
 
     Formulas that differ only in their numbers share one conversion (see :mod:`quizgen.render.mathshape`).
     """
@@ -250,7 +253,9 @@ def to_mathml(tex: str, display: bool = False) -> str:
                                      matrix_mathml)
     if out is None:
         out = _mathml_direct(tex, display)
-    return split_long(_tidy(out), display) if out is not None else f'<code class="tex">{html.escape(tex)}</code>'
+    if out is None:
+        return f'<code class="tex">{html.escape(tex)}</code>'
+    return split_long(_tidy(out), display) if split else _tidy(out)
 
 
 # ---------------------------------------------------------------- Typst via pandoc
