@@ -286,27 +286,29 @@ def _piece_root(piece: list, display: bool) -> ET.Element:
 #   at script size, hardly visible ("tanh′" read as "tanh"); U+2032 itself is a raised mark
 #   of full size;
 # - \mathrm{ReLU} is four one-letter <mi>, which a screen reader spells out: one <mi>;
-# - \max, \min are <mo>, spaced as large operators ("· max (y, z)"): names, as \tanh's.
+# - \max, \min and every \operatorname{...} (ReLU, softmax) are <mo>, spaced as operators
+#   ("· max (y, z)") and announced as operators: names (identifiers), as \tanh's. Any <mo>
+#   without attributes holding a word of two or more letters is such a name.
 _SIGN = re.compile(r"(<mo(?: [^>]*)?>[=<>≤≥≈≠≡∼←→⇒⇐↦(\[{⟨,;:+−×·⋅*/∣]</mo>)<mo>−</mo>")
 _PRIME_BASE = r"(<mi(?: [^>]*)?>[^<]*</mi>|<mrow>(?:<mi(?: [^>]*)?>[^<]*</mi>)+</mrow>)"
 _PRIME = re.compile(rf"<msup>{_PRIME_BASE}<mi>′</mi></msup>")
 _PRIME_SUB = re.compile(rf"<msubsup>{_PRIME_BASE}(<mrow>(?:(?!</?mrow>).)*</mrow>|<m[ni](?: [^>]*)?>[^<]*</m[ni]>)"
                         r"<mi>′</mi></msubsup>")
 _LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[A-Za-z]</mi>){2,})</mrow>')
-_NAME_MO = re.compile(r"<mo>(max|min|argmax|argmin)</mo>")
+_NAME_MO = re.compile(r"<mo>([^\W\d_]{2,})</mo>")
 
 
 def _tidy(mathml: str) -> str:
     if "<mo>−</mo>" in mathml:
         mathml = _SIGN.sub(r'\1<mo form="prefix">−</mo>', mathml)
+    if "<mo>" in mathml:  # names first: a prime after \operatorname{ReLU} follows a name
+        mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
     if "′" in mathml:
         mathml = _PRIME.sub(r'<mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>', mathml)
         mathml = _PRIME_SUB.sub(r'<msub><mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>\2</msub>', mathml)
     if 'mathvariant="normal"' in mathml:
         mathml = _LETTERS.sub(lambda m: '<mi mathvariant="normal">' + re.sub(r"<[^>]+>", "", m.group(1))
                               + "</mi>", mathml)
-    if "<mo>m" in mathml or "<mo>a" in mathml:
-        mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
     return mathml
 
 
