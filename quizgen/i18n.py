@@ -42,6 +42,9 @@ MESSAGES = {
         "blank_answer": "Type an answer first.",
         # read by screen readers before an answer box's label ("Question 3: Your answer (...)")
         "answer_field_of": "Question {n}:",
+        # names of the boxes that scroll sideways when a table or formula is wider than the
+        # window (read by screen readers when the box gets the keyboard focus)
+        "scroll_table": "Table", "scroll_formula": "Formula",
         # topic names (practice page); a topic without one is shown by its id
         "topic_name_activation": "Activation functions", "topic_name_backprop": "Backpropagation",
         "topic_name_concepts": "Concepts", "topic_name_convolution": "Convolution",
@@ -79,6 +82,7 @@ MESSAGES = {
         "point_n": "{n}점", "points_n": "{n}점",
         "blank_answer": "답을 입력하십시오.",
         "answer_field_of": "{n}번 문제의",  # "3번 문제의 답 (...)"
+        "scroll_table": "표", "scroll_formula": "수식",
         "topic_name_activation": "활성화 함수", "topic_name_backprop": "역전파",
         "topic_name_concepts": "개념", "topic_name_convolution": "합성곱",
         "topic_name_fc-vs-conv": "완전 연결 층과 합성곱 층",

@@ -169,6 +169,7 @@ def _live(node) -> str | None:
 def _focus(page) -> dict:
     return page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
       return {tag: e.tagName, id: e.id, cls: e.className, item: e.closest('article') && e.closest('article').id,
+              label: e.getAttribute('aria-label'),
               outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }""")
 
 
@@ -192,11 +193,16 @@ def test_practice_page_works_with_the_keyboard_alone(browser, pages, lang):  # n
         assert len(live) == len(questions) and all(_live(n) == "polite" for n in live)
 
         # Tab from the top: answer field, Check, Show solution, for each question in turn,
-        # each with a clearly visible focus indicator.
+        # each with a clearly visible focus indicator (and the scroll boxes of wide formulas
+        # in an open solution, named, on the way).
         for n, q in enumerate(questions, 1):
             for kind in ("answer", "check", "show"):
                 page.keyboard.press("Tab")
                 f = _focus(page)
+                while f["cls"] == "scroll-x":
+                    assert f["label"] and f["item"] == f"item-{n - 1}", f
+                    page.keyboard.press("Tab")
+                    f = _focus(page)
                 assert f["item"] == f"item-{n}" and kind in f["cls"].split(), (n, kind, f)
                 assert f["outline"] not in ("none", "auto") and f["width"] >= 2, (n, kind, f)
             # back to the field (Shift+Tab twice), type the answer, Enter (Ctrl+Enter in the

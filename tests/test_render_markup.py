@@ -109,7 +109,8 @@ def test_number_shapes_convert_like_direct_conversion():
     direct = texmath._convert_batch([texmath._clean_tex(t) for t in texs])
     for tex, want in zip(texs, direct):
         assert texmath.to_typst(tex) == want
-        assert texmath.to_mathml(tex) == texmath._tidy(texmath._mathml_direct(tex.strip(), False))
+        assert texmath.to_mathml(tex) == texmath.split_long(
+            texmath._tidy(texmath._mathml_direct(tex.strip(), False)), False)
 
 
 def test_unsafe_shapes_are_not_normalised():
@@ -183,6 +184,14 @@ def test_punctuation_after_an_inline_formula_stays_on_its_line():
     # a name is one <mi>, read as a word; max is a name, not a large operator
     (r"\mathrm{ReLU}(x)", ['<mi mathvariant="normal">ReLU</mi>'], ['<mi mathvariant="normal">R</mi>']),
     (r"a \cdot \max(y, z)", ["<mi>max</mi>"], ["<mo>max</mo>"]),
+    # \operatorname{...} is a name too (latex2mathml writes an <mo>), also with a prime,
+    # a subscript or a power after it
+    (r"\operatorname{ReLU}(x)", ["<mi>ReLU</mi>"], ["<mo>ReLU</mo>"]),
+    (r"\operatorname{ReLU}'(2) = 0", ['<mi>ReLU</mi><mo lspace="0" rspace="0">′</mo>'],
+     ["<mo>ReLU</mo>", "<msup>"]),
+    (r"\operatorname{softmax}(z)_{1}", ["<mi>softmax</mi>"], ["<mo>softmax</mo>"]),
+    (r"\operatorname{tanh}^2 z + \operatorname{ReLU}_1(x)",
+     ["<msup><mi>tanh</mi>", "<msub><mi>ReLU</mi>"], ["<mo>tanh</mo>", "<mo>ReLU</mo>"]),
 ])
 def test_mathml_signs_primes_and_names_read_right(tex, has, lacks):
     out = texmath.to_mathml(tex, False)

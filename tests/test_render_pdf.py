@@ -515,3 +515,28 @@ def test_a_key_question_taller_than_a_page_breaks_and_loses_nothing(tmp_path):
     path.write_bytes(pdf.files(quiz)["key.pdf"])
     text = pdf_layout_text(path)
     assert "Paragraph 089" in text and "LAST LINE." in text and "Answer:" in text
+
+
+def test_a_sign_stays_with_its_number_at_a_line_break(tmp_path):
+    """Inline formulas whose every minus is a sign (after a relation, an arrow, a bracket, a
+    comma or an operator, as the solutions write them), set by real Typst in a narrow column
+    at many offsets: no line ends with a minus (pdftotext), so '−' and '3' never part."""
+    import subprocess
+
+    import typst
+
+    from quizgen.render import markup
+    need(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
+    texs = [r"a = -3", r"f(-1.5)", r"w \leftarrow -0.115", r"x = -2, z = -3",
+            r"2 \cdot (-2) + 1", r"y = 3 + -4", r"e^{-2.1} = 0.1225", r"\left(-3\right)",
+            r"\max(-3, 2) = 2", r"L = -\ln p_{1}"]
+    formulas = [markup.to_typst_inline(f"${t}$") for t in texs]
+    body = "".join(("x" * (k % 13 + 1)) + " " + ("y" * (k // 13 % 4)) + " " + formulas[k % len(formulas)]
+                   + " " for k in range(300))
+    path = tmp_path / "signs.pdf"
+    path.write_bytes(typst.compile(("#set page(width: 6cm, height: auto, margin: 0.3cm)\n"
+                                    + body).encode("utf-8")))
+    lines = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert sum("−" in line for line in lines) > 100  # the signs are there, as U+2212
+    assert not [line for line in lines if line.rstrip().endswith(("−", "-"))]

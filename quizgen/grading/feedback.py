@@ -20,7 +20,10 @@ CSS = ("body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;p
        "padding:.2rem .5rem;text-align:left}code{background:#f4f4f4;padding:0 .2rem}"
        ".correct{color:#176b2c}.partial{color:#8a5a00}.wrong,.invalid,.blank,.missing"
        "{color:#a01818}.note{background:#fff7e0;padding:.4rem .6rem;border-left:3px solid #e0a800}"
-       "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}")
+       "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dd{margin:0}"
+       # wide tables and formulas scroll in their own box (quizgen.render.markup.to_html)
+       ".scroll-x{display:block;max-width:100%;overflow-x:auto;overflow-y:hidden}"
+       "span.scroll-x{display:inline-block;vertical-align:middle;max-width:calc(100% - .6em)}")
 
 
 @dataclass(frozen=True)
@@ -192,13 +195,13 @@ MATHJAX = ('<script>window.MathJax={tex:{inlineMath:[["\\\\(","\\\\)"]]}};</scri
            '</script>')
 
 
-def _converters(mathml: bool):
+def _converters(mathml: bool, lang: str = "en"):
     """(block, inline) Markdown+TeX -> HTML: MathML (offline, default) or TeX for MathJax."""
     if not mathml:
         from ..export.text import to_html as tex_html
         return tex_html, lambda text: tex_html(text, inline=True)
     from ..render.markup import to_html as block_mathml, to_html_inline
-    return block_mathml, to_html_inline
+    return (lambda text: block_mathml(text, lang)), (lambda text: to_html_inline(text, lang))
 
 
 def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
@@ -209,7 +212,7 @@ def html(r: StudentResult, exam: ExamInfo, policy: Policy, lang: str = "en",
     ``mathml`` the MathML of the papers: no network needed, about 20 times slower.
     """
     t = text(lang)
-    block, span = _converters(mathml)
+    block, span = _converters(mathml, lang)
     who, score = _header(r, t)
     title = escape(t("feedback_title", title=exam.title or exam.id))
     out = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',

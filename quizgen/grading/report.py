@@ -395,9 +395,11 @@ def html(g: Graded, s: Summary, png: bytes, lang: str = "en") -> str:
     title = escape(t("report_title", title=g.quiz.exam.title or g.quiz.exam.id))
     img = (f'<img alt="{escape(t("histogram_alt"))}" src="data:image/png;base64,'
            + base64.b64encode(png).decode("ascii") + '">')
-    body = "\n".join(to_html(b) if b is not None else img for b in blocks(g, s, lang))
+    body = "\n".join(to_html(b, lang) if b is not None else img for b in blocks(g, s, lang))
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
              "padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-             "padding:.2rem .5rem;text-align:left}")
+             "padding:.2rem .5rem;text-align:left}.scroll-x{display:block;max-width:100%;"
+             "overflow-x:auto;overflow-y:hidden}span.scroll-x{display:inline-block;"
+             "vertical-align:middle;max-width:calc(100% - .6em)}")
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{title}</title><style>{style}</style></head><body>\n{body}\n</body></html>\n")

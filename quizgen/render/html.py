@@ -47,13 +47,13 @@ def css_font_stack(families) -> Markup:
 FONT_STACKS = {lang: css_font_stack(fams) for lang, fams in _FAMILIES.items()}
 
 
-def question_view(q: Question, n: int, t: dict) -> dict:
+def question_view(q: Question, n: int, t: dict, lang: str = "en") -> dict:
     """What a student sees of one question (no answer, no solution)."""
     return {
         "n": n,
         "points_text": common.points_text(q, t),
-        "prompt": Markup(markup.to_html(q.prompt)),
-        "options": [(answers.letters(k), Markup(markup.to_html_inline(o)))
+        "prompt": Markup(markup.to_html(q.prompt, lang)),
+        "options": [(answers.letters(k), Markup(markup.to_html_inline(o, lang)))
                     for k, o in enumerate(q.options or ())],
         "layout": common.answer_layout(q),
         "hint": common.hint(q, t),
@@ -61,26 +61,34 @@ def question_view(q: Question, n: int, t: dict) -> dict:
     }
 
 
-def _answer_html(q: Question, value) -> Markup:
+def _answer_html(q: Question, value, t: dict | None) -> Markup:
+    """The answer as HTML; a matrix in a named scroll box (with ``t``) or as a bare table
+    (in the key's table of answers, which scrolls as a whole)."""
     if q.answer_type == "matrix" and isinstance(value, list) and value \
             and all(isinstance(r, list) for r in value):
         rows = "".join("<tr>" + "".join(f"<td>{answers.format_answer('real', x, q.decimals)}</td>"
                                         for x in row) + "</tr>" for row in value)
-        return Markup(f'<table class="matrix">{rows}</table>')
+        if t is None:
+            return Markup(f'<table class="matrix">{rows}</table>')
+        # in a box that scrolls sideways when the matrix is wider than the window
+        name = Markup.escape(t["scroll_formula"])
+        return Markup(f'<span class="scroll-x" tabindex="0" role="group" aria-label="{name}">'
+                      f'<table class="matrix">{rows}</table></span>')
     return Markup.escape(common.format_value(q, value))
 
 
-def key_view(q: Question, n: int, t: dict) -> dict:
-    d = question_view(q, n, t)
+def key_view(q: Question, n: int, t: dict, lang: str = "en") -> dict:
+    d = question_view(q, n, t, lang)
     d.update({
         "template": q.template,
-        "answer": _answer_html(q, q.answer_value),
+        "answer": _answer_html(q, q.answer_value, t),
+        "answer_cell": _answer_html(q, q.answer_value, None),
         "correct": set(common.correct_options(q)),
         "tolerance": common.tolerance_text(q, t),
-        "solution": Markup(markup.to_html(q.solution)),
+        "solution": Markup(markup.to_html(q.solution, lang)),
         "pytorch": q.pytorch,
-        "misconceptions": [{"id": m.id, "value": _answer_html(q, m.value),
-                            "feedback": Markup(markup.to_html_inline(m.feedback))}
+        "misconceptions": [{"id": m.id, "value": _answer_html(q, m.value, t),
+                            "feedback": Markup(markup.to_html_inline(m.feedback, lang))}
                            for m in q.misconceptions],
     })
     return d
@@ -89,7 +97,7 @@ def key_view(q: Question, n: int, t: dict) -> dict:
 def _context(quiz: Quiz, t: dict, user_dir=None) -> dict:
     lang = quiz.exam.lang if quiz.exam.lang in FONT_STACKS else "en"
     return {"exam": quiz.exam, "t": t, "lang": lang, "font_stack": FONT_STACKS[lang],
-            "instructions": Markup(markup.to_html(quiz.exam.instructions)),
+            "instructions": Markup(markup.to_html(quiz.exam.instructions, lang)),
             "style": Markup(source("html/style.css", user_dir=user_dir))}
 
 
@@ -99,7 +107,7 @@ def student_page(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None
     ctx.update({
         "paper": paper,
         "qr": Markup(common.qr_svg(common.qr_payload(quiz.exam, paper))),
-        "questions": [question_view(q, k, t) for k, q in enumerate(paper.questions, 1)],
+        "questions": [question_view(q, k, t, ctx["lang"]) for k, q in enumerate(paper.questions, 1)],
     })
     return render("html/paper.html.j2", ctx, user_dir=user_dir, autoescape=True)
 
@@ -107,7 +115,7 @@ def student_page(quiz: Quiz, paper: StudentPaper, *, user_dir: str | Path | None
 def key_page(quiz: Quiz, *, user_dir: str | Path | None = None) -> str:
     t = common.labels(quiz.exam.lang)
     ctx = _context(quiz, t, user_dir)
-    ctx["students"] = [{"paper": p, "questions": [key_view(q, k, t)
+    ctx["students"] = [{"paper": p, "questions": [key_view(q, k, t, ctx["lang"])
                                                   for k, q in enumerate(p.questions, 1)]}
                        for p in quiz.papers]
     return render("html/key.html.j2", ctx, user_dir=user_dir, autoescape=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+from html import escape as html_escape
 from functools import lru_cache
 from typing import Iterable
 
@@ -53,7 +54,20 @@ def _parser() -> MarkdownIt:
     rules("math_block", lambda self, tokens, idx, options, env: '<div class="math-block">'
           + math_marker(env["maths"], tokens[idx].content, True) + "</div>\n")
     rules("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
+    # a table wider than a narrow window scrolls in its own box, never the page
+    rules("table_open", lambda self, tokens, idx, options, env:
+          TABLE_BOX + self.renderToken(tokens, idx, options, env))
+    rules("table_close", lambda self, tokens, idx, options, env:
+          self.renderToken(tokens, idx, options, env) + "</div>\n")
     return md
+
+
+# A box that scrolls sideways when what it holds is wider than the window (CSS .scroll-x):
+# the keyboard reaches it (tabindex) and a screen reader names it; names are English until
+# :func:`name_boxes` puts the page's language in.
+TABLE_BOX = '<div class="scroll-x" tabindex="0" role="group" aria-label="Table">'
+_BOX_NAME = re.compile(r'(<(?:div|span) class="scroll-x" tabindex="0" role="group" aria-label=")'
+                       r'(Table|Formula)(")')
 
 
 MD = _parser()
@@ -75,16 +89,29 @@ def _mathml(tex: str, display: bool) -> str:
     return texmath.to_mathml(tex, display)
 
 
-# An inline formula and the punctuation right after it: kept on one line (a browser would
-# otherwise start a line with the full stop after a long formula).
-_MATH_PUNCT = re.compile(r'(<math(?![^>]*display="block")[^>]*>(?:(?!</math>).)*</math>)([.,;:!?)])',
-                         re.DOTALL)
+# An inline formula (or its scroll box) and the punctuation right after it: kept on one
+# line (a browser would otherwise start a line with the full stop after a long formula).
+_MATH_PUNCT = re.compile(r'((?:<span class="scroll-x"[^>]*>)?<math(?![^>]*display="block")[^>]*>'
+                         r'(?:(?!</math>).)*</math>(?:</span>)?)([.,;:!?)])', re.DOTALL)
 
 
 @lru_cache(maxsize=32768)
-def to_html(text: str) -> str:
-    """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``."""
+def to_html(text: str, lang: str = "en") -> str:
+    """Block HTML (``<p>``, ``<pre>``, ``<table>``, MathML ...) for Markdown+TeX ``text``;
+    ``lang`` names the scroll boxes of wide tables and formulas for screen readers."""
+    if lang != "en":
+        return name_boxes(to_html(text), lang)
     return keep_punctuation(render(text or "", _html_template, _mathml, _HTML_BLOCK))
+
+
+def name_boxes(html: str, lang: str) -> str:
+    """``html`` with its scroll boxes named in ``lang`` ("Table", "Formula" in English)."""
+    if lang == "en" or 'class="scroll-x"' not in html:
+        return html
+    from ..i18n import messages
+    t = messages(lang)
+    names = {"Table": t["scroll_table"], "Formula": t["scroll_formula"]}
+    return _BOX_NAME.sub(lambda m: m.group(1) + html_escape(names[m.group(2)]) + m.group(3), html)
 
 
 def keep_punctuation(html: str) -> str:
@@ -93,9 +120,9 @@ def keep_punctuation(html: str) -> str:
 
 
 @lru_cache(maxsize=32768)
-def to_html_inline(text: str) -> str:
+def to_html_inline(text: str, lang: str = "en") -> str:
     """Like :func:`to_html` for a one-line text (an option, a title): no ``<p>`` wrapper."""
-    out = to_html(text).strip()
+    out = to_html(text, lang).strip()
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         return out[3:-4]
     return out

@@ -41,7 +41,7 @@ def script_json(data) -> Markup:
     return Markup(text)
 
 
-def _item(q: Question, n: int, t: dict) -> dict:
+def _item(q: Question, n: int, t: dict, lang: str = "en") -> dict:
     layout = common.answer_layout(q)
     return {
         "n": n,
@@ -50,14 +50,14 @@ def _item(q: Question, n: int, t: dict) -> dict:
         "topic_name": common.topic_name(q.topic, t),
         "level": q.level,
         "template": q.template,
-        "prompt": Markup(markup.to_html(q.prompt)),
-        "options": [(answers.letters(k), Markup(markup.to_html_inline(o)))
+        "prompt": Markup(markup.to_html(q.prompt, lang)),
+        "options": [(answers.letters(k), Markup(markup.to_html_inline(o, lang)))
                     for k, o in enumerate(q.options or ())],
         "hint": common.hint(q, t),
         "multiline": q.answer_type == "matrix",
         "layout": layout,
-        "solution": Markup(markup.to_html(q.solution)),
-        "feedback": [Markup(markup.to_html_inline(m.feedback)) for m in q.misconceptions],
+        "solution": Markup(markup.to_html(q.solution, lang)),
+        "feedback": [Markup(markup.to_html_inline(m.feedback, lang)) for m in q.misconceptions],
     }
 
 
@@ -87,7 +87,7 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
     """The practice page for ``questions`` (fresh variants drawn by the caller)."""
     t = common.labels(lang)
     lang = lang if lang in FONT_STACKS else "en"
-    items = [_item(q, k, t) for k, q in enumerate(questions, 1)]
+    items = [_item(q, k, t, lang) for k, q in enumerate(questions, 1)]
     data = {
         "questions": [_check_data(q) for q in questions],
         "reasons": {code: text.get(lang, text["en"]) for code, text in answers.REASONS.items()},

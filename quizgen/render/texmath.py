@@ -113,7 +113,7 @@ _MTEXT_PLACED = re.compile(r"<mtext>(qzn[a-z]+)</mtext>")
 # into several <math> elements, each ending after a relation or a binary + or − (TeX
 # breaks inline math there too); the operator keeps its spacing (form="infix").
 # Brackets are broken inside only when the bracketed group alone is long.
-SPLIT_CHARS = 32  # formulas with more characters than this are split
+SPLIT_CHARS = 16  # formulas with more characters than this are split (a 320 px window)
 _GROUP_CHARS = 40  # ... and brackets holding more than this are broken inside
 _BREAK_AFTER = frozenset("=<>≤≥≈≠≡∼→⇒+−-")
 _BINARY = frozenset("+−-")
@@ -172,10 +172,78 @@ def _break_points(kids: list) -> set[int]:
     return spaces or points  # "X = [..] \qquad K = [..]" breaks only between the two
 
 
+# A piece that cannot break and is still wider than a narrow window (a matrix, a long
+# fraction, max(1, 15, 12, ...): a 320 CSS pixel window at 400% zoom holds about 16 em of
+# math beside a list's indent) scrolls sideways in a box of its own, which the keyboard can
+# reach and which screen readers name (the name is English here; markup.to_html puts the
+# page's language in): never the whole page. The width is an estimate in em
+# (:func:`estimate_em`), generous on purpose: a box that does not need to scroll costs only
+# a tab stop.
+WIDE_EM = 13.5
+SCROLL_BOX = '<span class="scroll-x" tabindex="0" role="group" aria-label="Formula">'
+_WIDE_CHARS = 12  # formulas with fewer characters than this are never that wide
+_SPACED = frozenset("=<>≤≥≈≠≡∼←→⇒⇐↦+−-×·⋅±∓⊙∘∗/∣∈∉⊂⊆∪∩")
+_SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+
+
+def _chars_em(text: str) -> float:
+    return sum(1.0 if ord(c) >= 0x1100 else 0.56 for c in text)
+
+
+def estimate_em(el: ET.Element, scale: float = 1.0, display: bool | None = None) -> float:
+    """About how wide ``el`` is set, in em of the surrounding math (upper-leaning)."""
+    tag = _tag(el)
+    if display is None:
+        display = el.get("display") == "block" or el.get("displaystyle") == "true"
+    kids = [k for k in el if _tag(k) != "annotation"]
+    if tag in ("mi", "mn", "mtext", "ms"):
+        return scale * _chars_em(el.text or "")
+    if tag == "mo":
+        text = (el.text or "").strip()
+        space = 0.0 if el.get("form") == "prefix" else (0.56 if text in _SPACED else
+                                                         0.2 if text in ",;:" else 0.0)
+        return scale * (_chars_em(text) + space)
+    if tag == "mspace":
+        return scale * _em(el.get("width", "0em")) if el.get("width", "").endswith("em") else 0.0
+    if tag == "mfrac" and len(kids) == 2:
+        inner = scale if display else scale * 0.8  # inline fractions are set smaller
+        return max(estimate_em(kids[0], inner, display), estimate_em(kids[1], inner, display)) + 0.3 * scale
+    if tag in _SCRIPTS and kids:
+        scripts = [estimate_em(k, scale * 0.75, False) for k in kids[1:]]
+        return estimate_em(kids[0], scale, display) + (max(scripts) if scripts else 0.0)
+    if tag in ("msqrt", "mroot"):
+        return sum(estimate_em(k, scale, display)
+                   for k in kids[:1 if tag == "mroot" else None]) + 1.0 * scale
+    if tag == "mtable":
+        columns: list[float] = []
+        for row in kids:
+            for j, cell in enumerate(row):
+                w = estimate_em(cell, scale, False)
+                if j < len(columns):
+                    columns[j] = max(columns[j], w)
+                else:
+                    columns.append(w)
+        return sum(columns) + 0.9 * scale * len(columns)
+    return sum(estimate_em(k, scale, display) for k in kids)
+
+
+def _boxed(math: str, el: ET.Element | None = None) -> str:
+    """``math`` in a scroll box when it may be wider than a narrow window."""
+    if len(_TAG.sub("", math)) < _WIDE_CHARS:
+        return math
+    if el is None:
+        try:
+            el = ET.fromstring(math)
+        except ET.ParseError:
+            return math
+    return f"{SCROLL_BOX}{math}</span>" if estimate_em(el) > WIDE_EM else math
+
+
 def split_long(mathml: str, display: bool) -> str:
-    """``mathml`` (one ``<math>``) as several, breakable between them, when it is long."""
+    """``mathml`` (one ``<math>``) as several, breakable between them, when it is long;
+    a piece that may still be wider than a narrow window in a scroll box."""
     if len(_TAG.sub("", mathml)) <= SPLIT_CHARS or not mathml.startswith("<math"):
-        return mathml
+        return _boxed(mathml) if mathml.startswith("<math") else mathml
     try:
         root = ET.fromstring(mathml)
     except ET.ParseError:
@@ -185,20 +253,28 @@ def split_long(mathml: str, display: bool) -> str:
         kids = list(kids[0])
     points = _break_points(kids)
     if not points:
-        return mathml
+        return _boxed(mathml, root)
     style = ' displaystyle="true"' if display else ""
     pieces, piece = [], []
     for i, el in enumerate(kids):
         if i in points and _tag(el) == "mo":
             el.set("form", "infix")
-        piece.append(_serialize(el))
+        piece.append(el)
         if i in points:
             pieces.append(piece)
             piece = []
     pieces.append(piece)
-    out = "<wbr>".join(f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"{style}>'
-                       f'{"".join(p)}</math>' for p in pieces if p)
+    out = "<wbr>".join(
+        _boxed(f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"{style}>'
+               f'{"".join(_serialize(el) for el in p)}</math>',
+               _piece_root(p, display)) for p in pieces if p)
     return f'<span class="math-display">{out}</span>' if display else out
+
+
+def _piece_root(piece: list, display: bool) -> ET.Element:
+    root = ET.Element("math", {"displaystyle": "true"} if display else {})
+    root.extend(piece)
+    return root
 
 
 # latex2mathml's output, tidied for browsers (MathML Core):
@@ -210,27 +286,29 @@ def split_long(mathml: str, display: bool) -> str:
 #   at script size, hardly visible ("tanh′" read as "tanh"); U+2032 itself is a raised mark
 #   of full size;
 # - \mathrm{ReLU} is four one-letter <mi>, which a screen reader spells out: one <mi>;
-# - \max, \min are <mo>, spaced as large operators ("· max (y, z)"): names, as \tanh's.
+# - \max, \min and every \operatorname{...} (ReLU, softmax) are <mo>, spaced as operators
+#   ("· max (y, z)") and announced as operators: names (identifiers), as \tanh's. Any <mo>
+#   without attributes holding a word of two or more letters is such a name.
 _SIGN = re.compile(r"(<mo(?: [^>]*)?>[=<>≤≥≈≠≡∼←→⇒⇐↦(\[{⟨,;:+−×·⋅*/∣]</mo>)<mo>−</mo>")
 _PRIME_BASE = r"(<mi(?: [^>]*)?>[^<]*</mi>|<mrow>(?:<mi(?: [^>]*)?>[^<]*</mi>)+</mrow>)"
 _PRIME = re.compile(rf"<msup>{_PRIME_BASE}<mi>′</mi></msup>")
 _PRIME_SUB = re.compile(rf"<msubsup>{_PRIME_BASE}(<mrow>(?:(?!</?mrow>).)*</mrow>|<m[ni](?: [^>]*)?>[^<]*</m[ni]>)"
                         r"<mi>′</mi></msubsup>")
 _LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[A-Za-z]</mi>){2,})</mrow>')
-_NAME_MO = re.compile(r"<mo>(max|min|argmax|argmin)</mo>")
+_NAME_MO = re.compile(r"<mo>([^\W\d_]{2,})</mo>")
 
 
 def _tidy(mathml: str) -> str:
     if "<mo>−</mo>" in mathml:
         mathml = _SIGN.sub(r'\1<mo form="prefix">−</mo>', mathml)
+    if "<mo>" in mathml:  # names first: a prime after \operatorname{ReLU} follows a name
+        mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
     if "′" in mathml:
         mathml = _PRIME.sub(r'<mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>', mathml)
         mathml = _PRIME_SUB.sub(r'<msub><mrow>\1<mo lspace="0" rspace="0">′</mo></mrow>\2</msub>', mathml)
     if 'mathvariant="normal"' in mathml:
         mathml = _LETTERS.sub(lambda m: '<mi mathvariant="normal">' + re.sub(r"<[^>]+>", "", m.group(1))
                               + "</mi>", mathml)
-    if "<mo>m" in mathml or "<mo>a" in mathml:
-        mathml = _NAME_MO.sub(r"<mi>\1</mi>", mathml)
     return mathml
 
 
