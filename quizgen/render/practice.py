@@ -105,5 +105,6 @@ def page(questions: Sequence[Question], *, lang: str = "en", title: str | None =
         "css": Markup(source("practice/practice.css", user_dir=user_dir)),
         "answers_js": Markup(source("practice/answers.js", user_dir=user_dir)),
         "practice_js": Markup(source("practice/practice.js", user_dir=user_dir)),
+        "scroll_js": Markup(source("practice/scroll-boxes.js", user_dir=user_dir)),
     }
     return render("practice/page.html.j2", ctx, user_dir=user_dir, autoescape=True)
