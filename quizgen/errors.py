@@ -93,3 +93,8 @@ class RenderError(QuizgenError):
 
 class ExportError(QuizgenError):
     """Raised when an LMS export cannot be written."""
+
+
+class QuizgenNote(UserWarning):
+    """Issued (``warnings.warn``) for something the user should know that is not an error,
+    e.g. that an earlier killed run's leftovers were cleaned up; the CLI prints it as a note."""

@@ -2,22 +2,29 @@
 
 Every target is checked first (no folder where a file goes, no file where a folder goes);
 then everything is written into a staging folder inside ``out_dir``; only when every
-file is complete are they moved into place (``os.replace``, atomic per file). A failure
-while rendering or writing leaves the previous outputs untouched.
+file is complete are they moved into place (``os.replace``, atomic per file), key.json and
+the other records last, each replaced file kept aside until the last one is in place. A
+failure or an interrupt at any point leaves the previous outputs as they were (see
+:func:`write_files`; what a kill -9 leaves, the next run undoes: :func:`recover`).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
+import socket
 import tempfile
+import threading
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from .errors import OutputError, QuizgenError
+from .errors import OutputError, QuizgenError, QuizgenNote
 
 
 class _KeyQuestion(msgspec.Struct):
@@ -239,40 +246,206 @@ def _check_targets(out_dir: Path, files) -> None:
                                   hint="Move or remove that file and run again.")
 
 
-def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> list[Path]:
-    """Write ``{relative path: content}`` under ``out_dir`` atomically; return final paths.
+# Files that say what a folder holds (the key, its index, the records of render, export and
+# grade): moved into place last, so a move cut short never shows a record of files it lacks.
+RECORD_NAMES = ("key.index.msgpack", ".quizgen-render.json", ".quizgen-export.json", "grading.json",
+                "key.json")
+STAGING_PREFIX = ".quizgen-staging-"
+_PLAN = "plan.json"
 
-    A content may also be a list of strings or byte strings, written one after the other (so that a large
-    file such as key.json never has to exist as one string). Every target is checked before
-    anything is written, and again before the first file is moved into place.
+
+def _move_order(files) -> list[str]:
+    """The relative paths of ``files`` in the order they are moved: the records last, key.json
+    the very last (deepest first, so a language's key before the top one)."""
+    rank = {name: i for i, name in enumerate(RECORD_NAMES)}
+    rels = list(files)
+    last = sorted((r for r in rels if Path(r).name in rank),
+                  key=lambda r: (rank[Path(r).name], -r.count("/")))
+    return [r for r in rels if Path(r).name not in rank] + last
+
+
+@contextmanager
+def _signals(handler):
+    """Within the block, SIGINT and SIGTERM go to ``handler`` (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            saved[sig] = signal.signal(sig, handler)
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _undo(out_dir: Path, staging: Path, plan: dict) -> None:
+    """Put ``out_dir`` back as it was before the move ``plan`` began (see :func:`write_files`),
+    however far the move got: every file it replaced comes back from ``staging/old/``, every
+    file it added is removed, and so are the folders it made (when empty)."""
+    for rel in plan["files"]:
+        new, old, dest = staging / "new" / rel, staging / "old" / rel, out_dir / rel
+        if old.exists():
+            os.replace(old, dest)
+        elif not new.exists() and dest.is_file():
+            dest.unlink()  # it was added by the move
+    for rel in reversed(plan.get("dirs", [])):
+        try:
+            (out_dir / rel).rmdir()
+        except OSError:
+            pass
+
+
+def _committed(staging: Path, plan: dict) -> bool:
+    return not any((staging / "new" / rel).exists() for rel in plan["files"])
+
+
+def _alive(owner: str) -> bool:
+    """Whether the run that made a staging folder (``owner``: "host pid") may still be running."""
+    if os.name == "nt":
+        return True  # (os.kill would end the process there, not test it)
+    try:
+        host, pid = owner.split()
+        if host != socket.gethostname():
+            return True  # another computer's run: leave it alone
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except OSError:
+        return True  # (PermissionError: it exists)
+    return True
+
+
+def recover(out_dir: Path) -> list[str]:
+    """Finish what a killed run left in ``out_dir`` (``.quizgen-staging-*`` folders: a kill -9
+    or a power cut cannot be caught): a move that did not finish is undone, so the folder is
+    again as it was before that run; a move that finished only loses its leftovers. A staging
+    folder of a run still going is left alone. Returns one note per folder handled."""
+    notes = []
+    for staging in sorted(Path(out_dir).glob(STAGING_PREFIX + "*")):
+        if not staging.is_dir():
+            continue
+        try:
+            owner = (staging / "owner").read_text(encoding="utf-8")
+        except OSError:
+            owner = ""
+        if owner and _alive(owner):
+            continue
+        try:
+            plan = json.loads((staging / _PLAN).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan, keep = None, False
+        try:
+            if plan is None:
+                what = "its files had not been moved into place yet; removed them"
+            elif _committed(staging, plan):
+                what = "it had finished; removed its leftovers"
+            else:
+                _undo(Path(out_dir), staging, plan)
+                what = (f"it was stopped while moving its {len(plan['files'])} files into place; "
+                        "put back the files it had replaced and removed those it had added")
+            shutil.rmtree(staging)
+        except OSError as e:
+            raise OutputError(f"an earlier run that was killed left {staging.name} here and it cannot be "
+                              f"cleaned up: {e.strerror or e}.", path=str(out_dir),
+                              hint="Check the folder's permissions, or remove that folder by hand "
+                                   "(the files inside 'old/' are the ones that run replaced).") from e
+        notes.append(f"{staging}: an earlier run was killed ({what}).")
+    return notes
+
+
+def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> list[Path]:
+    """Write ``{relative path: content}`` under ``out_dir`` all-or-nothing; return final paths.
+
+    A content may also be a list of strings or byte strings, written one after the other (so
+    that a large file such as key.json never has to exist as one string). Every target is
+    checked before anything is written, and again before the first file is moved into place.
+    Everything is first written into a staging folder in ``out_dir``; then the files are moved
+    into place, the records (key.json, its index, the render/export/grade records) last, each
+    file it replaces kept aside in the staging folder. An error or an interrupt (Ctrl-C, and
+    SIGTERM, which is handled as one meanwhile) puts every file back: ``out_dir`` is then as it
+    was (a folder this call made is removed again). What a killed run left is undone by the
+    next call (:func:`recover`); its notes go out as :class:`QuizgenNote` warnings.
     """
     out_dir = Path(out_dir)
     _check_targets(out_dir, files)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".quizgen-staging-", dir=out_dir))
-    except OSError as e:
-        raise OutputError(f"cannot create the output folder: {e}.", path=str(out_dir)) from e
-    try:
-        for rel, content in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, list):
-                with open(target, "wb") as fh:
-                    fh.writelines(c.encode("utf-8") if isinstance(c, str) else c for c in content)
-            else:
-                target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        _check_targets(out_dir, files)  # again: the folder may have changed while the files were made
-        final = [out_dir / rel for rel in files]
-        for parent in dict.fromkeys(dest.parent for dest in final):
-            parent.mkdir(parents=True, exist_ok=True)
-        for rel, dest in zip(files, final):
-            os.replace(staging / rel, dest)
-        return final
-    except OSError as e:
-        raise OutputError(f"cannot write the outputs: {e}.", path=str(out_dir)) from e
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    fresh = not out_dir.exists()
+    made = [p for p in [out_dir, *out_dir.parents] if not p.exists()]  # inner first
+    for note in (recover(out_dir) if not fresh else []):
+        warnings.warn(note, QuizgenNote, stacklevel=2)
+    with _signals(_raise_interrupt):
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+            (staging / "owner").write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+        except OSError as e:
+            for folder in made:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+            raise OutputError(f"cannot create the output folder: {e}.", path=str(out_dir)) from e
+        plan, keep = None, False
+        try:
+            for rel, content in files.items():
+                target = staging / "new" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, list):
+                    with open(target, "wb") as fh:
+                        fh.writelines(c.encode("utf-8") if isinstance(c, str) else c for c in content)
+                else:
+                    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+            _check_targets(out_dir, files)  # again: the folder may have changed while the files were made
+            order = _move_order(files)
+            dirs: list[str] = []  # the folders the move makes, outer first
+            for rel in order:
+                for sub in reversed(Path(rel).parents[:-1]):
+                    if str(sub) not in dirs and not (out_dir / sub).exists():
+                        dirs.append(str(sub))
+            plan = {"files": order, "dirs": dirs}
+            (staging / _PLAN).write_text(json.dumps(plan), encoding="utf-8")
+            for rel in dirs:
+                (out_dir / rel).mkdir(exist_ok=True)
+            for rel in order:
+                dest = out_dir / rel
+                if dest.exists():
+                    kept = staging / "old" / rel
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dest, kept)
+                os.replace(staging / "new" / rel, dest)
+            plan = None  # done: nothing to undo
+            return [out_dir / rel for rel in files]
+        except BaseException as e:
+            if plan is not None:
+                with _signals(signal.SIG_IGN):  # a second Ctrl-C must not cut the undo short
+                    try:
+                        _undo(out_dir, staging, plan)
+                    except OSError as undo_error:
+                        keep = True  # the next run puts them back (recover)
+                        raise OutputError(
+                            f"cannot write the outputs ({e}), and the files already moved could not all be "
+                            f"put back ({undo_error}).", path=str(out_dir),
+                            hint=f"The replaced files are in {staging / 'old'}; the next run into this "
+                                 "folder puts them back.") from e
+            if isinstance(e, OSError):
+                raise OutputError(f"cannot write the outputs: {e}; nothing was changed.",
+                                  path=str(out_dir)) from e
+            raise
+        finally:
+            if not keep:
+                with _signals(signal.SIG_IGN):
+                    shutil.rmtree(staging, ignore_errors=True)
+                    if fresh:
+                        for folder in made:  # (only when empty: on failure)
+                            try:
+                                folder.rmdir()
+                            except OSError:
+                                break
 
 
 # key.json is encoded with msgspec (about six times faster than the json module for these
