@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
@@ -72,6 +73,25 @@ def _no_automatic_gc():
             gc.enable()
 
 
+def _quiet_worker() -> None:
+    """A worker leaves interrupts to the parent: Ctrl-C reaches the whole process group, and
+    the parent ends the pool (so no KeyboardInterrupt traceback from each worker); SIGTERM
+    ends it at once, and (Linux) so does its parent's end, even a kill -9, instead of a
+    BrokenPipeError traceback when it next sends a result."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != _PARENT:
+        os._exit(0)  # the parent ended before prctl took effect
+
+
+_PARENT = os.getpid()
+
+
 def _papers_in_worker(students: list[Student]) -> list[tuple]:
     exam, bank, secret, lang, per_paper, keep_papers = _JOB
     return _papers(exam, bank, students, secret, lang, per_paper=per_paper, keep_papers=keep_papers)
@@ -109,7 +129,7 @@ def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret:
     only those results are kept (the Quiz has no papers): the papers themselves are not
     sent back from the workers, which saves pickling every question twice.
     """
-    global _JOB
+    global _JOB, _PARENT
     lang = lang or exam.lang
     students = list(students)
     workers = _workers(len(students) * len(exam.slots))
@@ -119,8 +139,9 @@ def build_quiz_with(exam: Exam, bank: Bank, students: Iterable[Student], secret:
         size = max(1, -(-len(students) // (workers * 4)))
         chunks = [students[i:i + size] for i in range(0, len(students), size)]
         _JOB = (exam, bank, secret, lang, per_paper, keep_papers)
+        _PARENT = os.getpid()
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool, _no_automatic_gc():
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool, _no_automatic_gc():
                 done = []
                 for part in pool.imap(_papers_in_worker, chunks):   # unpickled in this process
                     done.extend(part)

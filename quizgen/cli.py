@@ -12,18 +12,44 @@ from pathlib import Path
 import click
 
 from . import __version__, api
-from .errors import QuizgenError, did_you_mean
+from .errors import QuizgenError, QuizgenNote, did_you_mean
 
 
 class ExitOnError(click.Group):
-    """Turn QuizgenError into a clear message and exit code 2 for every subcommand."""
+    """Turn QuizgenError into a clear message and exit code 2 for every subcommand; an
+    interrupt (Ctrl-C, or SIGTERM, handled alike) into one line and exit code 130; a
+    :class:`~quizgen.errors.QuizgenNote` into a note on stderr."""
 
     def invoke(self, ctx):
+        import signal
+        import warnings
+
+        def note(message, category, *args, **kwargs):
+            if issubclass(category, QuizgenNote):
+                click.echo(f"Note: {message}", err=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        import threading
+        main_thread = threading.current_thread() is threading.main_thread()
+        shown, warnings.showwarning = warnings.showwarning, note
+        term = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
         try:
             return super().invoke(ctx)
         except QuizgenError as e:
             click.echo(f"Error: {e}", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            # (files are moved into place all at once at the end, and put back on an interrupt)
+            click.echo("Interrupted: nothing was written; the output folder is as it was.", err=True)
+            ctx.exit(130)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, term)
+            warnings.showwarning = shown
 
 
 def split_formats(value: str) -> list[str]:
