@@ -181,6 +181,78 @@ def _roster_delimiter(text: str, id_names: tuple[str, ...]) -> str:
         return ","
 
 
+MAX_ID_LENGTH = 100  # ids become file names (papers/<id>.html, feedback/<id>.html)
+_STRONG_IDS = ("student_id", "studentid", "학번")  # headers that can only mean the student id
+
+
+def _decode_roster(raw: bytes, path: Path) -> str:
+    """The roster's text: UTF-8 (with or without BOM), or UTF-16 with a BOM (Excel's
+    "Unicode text"); RosterError otherwise."""
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise RosterError("the roster is not UTF-8 text.", path=str(path),
+                          hint="Save it as 'CSV UTF-8' from your spreadsheet.") from e
+
+
+def _roster_rows(text: str, delimiter: str, path: Path) -> list[tuple[int, list[str]]]:
+    """``[(line where the row starts, cells), ...]``. Line ends may be LF, CRLF or CR alone.
+
+    A quoted cell may hold a line break (a two-line name), but a quote that is never closed
+    would make the rest of the file one cell: RosterError naming the line where it opens
+    when a line it swallowed looks like a row of its own (it holds the delimiter), or when
+    the quote runs over a line break to the end of the file."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, start = [], 1
+    try:
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:  # (not expected with newline="": kept as a clear error)
+        raise RosterError(f"this is not a readable CSV file ({e}).", path=str(path), line=start,
+                          hint="Save it again as 'CSV UTF-8' from your spreadsheet.") from e
+    last_line = reader.line_num
+    try:
+        unclosed = False
+        list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as e:
+        unclosed = "unexpected end of data" in str(e)
+    for i, (line, row) in enumerate(rows):
+        end = rows[i + 1][0] - 1 if i + 1 < len(rows) else last_line
+        if end == line:
+            continue
+        for j, cell in enumerate(row):
+            lines = cell.splitlines()
+            if len(lines) < 2 and not (unclosed and i == len(rows) - 1 and cell[-1:] in "\r\n" and cell):
+                continue
+            if (unclosed and i == len(rows) - 1) or any(delimiter in part for part in lines[1:]):
+                column = (f"'{rows[0][1][j].strip()}'" if i > 0 and j < len(rows[0][1])
+                          else f"column {j + 1}")
+                first = lines[0] if lines else ""
+                span = f"line {end}" if end == line + 1 else f"lines {line + 1}-{end}"
+                raise RosterError(f"the quote before '{first[:30]}' (the {column} cell) opens here and is never "
+                                  f"closed, so {span} would become part of this cell and their "
+                                  "students would be lost.", path=str(path), line=line,
+                                  hint="Remove the stray quote, or close it right after the text it starts.")
+    return rows
+
+
+def _id_column(header: list[str], raw_header: list[str], aliases: tuple[str, ...], path: Path) -> int | None:
+    """The index of the student id column; RosterError when two columns could both be it."""
+    strong = [i for i, h in enumerate(header) if h in _STRONG_IDS]
+    if not strong:
+        name = next((a for a in aliases if a in header), None)
+        strong = [i for i, h in enumerate(header) if h == name]
+    if len(strong) > 1:
+        a, b = strong[:2]
+        raise RosterError(f"columns {a + 1} and {b + 1} ('{raw_header[a].strip()}' and "
+                          f"'{raw_header[b].strip()}') both name the student id.", path=str(path), line=1,
+                          hint="Keep one of them: rename or delete the other.")
+    return strong[0] if strong else None
+
+
 def read_roster(path: str | Path) -> list[Student]:
     """Students from a CSV with a ``student_id`` column (optional ``name``, ``email``)."""
     path = Path(path)
@@ -188,19 +260,14 @@ def read_roster(path: str | Path) -> list[Student]:
         raw = path.read_bytes()
     except OSError as e:
         raise RosterError(f"cannot read the roster: {e}.", path=str(path)) from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise RosterError("the roster is not UTF-8 text.", path=str(path),
-                          hint="Save it as 'CSV UTF-8' from your spreadsheet.") from e
+    text = _decode_roster(raw, path)
     aliases = {"student_id": ("student_id", "id", "studentid", "student", "학번")}
     delimiter = _roster_delimiter(text, aliases["student_id"])
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
+    rows = _roster_rows(text, delimiter, path)
     if not rows:
         raise RosterError("the roster is empty.", path=str(path), line=1)
-    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
-    col = next((header.index(a) for a in aliases["student_id"] if a in header), None)
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0][1]]
+    col = _id_column(header, rows[0][1], aliases["student_id"], path)
     if col is None:
         raise RosterError("the roster has no 'student_id' column.", path=str(path), line=1,
                           hint="Name the first header cell student_id.")
@@ -211,7 +278,7 @@ def read_roster(path: str | Path) -> list[Student]:
     seen: dict[str, int] = {}
     files: dict[str, tuple[str, int]] = {}  # lower-cased file name -> (id, line)
     sep = "tab" if delimiter == "\t" else f"'{delimiter}'"
-    for lineno, row in enumerate(rows[1:], start=2):
+    for lineno, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
@@ -222,6 +289,9 @@ def read_roster(path: str | Path) -> list[Student]:
         sid = row[col].strip() if col < len(row) else ""
         if not sid:
             raise RosterError("this row has no student_id.", path=str(path), line=lineno)
+        if len(sid) > MAX_ID_LENGTH:
+            raise RosterError(f"student_id '{sid[:20]}...' is {len(sid)} characters long; at most "
+                              f"{MAX_ID_LENGTH} (ids become file names).", path=str(path), line=lineno)
         if not _STUDENT_ID.match(sid):
             raise RosterError(f"student_id '{sid}' may only use letters, digits, '-', '_', '.' and "
                               "single spaces between them.", path=str(path), line=lineno)

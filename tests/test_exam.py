@@ -40,6 +40,51 @@ def test_roster_that_is_not_utf8(tmp_path):
         read_roster(p)
 
 
+@pytest.mark.parametrize("text, line, lines", [
+    ('student_id,name\ns001,"Kim\ns002,B\ns003,C\n', 2, "lines 3-4"),   # swallows two rows
+    ('student_id,name\ns001,A\ns002,"B\nC\n', 3, "line 4"),            # runs to the end of the file
+    ('student_id,name\r\ns001,"Kim\r\ns002,B\r\n', 2, "line 3"),       # CRLF
+])
+def test_an_unclosed_quote_is_refused_at_the_line_it_opens(tmp_path, text, line, lines):
+    p = tmp_path / "r.csv"
+    p.write_bytes(text.encode())
+    with pytest.raises(RosterError) as e:
+        read_roster(p)
+    assert f"line {line}: the quote before" in str(e.value) and "never closed" in str(e.value)
+    assert f"{lines} would become part of this cell" in str(e.value)
+
+
+def test_a_quoted_two_line_name_and_a_stray_last_quote_still_work(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text('student_id,name\ns001,"Kim\nMinjun"\ns002,Kim "MJ" Min\ns003,"C\n')
+    assert [(s.student_id, s.name) for s in read_roster(p)] == [
+        ("s001", "Kim\nMinjun"), ("s002", 'Kim "MJ" Min'), ("s003", "C")]
+
+
+def test_roster_with_cr_only_line_ends_and_utf16(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_bytes(b"student_id,name\rs001,A\rs002,B\r")
+    assert [s.student_id for s in read_roster(p)] == ["s001", "s002"]
+    p.write_bytes("student_id\tname\r\ns001\t이서연\r\ns002\tB\r\n".encode("utf-16"))  # Excel "Unicode text"
+    assert [(s.student_id, s.name) for s in read_roster(p)] == [("s001", "이서연"), ("s002", "B")]
+
+
+@pytest.mark.parametrize("header", ["student_id,student_id,name", "student_id,Student ID,name",
+                                    "StudentID,student_id,name"])
+def test_two_student_id_columns_are_refused(tmp_path, header):
+    p = tmp_path / "r.csv"
+    p.write_text(header + "\ns001,s002,A\n")
+    with pytest.raises(RosterError, match=r"line 1: columns 1 and 2 \('.+' and '.+'\) both name the student id"):
+        read_roster(p)
+
+
+def test_a_too_long_student_id_is_refused_while_reading_the_roster(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("student_id\n" + "s" * 100 + "\n" + "s" * 300 + "\n")
+    with pytest.raises(RosterError, match="line 3: student_id 's{20}...' is 300 characters long; at most 100"):
+        read_roster(p)
+
+
 def _exam(tmp_path, body):
     p = tmp_path / "exam.yaml"
     p.write_text("id: t\ntitle: T\nslots:\n" + body)
