@@ -69,20 +69,50 @@ class _UniqueKeys:
         return super().construct_mapping(node, deep=deep)
 
 
-class UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
-    """``yaml.SafeLoader`` that raises :class:`DuplicateKeyError` for a repeated mapping key."""
+class BadDateError(yaml.constructor.ConstructorError):
+    """An unquoted value shaped like a date that is none (``2026-13-45``): PyYAML's timestamp
+    constructor raises a bare ValueError there, with no line."""
+
+    def __init__(self, value: str, key, mark):
+        self.value, self.key = value, key
+        super().__init__(None, None, f"{value} is not a date", mark)
+
+
+def _timestamp(loader, node):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise BadDateError(node.value, None, node.start_mark) from e
+
+
+class _UniqueKeysAndDates(_UniqueKeys):
+    def construct_mapping(self, node, deep=False):
+        try:
+            return super().construct_mapping(node, deep=deep)
+        except BadDateError as e:
+            if e.key is None and isinstance(node, yaml.MappingNode):  # the key of the bad value
+                e.key = next((k.value for k, v in node.value
+                              if v.start_mark.index == e.problem_mark.index), None)
+            raise
+
+
+class UniqueKeyLoader(_UniqueKeysAndDates, yaml.SafeLoader):
+    """``yaml.SafeLoader`` that raises :class:`DuplicateKeyError` for a repeated mapping key
+    and :class:`BadDateError` for a date that does not exist."""
 
 
 # libyaml's parser when PyYAML has it (same safe constructor, same data, ~8x faster).
-_FAST_LOADER = (type("FastUniqueKeyLoader", (_UniqueKeys, yaml.CSafeLoader), {})
+_FAST_LOADER = (type("FastUniqueKeyLoader", (_UniqueKeysAndDates, yaml.CSafeLoader), {})
                 if hasattr(yaml, "CSafeLoader") else UniqueKeyLoader)
+for _loader in {UniqueKeyLoader, _FAST_LOADER}:
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def safe_load(text: str):
     """``yaml.safe_load`` that also refuses repeated keys (:class:`DuplicateKeyError`, a YAMLError)."""
     try:
         return yaml.load(text, Loader=_FAST_LOADER)
-    except DuplicateKeyError:
+    except (DuplicateKeyError, BadDateError):
         raise
     except yaml.YAMLError:
         return yaml.load(text, Loader=UniqueKeyLoader)  # the pure-Python loader's message and line
@@ -91,11 +121,34 @@ def safe_load(text: str):
 def load_yaml(path: Path, what: str = "file"):
     """Safe-load one YAML file; syntax errors become BankError with the line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BankError(f"cannot read this {what}: {e}.", path=str(path)) from e
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BankError(f"cannot read this {what}: {e.strerror or e}.", path=str(path)) from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        raise BankError(f"this {what} is not UTF-8 text" + (" (it is UTF-16)." if utf16 else
+                        f" (byte 0x{raw[e.start]:02x} there is not)."), path=str(path),
+                        line=None if utf16 else raw[:e.start].count(b"\n") + 1,
+                        hint="Save it as UTF-8 in your editor (an accented or Korean letter typed in "
+                             "another encoding is the usual cause).") from e
+    if "\x00" in text:
+        raise BankError(f"this {what} holds a NUL character (a zero byte), which a text file never has.",
+                        path=str(path), line=text[:text.index("\x00")].count("\n") + 1,
+                        hint="Delete it in a text editor, or save the file again as UTF-8 text.")
     try:
         return text, safe_load(text)
+    except BadDateError as e:
+        raise BankError(f"{e.value} is not a date (YYYY-MM-DD).", path=str(path),
+                        line=e.problem_mark.line + 1, field=e.key,
+                        hint="Write a real date, e.g. 2026-12-01.") from e
+    except yaml.reader.ReaderError as e:
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise BankError(f"the character U+{ord(char):04X} is not allowed in YAML (a control character, "
+                        "often from copying text out of another program).", path=str(path),
+                        line=text[:e.position].count("\n") + 1,
+                        hint="Delete it in a text editor, or save the file again as UTF-8 text.") from e
     except DuplicateKeyError as e:
         raise BankError(f"the key '{e.key}' appears twice in the same mapping (first on line "
                         f"{e.first_line}); YAML would silently keep only this second one.",

@@ -18,12 +18,16 @@ An exam file::
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bank import Bank, _line_of, load_yaml
+import yaml
+
+from .bank import Bank, _line_of, _node_of, load_yaml
 from .errors import BankError, ExamError, RosterError, did_you_mean
 from .model import LANGS, Student
 
@@ -73,7 +77,7 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
     try:
         text, d = load_yaml(path, "exam file")
     except BankError as e:
-        raise ExamError(e.message, path=e.path, line=e.line, hint=e.hint) from e
+        raise ExamError(e.message, path=e.path, line=e.line, field=e.field, hint=e.hint) from e
 
     def fail(msg: str, field: str, hint: str | None = None):
         raise ExamError(msg, path=str(path), field=field, line=_line_of(text, field), hint=hint)
@@ -111,16 +115,29 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
         if not isinstance(s, dict):
             fail("a slot is a mapping with a template or a topic.", field)
         check_fields(s, SLOT_FIELDS, field)
-        name = str(s.get("slot", f"q{i + 1}"))
+        name = s.get("slot", f"q{i + 1}")
+        if isinstance(name, int) and not isinstance(name, bool) and name >= 0:
+            name = str(name)  # `slot: 5` is the name '5'
+        if not isinstance(name, str) or not _ID.match(name):
+            fail(f"a slot's name may use letters, digits, '-', '_' and '.', starting with a letter or digit "
+                 f"(got {_source(text, f'{field}.slot', name)}).", f"{field}.slot",
+                 hint="It names the question's column when grading; leave 'slot:' out to get "
+                      f"q{i + 1}.")
         if name in names:
             fail(f"slot name '{name}' is used twice.", f"{field}.slot")
         names.add(name)
         level = s.get("level", 1)
-        if not isinstance(level, int) or level < 1:
+        if not isinstance(level, int) or isinstance(level, bool) or level < 1:
             fail("level must be a whole number from 1.", f"{field}.level")
         points = s.get("points")
-        if points is not None and (not isinstance(points, (int, float)) or points <= 0):
-            fail("points must be a positive number.", f"{field}.points")
+        if points is not None and not _is_points(points):
+            got = _source(text, f"{field}.points", points)
+            if isinstance(points, str) and _is_points(_float(points)):
+                fail(f"points must be a number, but {got} is read as text: YAML reads an exponent as a "
+                     "number only with a dot and a sign.", f"{field}.points",
+                     hint=f"Write {_float(points):.1e}".replace("e+0", "e+").replace("e-0", "e-")
+                          + " or a plain number, e.g. 2 or 0.5.")
+            fail(f"points must be a finite number above 0 (got {got}).", f"{field}.points")
         template, topic = s.get("template"), s.get("topic")
         if bool(template) == bool(topic):
             fail("give exactly one of 'template' or 'topic'.", field)
@@ -157,8 +174,42 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
         return {"en": str(value)}
 
     return Exam(id=exam_id, title=texts("title", exam_id), course=texts("course"), lang=lang,
-                instructions=texts("instructions"), date=str(d.get("date", "")),
+                instructions=texts("instructions"), date=_date(d.get("date"), lambda msg: fail(msg, "date")),
                 slots=tuple(slots), path=str(path))
+
+
+def _is_points(points) -> bool:
+    return (isinstance(points, (int, float)) and not isinstance(points, bool) and math.isfinite(points)
+            and points > 0)
+
+
+def _float(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _source(text: str, field: str, value) -> str:
+    """How ``field`` is written in the YAML ``text`` (``.nan``, ``true``, ``''``), else repr(value)."""
+    node = _node_of(text, field)[1]
+    if isinstance(node, yaml.ScalarNode):
+        return f"'{node.value}'" if node.style in ("'", '"') or node.value == "" else node.value
+    return repr(value)
+
+
+def _date(value, fail) -> str:
+    """key.json's exam.created: '' when not given, else the date as YYYY-MM-DD (or a date and time)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return str(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    fail(f"{value} is not a date (YYYY-MM-DD).")
 
 
 def _roster_delimiter(text: str, id_names: tuple[str, ...]) -> str:

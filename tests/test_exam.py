@@ -139,3 +139,63 @@ def test_anchor_blocks_topic_points_and_empty_course(tmp_path, bank):
     f.write_text("id: e\ntitle: E\nslot:\n  - {template: params.dense}\n", encoding="utf-8")
     with pytest.raises(ExamError, match="slots"):
         load_exam(f, bank)
+
+
+@pytest.mark.parametrize("points, message", [
+    (".nan", r"points must be a finite number above 0 \(got \.nan\)"),
+    (".inf", r"points must be a finite number above 0 \(got \.inf\)"),
+    ("true", r"points must be a finite number above 0 \(got true\)"),
+    ("0", r"points must be a finite number above 0 \(got 0\)"),
+    ("1e300", r"points must be a number, but 1e300 is read as text: .* Write 1\.0e\+300 or a plain number"),
+])
+def test_points_must_be_a_finite_number_above_0(tmp_path, bank, points, message):
+    with pytest.raises(ExamError, match=r"line 4, field 'slots\.0\.points': " + message):
+        load_exam(_exam(tmp_path, f"  - {{template: params.dense, points: {points}}}\n"), bank)
+
+
+def test_level_true_is_not_a_level(tmp_path, bank):
+    with pytest.raises(ExamError, match=r"field 'slots\.0\.level': level must be a whole number"):
+        load_exam(_exam(tmp_path, "  - {template: params.dense, level: true}\n"), bank)
+
+
+@pytest.mark.parametrize("date", ["2026-13-45", "2026-02-30", "'2026-13-45'", "next tuesday", "20261201"])
+def test_date_must_be_a_real_date(tmp_path, bank, date):
+    p = tmp_path / "exam.yaml"
+    p.write_text(f"id: t\ntitle: T\ndate: {date}\nslots:\n  - params.dense\n")
+    with pytest.raises(ExamError) as e:
+        load_exam(p, bank)
+    assert str(e.value).startswith(f"{p}, line 3, field 'date': {date.strip(chr(39))} is not a date (YYYY-MM-DD).")
+
+
+@pytest.mark.parametrize("date, created", [("2026-12-01", "2026-12-01"), ("'2026-12-01'", "2026-12-01"), ("", "")])
+def test_a_real_date_is_kept(tmp_path, bank, date, created):
+    p = tmp_path / "exam.yaml"
+    p.write_text(f"id: t\ntitle: T\ndate: {date}\nslots:\n  - params.dense\n")
+    assert load_exam(p, bank).date == created
+
+
+@pytest.mark.parametrize("name, shown", [("''", "''"), ("null", "null"), ("../../x", "../../x"),
+                                         ("true", "true"), ("[a]", "['a']"), ("' q1'", "' q1'")])
+def test_a_slot_name_must_be_a_name(tmp_path, bank, name, shown):
+    with pytest.raises(ExamError) as e:
+        load_exam(_exam(tmp_path, f"  - {{slot: {name}, template: params.dense}}\n"), bank)
+    assert f"line 4, field 'slots.0.slot': a slot's name may use letters, digits" in str(e.value)
+    assert f"(got {shown})" in str(e.value)
+
+
+def test_slot_names_that_work(tmp_path, bank):
+    exam = load_exam(_exam(tmp_path, "  - {slot: cross-entropy, template: params.dense}\n"
+                                     "  - {slot: 5, template: params.dense}\n  - {slot: q_3.b, template: params.dense}\n"), bank)
+    assert [s.name for s in exam.slots] == ["cross-entropy", "5", "q_3.b"]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"id: t\ntitle: Caf\xe9\n", r"line 2: this exam file is not UTF-8 text \(byte 0xe9 there is not\)\. Save it as UTF-8"),
+    (b"id: t\ntitle: a\x00b\n", r"line 2: this exam file holds a NUL character"),
+    (b"id: t\ntitle: a\x07b\n", r"line 2: the character U\+0007 is not allowed in YAML"),
+])
+def test_unreadable_exam_text_names_the_line(tmp_path, bank, data, message):
+    p = tmp_path / "exam.yaml"
+    p.write_bytes(data + b"slots:\n  - params.dense\n")
+    with pytest.raises(ExamError, match=message):
+        load_exam(p, bank)
