@@ -76,7 +76,11 @@ class GenerateResult:
 def format_list(formats: Iterable[str] | str) -> list[str]:
     """``"md,html"`` or ``["md", "HTML"]`` -> ``["md", "html"]``."""
     items = formats.split(",") if isinstance(formats, str) else list(formats)
-    return [f.strip().lower() for f in items if f.strip()]
+    out = [f.strip().lower() for f in items if f.strip()]
+    if not out:  # (an empty --format '' meant the default, silently)
+        raise QuizgenError("no format given.", field="--format",
+                           hint="Name one or more, e.g. --format md,html, or leave --format out.")
+    return out
 
 
 def renderer(fmt: str, also: Iterable[str] = ()) -> Callable:

@@ -201,3 +201,46 @@ def test_bank_check_reports_a_jinja_syntax_error_with_its_line(one_template):
     _edit(one_template, "How many trainable parameters", "How many {{ trainable parameters")
     code, text = run("bank", "check", "--bank", one_template.parent.parent, "--seeds", 1)
     assert code == 2 and "Jinja syntax error" in text and f"{one_template}, line" in text
+
+
+@pytest.mark.parametrize("fmt", ["", " , "])
+def test_an_empty_format_is_refused(tmp_path, fmt):
+    from click.testing import CliRunner
+
+    from quizgen.cli import main
+    r = CliRunner().invoke(main, ["generate", "--students", "1", "--out", str(tmp_path / "out"),
+                                  "--secret", "s", "--format", fmt])
+    assert r.exit_code == 2 and "field '--format': no format given." in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def _user_templates(tmp_path, rel, data: bytes):
+    t = tmp_path / "t"
+    (t / rel).parent.mkdir(parents=True)
+    (t / rel).write_bytes(data)
+    return t
+
+
+@pytest.mark.parametrize("rel, fmt", [("markdown/key.md.j2", "md"), ("html/style.css", "html")])
+def test_a_user_template_that_is_not_utf8(tmp_path, rel, fmt):
+    from click.testing import CliRunner
+
+    from quizgen.cli import main
+    t = _user_templates(tmp_path, rel, b"/* ok */\n/* caf\xe9 */\n")
+    r = CliRunner().invoke(main, ["generate", "--students", "1", "--out", str(tmp_path / "out"),
+                                  "--secret", "s", "--format", fmt, "--templates", str(t)])
+    assert r.exit_code == 2, r.output
+    assert f"Error: {t / rel}, line 2: this output template is not UTF-8 text. Save it as UTF-8" in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sandboxed_template_error_is_in_plain_words(tmp_path):
+    from click.testing import CliRunner
+
+    from quizgen.cli import main
+    t = _user_templates(tmp_path, "markdown/paper.md.j2", b"# Paper\n{{ ''.__class__ }}\n")
+    r = CliRunner().invoke(main, ["generate", "--students", "1", "--out", str(tmp_path / "out"),
+                                  "--secret", "s", "--templates", str(t)])
+    assert r.exit_code == 2, r.output
+    assert f"{t / 'markdown/paper.md.j2'}, line 2: it uses '__class__', which an output template may not use" in r.output
+    assert ".." not in r.output.replace(str(tmp_path), "")

@@ -5,10 +5,13 @@ may override a single file. Rendering is sandboxed with StrictUndefined.
 """
 from __future__ import annotations
 
+import re
+import traceback
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .. import answers, texfmt
@@ -51,9 +54,48 @@ def render(name: str, ctx: dict, *, user_dir: str | Path | None = None, autoesca
     except jinja2.TemplateSyntaxError as e:
         raise RenderError(f"template syntax error: {e.message}.", path=e.filename or name,
                           line=e.lineno) from e
-    except jinja2.TemplateError as e:
-        raise RenderError(f"cannot render: {e}.", path=name,
+    except UnicodeDecodeError as e:
+        raise _not_utf8(e, name, user_dir) from e
+    except SecurityError as e:
+        found = re.search(r"attribute '([^']*)'", str(e))
+        what = f"'{found.group(1)}'" if found else "an attribute"
+        raise RenderError(f"it uses {what}, which an output template may not use (names starting with "
+                          "'_' and Python's own methods are blocked, so that a template cannot reach "
+                          "files or run programs).", path=_user_file(name, user_dir), line=_line(e, name),
                           hint="Use only the names the bundled template uses.") from e
+    except jinja2.TemplateError as e:
+        raise RenderError(f"cannot render: {str(e).rstrip('.')}.", path=_user_file(name, user_dir),
+                          line=_line(e, name), hint="Use only the names the bundled template uses.") from e
+
+
+def _user_file(name: str, user_dir) -> str:
+    """``DIR/name`` when the user's templates folder holds ``name``, else ``name``."""
+    if user_dir and (Path(user_dir) / name).is_file():
+        return str(Path(user_dir) / name)
+    return name
+
+
+def _line(e: Exception, name: str) -> int | None:
+    """The line of template ``name`` where ``e`` arose (Jinja puts template lines in the traceback)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(e.__traceback__):
+        if frame.f_code.co_filename.replace("\\", "/").endswith(name):
+            line = lineno
+    return line
+
+
+def _not_utf8(e: UnicodeDecodeError, name: str, user_dir) -> RenderError:
+    path = _user_file(name, user_dir)
+    line = None
+    try:
+        raw = Path(path).read_bytes()
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = raw[:bad.start].count(b"\n") + 1
+    except OSError:
+        pass
+    return RenderError("this output template is not UTF-8 text.", path=path, line=line,
+                       hint="Save it as UTF-8 in your editor.")
 
 
 def source(name: str, *, user_dir: str | Path | None = None) -> str:
@@ -61,6 +103,8 @@ def source(name: str, *, user_dir: str | Path | None = None) -> str:
     env = environment(str(user_dir) if user_dir else None, True)
     try:
         text, _, _ = env.loader.get_source(env, name)
+    except UnicodeDecodeError as e:
+        raise _not_utf8(e, name, user_dir) from e
     except jinja2.TemplateNotFound as e:
         raise RenderError(f"output template '{name}' not found.", path=str(user_dir or templates_dir()),
                           hint="Copy the bundled templates folder and edit the copy.") from e
