@@ -446,3 +446,69 @@ def test_garbage_date_does_not_flip_the_column(tmp_path):
     t, g = _keep_last(tmp_path, ["02/01/2026 10:00", "01/02/2026 09:00",
                                  ("s002", "13/25/2026 99:99")])
     assert [i.kind for i in g.issues] == ["duplicate-submission", "kept-by-file-order"]
+
+
+# ---------------------------------------------------------------- Canvas "Student Analysis"
+
+CANVAS_HEAD = ["name", "id", "sis_id", "section", "section_id", "section_sis_id", "submitted",
+               "attempt"]
+
+
+def canvas(path, points, answers=RIGHT, texts=None):
+    """A Canvas Student Analysis export: each answer column followed by its points column."""
+    texts = texts or [f"{101 + k}: Question text {k + 1}" for k in range(len(points))]
+    head = list(CANVAS_HEAD)
+    for t, p in zip(texts, points):
+        head += [t, p]
+    rows = [head + ["n correct", "n incorrect", "score"]]
+    for n, (sid, cells) in enumerate(answers.items()):
+        row = [f"Student {n}", str(4700 + n), sid, "Sec 1", "11", "", "2026-12-01 09:40:00 UTC", "1"]
+        for cell, p in zip(cells, points):
+            row += [cell, p]
+        rows.append(row + ["6", "0", "11.0"])
+    return write_rows(path, rows)
+
+
+def test_bare_numbers_with_part_0_are_no_question():
+    m = SlotMatcher(SLOTS)
+    assert m.match("1.0") is None and m.match("2.0") is None and m.match("q1.0") is None
+    assert m.match("q3.0.1") is None and m.match("3_0") is None
+    assert m.match("1").label() == "q1" and m.match("q3.1").label() == "q3.1"
+
+
+@pytest.mark.parametrize("points", [
+    ["2.0", "1.0", "3.0", "2.0", "1.0", "2.0"],      # repeated values (once: "both hold q1.0")
+    ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"],      # distinct (once: read as q1.0 ... q6.0)
+])
+def test_canvas_student_analysis_answers_by_order(tmp_path, points):
+    t, g = totals([canvas(tmp_path / "c.csv", points)])
+    assert t == {"s001": 11, "s002": 11, "s003": 11, "s004": 11}
+    f = g.files[0]
+    assert f.mapping["q1"] == "101: Question text 1" and f.mapping["q6"] == "106: Question text 6"
+    assert f.mapping["student_id"] == "sis_id"
+    kinds = [(i.kind, i.question) for i in g.issues]
+    assert kinds[0] == ("columns-by-order", "")
+    assert "#9 '101: Question text 1' = q1" in g.issues[0].detail
+    points_notes = [i for i in g.issues if "holds the points Canvas gave" in i.detail]
+    assert len(points_notes) == 6  # every points column is noted, none is read
+
+
+def test_canvas_student_analysis_of_another_size_says_how_to_map(tmp_path):
+    path = canvas(tmp_path / "c.csv", ["2.0"] * 5, {s: c[:5] for s, c in RIGHT.items()})
+    with pytest.raises(SubmissionError) as e:
+        totals([path])
+    text = str(e.value)
+    assert "looks like a Canvas 'Student Analysis' export with 5 answer column(s)" in text
+    assert "the key has 6 question(s) (q1, q2, q3, q4, q5, q6)" in text
+    assert "--map q1=#9 --map q2=#11 --map q3=#13 --map q4=#15 --map q5=#17 ..." in text
+    # following it grades
+    t, _ = totals([path], column_map={f"q{k + 1}": f"#{9 + 2 * k}" for k in range(5)})
+    assert t == {"s001": 9, "s002": 9, "s003": 9, "s004": 9}
+
+
+def test_map_of_a_part_0_names_the_key_questions(tmp_path):
+    path = canvas(tmp_path / "c.csv", ["1.0"] * 6)
+    with pytest.raises(SubmissionError) as e:
+        totals([path], column_map={"q1.0": "#10"})
+    assert "--map names 'q1.0', which is neither a column role" in str(e.value)
+    assert "nor a question of the key (q1, q2, q3, q4, q5, q6;" in str(e.value)

@@ -45,6 +45,8 @@ class GradeResult:
         out = [f"{Path(i.file).name} has no rows with answers (only a header, or rows of empty cells): "
                "no submission came from it."
                for i in self.graded.issues if i.kind == "no-rows"]
+        out += [f"{Path(i.file).name}: {i.detail}." for i in self.graded.issues
+                if i.kind == "columns-by-order"]
         unread = [s.student_id for s in self.graded.students if s.status == "unreadable"]
         if unread:
             out.append(f"{len(unread)} student(s) not graded because their rows cannot be read "
