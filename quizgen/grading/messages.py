@@ -223,6 +223,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kind_columns-by-order": {"en": "answer columns read as the key's questions in order "
                                      "(Canvas Student Analysis)",
                               "ko": "답 열을 정답지 문항 순서대로 읽음(Canvas Student Analysis)"},
+    "kind_missing-column": {"en": "question with no column (scored as unanswered: --allow-missing)",
+                            "ko": "열이 없는 문항(--allow-missing: 답 없음으로 채점)"},
     "kind_unused-column": {"en": "column not read (neither a question nor a known column)",
                            "ko": "읽지 않은 열(문항도 아니고 알려진 열도 아님)"},
     "mapping": {"en": "Columns used", "ko": "사용한 열"},
@@ -377,6 +379,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "with --map",
         "ko": "Canvas Student Analysis 내보내기이므로 답 열 {n}개를 정답지의 문항 순서대로 읽었습니다"
               "({cols}). Canvas의 순서가 다르다면 --map으로 지정하십시오"},
+    "issue_missing_column": {
+        "en": "the file has no column for {slot}; with --allow-missing, {slot} is scored as "
+              "unanswered (0 points) for every student of this file",
+        "ko": "파일에 {slot} 열이 없습니다. --allow-missing에 따라 이 파일의 모든 학생의 {slot} 문항을 "
+              "답 없음(0점)으로 채점했습니다"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
     "issue_answered_again": {"en": "answered again on line {line}; the later row counts",

@@ -84,6 +84,8 @@ class FileRead:
     issues: list[Issue]
     header_line: int = 1
     empty_rows: int = 0  # of ``rows``: rows of only empty cells (each an ``empty-row`` issue)
+    questions: frozenset[str] | None = None  # wide: the slots with a column (long: None)
+    header: tuple[str, ...] = ()
 
 
 class IdLookup:
@@ -170,8 +172,9 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
     attempts = read(path, header, data, roles, targets, matcher, order, order_start, issues)
     issues += _unused_columns(path, rows[0].line, header, data, roles, set(targets) | known,
                               layout, issues)
+    questions = frozenset(t.slot for t in targets.values()) if layout == "wide" else None
     return FileRead(path, layout, delimiter, len(data) + len(empty), mapping, attempts, issues,
-                    rows[0].line, len(empty))
+                    rows[0].line, len(empty), questions, tuple(header))
 
 
 def _unused_columns(path, line, header, data, roles, targets, layout, issues) -> list[Issue]:
