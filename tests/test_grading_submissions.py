@@ -557,3 +557,30 @@ def test_map_of_a_part_0_names_the_key_questions(tmp_path):
         totals([path], column_map={"q1.0": "#10"})
     assert "--map names 'q1.0', which is neither a column role" in str(e.value)
     assert "nor a question of the key (q1, q2, q3, q4, q5, q6;" in str(e.value)
+
+
+# ---------------------------------------------------------------- a stray quote
+
+@pytest.mark.parametrize("text,line,says", [
+    # the quote runs to the end of the file: s003's row would be part of s002's answer
+    ('student_id,q1,q2\ns001,220,0.5\ns002,"240,1\ns003,260,2.5\n', 3,
+     "never closed, so line 4 ('s003,260,2.5'...)"),
+    # closed by another stray quote two rows on: the rows between would vanish
+    ('student_id,q1,q2\ns002,"240,1\ns003,260,2.5\ns004,"280",5\n', 2,
+     "closed only on line 4, so lines 3-4 ('s003,260,2.5'...)"),
+])
+def test_a_stray_quote_that_swallows_rows_is_an_error(tmp_path, text, line, says):
+    with pytest.raises(SubmissionError) as e:
+        read(write_text(tmp_path / "w.csv", text))
+    assert f"w.csv, line {line}: a quote (\") opened in this row is {says}" in str(e.value)
+    assert "Remove the stray quote or close it" in str(e.value)
+
+
+def test_answers_on_several_quoted_lines_still_read(tmp_path):
+    """A matrix typed over lines in a quoted cell, with commas, also the file's last row."""
+    text = ('student_id,q4,q5\ns001,"1,2\n3,4",A\ns002,"1 3\n3 4",A\n'
+            's003,A,"1,4\n3,4"\ns004,"[[1,5],\n[3,4]]",A')
+    t, g = totals([write_text(tmp_path / "w.csv", text)], allow_missing=ANY)
+    assert t["s001"] == 3 and t["s002"] == 3 and t["s004"] == 3  # q4 (2) + q5 (1) right
+    # s003 swapped the two answers: each unreadable for its type, not a quote error
+    assert [(i.kind, i.line) for i in g.issues] == [("unreadable-answer", 6)] * 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,46 @@ def sniff(text: str) -> str:
     return best
 
 
+def _shape(cell: str) -> str:
+    """``s003`` -> ``a9``: how an id (or a timestamp) looks, to tell a row from an answer."""
+    return re.sub(r"(a)+", "a", re.sub(r"(9)+", "9", re.sub(r"[^\W\d_]", "a",
+                                                               re.sub(r"\d", "9", cell.strip()))))
+
+
+def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
+                 cells: list[str], width: int) -> None:
+    """SubmissionError when a quoted cell spanning lines ``start``-``end`` is a stray quote:
+    it runs to the end of the file unclosed, or the row is short of the header's cells and
+    a line inside the cell splits into a whole row of its own (the next students' rows
+    swallowed). A quoted answer on several lines (a matrix) passes."""
+    k = next(i for i, c in enumerate(cells) if "\n" in c)
+    opens = start + sum(c.count("\n") for c in cells[:k])
+    inner = cells[k].split("\n")[1:]
+    looks_like_rows = [x for x in inner if width >= 2 and x.strip()
+                       and len(next(csv.reader([x], delimiter=delimiter), [])) >= width]
+    unclosed = False
+    if end >= text.count("\n"):  # the last record: is its quote closed at all?
+        tail = "\n".join(text.split("\n")[start - 1:])
+        try:
+            list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
+        except csv.Error as e:
+            unclosed = "end of data" in str(e)
+    row_like = [x for x in looks_like_rows
+                if _shape(next(csv.reader([x], delimiter=delimiter))[0]) == _shape(cells[0])]
+    if unclosed or (looks_like_rows and len(cells) < width) or row_like:
+        shown = (looks_like_rows[0] if looks_like_rows else inner[0]).strip()
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        lines = f"line {end}" if end == opens + 1 else f"lines {opens + 1}-{end}"
+        raise SubmissionError(
+            f"a quote (\") opened in this row is "
+            f"{'never closed' if unclosed else 'closed only on line ' + str(end)}, so {lines} "
+            f"('{shown}'...) would become part of one cell of this row, and any students "
+            "on them would be lost.", path=str(path), line=opens,
+            hint="Remove the stray quote or close it where the answer ends, in a copy of the "
+                 "file, and grade that. (An answer on several lines, such as a matrix, is "
+                 "read when its cell is quoted and the quote is closed.)")
+
+
 def read_rows(path: str | Path, encoding: str | None = None,
               empty: list[int] | None = None) -> tuple[list[Row], str]:
     """All non-empty rows of a CSV file (header first) and the delimiter used.
@@ -92,6 +133,9 @@ def read_rows(path: str | Path, encoding: str | None = None,
     start = 1
     try:
         for cells in reader:
+            if reader.line_num > start and any("\n" in c for c in cells):
+                _check_quote(text, path, delimiter, start, reader.line_num, cells,
+                             len(rows[0].cells) if rows else 0)
             if any(c.strip() for c in cells):
                 rows.append(Row(start, cells))
             elif len(cells) > 1 and empty is not None and rows:  # (before the header: nothing)
