@@ -412,3 +412,31 @@ def test_multiple_answer_ticks_in_columns_of_their_own_say_what_they_cost(tmp_pa
     md = (tmp_path / "out" / "feedback" / "s001.md").read_text(encoding="utf-8")
     assert ("- Partly correct: you ticked 2 of the 2 right options, and 1 option that is not right; "
             "each such tick takes away one right one.") in md, md
+
+
+# ---------------------------------------------------------------- another exam's key
+
+def test_no_submitted_id_in_the_key_stops_before_writing(tmp_path):
+    from quizgen.errors import SubmissionError
+    path = wide(tmp_path / "w.csv", {"z001": RIGHT["s001"], "z002": RIGHT["s002"],
+                                     "z003": RIGHT["s003"], "z004": RIGHT["s004"]})
+    with pytest.raises(SubmissionError) as e:
+        grade(KEY, [path], tmp_path / "out")
+    text = str(e.value)
+    assert text.startswith("none of the 4 student id(s) in w.csv ('z001', 'z002', 'z003', ...) "
+                           "is a student of the key (exam 'dl-quiz', 4 students: 's001', ")
+    assert "is this the right key for these submissions? Nothing was graded." in text
+    assert "--map student_id='Column'" in text and not (tmp_path / "out").exists()
+
+
+def test_answers_unreadable_for_their_types_warn_of_the_wrong_key(tmp_path):
+    """The same students, another exam: every answer is of another type."""
+    other = ["16x32x32", "A, C", "A", "A", "0.5", "0.5"]
+    path = wide(tmp_path / "w.csv", {sid: other for sid in RIGHT})
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
+    (w,) = [w for w in r.warnings if "right key" in w]
+    assert w.startswith("24 of the 24 answers given (100 %) cannot be read as their "
+                        "question's answer (e.g. q1: '16x32x32'): is this the right key "
+                        "(exam 'dl-quiz')")
+    ok = grade(KEY, [wide(tmp_path / "v.csv", RIGHT)], tmp_path / "ok", feedback_files=False)
+    assert not [w for w in ok.warnings if "right key" in w]

@@ -161,6 +161,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                                         "id-matched", sid, rejected=False,
                                         message=msg(how, sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
+    _check_some_match(files, quiz, by_student, unreadable, ids)
     students = []
     for paper in quiz.papers:
         sid = paper.student.student_id
@@ -239,6 +240,29 @@ def _check_columns(files: list[FileRead], quiz: Quiz, slots: list[str], ids: IdL
         for s in need:
             issues.append(Issue(f.path, f.header_line, "missing-column", question=s,
                                 rejected=False, message=msg("issue_missing_column", slot=s)))
+
+
+def _check_some_match(files: list[FileRead], quiz: Quiz, by_student: dict,
+                      unreadable: dict, ids: IdLookup) -> None:
+    """SubmissionError when submissions came in and none is from a student of the key
+    (another exam's key, or the wrong id column): a gradebook of zeros helps nobody. An id
+    that fits two of the key's (leading zeros lost) is the key's: its issue says so."""
+    if by_student or unreadable:
+        return
+    sids = list(dict.fromkeys(a.student_id for f in files for a in f.attempts))
+    if not sids or any(ids.clash(i) for i in sids):
+        return
+    names = ", ".join(Path(f.path).name for f in files if f.attempts)
+    key_ids = [p.student.student_id for p in quiz.papers[:3]]
+    exam = quiz.exam.id or quiz.exam.title or "?"
+    raise SubmissionError(
+        f"none of the {len(sids)} student id(s) in {names} ("
+        + ", ".join(repr(i) for i in sids[:3]) + (", ..." if len(sids) > 3 else "")
+        + f") is a student of the key (exam '{exam}', {len(quiz.papers)} students: "
+        + ", ".join(repr(i) for i in key_ids) + (", ..." if len(quiz.papers) > 3 else "")
+        + "): is this the right key for these submissions? Nothing was graded.",
+        hint="Grade them with their exam's key.json; if the ids are in another column of "
+             "the file, name it with --map student_id='Column'.")
 
 
 def _check_rows(files: list[FileRead], issues: list[Issue]) -> None:

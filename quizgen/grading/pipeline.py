@@ -50,12 +50,30 @@ class GradeResult:
                 if i.kind == "missing-column"]
         out += [f"{Path(i.file).name}: {i.detail}." for i in self.graded.issues
                 if i.kind == "columns-by-order"]
+        wrong_key = self._unreadable_answers()
+        if wrong_key:
+            out.append(wrong_key)
         unread = [s.student_id for s in self.graded.students if s.status == "unreadable"]
         if unread:
             out.append(f"{len(unread)} student(s) not graded because their rows cannot be read "
                        f"({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''}): see "
                        "issues.csv.")
         return out
+
+    def _unreadable_answers(self) -> str:
+        """A warning when (nearly) every answer given cannot be read for its question's
+        answer type: most likely the key of another exam with the same students."""
+        given = [m for s in self.graded.students if s.attempt is not None for m in s.marks
+                 if m.status != "blank"]
+        bad = [m for m in given if m.status == "invalid"]
+        if len(given) < 3 or len(bad) < 0.6 * len(given):
+            return ""
+        m = bad[0]
+        exam = self.graded.quiz.exam.id or self.graded.quiz.exam.title or "?"
+        return (f"{len(bad)} of the {len(given)} answers given ({100 * len(bad) // len(given)} %) "
+                f"cannot be read as their question's answer (e.g. {m.slot}: '{m.text[:30]}'): "
+                f"is this the right key (exam '{exam}') for these submissions? Each is scored 0 "
+                "and listed in issues.csv (unreadable-answer).")
 
     def describe(self) -> str:
         """A few lines for the terminal."""
