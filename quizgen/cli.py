@@ -372,8 +372,9 @@ def bank_check(bank_dir, seeds):
 @click.option("--allow-missing", "allow_missing", multiple=True, metavar="Q",
               help="Grade a CSV that has no column for question Q (e.g. answered on paper), "
                    "scoring Q as unanswered; without it that is an error (repeatable, or q3,q4).")
-@click.option("--encoding", default=None, help="Encoding of the CSV files (default: UTF-8, "
-                                                "or UTF-16 when it has a BOM).")
+@click.option("--encoding", default=None, help="Encoding of the CSV files without a BOM "
+                                                "(default: UTF-8); a file with a BOM is read "
+                                                "as its BOM says.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
               help="Language of feedback and report (default: the key's).")
 @click.option("--no-feedback", is_flag=True, help="Skip the per-student feedback files.")

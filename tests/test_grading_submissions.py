@@ -584,3 +584,30 @@ def test_answers_on_several_quoted_lines_still_read(tmp_path):
     assert t["s001"] == 3 and t["s002"] == 3 and t["s004"] == 3  # q4 (2) + q5 (1) right
     # s003 swapped the two answers: each unreadable for its type, not a quote error
     assert [(i.kind, i.line) for i in g.issues] == [("unreadable-answer", 6)] * 2
+
+
+# ---------------------------------------------------------------- encodings, sep=, large cells
+
+def test_a_bom_wins_over_encoding(tmp_path):
+    """An Excel 'CSV UTF-8' file (BOM) and a cp949 file grade in one run with --encoding."""
+    a = write_text(tmp_path / "a.csv", "\ufeff학번,이름,q1\ns001,김민준,220\n")
+    b = write_text(tmp_path / "b.csv", "학번,이름,q1\ns002,이서연,240\n", "cp949")
+    t, g = totals([a, b], encoding="cp949", allow_missing=ANY)
+    assert t["s001"] == 2 and t["s002"] == 2
+    assert g.files[0].mapping["student_id"] == "학번"
+    c = write_text(tmp_path / "c.csv", "학번,이름,q1\ns002,이서연,240\n")  # UTF-8, no BOM
+    with pytest.raises(SubmissionError, match="It is UTF-8 text: grade it in a run without "
+                                              "--encoding"):
+        read(c, encoding="cp949")
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path):
+    f = read(write_text(tmp_path / "s.csv", "sep=;\r\nstudent_id;q1;q2\r\ns001;220;0,5\r\n"))
+    assert f.delimiter == ";" and f.header_line == 2
+    assert f.attempts[0].answers == {"q1": "220", "q2": "0,5"} and f.attempts[0].lines == [3]
+
+
+def test_a_large_answer_cell_is_read(tmp_path):
+    big = "1 " * 300_000  # 600 KB: above csv's default field limit of 128 KB
+    f = read(write_text(tmp_path / "b.csv", f'student_id,q1\ns001,"{big}"\ns002,240\n'))
+    assert len(f.attempts[0].answers["q1"]) == len(big) and f.attempts[1].answers["q1"] == "240"

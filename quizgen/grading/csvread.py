@@ -15,6 +15,10 @@ from pathlib import Path
 from ..errors import SubmissionError
 
 DELIMITERS = (",", ";", "\t", "|")
+_SEP_LINE = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
+# A cell may be as large as a long typed answer or a pasted matrix (csv's default is 128 KB)
+FIELD_LIMIT = 64 * 2**20
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 _ENC_HINT = ("Save it from the spreadsheet as 'CSV UTF-8', or name its encoding with "
              "--encoding (cp949 for Korean Excel, cp1252 for Western Excel).")
 
@@ -32,11 +36,12 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
     if raw.startswith(b"PK\x03\x04"):
         raise SubmissionError("is a spreadsheet workbook (xlsx/ods), not a CSV file.", path=path,
                               hint="Export it as CSV (File > Save as > CSV UTF-8) and grade that.")
-    if encoding is None:
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        else:
-            encoding = "utf-8-sig"
+    # A BOM says what the file is, whatever --encoding says (which then serves the files
+    # without one: an Excel "CSV UTF-8" file and a cp949 file grade in one run).
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif raw.startswith(codecs.BOM_UTF8) or encoding is None:
+        encoding = "utf-8-sig"
     try:
         text = raw.decode(encoding)
     except LookupError as e:
@@ -44,8 +49,13 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
                               hint="Use a Python codec name such as utf-8, cp949 or cp1252.") from e
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
+        hint = _ENC_HINT
+        if encoding != "utf-8-sig" and _is_utf8(raw):
+            hint = ("It is UTF-8 text: grade it in a run without --encoding (a file saved as "
+                    "'CSV UTF-8' starts with a BOM and is then read as UTF-8 whatever --encoding "
+                    "says).")
         raise SubmissionError(f"is not {encoding.replace('-sig', '')} text (byte 0x{raw[e.start]:02x} "
-                              f"cannot be read).", path=path, line=line, hint=_ENC_HINT) from e
+                              f"cannot be read).", path=path, line=line, hint=hint) from e
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise SubmissionError("holds binary data (a NUL byte), so it is not a CSV file.",
@@ -53,6 +63,14 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def sniff(text: str) -> str:
@@ -127,7 +145,11 @@ def read_rows(path: str | Path, encoding: str | None = None,
     except OSError as e:
         raise SubmissionError(f"cannot read the file: {e.strerror or e}.", path=str(path)) from e
     text = decode(raw, str(path), encoding)
-    delimiter = sniff(text)
+    sep = _SEP_LINE.match(text)  # Excel's "sep=;" first line names the delimiter
+    if sep:
+        delimiter, text = sep.group(1), "\n" + text[sep.end():]  # line numbers stay
+    else:
+        delimiter = sniff(text)
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -142,6 +164,12 @@ def read_rows(path: str | Path, encoding: str | None = None,
                 empty.append(start)
             start = reader.line_num + 1
     except csv.Error as e:
+        if "field limit" in str(e):
+            raise SubmissionError(
+                f"a cell of the row starting here is larger than {FIELD_LIMIT // 2**20} MB, more "
+                "than any answer: most likely a quote opened and never closed, or the "
+                "wrong file.", path=str(path), line=start,
+                hint="Check that row (and the quotes in it) in a copy of the file.") from e
         raise SubmissionError(f"is not a readable CSV file ({e}).", path=str(path),
                               line=reader.line_num or start) from e
     if not rows:
