@@ -395,8 +395,12 @@ def bank_check(bank_dir, seeds):
 @click.option("--map", "maps", multiple=True, metavar="ROLE=COLUMN|FILE",
               help="Column mapping: student_id=..., timestamp=..., name=..., q1=..., "
                    "question=..., answer=... (repeatable), or a YAML file of such lines.")
-@click.option("--encoding", default=None, help="Encoding of the CSV files (default: UTF-8, "
-                                                "or UTF-16 when it has a BOM).")
+@click.option("--allow-missing", "allow_missing", multiple=True, metavar="Q",
+              help="Grade a CSV that has no column for question Q (e.g. answered on paper), "
+                   "scoring Q as unanswered; without it that is an error (repeatable, or q3,q4).")
+@click.option("--encoding", default=None, help="Encoding of the CSV files without a BOM "
+                                                "(default: UTF-8); a file with a BOM is read "
+                                                "as its BOM says.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
               help="Language of feedback and report (default: the key's).")
 @click.option("--no-feedback", is_flag=True, help="Skip the per-student feedback files.")
@@ -405,8 +409,8 @@ def bank_check(bank_dir, seeds):
                                               "instead of the default offline MathML.")
 @click.option("--force", is_flag=True, help="Replace the grading of another key in --out "
                                             "(its feedback files this run does not write are removed).")
-def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lang, no_feedback,
-          mathjax, force):
+def grade(key, submissions, out_dir, keep, partial, penalty, maps, allow_missing, encoding, lang,
+          no_feedback, mathjax, force):
     """Grade submission CSVs (wide or long) against KEY (key.json).
 
     Writes grades.csv, Moodle and Canvas gradebook imports, per-student feedback,
@@ -419,7 +423,7 @@ def grade(key, submissions, out_dir, keep, partial, penalty, maps, encoding, lan
     result = grade_files(key, list(submissions), out_dir, keep=keep, multipart=partial,
                          choice_penalty=penalty, column_map=parse_map_option(maps),
                          encoding=encoding, lang=lang, feedback_files=not no_feedback,
-                         mathml=not mathjax, force=force)
+                         mathml=not mathjax, force=force, allow_missing=allow_missing)
     click.echo(result.describe())
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)

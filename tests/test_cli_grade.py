@@ -34,7 +34,7 @@ def test_grade_options_reach_the_library(tmp_path):
     out = tmp_path / "out"
     r = run("grade", KEY, path, "--out", out, "--map", "student_id=Kennung", "--map",
             "q1=A1,q5=A5", "--penalty", "0.5", "--partial", "all", "--lang", "ko",
-            "--no-feedback")
+            "--no-feedback", "--allow-missing", "q2,q3", "--allow-missing", "q4,q6")
     assert r.exit_code == 0, r.output
     assert "student_id='Kennung'" in r.output
     grades = (out / "grades.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -48,9 +48,9 @@ def test_saved_mapping_can_be_reused(tmp_path):
     rows = [["Kennung", "A1"], ["s001", "220"]]
     path = write_rows(tmp_path / "w.csv", rows)
     assert run("grade", KEY, path, "--out", tmp_path / "a", "--map", "student_id=Kennung",
-               "--map", "q1=A1").exit_code == 0
+               "--map", "q1=A1", "--allow-missing", "q2,q3,q4,q5,q6").exit_code == 0
     r = run("grade", KEY, path, "--out", tmp_path / "b", "--map",
-            tmp_path / "a" / "column-mapping.yaml")
+            tmp_path / "a" / "column-mapping.yaml", "--allow-missing", "q2,q3,q4,q5,q6")
     assert r.exit_code == 0, r.output
 
 
@@ -132,7 +132,8 @@ def test_header_only_submissions_exit_2(tmp_path):
 
 
 def test_unknown_question_column_is_counted(tmp_path):
-    rows = [["student_id", "q1", "q2", "q9"], ["s001", "220", "0.5", "5"]]
+    rows = [["student_id", "q1", "q2", "q3", "q4", "q5", "q6", "q9"],
+            ["s001", "220", "0.5", "", "", "", "", "5"]]
     r = run("grade", KEY, write_rows(tmp_path / "w.csv", rows), "--out", tmp_path / "out")
     assert r.exit_code == 0
     assert ("Rows: 1 read = 1 graded + 0 not graded (each in issues.csv). issues.csv also has "
@@ -151,7 +152,8 @@ def test_malformed_map_file_exit_2(tmp_path):
 
 
 def test_duplicate_column_advice_works(tmp_path):
-    rows = [["student_id", "q1", "q2", "q1"], ["s001", "200", "0.5", "220"]]
+    rows = [["student_id", "q1", "q2", "q1", "q3", "q4", "q5", "q6"],
+            ["s001", "200", "0.5", "220", "", "", "", ""]]
     path = write_rows(tmp_path / "w.csv", rows)
     r = run("grade", KEY, path, "--out", tmp_path / "o")
     assert r.exit_code == 2 and "columns 2 and 4 ('q1' and 'q1') both hold q1" in r.output
@@ -171,10 +173,10 @@ def test_other_key_in_out_needs_force(tmp_path):
     out = tmp_path / "out"
     assert run("grade", KEY, wide(tmp_path / "w.csv", RIGHT), "--out", out).exit_code == 0
     subs = write_rows(tmp_path / "t.csv", [["student_id", "q1"], ["t001", "220"]])
-    r = run("grade", other, subs, "--out", out)
+    r = run("grade", other, subs, "--out", out, "--allow-missing", "q2,q3,q4,q5,q6")
     assert r.exit_code == 2 and "holds the grading of another exam" in r.output
     assert (out / "feedback" / "s001.md").exists()
-    r = run("grade", other, subs, "--out", out, "--force")
+    r = run("grade", other, subs, "--out", out, "--force", "--allow-missing", "q2,q3,q4,q5,q6")
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (out / "feedback").iterdir()) == ["t001.html", "t001.md"]
 
@@ -193,3 +195,17 @@ def test_damaged_key_message_fits_the_command(tmp_path, command):
                           encoding="utf-8")
     r = run(command, nostudents, *args)
     assert r.exit_code == 2 and 'has no "students" field' in r.output
+
+
+def test_question_without_a_column_exits_2_and_writes_nothing(tmp_path):
+    path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "q2", "q3", "q4", "q5"],
+                                          ["s001", "220", "0.5", "", "", "A"]])
+    r = run("grade", KEY, path, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "has no column for q6 ('Regularisation'), a question of the key" in r.output
+    assert "pass --allow-missing q6." in r.output and not (tmp_path / "out").exists()
+    r = run("grade", KEY, path, "--out", tmp_path / "out", "--allow-missing", "q6")
+    assert r.exit_code == 0, r.output
+    assert "Warning: w.csv has no column for q6: scored as unanswered (0)" in r.output
+    issues = (tmp_path / "out" / "issues.csv").read_text(encoding="utf-8-sig")
+    assert "w.csv,1,missing-column,,q6,yes," in issues

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from grading_helpers import KEY, RIGHT, wide, write_rows
+from grading_helpers import ANY, KEY, RIGHT, wide, write_rows
 from quizgen.grading import grade
 
 # every misconception of s001; partial credit: q3 1 of 3 parts (1 point), q4 the diagonal (1)
@@ -99,7 +99,7 @@ def test_excel_formulas_from_students_are_neutralised(tmp_path):
     rows = [["student_id", "name", "q1"], ["s001", "=cmd|' /C calc'!A0", "220"],
             ["@SUM(1)", "x", "1"]]
     out = tmp_path / "out"
-    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out)
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out, allow_missing=ANY)
     text = (out / "issues.csv").read_text(encoding="utf-8-sig")
     assert "'@SUM(1)" in text and ",@SUM" not in text
     grades = read_csv(out / "grades.csv")
@@ -110,7 +110,7 @@ def test_excel_formulas_from_students_are_neutralised(tmp_path):
 def test_student_names_from_the_form_are_neutralised(tmp_path):
     rows = [["student_id", "name", "q1"], ["s003", "+1 555", "260"]]
     out = tmp_path / "out"
-    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out)
+    grade(KEY, [write_rows(tmp_path / "w.csv", rows)], out, allow_missing=ANY)
     assert read_csv(out / "grades.csv")[2]["name"] == "'+1 555"
 
 
@@ -271,11 +271,11 @@ def test_unreadable_row_marks_the_student_not_graded(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    r = grade(KEY, [path], out)
+    r = grade(KEY, [path], out, allow_missing=ANY)
     grades = read_csv(out / "grades.csv")
     assert (grades[0]["status"], grades[0]["q1"], grades[0]["total"]) == ("unreadable", "", "")
     assert grades[3]["status"] == "missing" and grades[3]["total"] == "0"
-    issues = read_csv(out / "issues.csv")
+    issues = [i for i in read_csv(out / "issues.csv") if i["kind"] != "missing-column"]
     assert [(i["line"], i["kind"], i["student_id"], i["graded"]) for i in issues] == [
         ("2", "unreadable", "s001", "no")]
     moodle = read_csv(out / "moodle-grades.csv")
@@ -295,10 +295,11 @@ def test_unreadable_row_marks_the_student_not_graded(tmp_path):
 def test_rows_and_notes_are_counted_apart(tmp_path):
     rows = [["student_id", "q1", "q9"], ["s001", "220", "5"], ["x9", "1", ""]]
     r = grade(KEY, [write_rows(tmp_path / "w.csv", rows)], tmp_path / "out",
-              feedback_files=False)
+              feedback_files=False, allow_missing=ANY)
+    # notes: q9 is no question of the key; q2-q6 have no column (--allow-missing)
     assert "Rows: 2 read = 1 graded + 1 not graded (each in issues.csv). issues.csv also " \
-           "has 1 note(s) on graded rows, columns or files." in r.describe()
-    assert len(read_csv(tmp_path / "out" / "issues.csv")) == 2
+           "has 6 note(s) on graded rows, columns or files." in r.describe()
+    assert len(read_csv(tmp_path / "out" / "issues.csv")) == 7
 
 
 # ---------------------------------------------------------------- the output folder
@@ -337,10 +338,10 @@ def test_grading_of_another_key_is_not_replaced_without_force(tmp_path, class_cs
     other = _other_key(tmp_path)
     subs = write_rows(tmp_path / "n.csv", [["student_id", "q1"], ["ns001", "220"]])
     with pytest.raises(OutputError) as e:
-        grade(other, [subs], out)
+        grade(other, [subs], out, allow_missing=ANY)
     assert "holds the grading of another exam" in str(e.value) and "--force" in str(e.value)
     assert digest(out) == before  # untouched
-    r = grade(other, [subs], out, force=True)
+    r = grade(other, [subs], out, force=True, allow_missing=ANY)
     names = sorted(p.name for p in (out / "feedback").iterdir())
     assert names == ["ns001.html", "ns001.md", "ns002.html", "ns002.md"]  # s00x removed
     assert len(r.removed) == 8 and "Removed 8 file(s)" in r.describe()
@@ -349,7 +350,7 @@ def test_grading_of_another_key_is_not_replaced_without_force(tmp_path, class_cs
     assert manifest["exam"] == "other-quiz"
     assert manifest["key_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()
     assert "feedback/ns002.md" in manifest["files"] and "feedback/s001.md" not in manifest["files"]
-    grade(other, [subs], out)  # the same key again: no --force needed
+    grade(other, [subs], out, allow_missing=ANY)  # the same key again: no --force needed
 
 
 def test_a_changed_key_of_the_same_exam_regrades_into_the_same_folder(tmp_path, class_csv):
@@ -359,7 +360,7 @@ def test_a_changed_key_of_the_same_exam_regrades_into_the_same_folder(tmp_path, 
     grade(KEY, [class_csv], out)
     same_exam = _other_key(tmp_path, exam_id=json.loads(KEY.read_text(encoding="utf-8"))["exam"]["id"])
     subs = write_rows(tmp_path / "n.csv", [["student_id", "q1"], ["ns001", "220"]])
-    r = grade(same_exam, [subs], out)
+    r = grade(same_exam, [subs], out, allow_missing=ANY)
     names = sorted(p.name for p in (out / "feedback").iterdir())
     assert names == ["ns001.html", "ns001.md", "ns002.html", "ns002.md"]
     assert len(r.removed) == 8
@@ -406,8 +407,36 @@ def test_multiple_answer_feedback_says_what_the_wrong_ticks_cost(tmp_path, lang,
 def test_multiple_answer_ticks_in_columns_of_their_own_say_what_they_cost(tmp_path):
     """An answer split over q6.1, q6.2, q6.3 (shown "A | B | C") gets the same words."""
     path = write_rows(tmp_path / "s.csv", [["student_id", "q6.1", "q6.2", "q6.3"], ["s001", "A", "B", "C"]])
-    r = grade(KEY, [path], tmp_path / "out")
+    r = grade(KEY, [path], tmp_path / "out", allow_missing=ANY)
     assert [(m.status, m.points) for m in r.graded.students[0].marks][5] == ("partial", 1.0)
     md = (tmp_path / "out" / "feedback" / "s001.md").read_text(encoding="utf-8")
     assert ("- Partly correct: you ticked 2 of the 2 right options, and 1 option that is not right; "
             "each such tick takes away one right one.") in md, md
+
+
+# ---------------------------------------------------------------- another exam's key
+
+def test_no_submitted_id_in_the_key_stops_before_writing(tmp_path):
+    from quizgen.errors import SubmissionError
+    path = wide(tmp_path / "w.csv", {"z001": RIGHT["s001"], "z002": RIGHT["s002"],
+                                     "z003": RIGHT["s003"], "z004": RIGHT["s004"]})
+    with pytest.raises(SubmissionError) as e:
+        grade(KEY, [path], tmp_path / "out")
+    text = str(e.value)
+    assert text.startswith("none of the 4 student id(s) in w.csv ('z001', 'z002', 'z003', ...) "
+                           "is a student of the key (exam 'dl-quiz', 4 students: 's001', ")
+    assert "is this the right key for these submissions? Nothing was graded." in text
+    assert "--map student_id='Column'" in text and not (tmp_path / "out").exists()
+
+
+def test_answers_unreadable_for_their_types_warn_of_the_wrong_key(tmp_path):
+    """The same students, another exam: every answer is of another type."""
+    other = ["16x32x32", "A, C", "A", "A", "0.5", "0.5"]
+    path = wide(tmp_path / "w.csv", {sid: other for sid in RIGHT})
+    r = grade(KEY, [path], tmp_path / "out", feedback_files=False)
+    (w,) = [w for w in r.warnings if "right key" in w]
+    assert w.startswith("24 of the 24 answers given (100 %) cannot be read as their "
+                        "question's answer (e.g. q1: '16x32x32'): is this the right key "
+                        "(exam 'dl-quiz')")
+    ok = grade(KEY, [wide(tmp_path / "v.csv", RIGHT)], tmp_path / "ok", feedback_files=False)
+    assert not [w for w in ok.warnings if "right key" in w]

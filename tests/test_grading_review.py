@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from grading_helpers import KEY, RIGHT, wide, write_rows
+from grading_helpers import ANY, KEY, RIGHT, wide, write_rows
 from quizgen.grading import grade
 
 
@@ -532,8 +532,10 @@ def test_an_index_of_an_earlier_version_is_named(tmp_path):
     data = index.read_bytes()
     old = data.replace(keyindex.INDEX_FORMAT.encode(), b"quizgen-key-index/1", 1)
     index.write_bytes(old)
+    from quizgen.grading.keyfile import load_key
+    slots = [q.slot for q in load_key(key).papers[0].questions]
     r = grade(key, [wide(tmp_path / "w.csv", {"s001": ["1"]})], tmp_path / "o",
-              feedback_files=False)
+              feedback_files=False, allow_missing=slots)
     assert r.key_source == ("key.json itself (key.index.msgpack was written by another quizgen "
                             "version, 'quizgen-key-index/1'; generate writes a current one)")
 
@@ -545,8 +547,13 @@ def test_korean_instructor_files(tmp_path):
     rows = [["student_id", "q1", "q2"], ["109", "260 parameters", "2.5"], ["x9", "1", ""],
             ["00101", "220", "0.5", "extra"]]
     out = tmp_path / "out"
-    grade(key, [write_rows(tmp_path / "w.csv", rows)], out, lang="ko")
+    grade(key, [write_rows(tmp_path / "w.csv", rows)], out, lang="ko", allow_missing=ANY)
     issues = read_csv(out / "issues.csv")
+    missing = [i for i in issues if i["kind"] == "missing-column"]
+    assert [i["question"] for i in missing] == ["q3", "q4", "q5", "q6"]
+    assert missing[0]["detail"] == ("파일에 q3 열이 없습니다. --allow-missing에 따라 이 파일의 모든 "
+                                    "학생의 q3 문항을 답 없음(0점)으로 채점했습니다")
+    issues = [i for i in issues if i["kind"] != "missing-column"]
     assert [i["kind"] for i in issues] == ["id-matched", "unit-ignored", "unknown-student",
                                            "unreadable"]  # kind codes stay English
     details = [i["detail"] for i in issues]
@@ -573,14 +580,16 @@ def test_korean_details_of_duplicates_and_timestamps(tmp_path):
     rows = [["Timestamp", "student_id", "q1"], ["soon", "s001", "200"],
             ["2026-12-01 10:00", "s001", "220"]]
     out = tmp_path / "out"
-    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], out, lang="ko", feedback_files=False)
-    issues = read_csv(out / "issues.csv")
+    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], out, lang="ko", feedback_files=False,
+          allow_missing=ANY)
+    issues = [i for i in read_csv(out / "issues.csv") if i["kind"] != "missing-column"]
     assert [i["kind"] for i in issues] == ["duplicate-submission", "kept-by-file-order"]
     assert issues[0]["detail"] == (
         "제출 2건 중 t.csv 3행의 제출을 채점했습니다. 파일 순서로 골랐습니다(파일에서 마지막 "
         "제출). 이유: t.csv 2행의 'soon'은 quizgen이 읽을 수 있는 날짜·시각이 아닙니다")
-    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], tmp_path / "en", feedback_files=False)
-    english = read_csv(tmp_path / "en" / "issues.csv")
+    grade(KEY, [write_rows(tmp_path / "t.csv", rows)], tmp_path / "en", feedback_files=False,
+          allow_missing=ANY)
+    english = [i for i in read_csv(tmp_path / "en" / "issues.csv") if i["kind"] != "missing-column"]
     assert english[0]["detail"] == (
         "2 submissions; graded the one in t.csv line 3, by file order (the last one in file "
         "order), because 'soon' (t.csv line 2) is not a date and time quizgen can read")
@@ -591,7 +600,7 @@ def test_korean_moodle_feedback_column(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    grade(KEY, [path], out, lang="ko", feedback_files=False)
+    grade(KEY, [path], out, lang="ko", feedback_files=False, allow_missing=ANY)
     moodle = read_csv(out / "moodle-grades.csv")
     assert moodle[0]["Feedback"] == "채점하지 않음: 제출한 답안을 읽을 수 없음(w.csv 2행, issues.csv 참고)"
     assert moodle[2]["Feedback"] == "제출 없음"

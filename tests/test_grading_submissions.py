@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from grading_helpers import KEY, RIGHT, wide, write_rows, write_text
-from quizgen.errors import SubmissionError
+from grading_helpers import ANY, KEY, RIGHT, wide, write_rows, write_text
+from quizgen.errors import QuizgenError, SubmissionError
 from quizgen.grading.columns import SlotMatcher
 from quizgen.grading.grader import grade_files
 from quizgen.grading.keyfile import load_key
@@ -21,7 +21,12 @@ def read(path, column_map=None, encoding=None):
 
 
 def totals(paths, **kw):
+    """Totals per student and the grading. With ``allow_missing`` (a file of a few question
+    columns, for a test about something else) the ``missing-column`` notes are left out of
+    ``g.issues``: test_question_without_a_column_* test them."""
     g = grade_files(QUIZ, [str(p) for p in paths], **kw)
+    if kw.get("allow_missing"):
+        g.issues = [i for i in g.issues if i.kind != "missing-column"]
     return {s.student_id: s.total for s in g.students}, g
 
 
@@ -72,7 +77,7 @@ def test_blank_lines_are_no_rows_but_empty_rows_are_reported(tmp_path):
     in issues.csv; a column with no use is noted, not silently dropped."""
     text = ("student_id,Zeitstempel,q1,q2\n\ns001,1.12.2026,220,0.5\n , ,,\n\n"
             "s002,1.12.2026,240,1\n,,,\n")
-    t, g = totals([write_text(tmp_path / "b.csv", text)])
+    t, g = totals([write_text(tmp_path / "b.csv", text)], allow_missing=ANY)
     assert t["s001"] == 3 and t["s002"] == 3  # q1 and q2 right (the key differs per student)
     assert (g.rows_read, g.rows_graded, g.rows_reported) == (4, 2, 2)
     kinds = [(i.line, i.kind, i.question, i.rejected) for i in g.issues]
@@ -84,7 +89,7 @@ def test_split_columns(tmp_path):
     rows = [["student_id", "q3.1", "q3.2", "q3.3", "q4_1", "q4_2", "q4_3", "q4_4"],
             ["s001", "16", "32", "32", "1", "2", "3", "4"],
             ["s002", "16", "34", "33", "1", "3", "3", ""]]
-    t, g = totals([write_rows(tmp_path / "s.csv", rows)])
+    t, g = totals([write_rows(tmp_path / "s.csv", rows)], allow_missing=ANY)
     assert t["s001"] == 5
     m3, m4 = g.students[1].marks[2], g.students[1].marks[3]
     assert m3.status == "partial" and m3.points == 2.0  # 2 of 3 components, 3 points
@@ -95,7 +100,7 @@ def test_split_columns(tmp_path):
 
 def test_split_matrix_row_column(tmp_path):
     rows = [["student_id", "q4.1.1", "q4.1.2", "q4.2.1", "q4.2.2"], ["s001", "1", "2", "3", "4"]]
-    t, _ = totals([write_rows(tmp_path / "s.csv", rows)])
+    t, _ = totals([write_rows(tmp_path / "s.csv", rows)], allow_missing=ANY)
     assert t["s001"] == 2
 
 
@@ -107,7 +112,7 @@ def test_long_layout(tmp_path):
     path = write_rows(tmp_path / "long.csv", rows)
     f = read(path)
     assert f.layout == "long" and f.mapping["question"] == "question"
-    t, g = totals([path])
+    t, g = totals([path], allow_missing=ANY)
     assert t == {sid: 11 for sid in RIGHT}
     assert [(i.kind, i.line) for i in g.issues] == [("unknown-question", 26)]
     assert g.rows_read == 25 == g.rows_graded + g.rows_reported
@@ -190,7 +195,7 @@ def test_map_names_a_missing_column(tmp_path):
 
 def test_question_column_the_key_lacks_is_reported(tmp_path):
     rows = [["student_id", "q1", "q9"], ["s001", "220", "5"]]
-    _, g = totals([write_rows(tmp_path / "w.csv", rows)])
+    _, g = totals([write_rows(tmp_path / "w.csv", rows)], allow_missing=ANY)
     (issue,) = g.issues
     assert (issue.kind, issue.line, issue.question, issue.rejected) == \
         ("unknown-question", 1, "q9", False)
@@ -198,7 +203,7 @@ def test_question_column_the_key_lacks_is_reported(tmp_path):
 
 def test_row_wider_than_header_is_unreadable(tmp_path):
     text = "student_id,q1,q2\ns001,220,0,5\ns002,240,1\n"  # unquoted decimal comma
-    t, g = totals([write_text(tmp_path / "w.csv", text)])
+    t, g = totals([write_text(tmp_path / "w.csv", text)], allow_missing=ANY)
     assert [(i.kind, i.line, i.student_id) for i in g.issues] == [("unreadable", 2, "s001")]
     assert t["s002"] == 3 and not g.students[0].submitted
     assert g.students[0].status == "unreadable" and g.students[3].status == "missing"
@@ -207,7 +212,7 @@ def test_row_wider_than_header_is_unreadable(tmp_path):
 
 def test_unreadable_row_does_not_hide_a_readable_one(tmp_path):
     text = "student_id,q1,q2\ns001,220,0,5\ns001,220,0.5\n"
-    t, g = totals([write_text(tmp_path / "w.csv", text)])
+    t, g = totals([write_text(tmp_path / "w.csv", text)], allow_missing=ANY)
     assert t["s001"] == 3 and g.students[0].status == "graded"
     assert [(i.kind, i.line, i.student_id) for i in g.issues] == [("unreadable", 2, "s001")]
 
@@ -222,7 +227,7 @@ def test_unreadable_long_row_names_student_and_question(tmp_path):
 
 def test_quoted_multiline_cells_keep_line_numbers(tmp_path):
     text = 'student_id,q4\ns001,"1 2\n3 4"\nzz,1\n'
-    _, g = totals([write_text(tmp_path / "w.csv", text)])
+    _, g = totals([write_text(tmp_path / "w.csv", text)], allow_missing=ANY)
     assert g.students[0].total == 2
     assert [(i.kind, i.line) for i in g.issues] == [("unknown-student", 4)]
 
@@ -346,7 +351,7 @@ def test_every_column_not_read_is_noted_with_its_reason(tmp_path):
     but text, an unknown name: each noted once, saying why; an empty unnamed column is not."""
     text = ("Zeitstempel,student_id,Email,Email Address,Response,,,q1,q2,Started on,Grade/10.00\n"
             "x,s001,a@b,c@d,foo,hello,,220,0.5,1 Dec,3\n")
-    _, g = totals([write_text(tmp_path / "c.csv", text)])
+    _, g = totals([write_text(tmp_path / "c.csv", text)], allow_missing=ANY)
     notes = {i.question: i.detail for i in g.issues}
     assert set(notes) == {"Zeitstempel", "Email Address", "Response", "#6", "Started on", "Grade/10.00"}
     assert "--map qN='Started on' for the answers to question N, or --map ROLE='Started on'" \
@@ -446,3 +451,163 @@ def test_garbage_date_does_not_flip_the_column(tmp_path):
     t, g = _keep_last(tmp_path, ["02/01/2026 10:00", "01/02/2026 09:00",
                                  ("s002", "13/25/2026 99:99")])
     assert [i.kind for i in g.issues] == ["duplicate-submission", "kept-by-file-order"]
+
+
+# ---------------------------------------------------------------- a question without a column
+
+def test_question_without_a_column_stops_the_grading(tmp_path):
+    """A wide file with no column for q3-q6 would give everyone 0 on them: an error naming
+    the questions and both ways on (map the column, or --allow-missing)."""
+    path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "q2"], ["s001", "220", "0.5"]])
+    with pytest.raises(SubmissionError) as e:
+        totals([path])
+    text = str(e.value)
+    assert "w.csv, line 1: has no column for q3 ('Output shape of a convolution'), q4 " in text
+    assert "--map q3='Column header'" in text and "--map q3=#N" in text
+    assert "#1 'student_id', #2 'q1', #3 'q2'" in text
+    assert text.endswith("pass --allow-missing q3,q4,q5,q6.")
+
+
+def test_question_without_a_column_allowed_is_noted_and_scored_unanswered(tmp_path):
+    path = write_rows(tmp_path / "w.csv", [["student_id", "q1", "q2"], ["s001", "220", "0.5"]])
+    g = grade_files(QUIZ, [str(path)], allow_missing=["q3,q4", "Q5", "q6"])
+    s1 = g.students[0]
+    assert s1.total == 3 and [m.status for m in s1.marks][2:] == ["blank"] * 4
+    assert [(i.kind, i.line, i.question, i.rejected) for i in g.issues] == [
+        ("missing-column", 1, q, False) for q in ("q3", "q4", "q5", "q6")]
+    with pytest.raises(QuizgenError, match="'q9' is not a question of the key"):
+        grade_files(QUIZ, [str(path)], allow_missing=["q9"])
+
+
+def test_a_class_split_over_files_needs_each_file_complete(tmp_path):
+    """Two sections in two files, each with every column: graded; a file from which no
+    student of the key is graded (unknown ids only) is not held to the key's questions."""
+    a = wide(tmp_path / "a.csv", {"s001": RIGHT["s001"], "s002": RIGHT["s002"]})
+    b = wide(tmp_path / "b.csv", {"s003": RIGHT["s003"], "s004": RIGHT["s004"]})
+    c = write_rows(tmp_path / "c.csv", [["student_id", "q1"], ["x999", "1"]])
+    t, g = totals([a, b, c])
+    assert t == {"s001": 11, "s002": 11, "s003": 11, "s004": 11}
+    short = write_rows(tmp_path / "d.csv", [["student_id", "q1"], ["s004", "280"]])
+    with pytest.raises(SubmissionError, match="d.csv, line 1: has no column for q2"):
+        totals([a, short])
+
+
+# ---------------------------------------------------------------- Canvas "Student Analysis"
+
+CANVAS_HEAD = ["name", "id", "sis_id", "section", "section_id", "section_sis_id", "submitted",
+               "attempt"]
+
+
+def canvas(path, points, answers=RIGHT, texts=None):
+    """A Canvas Student Analysis export: each answer column followed by its points column."""
+    texts = texts or [f"{101 + k}: Question text {k + 1}" for k in range(len(points))]
+    head = list(CANVAS_HEAD)
+    for t, p in zip(texts, points):
+        head += [t, p]
+    rows = [head + ["n correct", "n incorrect", "score"]]
+    for n, (sid, cells) in enumerate(answers.items()):
+        row = [f"Student {n}", str(4700 + n), sid, "Sec 1", "11", "", "2026-12-01 09:40:00 UTC", "1"]
+        for cell, p in zip(cells, points):
+            row += [cell, p]
+        rows.append(row + ["6", "0", "11.0"])
+    return write_rows(path, rows)
+
+
+def test_bare_numbers_with_part_0_are_no_question():
+    m = SlotMatcher(SLOTS)
+    assert m.match("1.0") is None and m.match("2.0") is None and m.match("q1.0") is None
+    assert m.match("q3.0.1") is None and m.match("3_0") is None
+    assert m.match("1").label() == "q1" and m.match("q3.1").label() == "q3.1"
+
+
+@pytest.mark.parametrize("points", [
+    ["2.0", "1.0", "3.0", "2.0", "1.0", "2.0"],      # repeated values (once: "both hold q1.0")
+    ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"],      # distinct (once: read as q1.0 ... q6.0)
+])
+def test_canvas_student_analysis_answers_by_order(tmp_path, points):
+    t, g = totals([canvas(tmp_path / "c.csv", points)])
+    assert t == {"s001": 11, "s002": 11, "s003": 11, "s004": 11}
+    f = g.files[0]
+    assert f.mapping["q1"] == "101: Question text 1" and f.mapping["q6"] == "106: Question text 6"
+    assert f.mapping["student_id"] == "sis_id"
+    kinds = [(i.kind, i.question) for i in g.issues]
+    assert kinds[0] == ("columns-by-order", "")
+    assert "#9 '101: Question text 1' = q1" in g.issues[0].detail
+    points_notes = [i for i in g.issues if "holds the points Canvas gave" in i.detail]
+    assert len(points_notes) == 6  # every points column is noted, none is read
+
+
+def test_canvas_student_analysis_of_another_size_says_how_to_map(tmp_path):
+    path = canvas(tmp_path / "c.csv", ["2.0"] * 5, {s: c[:5] for s, c in RIGHT.items()})
+    with pytest.raises(SubmissionError) as e:
+        totals([path])
+    text = str(e.value)
+    assert "looks like a Canvas 'Student Analysis' export with 5 answer column(s)" in text
+    assert "the key has 6 question(s) (q1, q2, q3, q4, q5, q6)" in text
+    assert "--map q1=#9 --map q2=#11 --map q3=#13 --map q4=#15 --map q5=#17 ..." in text
+    # following it (with --allow-missing for the question Canvas has no column for) grades
+    t, _ = totals([path], column_map={f"q{k + 1}": f"#{9 + 2 * k}" for k in range(5)},
+                  allow_missing=("q6",))
+    assert t == {"s001": 9, "s002": 9, "s003": 9, "s004": 9}
+
+
+def test_map_of_a_part_0_names_the_key_questions(tmp_path):
+    path = canvas(tmp_path / "c.csv", ["1.0"] * 6)
+    with pytest.raises(SubmissionError) as e:
+        totals([path], column_map={"q1.0": "#10"})
+    assert "--map names 'q1.0', which is neither a column role" in str(e.value)
+    assert "nor a question of the key (q1, q2, q3, q4, q5, q6;" in str(e.value)
+
+
+# ---------------------------------------------------------------- a stray quote
+
+@pytest.mark.parametrize("text,line,says", [
+    # the quote runs to the end of the file: s003's row would be part of s002's answer
+    ('student_id,q1,q2\ns001,220,0.5\ns002,"240,1\ns003,260,2.5\n', 3,
+     "never closed, so line 4 ('s003,260,2.5'...)"),
+    # closed by another stray quote two rows on: the rows between would vanish
+    ('student_id,q1,q2\ns002,"240,1\ns003,260,2.5\ns004,"280",5\n', 2,
+     "closed only on line 4, so lines 3-4 ('s003,260,2.5'...)"),
+])
+def test_a_stray_quote_that_swallows_rows_is_an_error(tmp_path, text, line, says):
+    with pytest.raises(SubmissionError) as e:
+        read(write_text(tmp_path / "w.csv", text))
+    assert f"w.csv, line {line}: a quote (\") opened in this row is {says}" in str(e.value)
+    assert "Remove the stray quote or close it" in str(e.value)
+
+
+def test_answers_on_several_quoted_lines_still_read(tmp_path):
+    """A matrix typed over lines in a quoted cell, with commas, also the file's last row."""
+    text = ('student_id,q4,q5\ns001,"1,2\n3,4",A\ns002,"1 3\n3 4",A\n'
+            's003,A,"1,4\n3,4"\ns004,"[[1,5],\n[3,4]]",A')
+    t, g = totals([write_text(tmp_path / "w.csv", text)], allow_missing=ANY)
+    assert t["s001"] == 3 and t["s002"] == 3 and t["s004"] == 3  # q4 (2) + q5 (1) right
+    # s003 swapped the two answers: each unreadable for its type, not a quote error
+    assert [(i.kind, i.line) for i in g.issues] == [("unreadable-answer", 6)] * 2
+
+
+# ---------------------------------------------------------------- encodings, sep=, large cells
+
+def test_a_bom_wins_over_encoding(tmp_path):
+    """An Excel 'CSV UTF-8' file (BOM) and a cp949 file grade in one run with --encoding."""
+    a = write_text(tmp_path / "a.csv", "\ufeff학번,이름,q1\ns001,김민준,220\n")
+    b = write_text(tmp_path / "b.csv", "학번,이름,q1\ns002,이서연,240\n", "cp949")
+    t, g = totals([a, b], encoding="cp949", allow_missing=ANY)
+    assert t["s001"] == 2 and t["s002"] == 2
+    assert g.files[0].mapping["student_id"] == "학번"
+    c = write_text(tmp_path / "c.csv", "학번,이름,q1\ns002,이서연,240\n")  # UTF-8, no BOM
+    with pytest.raises(SubmissionError, match="It is UTF-8 text: grade it in a run without "
+                                              "--encoding"):
+        read(c, encoding="cp949")
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path):
+    f = read(write_text(tmp_path / "s.csv", "sep=;\r\nstudent_id;q1;q2\r\ns001;220;0,5\r\n"))
+    assert f.delimiter == ";" and f.header_line == 2
+    assert f.attempts[0].answers == {"q1": "220", "q2": "0,5"} and f.attempts[0].lines == [3]
+
+
+def test_a_large_answer_cell_is_read(tmp_path):
+    big = "1 " * 300_000  # 600 KB: above csv's default field limit of 128 KB
+    f = read(write_text(tmp_path / "b.csv", f'student_id,q1\ns001,"{big}"\ns002,240\n'))
+    assert len(f.attempts[0].answers["q1"]) == len(big) and f.attempts[1].answers["q1"] == "240"

@@ -36,6 +36,20 @@ _PART = re.compile(r"[._\-\[(]\s*(\d{1,3})(?:[._\-,](\d{1,3}))?[\])]?\s*")
 QUESTION_LIKE = re.compile(r"(?:q|question|문항|문제)\s*[#.:_-]?\s*\d", re.IGNORECASE)
 
 
+# A Canvas "Student Analysis" export: "101: <question text>", then the points (a number)
+_CANVAS_ANSWER = re.compile(r"\d+:\s.*", re.DOTALL)
+_POINTS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def canvas_columns(header: list[str]) -> list[tuple[int, int]]:
+    """(answer column, points column) pairs of a Canvas "Student Analysis" header (which
+    also has ``n correct`` and ``n incorrect`` columns); empty for any other header."""
+    if not {"ncorrect", "nincorrect"} <= {squeeze(h) for h in header}:
+        return []
+    return [(i, i + 1) for i, h in enumerate(header[:-1])
+            if _CANVAS_ANSWER.fullmatch(h.strip()) and _POINTS.fullmatch(header[i + 1].strip())]
+
+
 # Headers the grader knows and leaves out without a note: the mark `simulate` writes.
 SIMULATED_MARK = "Simulated by quizgen"
 
@@ -92,17 +106,22 @@ class SlotMatcher:
             if low.startswith(key) and len(low) > len(key):
                 m = _PART.fullmatch(low[len(key):])
                 if m:
-                    return Target(slot, _part(m.group(1), m.group(2)))
+                    part = _part(m.group(1), m.group(2))
+                    return Target(slot, part) if part is not None else None
         m = _NUMBERED.fullmatch(h)
         if m:
             slot = self.by_number(int(m.group(1)))
-            if slot is not None:
-                return Target(slot, _part(m.group(2), m.group(3)))
+            part = _part(m.group(2), m.group(3))
+            if slot is not None and part is not None:
+                return Target(slot, part)
         return None
 
 
-def _part(a: str | None, b: str | None) -> tuple[int, ...]:
-    return tuple(int(x) for x in (a, b) if x is not None)
+def _part(a: str | None, b: str | None) -> tuple[int, ...] | None:
+    """The part indices (1-based); None when one is 0 (``1.0``, ``q3.0``: no part of a
+    question, but a number such as a points value)."""
+    part = tuple(int(x) for x in (a, b) if x is not None)
+    return None if 0 in part else part
 
 
 def parse_map(pairs: dict[str, str] | None) -> dict[str, str]:

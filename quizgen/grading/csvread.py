@@ -8,12 +8,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SubmissionError
 
 DELIMITERS = (",", ";", "\t", "|")
+_SEP_LINE = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
+# A cell may be as large as a long typed answer or a pasted matrix (csv's default is 128 KB)
+FIELD_LIMIT = 64 * 2**20
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 _ENC_HINT = ("Save it from the spreadsheet as 'CSV UTF-8', or name its encoding with "
              "--encoding (cp949 for Korean Excel, cp1252 for Western Excel).")
 
@@ -31,11 +36,12 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
     if raw.startswith(b"PK\x03\x04"):
         raise SubmissionError("is a spreadsheet workbook (xlsx/ods), not a CSV file.", path=path,
                               hint="Export it as CSV (File > Save as > CSV UTF-8) and grade that.")
-    if encoding is None:
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        else:
-            encoding = "utf-8-sig"
+    # A BOM says what the file is, whatever --encoding says (which then serves the files
+    # without one: an Excel "CSV UTF-8" file and a cp949 file grade in one run).
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif raw.startswith(codecs.BOM_UTF8) or encoding is None:
+        encoding = "utf-8-sig"
     try:
         text = raw.decode(encoding)
     except LookupError as e:
@@ -43,8 +49,13 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
                               hint="Use a Python codec name such as utf-8, cp949 or cp1252.") from e
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
+        hint = _ENC_HINT
+        if encoding != "utf-8-sig" and _is_utf8(raw):
+            hint = ("It is UTF-8 text: grade it in a run without --encoding (a file saved as "
+                    "'CSV UTF-8' starts with a BOM and is then read as UTF-8 whatever --encoding "
+                    "says).")
         raise SubmissionError(f"is not {encoding.replace('-sig', '')} text (byte 0x{raw[e.start]:02x} "
-                              f"cannot be read).", path=path, line=line, hint=_ENC_HINT) from e
+                              f"cannot be read).", path=path, line=line, hint=hint) from e
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise SubmissionError("holds binary data (a NUL byte), so it is not a CSV file.",
@@ -52,6 +63,14 @@ def decode(raw: bytes, path: str, encoding: str | None = None) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def sniff(text: str) -> str:
@@ -73,6 +92,46 @@ def sniff(text: str) -> str:
     return best
 
 
+def _shape(cell: str) -> str:
+    """``s003`` -> ``a9``: how an id (or a timestamp) looks, to tell a row from an answer."""
+    return re.sub(r"(a)+", "a", re.sub(r"(9)+", "9", re.sub(r"[^\W\d_]", "a",
+                                                               re.sub(r"\d", "9", cell.strip()))))
+
+
+def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
+                 cells: list[str], width: int) -> None:
+    """SubmissionError when a quoted cell spanning lines ``start``-``end`` is a stray quote:
+    it runs to the end of the file unclosed, or the row is short of the header's cells and
+    a line inside the cell splits into a whole row of its own (the next students' rows
+    swallowed). A quoted answer on several lines (a matrix) passes."""
+    k = next(i for i, c in enumerate(cells) if "\n" in c)
+    opens = start + sum(c.count("\n") for c in cells[:k])
+    inner = cells[k].split("\n")[1:]
+    looks_like_rows = [x for x in inner if width >= 2 and x.strip()
+                       and len(next(csv.reader([x], delimiter=delimiter), [])) >= width]
+    unclosed = False
+    if end >= text.count("\n"):  # the last record: is its quote closed at all?
+        tail = "\n".join(text.split("\n")[start - 1:])
+        try:
+            list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
+        except csv.Error as e:
+            unclosed = "end of data" in str(e)
+    row_like = [x for x in looks_like_rows
+                if _shape(next(csv.reader([x], delimiter=delimiter))[0]) == _shape(cells[0])]
+    if unclosed or (looks_like_rows and len(cells) < width) or row_like:
+        shown = (looks_like_rows[0] if looks_like_rows else inner[0]).strip()
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        lines = f"line {end}" if end == opens + 1 else f"lines {opens + 1}-{end}"
+        raise SubmissionError(
+            f"a quote (\") opened in this row is "
+            f"{'never closed' if unclosed else 'closed only on line ' + str(end)}, so {lines} "
+            f"('{shown}'...) would become part of one cell of this row, and any students "
+            "on them would be lost.", path=str(path), line=opens,
+            hint="Remove the stray quote or close it where the answer ends, in a copy of the "
+                 "file, and grade that. (An answer on several lines, such as a matrix, is "
+                 "read when its cell is quoted and the quote is closed.)")
+
+
 def read_rows(path: str | Path, encoding: str | None = None,
               empty: list[int] | None = None) -> tuple[list[Row], str]:
     """All non-empty rows of a CSV file (header first) and the delimiter used.
@@ -86,18 +145,31 @@ def read_rows(path: str | Path, encoding: str | None = None,
     except OSError as e:
         raise SubmissionError(f"cannot read the file: {e.strerror or e}.", path=str(path)) from e
     text = decode(raw, str(path), encoding)
-    delimiter = sniff(text)
+    sep = _SEP_LINE.match(text)  # Excel's "sep=;" first line names the delimiter
+    if sep:
+        delimiter, text = sep.group(1), "\n" + text[sep.end():]  # line numbers stay
+    else:
+        delimiter = sniff(text)
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
     try:
         for cells in reader:
+            if reader.line_num > start and any("\n" in c for c in cells):
+                _check_quote(text, path, delimiter, start, reader.line_num, cells,
+                             len(rows[0].cells) if rows else 0)
             if any(c.strip() for c in cells):
                 rows.append(Row(start, cells))
             elif len(cells) > 1 and empty is not None and rows:  # (before the header: nothing)
                 empty.append(start)
             start = reader.line_num + 1
     except csv.Error as e:
+        if "field limit" in str(e):
+            raise SubmissionError(
+                f"a cell of the row starting here is larger than {FIELD_LIMIT // 2**20} MB, more "
+                "than any answer: most likely a quote opened and never closed, or the "
+                "wrong file.", path=str(path), line=start,
+                hint="Check that row (and the quotes in it) in a copy of the file.") from e
         raise SubmissionError(f"is not a readable CSV file ({e}).", path=str(path),
                               line=reader.line_num or start) from e
     if not rows:

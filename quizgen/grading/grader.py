@@ -107,12 +107,14 @@ def mark_attempt(paper: StudentPaper, attempt: Attempt, policy: Policy) -> list[
 
 def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = Policy(),
                 column_map: dict[str, str] | None = None, encoding: str | None = None,
-                notes: dict | None = None) -> Graded:
+                notes: dict | None = None, allow_missing=()) -> Graded:
     """Read every file, match students, resolve duplicates by ``keep`` and score.
 
     ``quiz`` may hold light papers (:func:`~.light.light_paper`); then ``notes`` (a
     :class:`~.light.KeyNotes`) carries the misconception feedback texts and the templates
-    of each slot that the report quotes.
+    of each slot that the report quotes. ``allow_missing``: questions a wide file may
+    lack a column for (scored as unanswered, with a ``missing-column`` note); any other
+    question of the key without a column is a SubmissionError.
     """
     if keep not in KEEP_RULES:
         raise QuizgenError(f"unknown --keep rule '{keep}'.", field="--keep",
@@ -120,6 +122,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     if not csv_paths:
         raise QuizgenError("no submission files given.", hint="Name at least one CSV file.")
     slots = slot_order(quiz)
+    allowed = _allowed_missing(allow_missing, slots)
     matcher = SlotMatcher(slots)
     papers = {p.student.student_id: p for p in quiz.papers}
     ids = IdLookup(papers)
@@ -131,6 +134,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
         files.append(f)
         issues.extend(f.issues)
     _check_rows(files, issues)
+    _check_columns(files, quiz, slots, ids, allowed, issues)
     unreadable: dict[str, list[Issue]] = {}
     for i in issues:
         kid = ids.find(i.student_id) if i.kind == "unreadable" and i.student_id else None
@@ -157,6 +161,7 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
                                         "id-matched", sid, rejected=False,
                                         message=msg(how, sid=sid, kid=kid)))
             by_student.setdefault(kid, []).append(att)
+    _check_some_match(files, quiz, by_student, unreadable, ids)
     students = []
     for paper in quiz.papers:
         sid = paper.student.student_id
@@ -177,6 +182,87 @@ def grade_files(quiz: Quiz, csv_paths, *, keep: str = "last", policy: Policy = P
     graded.rows_read = sum(f.rows for f in files)
     graded.rows_graded = sum(len(s.attempt.lines) for s in students if s.attempt)
     return graded
+
+
+def _allowed_missing(names, slots: list[str]) -> set[str]:
+    """The slots ``--allow-missing`` names (``q3``, ``q3,q4``); QuizgenError for others."""
+    out = set()
+    for name in names or ():
+        for part in str(name).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            slot = SlotMatcher(slots).match(part)
+            if slot is None or slot.part:
+                raise QuizgenError(f"'{part}' is not a question of the key.",
+                                   field="--allow-missing",
+                                   hint="Its questions are: " + ", ".join(slots) + ".")
+            out.add(slot.slot)
+    return out
+
+
+def _check_columns(files: list[FileRead], quiz: Quiz, slots: list[str], ids: IdLookup,
+                   allowed: set[str], issues: list[Issue]) -> None:
+    """Every question on the papers of a wide file's students has a column in it: else a
+    SubmissionError naming the questions and how to map them (a question without a column
+    would be 0 for everyone), unless ``allowed`` (``--allow-missing``): then a note."""
+    papers = {p.student.student_id: p for p in quiz.papers}
+    titles: dict[str, str] = {}
+    for p in quiz.papers:
+        for q in p.questions:
+            titles.setdefault(q.slot, getattr(q, "title", "") or "")
+    for f in files:
+        if f.questions is None:
+            continue  # long: each row names its question
+        on_papers: set[str] = set()
+        for att in f.attempts:
+            kid = ids.find(att.student_id)
+            if kid is not None:
+                on_papers.update(q.slot for q in papers[kid].questions)
+        if not on_papers:
+            continue  # no student of the key is graded from this file
+        need = [s for s in slots if s in on_papers and s not in f.questions]
+        lacking = [s for s in need if s not in allowed]
+        if lacking:
+            named = ", ".join(f"{s} ('{titles[s]}')" if titles.get(s) else s for s in lacking[:6])
+            more = f" and {len(lacking) - 6} more" if len(lacking) > 6 else ""
+            heads = ", ".join(f"#{i + 1} {h!r}" for i, h in enumerate(f.header[:20]))
+            raise SubmissionError(
+                f"has no column for {named}{more}, {'a question' if len(lacking) == 1 else 'questions'}"
+                f" of the key, so every student in it would get 0 for "
+                f"{'it' if len(lacking) == 1 else 'them'}; nothing was graded.",
+                path=f.path, line=f.header_line,
+                hint=f"Map {'it' if len(lacking) == 1 else 'each'} to its column: --map {lacking[0]}='Column header' (or by number, "
+                     f"--map {lacking[0]}=#N; its columns are {heads}"
+                     f"{', ...' if len(f.header) > 20 else ''}). To grade without "
+                     f"{'it' if len(lacking) == 1 else 'them'} (scored as unanswered), pass "
+                     f"--allow-missing {','.join(lacking)}.")
+        for s in need:
+            issues.append(Issue(f.path, f.header_line, "missing-column", question=s,
+                                rejected=False, message=msg("issue_missing_column", slot=s)))
+
+
+def _check_some_match(files: list[FileRead], quiz: Quiz, by_student: dict,
+                      unreadable: dict, ids: IdLookup) -> None:
+    """SubmissionError when submissions came in and none is from a student of the key
+    (another exam's key, or the wrong id column): a gradebook of zeros helps nobody. An id
+    that fits two of the key's (leading zeros lost) is the key's: its issue says so."""
+    if by_student or unreadable:
+        return
+    sids = list(dict.fromkeys(a.student_id for f in files for a in f.attempts))
+    if not sids or any(ids.clash(i) for i in sids):
+        return
+    names = ", ".join(Path(f.path).name for f in files if f.attempts)
+    key_ids = [p.student.student_id for p in quiz.papers[:3]]
+    exam = quiz.exam.id or quiz.exam.title or "?"
+    raise SubmissionError(
+        f"none of the {len(sids)} student id(s) in {names} ("
+        + ", ".join(repr(i) for i in sids[:3]) + (", ..." if len(sids) > 3 else "")
+        + f") is a student of the key (exam '{exam}', {len(quiz.papers)} students: "
+        + ", ".join(repr(i) for i in key_ids) + (", ..." if len(quiz.papers) > 3 else "")
+        + "): is this the right key for these submissions? Nothing was graded.",
+        hint="Grade them with their exam's key.json; if the ids are in another column of "
+             "the file, name it with --map student_id='Column'.")
 
 
 def _check_rows(files: list[FileRead], issues: list[Issue]) -> None:

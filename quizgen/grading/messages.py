@@ -220,6 +220,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
                             "ko": "채점하지 않은 열 (--map이 다른 열을 선택)"},
     "kind_no-rows": {"en": "file with a header but no rows", "ko": "머리글만 있고 행이 없는 파일"},
     "kind_empty-row": {"en": "row with every cell empty", "ko": "모든 칸이 빈 행"},
+    "kind_columns-by-order": {"en": "answer columns read as the key's questions in order "
+                                     "(Canvas Student Analysis)",
+                              "ko": "답 열을 정답지 문항 순서대로 읽음(Canvas Student Analysis)"},
+    "kind_missing-column": {"en": "question with no column (scored as unanswered: --allow-missing)",
+                            "ko": "열이 없는 문항(--allow-missing: 답 없음으로 채점)"},
     "kind_unused-column": {"en": "column not read (neither a question nor a known column)",
                            "ko": "읽지 않은 열(문항도 아니고 알려진 열도 아님)"},
     "mapping": {"en": "Columns used", "ko": "사용한 열"},
@@ -362,6 +367,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "it the question's header in a copy of the file)",
         "ko": "{col}번 열은 머리글이 없지만 내용이 있어 읽지 않았습니다(답이 들어 있다면 파일 사본에서 "
               "그 문항의 머리글을 붙이십시오)"},
+    "issue_canvas_points": {
+        "en": "column {col} '{header}' (after the answer column {answer} of a Canvas Student "
+              "Analysis export) holds the points Canvas gave; it is not read (quizgen scores the "
+              "answers itself)",
+        "ko": "{col}번 열 '{header}'는 Canvas Student Analysis 내보내기에서 {answer}번 답 열 다음에 "
+              "오는, Canvas가 준 점수 열이어서 읽지 않았습니다(quizgen이 답을 직접 채점합니다)"},
+    "issue_canvas_order": {
+        "en": "a Canvas Student Analysis export: its {n} answer columns are read as the key's "
+              "questions in order ({cols}); if Canvas listed them in another order, map them "
+              "with --map",
+        "ko": "Canvas Student Analysis 내보내기이므로 답 열 {n}개를 정답지의 문항 순서대로 읽었습니다"
+              "({cols}). Canvas의 순서가 다르다면 --map으로 지정하십시오"},
+    "issue_missing_column": {
+        "en": "the file has no column for {slot}; with --allow-missing, {slot} is scored as "
+              "unanswered (0 points) for every student of this file",
+        "ko": "파일에 {slot} 열이 없습니다. --allow-missing에 따라 이 파일의 모든 학생의 {slot} 문항을 "
+              "답 없음(0점)으로 채점했습니다"},
     "issue_no_such_question": {"en": "the key has no question '{question}'",
                                "ko": "정답지에 '{question}' 문항이 없습니다"},
     "issue_answered_again": {"en": "answered again on line {line}; the later row counts",

@@ -45,12 +45,35 @@ class GradeResult:
         out = [f"{Path(i.file).name} has no rows with answers (only a header, or rows of empty cells): "
                "no submission came from it."
                for i in self.graded.issues if i.kind == "no-rows"]
+        out += [f"{Path(i.file).name} has no column for {i.question}: scored as unanswered (0) for "
+                "its students (--allow-missing)." for i in self.graded.issues
+                if i.kind == "missing-column"]
+        out += [f"{Path(i.file).name}: {i.detail}." for i in self.graded.issues
+                if i.kind == "columns-by-order"]
+        wrong_key = self._unreadable_answers()
+        if wrong_key:
+            out.append(wrong_key)
         unread = [s.student_id for s in self.graded.students if s.status == "unreadable"]
         if unread:
             out.append(f"{len(unread)} student(s) not graded because their rows cannot be read "
                        f"({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''}): see "
                        "issues.csv.")
         return out
+
+    def _unreadable_answers(self) -> str:
+        """A warning when (nearly) every answer given cannot be read for its question's
+        answer type: most likely the key of another exam with the same students."""
+        given = [m for s in self.graded.students if s.attempt is not None for m in s.marks
+                 if m.status != "blank"]
+        bad = [m for m in given if m.status == "invalid"]
+        if len(given) < 3 or len(bad) < 0.6 * len(given):
+            return ""
+        m = bad[0]
+        exam = self.graded.quiz.exam.id or self.graded.quiz.exam.title or "?"
+        return (f"{len(bad)} of the {len(given)} answers given ({100 * len(bad) // len(given)} %) "
+                f"cannot be read as their question's answer (e.g. {m.slot}: '{m.text[:30]}'): "
+                f"is this the right key (exam '{exam}') for these submissions? Each is scored 0 "
+                "and listed in issues.csv (unreadable-answer).")
 
     def describe(self) -> str:
         """A few lines for the terminal."""
@@ -287,7 +310,8 @@ def _remove(out: Path, stale: list[str]) -> tuple[Path, ...]:
 def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = "proportional",
           choice_penalty: float = 0.0, column_map: dict[str, str] | None = None,
           encoding: str | None = None, lang: str | None = None,
-          feedback_files: bool = True, mathml: bool = True, force: bool = False) -> GradeResult:
+          feedback_files: bool = True, mathml: bool = True, force: bool = False,
+          allow_missing=()) -> GradeResult:
     """Grade submission CSVs against a key.json; write every output into ``out_dir``.
 
     ``keep``: which of several submissions of a student counts (last, first, best).
@@ -297,6 +321,8 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
     ``lang``: language of feedback and report (default: the key's).
     ``mathml``: math in the HTML feedback as MathML (offline) instead of TeX for MathJax.
     ``force``: replace the grading of another key in ``out_dir`` (see :func:`check_out_dir`).
+    ``allow_missing``: questions a wide CSV may lack a column for (scored as unanswered);
+    without it such a CSV is an error.
     """
     if multipart not in MULTIPART_RULES:
         raise QuizgenError(f"unknown partial-credit rule '{multipart}'.", field="--partial",
@@ -306,11 +332,11 @@ def grade(key_path, csv_paths, out_dir, *, keep: str = "last", multipart: str = 
                            field="--penalty")
     with _gc_paused():
         return _grade(key_path, csv_paths, out_dir, keep, Policy(multipart, choice_penalty),
-                      column_map, encoding, lang, feedback_files, mathml, force)
+                      column_map, encoding, lang, feedback_files, mathml, force, allow_missing)
 
 
 def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lang,
-           feedback_files, mathml, force) -> GradeResult:
+           feedback_files, mathml, force, allow_missing=()) -> GradeResult:
     reader = KeyReader(key_path)
     lang = lang or reader.exam.lang or "en"
     if lang not in LANGS:
@@ -326,7 +352,7 @@ def _grade(key_path, csv_paths, out_dir, keep, policy, column_map, encoding, lan
         try:
             g = grade_files(Quiz(reader.exam, tuple(papers)), [str(p) for p in csv_paths],
                             keep=keep, policy=policy, column_map=column_map, encoding=encoding,
-                            notes=notes)
+                            notes=notes, allow_missing=allow_missing)
         finally:
             trusted = indexed is not None and indexed.verify()  # also reaps the hashing process
         if indexed is None or trusted:

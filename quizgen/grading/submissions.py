@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SubmissionError
-from .columns import QUESTION_LIKE, SIMULATED_MARK, SlotMatcher, Target, role_of
+from .columns import (QUESTION_LIKE, SIMULATED_MARK, SlotMatcher, Target, canvas_columns,
+                      role_of)
 from .csvread import Row, read_rows
 from .messages import Msg, msg, say
 from .timestamps import column_order, reading
@@ -83,6 +84,8 @@ class FileRead:
     issues: list[Issue]
     header_line: int = 1
     empty_rows: int = 0  # of ``rows``: rows of only empty cells (each an ``empty-row`` issue)
+    questions: frozenset[str] | None = None  # wide: the slots with a column (long: None)
+    header: tuple[str, ...] = ()
 
 
 class IdLookup:
@@ -145,7 +148,7 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
     rows, delimiter = read_rows(path, encoding, empty)
     header = [h.strip() for h in rows[0].cells]
     data = rows[1:]
-    roles, targets, issues = _columns(path, header, rows[0].line, matcher, column_map)
+    roles, targets, issues, known = _columns(path, header, rows[0].line, matcher, column_map)
     issues += [Issue(path, line, "empty-row", message=msg("issue_empty_row")) for line in empty]
     if targets:
         layout = "wide"
@@ -167,9 +170,11 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
         if "timestamp" in roles else None
     read = _read_wide if layout == "wide" else _read_long
     attempts = read(path, header, data, roles, targets, matcher, order, order_start, issues)
-    issues += _unused_columns(path, rows[0].line, header, data, roles, targets, layout, issues)
+    issues += _unused_columns(path, rows[0].line, header, data, roles, set(targets) | known,
+                              layout, issues)
+    questions = frozenset(t.slot for t in targets.values()) if layout == "wide" else None
     return FileRead(path, layout, delimiter, len(data) + len(empty), mapping, attempts, issues,
-                    rows[0].line, len(empty))
+                    rows[0].line, len(empty), questions, tuple(header))
 
 
 def _unused_columns(path, line, header, data, roles, targets, layout, issues) -> list[Issue]:
@@ -178,7 +183,7 @@ def _unused_columns(path, line, header, data, roles, targets, layout, issues) ->
     role's name is not that role's), and not already noted; a column without a header only
     when some cell of it has text."""
     read = {i for role, i in roles.items() if layout == "long" or role not in ("question", "answer")}
-    read |= set(targets)
+    read |= targets
     noted = {i.question for i in issues if i.kind in ("unknown-question", "ignored-column")}
     out = []
     for i, h in enumerate(header):
@@ -245,11 +250,17 @@ def _and(indices: list[int]) -> str:
 
 
 def _columns(path, header, line, matcher, column_map):
-    """Roles and question targets of the header columns (``--map`` first)."""
+    """Roles and question targets of the header columns (``--map`` first), the issues
+    found, and the columns known to hold no answers (a Canvas export's points columns)."""
     roles: dict[str, int] = {}
     targets: dict[int, Target] = {}
     issues: list[Issue] = []
     taken = set()
+    canvas = canvas_columns(header)
+    known: set[int] = set()
+    if canvas:
+        targets, issues, known = _canvas(path, header, line, matcher, column_map, canvas)
+        taken = set(targets) | known
     for key, column in column_map.items():
         i = _find_column(path, header, line, key, column)
         if key in _SINGLE_ROLES:
@@ -257,8 +268,11 @@ def _columns(path, header, line, matcher, column_map):
         else:
             t = matcher.match(key)
             if t is None:
+                slots = matcher.slots
                 raise SubmissionError(f"--map names '{key}', which is neither a column role "
-                                      f"({', '.join(_SINGLE_ROLES)}) nor a question of the key.",
+                                      f"({', '.join(_SINGLE_ROLES)}) nor a question of the key "
+                                      f"({', '.join(slots[:10])}{', ...' if len(slots) > 10 else ''}"
+                                      "; a part of a split answer is q3.1, q3.2, ...).",
                                       path=path, field="--map")
             targets[i] = t
         taken.add(i)
@@ -292,7 +306,42 @@ def _columns(path, header, line, matcher, column_map):
         elif QUESTION_LIKE.match(h):
             issues.append(Issue(path, line, "unknown-question", question=h, rejected=False,
                                 message=msg("issue_unknown_column", header=h)))
-    return roles, targets, issues
+    return roles, targets, issues, known
+
+
+def _short(header: str, width: int = 40) -> str:
+    return header if len(header) <= width else header[:width - 3] + "..."
+
+
+def _canvas(path, header, line, matcher, column_map, pairs):
+    """A Canvas "Student Analysis" export (``101: <question text>`` answer columns, each
+    followed by a column headed by its points, holding the points Canvas gave): the points
+    columns are never answers; the answer columns, when ``--map`` names no question, are
+    the key's questions in order if there are exactly as many (else SubmissionError)."""
+    known = {p for _, p in pairs}
+    issues = [Issue(path, line, "unused-column", question=header[p], rejected=False,
+                    message=msg("issue_canvas_points", col=p + 1, header=header[p],
+                                answer=a + 1)) for a, p in pairs]
+    if any(k not in _SINGLE_ROLES for k in column_map):
+        return {}, issues, known  # the user maps the answer columns
+    answers = [a for a, _ in pairs]
+    slots = matcher.slots
+    if len(answers) != len(slots):
+        example = " ".join(f"--map {s}=#{a + 1}" for s, a in zip(slots, answers))
+        cols = "; ".join(f"#{a + 1} '{_short(header[a])}'" for a in answers[:8])
+        raise SubmissionError(
+            f"looks like a Canvas 'Student Analysis' export with {len(answers)} answer "
+            f"column(s) ({cols}{'; ...' if len(answers) > 8 else ''}), but the key has "
+            f"{len(slots)} question(s) ({', '.join(slots[:8])}{', ...' if len(slots) > 8 else ''}), "
+            "so which column answers which question cannot be told (the column after each "
+            "answer holds Canvas's points and is not read).", path=path, line=line,
+            hint="Map every question of the key to its answer column by number, e.g. "
+                 f"{example}{' ...' if len(slots) > len(answers) else ''} (column 1 is the first).")
+    targets = {a: Target(s) for a, s in zip(answers, slots)}
+    issues.append(Issue(path, line, "columns-by-order", rejected=False, message=msg(
+        "issue_canvas_order", n=len(slots),
+        cols=", ".join(f"#{a + 1} '{_short(header[a], 30)}' = {s}" for a, s in zip(answers, slots)))))
+    return targets, issues, known
 
 
 def _guess_id_column(path, header, data, roles, targets, ids: IdLookup, line) -> int:
