@@ -19,6 +19,7 @@ solution after submission.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from xml.sax.saxutils import escape as xml_escape
@@ -46,13 +47,20 @@ def _q(tag: str) -> str:
 _sub = sub_element
 
 
+@functools.lru_cache(maxsize=8192)
+def _parsed(html: str) -> etree._Element:
+    """An HTML fragment (XHTML from markdown-it) as QTI elements in a ``div``: parsed once for
+    the many variants that share a text (the tree is copied for each use, never changed)."""
+    if " style=" in html:  # only markdown-it's table alignment (text is escaped: no '"' in it)
+        html = _STYLE.sub("", html)
+    return etree.fromstring(f'<div xmlns="{NS}">{html}</div>')
+
+
 def _html_into(parent, html: str) -> None:
     """Parse an HTML fragment (XHTML from markdown-it) into QTI elements under ``parent``."""
     if not html.strip():
         return
-    if " style=" in html:  # only markdown-it's table alignment (text is escaped: no '"' in it)
-        html = _STYLE.sub("", html)
-    frag = etree.fromstring(f'<div xmlns="{NS}">{html}</div>')
+    frag = copy.deepcopy(_parsed(html))
     if frag.text:
         if len(parent):
             parent[-1].tail = (parent[-1].tail or "") + frag.text
