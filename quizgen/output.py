@@ -264,15 +264,24 @@ def _move_order(files) -> list[str]:
     return [r for r in rels if Path(r).name not in rank] + last
 
 
+def _ours(handler) -> bool:
+    """Whether a signal handler is Python's default or quizgen's own (the CLI's)."""
+    return handler in (signal.default_int_handler, signal.SIG_DFL) or getattr(handler, "quizgen_interrupt", False)
+
+
 @contextmanager
-def _signals(handler):
-    """Within the block, SIGINT and SIGTERM go to ``handler`` (main thread only; elsewhere a no-op)."""
+def _signals(handler, *, only_defaults: bool = False):
+    """Within the block, SIGINT and SIGTERM go to ``handler`` (main thread only; elsewhere a
+    no-op). With ``only_defaults``, a signal whose handler a program using quizgen set (or
+    ignores) keeps it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     saved = {}
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
+            if only_defaults and not _ours(signal.getsignal(sig)):
+                continue
             saved[sig] = signal.signal(sig, handler)
         yield
     finally:
@@ -281,24 +290,68 @@ def _signals(handler):
 
 
 def _raise_interrupt(signum, frame):
+    # the first signal interrupts the move; any further one is ignored until the files are
+    # back in place (a second Ctrl-C, or Ctrl-C and SIGTERM together, must not cut the undo short)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def _undo(out_dir: Path, staging: Path, plan: dict) -> None:
     """Put ``out_dir`` back as it was before the move ``plan`` began (see :func:`write_files`),
     however far the move got: every file it replaced comes back from ``staging/old/``, every
-    file it added is removed, and so are the folders it made (when empty)."""
+    file it added is removed, and so are the folders it made (when empty). A file is touched
+    only while it is still the one this move put there (the same inode): a file a later run
+    wrote, or one already put back by an undo cut short, stays as it is."""
+    existed, inodes = set(plan.get("existed", ())), plan.get("inodes", {})
     for rel in plan["files"]:
         new, old, dest = staging / "new" / rel, staging / "old" / rel, out_dir / rel
+        if new.exists():  # not moved in: at most moved aside
+            if old.exists() and not dest.exists():
+                os.replace(old, dest)
+            continue
+        try:
+            ours = os.stat(dest).st_ino == inodes.get(rel)
+        except OSError:
+            ours = False
+        if not ours:
+            continue
         if old.exists():
             os.replace(old, dest)
-        elif not new.exists() and dest.is_file():
+        elif rel not in existed:
             dest.unlink()  # it was added by the move
     for rel in reversed(plan.get("dirs", [])):
         try:
             (out_dir / rel).rmdir()
         except OSError:
             pass
+
+
+def _lock(folder: Path) -> int | None:
+    """An exclusive lock on ``folder`` (flock on the folder itself: no lock file), waited for;
+    None where the system has none (Windows) or the folder cannot be opened."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
 
 
 def _committed(staging: Path, plan: dict) -> bool:
@@ -339,7 +392,7 @@ def recover(out_dir: Path) -> list[str]:
         try:
             plan = json.loads((staging / _PLAN).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            plan, keep = None, False
+            plan = None
         try:
             if plan is None:
                 what = "its files had not been moved into place yet; removed them"
@@ -376,20 +429,25 @@ def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> lis
     _check_targets(out_dir, files)
     fresh = not out_dir.exists()
     made = [p for p in [out_dir, *out_dir.parents] if not p.exists()]  # inner first
-    for note in (recover(out_dir) if not fresh else []):
-        warnings.warn(note, QuizgenNote, stacklevel=2)
-    with _signals(_raise_interrupt):
+    with _signals(_raise_interrupt, only_defaults=True):
+        lock = None
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            lock = _lock(out_dir)  # one run at a time writes into a folder (the others wait)
+            for note in (recover(out_dir) if not fresh else []):
+                warnings.warn(note, QuizgenNote, stacklevel=2)
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
             (staging / "owner").write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
-        except OSError as e:
+        except BaseException as e:
+            _unlock(lock)
             for folder in made:
                 try:
                     folder.rmdir()
                 except OSError:
                     break
-            raise OutputError(f"cannot create the output folder: {e}.", path=str(out_dir)) from e
+            if isinstance(e, OSError):
+                raise OutputError(f"cannot create the output folder: {e}.", path=str(out_dir)) from e
+            raise
         plan, keep = None, False
         try:
             for rel, content in files.items():
@@ -407,7 +465,9 @@ def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> lis
                 for sub in reversed(Path(rel).parents[:-1]):
                     if str(sub) not in dirs and not (out_dir / sub).exists():
                         dirs.append(str(sub))
-            plan = {"files": order, "dirs": dirs}
+            plan = {"files": order, "dirs": dirs,
+                    "existed": [rel for rel in order if (out_dir / rel).exists()],
+                    "inodes": {rel: os.stat(staging / "new" / rel).st_ino for rel in order}}
             (staging / _PLAN).write_text(json.dumps(plan), encoding="utf-8")
             for rel in dirs:
                 (out_dir / rel).mkdir(exist_ok=True)
@@ -437,15 +497,18 @@ def write_files(out_dir: Path, files: dict[str, bytes | str | list[str]]) -> lis
                                   path=str(out_dir)) from e
             raise
         finally:
-            if not keep:
-                with _signals(signal.SIG_IGN):
-                    shutil.rmtree(staging, ignore_errors=True)
-                    if fresh:
-                        for folder in made:  # (only when empty: on failure)
-                            try:
-                                folder.rmdir()
-                            except OSError:
-                                break
+            try:
+                if not keep:
+                    with _signals(signal.SIG_IGN):
+                        shutil.rmtree(staging, ignore_errors=True)
+                        if fresh:
+                            for folder in made:  # (only when empty: on failure)
+                                try:
+                                    folder.rmdir()
+                                except OSError:
+                                    break
+            finally:
+                _unlock(lock)  # (a killed process's lock goes with it)
 
 
 # key.json is encoded with msgspec (about six times faster than the json module for these
