@@ -77,7 +77,7 @@ def format_list(formats: Iterable[str] | str) -> list[str]:
     """``"md,html"`` or ``["md", "HTML"]`` -> ``["md", "html"]``."""
     items = formats.split(",") if isinstance(formats, str) else list(formats)
     out = [f.strip().lower() for f in items if f.strip()]
-    if not out:  # (an empty --format '' meant the default, silently)
+    if not out and isinstance(formats, str):  # (an empty --format '' meant the default, silently)
         raise QuizgenError("no format given.", field="--format",
                            hint="Name one or more, e.g. --format md,html, or leave --format out.")
     return out
@@ -546,7 +546,7 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
     an existing file made with other draws (another secret, exam, bank or --variants) is
     not replaced.
     """
-    from .export import export_slots, normalize_formats, output_name, render as lms_render
+    from .export import normalize_formats, output_name, render as lms_render
     names = normalize_formats(list(formats) if not isinstance(formats, str) else formats)
     if n_variants < 1:
         raise QuizgenError("--variants must be at least 1.", field="--variants")
@@ -578,12 +578,15 @@ def export(exam_path: str | Path | None = None, out_dir: str | Path = "export", 
                                   hint="Move or remove that folder and run again.")
             _check_lms_file(path, record, digest, lambda: lms_render(info, slots, fmt, one), force)
         jobs.append((one, info, slots, target, record, digest))
-    paths = []
+    files: dict[str, bytes | str] = {}  # every language's files and records: one all-or-nothing write
     for one, info, slots, target, record, digest in jobs:
-        paths += export_slots(info, slots, names, target, lang=one)
+        prefix = f"{one}/" if len(langs) > 1 else ""
+        for fmt in names:
+            files[prefix + output_name(info, fmt)] = lms_render(info, slots, fmt, one)
         record.update({output_name(info, fmt): digest for fmt in names})
-        write_files(target, {EXPORT_RECORD: json.dumps({"files": dict(sorted(record.items()))}, indent=1) + "\n"})
-    return paths
+        files[prefix + EXPORT_RECORD] = json.dumps({"files": dict(sorted(record.items()))}, indent=1) + "\n"
+    write_files(Path(out_dir), files)
+    return [Path(out_dir) / rel for rel in files if not rel.endswith(EXPORT_RECORD)]
 
 
 def _check_lms_file(path: Path, record: dict, digest: str, content, force: bool) -> None:

@@ -174,7 +174,7 @@ def generate(exam, out_dir, roster, students, formats, n_variants, templates, fo
         if bar:
             bar.__enter__()
         result = api.generate(exam, out_dir, roster=roster, students=students, secret=secret, lang=lang,
-                              formats=split_formats(formats), force=force, templates=templates,
+                              formats=formats, force=force, templates=templates,
                               bank_dir=bank_dir, progress=update, n_variants=n_variants,
                               render_options={"duplex": duplex, "font_paths": font_paths})
     finally:
@@ -265,7 +265,7 @@ def render_cmd(key, out_dir, formats, templates, force, duplex, font_paths):
     Example: quizgen render midterm/key.json --format pdf,html --out midterm
     """
     check_templates(templates, split_formats(formats))
-    written = api.render(key, out_dir, formats=split_formats(formats), templates=templates, force=force,
+    written = api.render(key, out_dir, formats=formats, templates=templates, force=force,
                          render_options={"duplex": duplex, "font_paths": font_paths})
     folder = next(p.parent for p in written if p.name == api.RENDER_RECORD)  # (written at its top)
     click.echo(f"Wrote {len(written)} files to {folder}/")

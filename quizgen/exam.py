@@ -116,13 +116,13 @@ def load_exam(path: str | Path, bank: Bank) -> Exam:
             fail("a slot is a mapping with a template or a topic.", field)
         check_fields(s, SLOT_FIELDS, field)
         name = s.get("slot", f"q{i + 1}")
-        if isinstance(name, int) and not isinstance(name, bool) and name >= 0:
-            name = str(name)  # `slot: 5` is the name '5'
-        if not isinstance(name, str) or not _ID.match(name):
-            fail(f"a slot's name may use letters, digits, '-', '_' and '.', starting with a letter or digit "
-                 f"(got {_source(text, f'{field}.slot', name)}).", f"{field}.slot",
+        if isinstance(name, (int, float)) and not isinstance(name, bool):
+            name = str(name)  # `slot: 5` is the name '5' (as it always was: the name is part of the draws)
+        if not isinstance(name, str) or not name.strip() or any(ord(c) < 32 for c in name):
+            fail(f"a slot's name is a word or number that names the question (got "
+                 f"{_source(text, f'{field}.slot', name)}).", f"{field}.slot",
                  hint="It names the question's column when grading; leave 'slot:' out to get "
-                      f"q{i + 1}.")
+                      f"q{i + 1} (only for a new exam: a slot's name is part of its draws).")
         if name in names:
             fail(f"slot name '{name}' is used twice.", f"{field}.slot")
         names.add(name)
@@ -198,18 +198,29 @@ def _source(text: str, field: str, value) -> str:
     return repr(value)
 
 
+_DATE = re.compile(r"(\d{4})(?:[-/.]|년\s*)(\d{1,2})(?:[-/.]|월\s*)(\d{1,2})일?"
+                   r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
 def _date(value, fail) -> str:
-    """key.json's exam.created: '' when not given, else the date as YYYY-MM-DD (or a date and time)."""
+    """key.json's exam.created: '' when not given, else the date as YYYY-MM-DD (a date and
+    time as YYYY-MM-DD HH:MM:SS). Also read: 2026-3-2, 2026/03/02, 2026.3.2, 2026년 3월 2일,
+    2026-03-02 09:00."""
     if value is None or value == "":
         return ""
     if isinstance(value, (datetime.date, datetime.datetime)):
         return str(value)
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    m = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m:
+        y, mo, d, h, mi, sec = (int(x) if x else None for x in m.groups())
         try:
-            return datetime.date.fromisoformat(value.strip()).isoformat()
+            if h is None:
+                return datetime.date(y, mo, d).isoformat()
+            return str(datetime.datetime(y, mo, d, h, mi, sec or 0))
         except ValueError:
             pass
-    fail(f"{value} is not a date (YYYY-MM-DD).")
+    fail(f"{value} is not a date (YYYY-MM-DD, optionally with a time HH:MM; it is key.json's "
+         "exam.created).")
 
 
 def _roster_delimiter(text: str, id_names: tuple[str, ...]) -> str:
@@ -278,7 +289,7 @@ def _roster_rows(text: str, delimiter: str, path: Path) -> list[tuple[int, list[
             lines = cell.splitlines()
             if len(lines) < 2 and not (unclosed and i == len(rows) - 1 and cell[-1:] in "\r\n" and cell):
                 continue
-            if (unclosed and i == len(rows) - 1) or any(delimiter in part for part in lines[1:]):
+            if (unclosed and i == len(rows) - 1) or any(_looks_like_row(part, row, delimiter) for part in lines[1:]):
                 column = (f"'{rows[0][1][j].strip()}'" if i > 0 and j < len(rows[0][1])
                           else f"column {j + 1}")
                 first = lines[0] if lines else ""
@@ -288,6 +299,22 @@ def _roster_rows(text: str, delimiter: str, path: Path) -> list[tuple[int, list[
                                   "students would be lost.", path=str(path), line=line,
                                   hint="Remove the stray quote, or close it right after the text it starts.")
     return rows
+
+
+def _shape(text: str) -> str:
+    """``s001`` -> ``a999``, ``20231001`` -> ``99999999``, ``Kim`` -> ``a``: the form of an id
+    (its digits counted: the ids of a class have as many)."""
+    return re.sub(r"\d", "9", re.sub(r"[^\W\d_]+", "a", text.strip()))
+
+
+def _looks_like_row(line: str, row: list[str], delimiter: str) -> bool:
+    """Whether a line inside a quoted cell looks like a row of its own: it holds the delimiter
+    and starts with a value of the same form as the row's own first cell (``s002,B`` in the
+    name of ``s001``), not like a note or a name on two lines (``Ji, Jr.``)."""
+    if delimiter not in line or not row:
+        return False
+    first = line.split(delimiter, 1)[0]
+    return bool(first.strip()) and _shape(first) == _shape(row[0])
 
 
 def _id_column(header: list[str], raw_header: list[str], aliases: tuple[str, ...], path: Path) -> int | None:

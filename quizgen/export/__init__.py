@@ -21,11 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ExportError
+from ..errors import ExportError, OutputError
 from ..model import ExamInfo, SlotVariants
 from . import gift, moodle, qti12, qti21
 from .common import check_slots, file_stem
-from .files import write_atomic
+from ..output import write_files
 
 Writer = Callable[[ExamInfo, list, str], bytes]
 
@@ -81,11 +81,11 @@ def export_slots(exam: ExamInfo, slots: list[SlotVariants], formats: list[str] |
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError("this path exists and is not a folder.", path=str(out_dir))
-    written = []
-    for name in names:
-        data = FORMATS[name][1](exam, slots, lang or exam.lang or "en")
-        written.append(write_atomic(out_dir / output_name(exam, name), data))
-    return written
+    files = {output_name(exam, name): FORMATS[name][1](exam, slots, lang or exam.lang or "en") for name in names}
+    try:
+        return write_files(out_dir, files)  # all or nothing
+    except OutputError as e:
+        raise ExportError(e.message, path=e.path, line=e.line, field=e.field, hint=e.hint) from e
 
 
 __all__ = ["export_slots", "render", "normalize_formats", "output_name", "FORMATS"]
