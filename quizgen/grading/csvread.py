@@ -99,7 +99,7 @@ def _shape(cell: str) -> str:
 
 
 def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
-                 cells: list[str], width: int) -> None:
+                 cells: list[str], width: int, last_line: int) -> None:
     """SubmissionError when a quoted cell spanning lines ``start``-``end`` is a stray quote:
     it runs to the end of the file unclosed, or the row is short of the header's cells and
     a line inside the cell splits into a whole row of its own (the next students' rows
@@ -110,7 +110,7 @@ def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
     looks_like_rows = [x for x in inner if width >= 2 and x.strip()
                        and len(next(csv.reader([x], delimiter=delimiter), [])) >= width]
     unclosed = False
-    if end >= text.count("\n"):  # the last record: is its quote closed at all?
+    if end >= last_line:  # the last record: is its quote closed at all?
         tail = "\n".join(text.split("\n")[start - 1:])
         try:
             list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
@@ -153,11 +153,12 @@ def read_rows(path: str | Path, encoding: str | None = None,
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
+    last_line = text.count("\n")  # once: not per row with a multi-line cell (quadratic)
     try:
         for cells in reader:
             if reader.line_num > start and any("\n" in c for c in cells):
                 _check_quote(text, path, delimiter, start, reader.line_num, cells,
-                             len(rows[0].cells) if rows else 0)
+                             len(rows[0].cells) if rows else 0, last_line)
             if any(c.strip() for c in cells):
                 rows.append(Row(start, cells))
             elif len(cells) > 1 and empty is not None and rows:  # (before the header: nothing)
