@@ -440,3 +440,14 @@ def test_answers_unreadable_for_their_types_warn_of_the_wrong_key(tmp_path):
                         "(exam 'dl-quiz')")
     ok = grade(KEY, [wide(tmp_path / "v.csv", RIGHT)], tmp_path / "ok", feedback_files=False)
     assert not [w for w in ok.warnings if "right key" in w]
+
+
+def test_moodle_dashes_for_questions_not_answered_do_not_warn_of_the_wrong_key(tmp_path):
+    """A Moodle export of a quiz most students left after q1: "-" for each question not
+    answered is not an answer given, so the right key is not questioned."""
+    rows = {"s001": RIGHT["s001"], "s002": [RIGHT["s002"][0]] + ["-"] * 5,
+            "s003": [RIGHT["s003"][0]] + ["-"] * 5, "s004": [RIGHT["s004"][0]] + ["\u2013"] * 5}
+    r = grade(KEY, [wide(tmp_path / "w.csv", rows)], tmp_path / "out", feedback_files=False)
+    assert not [w for w in r.warnings if "right key" in w]
+    # the dashes are still noted and scored 0, as before
+    assert sum(1 for i in r.graded.issues if i.kind == "unreadable-answer") == 15

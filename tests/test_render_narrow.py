@@ -139,3 +139,25 @@ def test_a_practice_box_is_a_keyboard_stop_only_while_it_scrolls(browser, tmp_pa
     scrolling = [b for b in narrow if b["scrolls"]]
     assert len(scrolling) > sum(b["scrolls"] for b in wide)
     assert all((b["tabindex"], b["role"]) == ("0", "group") and b["name"] in ("표", "수식") for b in scrolling)
+
+
+_KEY_BOXES = """() => ({
+  empty: Array.from(document.querySelectorAll('.scroll-x'))
+    .filter(b => !b.textContent.trim()).map(b => b.outerHTML.slice(0, 120)),
+  loose: Array.from(document.querySelectorAll('table.matrix'))
+    .filter(t => !t.closest('.scroll-x')).length,
+  boxed: document.querySelectorAll('.scroll-x > table.matrix').length})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_matrix_of_the_key_is_inside_its_scroll_box(browser, pages, lang):  # noqa: F811
+    """A matrix answer's box is a <div> in a <div class="kv"> (in a <p> or as a <span> the
+    parser closed it before the <table>: an empty "Formula" tab stop and the matrix outside)."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": 800})
+    try:
+        page.goto(pages[lang][-1].as_uri())
+        found = page.evaluate(_KEY_BOXES)
+    finally:
+        page.close()
+    assert found["empty"] == [] and found["loose"] == 0, found
+    assert found["boxed"] >= STUDENTS  # (not vacuous: the key has matrix answers)

@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..errors import SubmissionError
 
@@ -92,34 +93,47 @@ def sniff(text: str) -> str:
     return best
 
 
-def _shape(cell: str) -> str:
-    """``s003`` -> ``a9``: how an id (or a timestamp) looks, to tell a row from an answer."""
-    return re.sub(r"(a)+", "a", re.sub(r"(9)+", "9", re.sub(r"[^\W\d_]", "a",
-                                                               re.sub(r"\d", "9", cell.strip()))))
+_NUMBER = re.compile(r"[\s(\[]*[-+\u2212]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?[\s)\]]*")
+
+
+def _starts_a_row(line: str, delimiter: str, known_id: Callable[[str], bool]) -> bool:
+    """Whether ``line`` (inside a quoted cell) begins like a student's row: its first field,
+    before the delimiter and without a quote, is a student id of the key. A short number
+    (``1``, ``12``: a matrix entry too) counts only when some later field is not a number
+    (``2,q7,...``, ``2,A,75,...``), so a matrix typed one row per line with commas passes."""
+    first, sep, rest = line.partition(delimiter)
+    first = first.strip()
+    if not sep or not first or '"' in first or not known_id(first):
+        return False
+    if first.isdigit() and len(first) <= 3:
+        return any(f.strip() and not _NUMBER.fullmatch(f) for f in rest.split(delimiter))
+    return True
 
 
 def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
-                 cells: list[str], width: int) -> None:
-    """SubmissionError when a quoted cell spanning lines ``start``-``end`` is a stray quote:
-    it runs to the end of the file unclosed, or the row is short of the header's cells and
-    a line inside the cell splits into a whole row of its own (the next students' rows
-    swallowed). A quoted answer on several lines (a matrix) passes."""
+                 cells: list[str], width: int, last_line: int,
+                 known_id: Callable[[str], bool] | None) -> None:
+    """SubmissionError when a quoted cell spanning lines ``start``-``end`` is a stray quote
+    (the next students' rows swallowed): it runs to the end of the file unclosed, or a line
+    inside the cell begins with a student id of the key and the delimiter (see
+    ``_starts_a_row``: that student's row, closed by a quote of its own), or the row is
+    short of the header's cells and a line inside the cell splits into a whole row. A quoted
+    answer on several lines (a matrix, with commas or not) passes."""
     k = next(i for i, c in enumerate(cells) if "\n" in c)
     opens = start + sum(c.count("\n") for c in cells[:k])
     inner = cells[k].split("\n")[1:]
     looks_like_rows = [x for x in inner if width >= 2 and x.strip()
                        and len(next(csv.reader([x], delimiter=delimiter), [])) >= width]
     unclosed = False
-    if end >= text.count("\n"):  # the last record: is its quote closed at all?
+    if end >= last_line:  # the last record: is its quote closed at all?
         tail = "\n".join(text.split("\n")[start - 1:])
         try:
             list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
         except csv.Error as e:
             unclosed = "end of data" in str(e)
-    row_like = [x for x in looks_like_rows
-                if _shape(next(csv.reader([x], delimiter=delimiter))[0]) == _shape(cells[0])]
+    row_like = [x for x in inner if known_id and _starts_a_row(x, delimiter, known_id)]
     if unclosed or (looks_like_rows and len(cells) < width) or row_like:
-        shown = (looks_like_rows[0] if looks_like_rows else inner[0]).strip()
+        shown = (row_like or looks_like_rows or inner)[0].strip()
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         lines = f"line {end}" if end == opens + 1 else f"lines {opens + 1}-{end}"
         raise SubmissionError(
@@ -132,13 +146,15 @@ def _check_quote(text: str, path: Path, delimiter: str, start: int, end: int,
                  "read when its cell is quoted and the quote is closed.)")
 
 
-def read_rows(path: str | Path, encoding: str | None = None,
-              empty: list[int] | None = None) -> tuple[list[Row], str]:
+def read_rows(path: str | Path, encoding: str | None = None, empty: list[int] | None = None,
+              known_id: Callable[[str], bool] | None = None) -> tuple[list[Row], str]:
     """All non-empty rows of a CSV file (header first) and the delimiter used.
 
     ``empty``: gets the line of every row of only empty cells (``,,`` or `` ; ; ``: a
     spreadsheet row left empty), which is left out like a blank line but is a row the
-    caller reports. Blank lines are not rows."""
+    caller reports. Blank lines are not rows. ``known_id``: whether a text is a student id
+    of the key, to tell a stray quote that swallows students' rows from a quoted answer on
+    several lines."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -153,11 +169,12 @@ def read_rows(path: str | Path, encoding: str | None = None,
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
+    last_line = text.count("\n")  # once: not per row with a multi-line cell (quadratic)
     try:
         for cells in reader:
             if reader.line_num > start and any("\n" in c for c in cells):
                 _check_quote(text, path, delimiter, start, reader.line_num, cells,
-                             len(rows[0].cells) if rows else 0)
+                             len(rows[0].cells) if rows else 0, last_line, known_id)
             if any(c.strip() for c in cells):
                 rows.append(Row(start, cells))
             elif len(cells) > 1 and empty is not None and rows:  # (before the header: nothing)

@@ -22,6 +22,7 @@ from .light import KeyNotes, light_paper
 from .scoring import Policy
 
 MULTIPART_RULES = ("proportional", "all")
+_NOT_ANSWERED = ("-", "\u2013", "\u2014", "\u2212")  # Moodle's "-", and as typed
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ class GradeResult:
 
     def _unreadable_answers(self) -> str:
         """A warning when (nearly) every answer given cannot be read for its question's
-        answer type: most likely the key of another exam with the same students."""
+        answer type: most likely the key of another exam with the same students. A dash
+        (Moodle's "-" for a question not answered) is not an answer given: it is still an
+        unreadable answer (0, in issues.csv), but a class that left most questions
+        unanswered does not make the key look wrong."""
         given = [m for s in self.graded.students if s.attempt is not None for m in s.marks
-                 if m.status != "blank"]
+                 if m.status != "blank" and (m.text or "").strip() not in _NOT_ANSWERED]
         bad = [m for m in given if m.status == "invalid"]
         if len(given) < 3 or len(bad) < 0.6 * len(given):
             return ""

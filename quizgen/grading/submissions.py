@@ -145,7 +145,7 @@ def read_file(path: str | Path, matcher: SlotMatcher, ids: IdLookup,
     """Read one submission CSV; SubmissionError when it cannot be read at all."""
     path = str(path)
     empty: list[int] = []
-    rows, delimiter = read_rows(path, encoding, empty)
+    rows, delimiter = read_rows(path, encoding, empty, lambda t: ids.find(t) is not None)
     header = [h.strip() for h in rows[0].cells]
     data = rows[1:]
     roles, targets, issues, known = _columns(path, header, rows[0].line, matcher, column_map)

@@ -70,10 +70,12 @@ def _answer_html(q: Question, value, t: dict | None) -> Markup:
                                         for x in row) + "</tr>" for row in value)
         if t is None:
             return Markup(f'<table class="matrix">{rows}</table>')
-        # in a box that scrolls sideways when the matrix is wider than the window
+        # in a box that scrolls sideways when the matrix is wider than the window: a <div>
+        # (a <table> in a <span> or a <p> is not HTML: the parser closes them before it,
+        # leaving an empty box), so its container is a <div> or an <li> too
         name = Markup.escape(t["scroll_formula"])
-        return Markup(f'<span class="scroll-x" tabindex="0" role="group" aria-label="{name}">'
-                      f'<table class="matrix">{rows}</table></span>')
+        return Markup(f'<div class="scroll-x" tabindex="0" role="group" aria-label="{name}">'
+                      f'<table class="matrix">{rows}</table></div>')
     return Markup.escape(common.format_value(q, value))
 
 
