@@ -6,7 +6,9 @@
 """
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -133,6 +135,28 @@ def load(exam_path: str | Path | None = None, bank_dir: str | Path | None = None
     return load_exam(exam_path or resources.default_exam(), bank), bank
 
 
+def _leave_no_secret(run):
+    """``run`` (generate), and when it fails before writing anything, no secret file it made
+    behind it (nor the folder it made for it): an interrupted first run leaves nothing."""
+    @functools.wraps(run)
+    def generate(*args, **kwargs):
+        bound = inspect.signature(run).bind(*args, **kwargs)
+        bound.apply_defaults()
+        out = Path(bound.arguments["out_dir"])
+        made_dir = not out.exists()
+        made_secret = not (bound.arguments["secret"] or _env_secret()) and not (out / SECRET_FILE).exists()
+        try:
+            return run(*args, **kwargs)
+        except BaseException:
+            if made_secret and out.is_dir() and [p.name for p in out.iterdir()] == [SECRET_FILE]:
+                (out / SECRET_FILE).unlink()
+                if made_dir:
+                    out.rmdir()
+            raise
+    return generate
+
+
+@_leave_no_secret
 def generate(exam_path: str | Path | None = None, out_dir: str | Path = "exam", *,
              roster: str | Path | None = None, students: int | None = None,
              secret: str | None = None, lang: str | None = None,

@@ -159,3 +159,24 @@ def test_a_staging_folder_of_a_live_run_is_left_alone(tmp_path):
     (staging / "owner").write_text(f"{__import__('socket').gethostname()} {os.getpid()}")
     assert recover(tmp_path) == []
     assert staging.is_dir()
+
+
+def test_an_interrupted_first_generate_leaves_no_secret_file_behind(tmp_path, monkeypatch):
+    """The secret file is made before the draws; a first run that writes nothing removes it
+    again (and the folder it made), so 'nothing was written' is true. A secret file that was
+    there before stays."""
+    from quizgen import api
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+    monkeypatch.delenv("QUIZGEN_SECRET", raising=False)
+    monkeypatch.setattr(api, "write_files", interrupted)
+    out = tmp_path / "exam"
+    with pytest.raises(KeyboardInterrupt):
+        api.generate(None, out, students=2)
+    assert not out.exists()
+    out.mkdir()
+    (out / ".quizgen-secret").write_text("kept\n")
+    with pytest.raises(KeyboardInterrupt):
+        api.generate(None, out, students=2)
+    assert (out / ".quizgen-secret").read_text() == "kept\n"
