@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -244,3 +245,21 @@ def test_a_sandboxed_template_error_is_in_plain_words(tmp_path):
     assert r.exit_code == 2, r.output
     assert f"{t / 'markdown/paper.md.j2'}, line 2: it uses '__class__', which an output template may not use" in r.output
     assert ".." not in r.output.replace(str(tmp_path), "")
+
+
+@pytest.mark.parametrize("data, message", [
+    ("<!-- 시험지 -->\n".encode("cp949"), "line 1: this output template is not UTF-8 text"),
+    (b"{{ exam.__class__ }}\n", "line 1: it uses '__class__', which an output template may not use")])
+def test_an_error_in_an_extended_template_names_that_template(tmp_path, data, message):
+    """html/paper.html.j2 (bundled) extends the user's html/base.html.j2: the error names the
+    user's file and its line, not the bundled template."""
+    from click.testing import CliRunner
+
+    from quizgen.cli import main
+    from quizgen.resources import templates_dir
+    base = (Path(templates_dir()) / "html" / "base.html.j2").read_bytes()
+    t = _user_templates(tmp_path, "html/base.html.j2", data + base)
+    r = CliRunner().invoke(main, ["generate", "--students", "1", "--out", str(tmp_path / "out"),
+                                  "--secret", "s", "--format", "html", "--templates", str(t)])
+    assert r.exit_code == 2, r.output
+    assert f"Error: {t / 'html/base.html.j2'}, {message}" in r.output

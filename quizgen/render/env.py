@@ -61,11 +61,22 @@ def render(name: str, ctx: dict, *, user_dir: str | Path | None = None, autoesca
         what = f"'{found.group(1)}'" if found else "an attribute"
         raise RenderError(f"it uses {what}, which an output template may not use (names starting with "
                           "'_' and Python's own methods are blocked, so that a template cannot reach "
-                          "files or run programs).", path=_user_file(name, user_dir), line=_line(e, name),
+                          "files or run programs).", **_where(e, name, user_dir),
                           hint="Use only the names the bundled template uses.") from e
     except jinja2.TemplateError as e:
-        raise RenderError(f"cannot render: {str(e).rstrip('.')}.", path=_user_file(name, user_dir),
-                          line=_line(e, name), hint="Use only the names the bundled template uses.") from e
+        raise RenderError(f"cannot render: {str(e).rstrip('.')}.", **_where(e, name, user_dir),
+                          hint="Use only the names the bundled template uses.") from e
+
+
+def _where(e: Exception, name: str, user_dir) -> dict:
+    """The template file and line where ``e`` arose: the innermost template of the traceback
+    (an included or extended one, too), else ``name``."""
+    found = None
+    for frame, lineno in traceback.walk_tb(e.__traceback__):
+        file = frame.f_code.co_filename
+        if file.endswith((".j2", ".html", ".md", ".typ", ".css", ".js")) and Path(file).is_file():
+            found = {"path": file, "line": lineno}
+    return found or {"path": _user_file(name, user_dir), "line": _line(e, name)}
 
 
 def _user_file(name: str, user_dir) -> str:
@@ -85,15 +96,20 @@ def _line(e: Exception, name: str) -> int | None:
 
 
 def _not_utf8(e: UnicodeDecodeError, name: str, user_dir) -> RenderError:
-    path = _user_file(name, user_dir)
-    line = None
-    try:
-        raw = Path(path).read_bytes()
-        raw.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        line = raw[:bad.start].count(b"\n") + 1
-    except OSError:
-        pass
+    """The user's template that is not UTF-8: ``name`` itself, or one it extends or includes."""
+    first = _user_file(name, user_dir)
+    candidates = [Path(first)] + (sorted(p for p in Path(user_dir).rglob("*") if p.is_file())
+                                  if user_dir else [])
+    path, line = first, None
+    for candidate in candidates:
+        try:
+            raw = candidate.read_bytes()
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            path, line = str(candidate), raw[:bad.start].count(b"\n") + 1
+            break
+        except OSError:
+            continue
     return RenderError("this output template is not UTF-8 text.", path=path, line=line,
                        hint="Save it as UTF-8 in your editor.")
 
