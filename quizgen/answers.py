@@ -146,6 +146,9 @@ def _clean(text: Any) -> str:
     return text.strip()
 
 
+clean_text = _clean  # (public: what an answer reads as before it is parsed)
+
+
 # ---------------------------------------------------------------- numbers
 
 _NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"

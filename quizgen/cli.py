@@ -6,7 +6,10 @@ Each command parses options, makes one library call and prints the result. A
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
+import warnings
 from pathlib import Path
 
 import click
@@ -15,28 +18,28 @@ from . import __version__, api
 from .errors import QuizgenError, QuizgenNote, did_you_mean
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+_interrupt.quizgen_interrupt = True  # quizgen.output.write_files may take SIGTERM over meanwhile
+
+
 class ExitOnError(click.Group):
     """Turn QuizgenError into a clear message and exit code 2 for every subcommand; an
     interrupt (Ctrl-C, or SIGTERM, handled alike) into one line and exit code 130; a
     :class:`~quizgen.errors.QuizgenNote` into a note on stderr."""
 
     def invoke(self, ctx):
-        import signal
-        import warnings
-
         def note(message, category, *args, **kwargs):
             if issubclass(category, QuizgenNote):
                 click.echo(f"Note: {message}", err=True)
             else:
                 shown(message, category, *args, **kwargs)
 
-        def interrupt(signum, frame):
-            raise KeyboardInterrupt
-
-        import threading
         main_thread = threading.current_thread() is threading.main_thread()
         shown, warnings.showwarning = warnings.showwarning, note
-        term = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
+        term = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
         try:
             return super().invoke(ctx)
         except QuizgenError as e:

@@ -1,11 +1,8 @@
-"""Bytes out: XML serialisation, reproducible zips, atomic file writes."""
+"""Bytes out: XML serialisation and reproducible zips (files are written by quizgen.output.write_files)."""
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
-from pathlib import Path
 
 from lxml import etree
 
@@ -47,26 +44,6 @@ def zip_bytes(files: dict[str, bytes], level: int = 1) -> bytes:
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(files), len(files), len(central),
                       len(out), 0)
     return bytes(out + central + end)
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise ExportError(f"cannot write in this folder: {e.strerror}.",
-                          path=str(path.parent)) from e
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write the file: {e.strerror}.", path=str(path)) from e
-    return path
 
 
 MARK = "\ue002"  # private-use character: marks a slot in a Stamp prototype

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..answers import clean_text
 from ..errors import OutputError, QuizgenError
 from ..model import LANGS, Quiz, StudentPaper
 from ..output import write_files
@@ -22,7 +23,6 @@ from .light import KeyNotes, light_paper
 from .scoring import Policy
 
 MULTIPART_RULES = ("proportional", "all")
-_NOT_ANSWERED = ("-", "\u2013", "\u2014", "\u2212")  # Moodle's "-", and as typed
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class GradeResult:
         unreadable answer (0, in issues.csv), but a class that left most questions
         unanswered does not make the key look wrong."""
         given = [m for s in self.graded.students if s.attempt is not None for m in s.marks
-                 if m.status != "blank" and (m.text or "").strip() not in _NOT_ANSWERED]
+                 if m.status != "blank" and clean_text(m.text) != "-"]  # (any dash, as typed)
         bad = [m for m in given if m.status == "invalid"]
         if len(given) < 3 or len(bad) < 0.6 * len(given):
             return ""
